@@ -1,0 +1,6 @@
+namespace RegressionGuard.Cli;
+
+public static class Program
+{
+    public static int Main(string[] args) => CliApp.Run(args);
+}
