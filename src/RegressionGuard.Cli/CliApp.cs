@@ -1,10 +1,49 @@
+using System.CommandLine;
+using RegressionGuard.Cli.Commands;
+using RegressionGuard.Torch.Checkpoints;
+using RegressionGuard.Torch.Tokenization;
+
 namespace RegressionGuard.Cli;
 
+/// <summary>The <c>regressionguard</c> command tree. Exit codes: 0 success, 1 a gate found a regression, 2 bad input.</summary>
 public static class CliApp
 {
-    public static int Run(string[] args)
+    public const int ExitOk = 0;
+    public const int ExitRegression = 1;
+    public const int ExitUsage = 2;
+
+    public static RootCommand BuildRoot()
     {
-        Console.WriteLine("regressionguard");
-        return args.Length == 0 ? 0 : 2;
+        var root = new RootCommand("RegressionGuard: catch forgetting in fine-tuned LLMs before release.");
+        root.Add(GenerateCommand.Create());
+        root.Add(ScoreCommand.Create());
+        root.Add(ConvertCommand.Create());
+        return root;
+    }
+
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
+    {
+        stdout ??= System.Console.Out;
+        stderr ??= System.Console.Error;
+        var parse = BuildRoot().Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors) stderr.WriteLine($"error: {error.Message}");
+            stderr.WriteLine("run 'regressionguard --help' for usage");
+            return ExitUsage;
+        }
+        try
+        {
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
+        }
+        catch (Exception e) when (e is CheckpointException or TokenizerFormatException or FileNotFoundException or DirectoryNotFoundException
+                                      or InvalidDataException or ArgumentException or UsageException)
+        {
+            stderr.WriteLine($"error: {e.Message}");
+            return ExitUsage;
+        }
     }
 }
+
+/// <summary>A command line that parses but makes no sense (e.g. a negative token limit); exit code 2.</summary>
+public sealed class UsageException(string message) : Exception(message);

@@ -1,4 +1,3 @@
-using NUnit.Framework;
 using static TorchSharp.torch;
 
 namespace RegressionGuard.Torch.Tests.Native;

@@ -1,0 +1,163 @@
+using RegressionGuard.Torch.Models.Shared;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+#pragma warning disable IDE1006 // module fields are named exactly like the Hugging Face checkpoint keys
+
+namespace RegressionGuard.Torch.Models.Llama;
+
+/// <summary>Llama-family decoder: state_dict keys are the HF keys (model.layers.0.self_attn.q_proj.weight, lm_head.weight).</summary>
+public sealed class LlamaForCausalLM : nn.Module, ICausalTransformer
+{
+    readonly LlamaConfig _config;
+    public readonly LlamaModel model;
+    public readonly Linear? lm_head; // (V, D); null when tied to model.embed_tokens
+
+    public LlamaForCausalLM(LlamaConfig config, Device? device = null) : base(nameof(LlamaForCausalLM))
+    {
+        _config = config;
+        model = new LlamaModel(config, device);
+        lm_head = config.TieWordEmbeddings ? null : nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+        RegisterComponents();
+    }
+
+    public string Architecture => _config.Architecture;
+    public int VocabSize => _config.VocabSize;
+    public int ContextLength => _config.MaxPositionEmbeddings;
+    public int NumLayers => _config.NumHiddenLayers;
+    public int NumKeyValueHeads => _config.KeyValueHeads;
+    public int HeadDim => _config.HeadDim;
+    public nn.Module Module => this;
+
+    public Tensor Forward(Tensor inputIds, Tensor positions, Tensor? attentionMask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var hidden = model.forward(inputIds, positions, attentionMask, cache); // (B, T, D)
+        var logits = lm_head is null
+            ? nn.functional.linear(hidden, model.embed_tokens.weight!) // (B, T, V)
+            : lm_head.forward(hidden);
+        return logits.MoveToOuterDisposeScope();
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) model.Rotary.Dispose();
+        base.Dispose(disposing);
+    }
+}
+
+public sealed class LlamaModel : nn.Module
+{
+    public readonly Embedding embed_tokens; // (V, D)
+    public readonly ModuleList<LlamaDecoderLayer> layers;
+    public readonly RmsNorm norm; // (D)
+
+    public LlamaModel(LlamaConfig config, Device? device) : base(nameof(LlamaModel))
+    {
+        embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
+        layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i)).ToArray());
+        norm = new RmsNorm("norm", config.HiddenSize, config.RmsNormEps);
+        Rotary = new RotaryEmbedding(config.HeadDim, config.MaxPositionEmbeddings, config.RopeTheta, config.RopeScalingRule(), device);
+        RegisterComponents();
+    }
+
+    internal RotaryEmbedding Rotary { get; }
+
+    public Tensor forward(Tensor inputIds, Tensor positions, Tensor? mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var x = embed_tokens.forward(inputIds); // (B, T, D)
+        var (cos, sin) = Rotary.For(positions, x.dtype); // (B, 1, T, hd)
+        for (int i = 0; i < layers.Count; i++)
+            x = layers[i].forward(x, cos, sin, mask, cache);
+        cache?.Advance(inputIds.shape[1]);
+        return norm.forward(x).MoveToOuterDisposeScope();
+    }
+}
+
+public sealed class LlamaDecoderLayer : nn.Module
+{
+    public readonly LlamaAttention self_attn;
+    public readonly LlamaMlp mlp;
+    public readonly RmsNorm input_layernorm;
+    public readonly RmsNorm post_attention_layernorm;
+
+    public LlamaDecoderLayer(LlamaConfig config, int index) : base($"layers.{index}")
+    {
+        self_attn = new LlamaAttention(config, index);
+        mlp = new LlamaMlp(config);
+        input_layernorm = new RmsNorm("input_layernorm", config.HiddenSize, config.RmsNormEps);
+        post_attention_layernorm = new RmsNorm("post_attention_layernorm", config.HiddenSize, config.RmsNormEps);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var h = x + self_attn.forward(input_layernorm.forward(x), cos, sin, mask, cache); // (B, T, D)
+        var y = h + mlp.forward(post_attention_layernorm.forward(h));                    // (B, T, D)
+        return y.MoveToOuterDisposeScope();
+    }
+}
+
+public sealed class LlamaAttention : nn.Module
+{
+    readonly int _layer;
+    readonly long _heads, _kvHeads, _headDim;
+    public readonly Linear q_proj; // (H·hd, D)
+    public readonly Linear k_proj; // (KVH·hd, D)
+    public readonly Linear v_proj; // (KVH·hd, D)
+    public readonly Linear o_proj; // (D, H·hd)
+
+    public LlamaAttention(LlamaConfig config, int layer) : base("self_attn")
+    {
+        _layer = layer;
+        _heads = config.NumAttentionHeads;
+        _kvHeads = config.KeyValueHeads;
+        _headDim = config.HeadDim;
+        q_proj = nn.Linear(config.HiddenSize, _heads * _headDim, hasBias: config.QkvBias);
+        k_proj = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.QkvBias);
+        v_proj = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.QkvBias);
+        o_proj = nn.Linear(_heads * _headDim, config.HiddenSize, hasBias: config.OutputBias);
+        RegisterComponents();
+    }
+
+    public Tensor forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        long b = x.shape[0], t = x.shape[1];
+        var q = q_proj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);   // (B, H, T, hd)
+        var k = k_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, KVH, T, hd)
+        var v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, KVH, T, hd)
+        q = RotaryEmbedding.Apply(q, cos, sin);
+        k = RotaryEmbedding.Apply(k, cos, sin);
+        if (cache is not null) (k, v) = cache.Append(_layer, k, v);                // (B, KVH, S, hd)
+        var groups = _heads / _kvHeads;
+        var attended = Attention.Attend(q, Attention.RepeatKv(k, groups), Attention.RepeatKv(v, groups), mask); // (B, H, T, hd)
+        var merged = attended.transpose(1, 2).reshape(b, t, _heads * _headDim);   // (B, T, H·hd)
+        return o_proj.forward(merged).MoveToOuterDisposeScope();
+    }
+}
+
+public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
+{
+    public readonly Linear gate_proj; // (I, D)
+    public readonly Linear up_proj;   // (I, D)
+    public readonly Linear down_proj; // (D, I)
+
+    public LlamaMlp(LlamaConfig config) : base("mlp")
+    {
+        gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
+        up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
+        down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, hasBias: config.MlpBias);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var y = down_proj.forward(nn.functional.silu(gate_proj.forward(x)) * up_proj.forward(x)); // (B, T, D)
+        return y.MoveToOuterDisposeScope();
+    }
+}

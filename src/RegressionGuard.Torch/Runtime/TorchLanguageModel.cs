@@ -1,0 +1,296 @@
+using RegressionGuard.Modeling;
+using RegressionGuard.Torch.Models.Shared;
+using RegressionGuard.Torch.Tokenization;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RegressionGuard.Torch.Runtime;
+
+/// <summary>
+/// <see cref="ILanguageModel"/> on a TorchSharp transformer. Requests are tokenised, sorted by length and run in
+/// batches of <see cref="ComputeOptions.BatchSize"/>; scoring right-pads (causal attention makes padding invisible to
+/// real tokens), generation left-pads and masks the padding, with a preallocated KV cache.
+/// Logits are reduced in fp32 whatever the compute dtype.
+/// </summary>
+public sealed class TorchLanguageModel : ILanguageModel
+{
+    readonly LoadedModel _model;
+    readonly bool _ownsModel;
+
+    public TorchLanguageModel(LoadedModel model, bool ownsModel = true)
+    {
+        _model = model;
+        _ownsModel = ownsModel;
+        Description = new ModelDescription(model.Path, model.Transformer.Architecture, model.Transformer.VocabSize,
+            model.Transformer.ContextLength, model.ParameterCount, model.Compute.DType, model.Tokenizer.Name, () => model.ContentHash);
+    }
+
+    public static TorchLanguageModel Load(string path, string? tokenizerPath = null, ComputeOptions? compute = null) =>
+        new(ModelLoader.Load(path, tokenizerPath, compute));
+
+    public ModelDescription Description { get; }
+    public LoadedModel Model => _model;
+    ITokenizer Tokenizer => _model.Tokenizer;
+    ICausalTransformer Transformer => _model.Transformer;
+    int BatchSize => _model.Compute.BatchSize;
+
+    /// <summary>[BOS] + encode(text): how every document and prompt starts.</summary>
+    public int[] EncodeDocument(string text)
+    {
+        var ids = Tokenizer.Encode(text);
+        var result = new List<int>(ids.Count + 1);
+        if (Tokenizer.BosId is int bos) result.Add(bos);
+        result.AddRange(ids);
+        return result.ToArray();
+    }
+
+    // ---------------------------------------------------------------- scoring
+
+    /// <summary>Per-position scores of one sequence: entry i is about predicting id i+1 from ids 0..i.</summary>
+    public sealed record TokenScores(float[] LogProbs, bool[] Greedy);
+
+    /// <summary>Scores every next-token prediction in each sequence (length ≤ context length + 1).</summary>
+    public IReadOnlyList<TokenScores> ScoreTokens(IReadOnlyList<int[]> sequences, IProgress<int>? progress = null)
+    {
+        var results = new TokenScores[sequences.Count];
+        foreach (var batch in Batches(sequences.Select(s => s.Length).ToArray(), BatchSize))
+        {
+            ScoreBatch(sequences, batch, results);
+            progress?.Report(batch.Length);
+        }
+        return results;
+    }
+
+    void ScoreBatch(IReadOnlyList<int[]> sequences, int[] batch, TokenScores[] results)
+    {
+        using var mode = inference_mode();
+        using var scope = NewDisposeScope();
+        int t = batch.Max(i => sequences[i].Length) - 1;
+        if (t < 1)
+        {
+            foreach (var i in batch) results[i] = new TokenScores(Array.Empty<float>(), Array.Empty<bool>());
+            return;
+        }
+        var inputs = new long[batch.Length * t];
+        var targets = new long[batch.Length * t];
+        for (int r = 0; r < batch.Length; r++)
+        {
+            var seq = sequences[batch[r]];
+            for (int j = 0; j < seq.Length - 1; j++)
+            {
+                inputs[r * t + j] = seq[j];
+                targets[r * t + j] = seq[j + 1];
+            }
+        }
+        var device = _model.Device;
+        var ids = tensor(inputs, new long[] { batch.Length, t }, device: device);            // (B, T)
+        var target = tensor(targets, new long[] { batch.Length, t }, device: device);        // (B, T)
+        var positions = arange(t, device: device).unsqueeze(0).expand(batch.Length, t);       // (B, T)
+        var logits = Transformer.Forward(ids, positions, null, null).to_type(ScalarType.Float32); // (B, T, V)
+        var picked = logits.gather(-1, target.unsqueeze(-1)).squeeze(-1);                      // (B, T)
+        var logProbs = (picked - logits.logsumexp(-1)).cpu();                                  // (B, T)
+        var greedy = logits.argmax(-1).eq(target).cpu();                                        // (B, T)
+        var lp = logProbs.data<float>().ToArray();
+        var gr = greedy.data<bool>().ToArray();
+        for (int r = 0; r < batch.Length; r++)
+        {
+            int n = sequences[batch[r]].Length - 1;
+            results[batch[r]] = new TokenScores(lp.AsSpan(r * t, n).ToArray(), gr.AsSpan(r * t, n).ToArray());
+        }
+    }
+
+    public IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null)
+    {
+        int maxTokens = Transformer.ContextLength + 1;
+        var sequences = new int[requests.Count][];
+        var continuationLengths = new int[requests.Count];
+        for (int i = 0; i < requests.Count; i++)
+        {
+            var (context, continuation) = SplitTrailingSpace(requests[i].Context, requests[i].Continuation);
+            var contextIds = EncodeDocument(context);
+            var wholeIds = EncodeDocument(context + continuation);
+            var continuationIds = wholeIds.Length > contextIds.Length ? wholeIds[contextIds.Length..] : Array.Empty<int>();
+            if (continuationIds.Length == 0)
+                throw new ArgumentException($"request {i}: continuation '{requests[i].Continuation}' encodes to no tokens after its context");
+            var full = contextIds.Concat(continuationIds).ToArray();
+            sequences[i] = full.Length > maxTokens ? full[^maxTokens..] : full; // keep the continuation, cut the context's start
+            continuationLengths[i] = Math.Min(continuationIds.Length, sequences[i].Length - 1);
+        }
+        var scores = ScoreTokens(sequences, progress);
+        var results = new LogLikelihoodResult[requests.Count];
+        for (int i = 0; i < requests.Count; i++)
+        {
+            var s = scores[i];
+            int n = continuationLengths[i], from = s.LogProbs.Length - n;
+            double sum = 0;
+            bool greedy = true;
+            for (int j = from; j < s.LogProbs.Length; j++)
+            {
+                sum += s.LogProbs[j];
+                greedy &= s.Greedy[j];
+            }
+            results[i] = new LogLikelihoodResult(sum, greedy, n);
+        }
+        return results;
+    }
+
+    /// <summary>As lm-evaluation-harness: trailing spaces of the context belong to the continuation.</summary>
+    static (string Context, string Continuation) SplitTrailingSpace(string context, string continuation)
+    {
+        int spaces = context.Length - context.TrimEnd(' ').Length;
+        return spaces == 0 ? (context, continuation) : (context[..^spaces], context[^spaces..] + continuation);
+    }
+
+    public IReadOnlyList<RollingLogLikelihoodResult> RollingLogLikelihood(IReadOnlyList<string> documents, RollingOptions options, IProgress<int>? progress = null)
+    {
+        var windows = new List<(int Document, int[] Ids, int SkipTargets)>();
+        foreach (var (doc, d) in documents.Select((doc, d) => (doc, d)))
+        {
+            var ids = EncodeDocument(doc);
+            foreach (var w in RollingWindows.Plan(ids.Length, Transformer.ContextLength, options))
+                windows.Add((d, ids[w.Start..w.End], w.PredictFrom - w.Start - 1));
+        }
+        var scores = ScoreTokens(windows.Select(w => w.Ids).ToArray());
+        var sums = new double[documents.Count];
+        var counts = new int[documents.Count];
+        for (int i = 0; i < windows.Count; i++)
+        {
+            var lp = scores[i].LogProbs;
+            for (int j = windows[i].SkipTargets; j < lp.Length; j++) sums[windows[i].Document] += lp[j];
+            counts[windows[i].Document] += lp.Length - windows[i].SkipTargets;
+        }
+        progress?.Report(documents.Count);
+        return sums.Select((s, d) => new RollingLogLikelihoodResult(s, counts[d])).ToArray();
+    }
+
+    // ---------------------------------------------------------------- generation
+
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, IProgress<int>? progress = null)
+    {
+        var prompts = requests.Select(r => EncodeDocument(r.Prompt)).ToArray();
+        var results = new GenerationResult[requests.Count];
+        foreach (var batch in Batches(prompts.Select(p => p.Length).ToArray(), BatchSize))
+        {
+            GenerateBatch(requests, prompts, batch, results);
+            progress?.Report(batch.Length);
+        }
+        return results;
+    }
+
+    void GenerateBatch(IReadOnlyList<GenerationRequest> requests, int[][] prompts, int[] batch, GenerationResult[] results)
+    {
+        using var mode = inference_mode();
+        using var scope = NewDisposeScope();
+        int b = batch.Length;
+        int promptLength = batch.Max(i => prompts[i].Length);
+        int context = Transformer.ContextLength;
+        if (promptLength >= context)
+            throw new ArgumentException($"prompt of {promptLength} tokens leaves no room to generate within the context of {context} tokens");
+        int maxNew = Math.Min(batch.Max(i => requests[i].MaxNewTokens), context - promptLength);
+        int capacity = promptLength + maxNew;
+        var device = _model.Device;
+
+        // Left-pad prompts; padded key positions are masked out, positions count real tokens only.
+        var ids = new long[b * promptLength];
+        var real = new bool[b * capacity];
+        var pads = new int[b];
+        for (int r = 0; r < b; r++)
+        {
+            var p = prompts[batch[r]];
+            pads[r] = promptLength - p.Length;
+            for (int j = 0; j < p.Length; j++) ids[r * promptLength + pads[r] + j] = p[j];
+            for (int j = pads[r]; j < capacity; j++) real[r * capacity + j] = true;
+        }
+        bool padded = pads.Any(p => p > 0);
+        var keyMask = tensor(real, new long[] { b, capacity }, device: device);                   // (B, S_max)
+        using var cache = new KvCache(Transformer.NumLayers, b, Transformer.NumKeyValueHeads, capacity, Transformer.HeadDim, _model.Compute.ScalarType, device);
+
+        var input = tensor(ids, new long[] { b, promptLength }, device: device);                  // (B, P)
+        var padTensor = tensor(pads.Select(p => (long)p).ToArray(), device: device).unsqueeze(1);  // (B, 1)
+        var positions = (arange(promptLength, device: device).unsqueeze(0) - padTensor).clamp_min(0); // (B, P)
+        Tensor? mask = null;
+        if (padded)
+        {
+            var causal = ones(promptLength, promptLength, ScalarType.Bool, device).tril();          // (P, P)
+            var self = eye(promptLength, dtype: ScalarType.Bool, device: device);                    // (P, P): pad rows see themselves
+            mask = (causal.unsqueeze(0) & keyMask.narrow(1, 0, promptLength).unsqueeze(1) | self.unsqueeze(0)).unsqueeze(1); // (B, 1, P, P)
+        }
+
+        var generated = Enumerable.Range(0, b).Select(_ => new List<int>()).ToArray();
+        var finish = batch.Select(i => requests[i].MaxNewTokens <= 0 ? FinishReason.Length : (FinishReason?)null).ToArray();
+        int? eos = Tokenizer.EosId;
+        using (var stepScope = NewDisposeScope())
+        {
+            var logits = Transformer.Forward(input, positions, mask, cache);                         // (B, P, V)
+            var next = logits.select(1, -1).argmax(-1);                                               // (B)
+            for (int step = 0; step < maxNew; step++)
+            {
+                var chosen = next.cpu().data<long>().ToArray();
+                for (int r = 0; r < b; r++)
+                {
+                    if (finish[r] is not null) continue;
+                    int token = (int)chosen[r];
+                    var request = requests[batch[r]];
+                    if (eos is int e && token == e) { finish[r] = FinishReason.EndOfSequence; continue; }
+                    generated[r].Add(token);
+                    if (request.StopSequences is { Count: > 0 } stops && StopIndex(Tokenizer.Decode(generated[r]), stops) >= 0)
+                        finish[r] = FinishReason.Stop;
+                    else if (generated[r].Count >= request.MaxNewTokens)
+                        finish[r] = FinishReason.Length;
+                    else if (step == maxNew - 1)
+                        finish[r] = FinishReason.ContextFull;
+                }
+                if (finish.All(f => f is not null) || step == maxNew - 1) break;
+
+                using var inner = NewDisposeScope();
+                long s = cache.Length + 1;
+                var stepPositions = (full(b, 1, cache.Length, ScalarType.Int64, device) - padTensor);   // (B, 1)
+                var stepMask = padded ? keyMask.narrow(1, 0, s).unsqueeze(1).unsqueeze(1) : null;       // (B, 1, 1, S)
+                var stepLogits = Transformer.Forward(next.unsqueeze(1), stepPositions, stepMask, cache); // (B, 1, V)
+                next.Dispose();
+                next = stepLogits.select(1, 0).argmax(-1).MoveToOuterDisposeScope();                     // (B)
+            }
+        }
+
+        for (int r = 0; r < b; r++)
+        {
+            var request = requests[batch[r]];
+            var text = DecodeContinuation(prompts[batch[r]], generated[r]);
+            if (request.StopSequences is { Count: > 0 } stops && StopIndex(text, stops) is var at and >= 0) text = text[..at];
+            results[batch[r]] = new GenerationResult(text, generated[r].ToArray(), finish[r] ?? FinishReason.Length);
+        }
+    }
+
+    /// <summary>The text the new ids add after the prompt (decoding them alone would lose a leading space in SentencePiece).</summary>
+    string DecodeContinuation(int[] prompt, List<int> generated)
+    {
+        var promptText = Tokenizer.Decode(prompt);
+        var whole = Tokenizer.Decode(prompt.Concat(generated));
+        return whole.StartsWith(promptText, StringComparison.Ordinal) ? whole[promptText.Length..] : Tokenizer.Decode(generated);
+    }
+
+    static int StopIndex(string text, IReadOnlyList<string> stops)
+    {
+        int best = -1;
+        foreach (var stop in stops)
+        {
+            if (stop.Length == 0) continue;
+            int at = text.IndexOf(stop, StringComparison.Ordinal);
+            if (at >= 0 && (best < 0 || at < best)) best = at;
+        }
+        return best;
+    }
+
+    /// <summary>Index batches, longest first, so each batch pads little.</summary>
+    static IEnumerable<int[]> Batches(int[] lengths, int batchSize)
+    {
+        var order = Enumerable.Range(0, lengths.Length).OrderByDescending(i => lengths[i]).ThenBy(i => i).ToArray();
+        for (int i = 0; i < order.Length; i += batchSize)
+            yield return order[i..Math.Min(i + batchSize, order.Length)];
+    }
+
+    public void Dispose()
+    {
+        if (_ownsModel) _model.Dispose();
+    }
+}
