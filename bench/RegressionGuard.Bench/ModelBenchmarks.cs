@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using RegressionGuard.Modeling;
+using RegressionGuard.Torch.Checkpoints;
+using RegressionGuard.Torch.Models.Llama;
+using RegressionGuard.Torch.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RegressionGuard.Bench;
+
+/// <summary>Matmul peak, scoring and generation throughput. Each measurement repeats its work for at least the given seconds after one warm-up.</summary>
+public static class ModelBenchmarks
+{
+    static double Measure(double seconds, Action work, out int repetitions)
+    {
+        work(); // warm-up
+        var sw = Stopwatch.StartNew();
+        repetitions = 0;
+        do
+        {
+            work();
+            repetitions++;
+        } while (sw.Elapsed.TotalSeconds < seconds);
+        return sw.Elapsed.TotalSeconds / repetitions;
+    }
+
+    public static double[] MatmulPeak(double seconds)
+    {
+        Console.WriteLine("\n## Matmul peak (4096 × 4096 × 4096)\n");
+        Console.WriteLine("| dtype | GFLOP/s |");
+        Console.WriteLine("|---|---|");
+        var peaks = new List<double>();
+        foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
+        {
+            using var a = randn(4096, 4096).to_type(dtype);
+            using var b = randn(4096, 4096).to_type(dtype);
+            double s = Measure(seconds, () => { using var _ = a.matmul(b); }, out _);
+            double gflops = 2.0 * 4096 * 4096 * 4096 / s / 1e9;
+            peaks.Add(gflops);
+            Console.WriteLine($"| {dtype} | {gflops:F0} |");
+        }
+        return peaks.ToArray();
+    }
+
+    /// <summary>A ~20M-parameter Llama-shaped model with random weights, written as an HF folder and loaded like any other.</summary>
+    public static string RandomLlama20M()
+    {
+        var dir = Path.Combine(Path.GetTempPath(), "regressionguard-bench-llama20m");
+        if (File.Exists(Path.Combine(dir, "model.safetensors"))) return dir;
+        Directory.CreateDirectory(dir);
+        var config = new LlamaConfig
+        {
+            ArchitectureNames = new[] { "LlamaForCausalLM" }, ModelType = "llama", VocabSize = 8192, HiddenSize = 512, IntermediateSize = 1376,
+            NumHiddenLayers = 6, NumAttentionHeads = 8, NumKeyValueHeads = 8, MaxPositionEmbeddings = 512, RmsNormEps = 1e-5, TieWordEmbeddings = true,
+        };
+        manual_seed(1);
+        using var model = new LlamaForCausalLM(config);
+        SafetensorsFile.Write(Path.Combine(dir, "model.safetensors"), model.state_dict());
+        File.WriteAllText(Path.Combine(dir, "config.json"), System.Text.Json.JsonSerializer.Serialize(config, new System.Text.Json.JsonSerializerOptions { DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull }));
+        return dir;
+    }
+
+    /// <summary>Forward FLOPs per scored token: 2 × matmul weights (projections and head) + attention 4·L·T̄·d, T̄ = mean attended length.</summary>
+    static double FlopsPerToken(LoadedModel m, int meanAttended)
+    {
+        var parameters = m.Transformer.Module.named_parameters().ToList();
+        long d = parameters.First(p => p.name.EndsWith("embed_tokens.weight", StringComparison.Ordinal)).parameter.shape[1];
+        long projections = parameters.Where(p => p.name.EndsWith("proj.weight", StringComparison.Ordinal)).Sum(p => p.parameter.NumberOfElements);
+        return 2.0 * (projections + (long)m.Transformer.VocabSize * d) + 4.0 * m.Transformer.NumLayers * meanAttended * d;
+    }
+
+    public static void Scoring(string stories, double seconds)
+    {
+        Console.WriteLine("\n## Scoring throughput (full-context sequences, predicted tokens/s)\n");
+        Console.WriteLine("| model | dtype | batch | seq len | tokens/s | GFLOP/s |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        var models = new List<(string Name, string Path, string? Tokenizer)>();
+        if (File.Exists(stories)) models.Add(("stories260K", stories, null));
+        var llama = RandomLlama20M();
+        models.Add(("llama-20M (random)", llama, File.Exists(stories) ? Path.Combine(Path.GetDirectoryName(stories)!, "tok512.model") : null));
+        foreach (var (name, path, tokenizer) in models)
+            foreach (var dtype in new[] { "float32", "bfloat16" })
+                foreach (var batch in new[] { 1, 8, 32 })
+                {
+                    using var lm = new TorchLanguageModel(ModelLoader.Load(path, tokenizer, new ComputeOptions { DType = dtype, BatchSize = batch }));
+                    int t = lm.Model.Transformer.ContextLength;
+                    var rng = new Random(7);
+                    var seqs = Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, t).Select(_ => rng.Next(3, 512)).ToArray()).ToArray();
+                    double s = Measure(seconds, () => lm.ScoreTokens(seqs), out _);
+                    double tokens = batch * (t - 1);
+                    double gflops = tokens * FlopsPerToken(lm.Model, t / 2) / s / 1e9;
+                    Console.WriteLine($"| {name} | {dtype} | {batch} | {t} | {tokens / s:F0} | {gflops:F1} |");
+                }
+    }
+
+    public static void Generation(string stories, double seconds)
+    {
+        if (!File.Exists(stories))
+        {
+            Console.WriteLine($"\n(generation benchmark skipped: {stories} not found)");
+            return;
+        }
+        Console.WriteLine("\n## Batched greedy generation on stories260K (256 new tokens from BOS per prompt)\n");
+        Console.WriteLine("| dtype | prompts | generated tokens/s |");
+        Console.WriteLine("|---|---|---|");
+        foreach (var dtype in new[] { "float32", "bfloat16" })
+            foreach (var prompts in new[] { 1, 8, 32, 64 })
+            {
+                using var lm = new TorchLanguageModel(ModelLoader.Load(stories, null, new ComputeOptions { DType = dtype, BatchSize = prompts }));
+                var requests = Enumerable.Range(0, prompts).Select(_ => new GenerationRequest("", 256)).ToArray();
+                int produced = 0;
+                double s = Measure(seconds, () => produced = lm.Generate(requests).Sum(r => r.TokenIds.Count), out _);
+                Console.WriteLine($"| {dtype} | {prompts} | {produced / s:F0} |");
+            }
+    }
+}

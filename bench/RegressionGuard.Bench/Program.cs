@@ -1,0 +1,37 @@
+using System.Diagnostics;
+using System.Globalization;
+using RegressionGuard.Bench;
+
+CultureInfo.DefaultThreadCurrentCulture = CultureInfo.InvariantCulture;
+CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
+var argsList = args.ToList();
+string Arg(string name, string fallback)
+{
+    int i = argsList.IndexOf(name);
+    return i >= 0 && i + 1 < argsList.Count ? argsList[i + 1] : fallback;
+}
+
+var suite = argsList.Count > 0 && !argsList[0].StartsWith("--", StringComparison.Ordinal) ? argsList[0] : "all";
+var shared = Arg("--shared", Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../../shared")));
+var stories = Path.Combine(shared, "models/stories260K/stories260K.bin");
+var seconds = double.Parse(Arg("--seconds", "3"), CultureInfo.InvariantCulture);
+
+Console.WriteLine($"# RegressionGuard benchmarks ({DateTime.UtcNow:yyyy-MM-dd}, {Environment.ProcessorCount} cores, TorchSharp threads {TorchSharp.torch.get_num_threads()})");
+var sw = Stopwatch.StartNew();
+switch (suite)
+{
+    case "matmul": ModelBenchmarks.MatmulPeak(seconds); break;
+    case "score": ModelBenchmarks.Scoring(stories, seconds); break;
+    case "generate": ModelBenchmarks.Generation(stories, seconds); break;
+    case "load-memory": LoadMemory.Run(Arg("--model", stories)); break;
+    case "all":
+        ModelBenchmarks.MatmulPeak(seconds);
+        ModelBenchmarks.Scoring(stories, seconds);
+        ModelBenchmarks.Generation(stories, seconds);
+        break;
+    default:
+        Console.Error.WriteLine($"unknown benchmark '{suite}'; valid: all, matmul, score, generate, load-memory");
+        return 2;
+}
+Console.WriteLine($"\n(total {sw.Elapsed.TotalSeconds:F0} s)");
+return 0;
