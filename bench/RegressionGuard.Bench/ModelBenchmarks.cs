@@ -80,13 +80,14 @@ public static class ModelBenchmarks
         models.Add(("llama-20M (random)", llama, File.Exists(stories) ? Path.Combine(Path.GetDirectoryName(stories)!, "tok512.model") : null));
         foreach (var (name, path, tokenizer) in models)
             foreach (var dtype in new[] { "float32", "bfloat16" })
-                foreach (var batch in new[] { 1, 8, 32 })
+                foreach (var batch in new[] { 1, 8, 16, 32 })
                 {
                     using var lm = new TorchLanguageModel(ModelLoader.Load(path, tokenizer, new ComputeOptions { DType = dtype, BatchSize = batch }));
                     int t = lm.Model.Transformer.ContextLength;
                     var rng = new Random(7);
                     var seqs = Enumerable.Range(0, batch).Select(_ => Enumerable.Range(0, t).Select(_ => rng.Next(3, 512)).ToArray()).ToArray();
-                    double s = Measure(seconds, () => lm.ScoreTokens(seqs), out _);
+                    var requests = seqs.Select(q => new TorchLanguageModel.ScoreRequest(q, 1)).ToArray();
+                    double s = Measure(seconds, () => lm.ScoreTokens(requests), out _);
                     double tokens = batch * (t - 1);
                     double gflops = tokens * FlopsPerToken(lm.Model, t / 2) / s / 1e9;
                     Console.WriteLine($"| {name} | {dtype} | {batch} | {t} | {tokens / s:F0} | {gflops:F1} |");

@@ -20,6 +20,7 @@ Console.WriteLine($"# RegressionGuard benchmarks ({DateTime.UtcNow:yyyy-MM-dd}, 
 var sw = Stopwatch.StartNew();
 switch (suite)
 {
+    case "scratch": Scratch.Run(); break;
     case "matmul": ModelBenchmarks.MatmulPeak(seconds); break;
     case "score": ModelBenchmarks.Scoring(stories, seconds); break;
     case "generate": ModelBenchmarks.Generation(stories, seconds); break;

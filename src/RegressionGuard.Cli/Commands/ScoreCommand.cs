@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using RegressionGuard.Cli.Console;
 using RegressionGuard.Corpora;
 using RegressionGuard.Modeling;
 
@@ -31,7 +32,10 @@ public static class ScoreCommand
         {
             var documents = CorpusReader.Read(parse.GetValue(data)!, parse.GetValue(field)!, parse.GetValue(split) == "blank" ? TextSplit.Blank : TextSplit.EndOfText);
             using var lm = model.Load(parse);
-            var results = lm.RollingLogLikelihood(documents.Select(d => d.Text).ToArray(), new RollingOptions(parse.GetValue(truncate), parse.GetValue(stride)));
+            var options = new RollingOptions(parse.GetValue(truncate), parse.GetValue(stride));
+            var texts = documents.Select(d => d.Text).ToArray();
+            var results = WorkProgress.Run("scoring", texts.Length, parse.InvocationConfiguration.Error,
+                progress => lm.RollingLogLikelihood(texts, options, progress));
             long tokens = results.Sum(r => (long)r.PredictedTokens);
             double nll = tokens == 0 ? double.NaN : -results.Sum(r => r.LogLikelihood) / tokens;
             var output = parse.InvocationConfiguration.Output;

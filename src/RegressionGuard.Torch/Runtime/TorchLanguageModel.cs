@@ -46,64 +46,75 @@ public sealed class TorchLanguageModel : ILanguageModel
 
     // ---------------------------------------------------------------- scoring
 
-    /// <summary>Per-position scores of one sequence: entry i is about predicting id i+1 from ids 0..i.</summary>
+    /// <summary>A sequence to score: ids (length ≤ context length + 1) and the first id position whose prediction is wanted (≥ 1).</summary>
+    public readonly record struct ScoreRequest(int[] Ids, int FirstTarget);
+
+    /// <summary>Scores of ids[FirstTarget..]: entry k is about predicting ids[FirstTarget + k] from the ids before it.</summary>
     public sealed record TokenScores(float[] LogProbs, bool[] Greedy);
 
-    /// <summary>Scores every next-token prediction in each sequence (length ≤ context length + 1).</summary>
-    public IReadOnlyList<TokenScores> ScoreTokens(IReadOnlyList<int[]> sequences, IProgress<int>? progress = null)
+    /// <summary>
+    /// Log-probabilities (fp32) and greedy flags of the requested predictions. The LM head and the softmax run only
+    /// on the positions asked for, so a long context with a short continuation costs one trunk pass and a few heads.
+    /// </summary>
+    public IReadOnlyList<TokenScores> ScoreTokens(IReadOnlyList<ScoreRequest> requests, IProgress<int>? progress = null)
     {
-        var results = new TokenScores[sequences.Count];
-        foreach (var batch in Batches(sequences.Select(s => s.Length).ToArray(), BatchSize))
+        var results = new TokenScores[requests.Count];
+        foreach (var batch in Batches(requests.Select(s => s.Ids.Length).ToArray(), BatchSize))
         {
-            ScoreBatch(sequences, batch, results);
+            ScoreBatch(requests, batch, results);
             progress?.Report(batch.Length);
         }
         return results;
     }
 
-    void ScoreBatch(IReadOnlyList<int[]> sequences, int[] batch, TokenScores[] results)
+    void ScoreBatch(IReadOnlyList<ScoreRequest> requests, int[] batch, TokenScores[] results)
     {
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
-        int t = batch.Max(i => sequences[i].Length) - 1;
-        if (t < 1)
+        int t = batch.Max(i => requests[i].Ids.Length) - 1;
+        var inputs = new long[batch.Length * Math.Max(t, 1)];
+        var rows = new List<long>();     // flat (b·T + j) positions whose next id is scored
+        var targets = new List<long>();
+        for (int r = 0; r < batch.Length; r++)
+        {
+            var (sequence, first) = requests[batch[r]];
+            if (first < 1) throw new ArgumentOutOfRangeException(nameof(requests), first, "the first scored id must be at position 1 or later");
+            for (int j = 0; j < sequence.Length - 1; j++) inputs[r * t + j] = sequence[j];
+            for (int j = first; j < sequence.Length; j++)
+            {
+                rows.Add(r * (long)t + j - 1);
+                targets.Add(sequence[j]);
+            }
+        }
+        if (rows.Count == 0 || t < 1)
         {
             foreach (var i in batch) results[i] = new TokenScores(Array.Empty<float>(), Array.Empty<bool>());
             return;
         }
-        var inputs = new long[batch.Length * t];
-        var targets = new long[batch.Length * t];
-        for (int r = 0; r < batch.Length; r++)
-        {
-            var seq = sequences[batch[r]];
-            for (int j = 0; j < seq.Length - 1; j++)
-            {
-                inputs[r * t + j] = seq[j];
-                targets[r * t + j] = seq[j + 1];
-            }
-        }
         var device = _model.Device;
-        var ids = tensor(inputs, new long[] { batch.Length, t }, device: device);            // (B, T)
-        var target = tensor(targets, new long[] { batch.Length, t }, device: device);        // (B, T)
-        var positions = arange(t, device: device).unsqueeze(0).expand(batch.Length, t);       // (B, T)
-        var logits = Transformer.Forward(ids, positions, null, null).to_type(ScalarType.Float32); // (B, T, V)
-        var picked = logits.gather(-1, target.unsqueeze(-1)).squeeze(-1);                      // (B, T)
-        var logProbs = (picked - logits.logsumexp(-1)).cpu();                                  // (B, T)
-        var greedy = logits.argmax(-1).eq(target).cpu();                                        // (B, T)
+        var ids = tensor(inputs, new long[] { batch.Length, t }, device: device);                   // (B, T)
+        var positions = arange(t, device: device).unsqueeze(0).expand(batch.Length, t);              // (B, T)
+        var hidden = Transformer.ForwardHidden(ids, positions, null, null);                          // (B, T, D)
+        var picked = hidden.view(-1, hidden.shape[2]).index_select(0, tensor(rows.ToArray(), device: device)); // (N, D)
+        var logits = Transformer.Head(picked);                                                        // (N, V)
+        var target = tensor(targets.ToArray(), device: device).unsqueeze(1);                          // (N, 1)
+        var logProbs = logits.log_softmax(-1, ScalarType.Float32).gather(1, target).squeeze(1).cpu(); // (N) fp32
+        var greedy = logits.argmax(-1).eq(target.squeeze(1)).cpu();                                   // (N); argmax is exact in any dtype
         var lp = logProbs.data<float>().ToArray();
         var gr = greedy.data<bool>().ToArray();
-        for (int r = 0; r < batch.Length; r++)
+        int offset = 0;
+        foreach (var i in batch)
         {
-            int n = sequences[batch[r]].Length - 1;
-            results[batch[r]] = new TokenScores(lp.AsSpan(r * t, n).ToArray(), gr.AsSpan(r * t, n).ToArray());
+            int n = requests[i].Ids.Length - requests[i].FirstTarget;
+            results[i] = new TokenScores(lp.AsSpan(offset, n).ToArray(), gr.AsSpan(offset, n).ToArray());
+            offset += n;
         }
     }
 
     public IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null)
     {
         int maxTokens = Transformer.ContextLength + 1;
-        var sequences = new int[requests.Count][];
-        var continuationLengths = new int[requests.Count];
+        var sequences = new ScoreRequest[requests.Count];
         for (int i = 0; i < requests.Count; i++)
         {
             var (context, continuation) = SplitTrailingSpace(requests[i].Context, requests[i].Continuation);
@@ -113,23 +124,16 @@ public sealed class TorchLanguageModel : ILanguageModel
             if (continuationIds.Length == 0)
                 throw new ArgumentException($"request {i}: continuation '{requests[i].Continuation}' encodes to no tokens after its context");
             var full = contextIds.Concat(continuationIds).ToArray();
-            sequences[i] = full.Length > maxTokens ? full[^maxTokens..] : full; // keep the continuation, cut the context's start
-            continuationLengths[i] = Math.Min(continuationIds.Length, sequences[i].Length - 1);
+            var kept = full.Length > maxTokens ? full[^maxTokens..] : full; // keep the continuation, cut the context's start
+            sequences[i] = new ScoreRequest(kept, kept.Length - Math.Min(continuationIds.Length, kept.Length - 1));
         }
         var scores = ScoreTokens(sequences, progress);
         var results = new LogLikelihoodResult[requests.Count];
         for (int i = 0; i < requests.Count; i++)
         {
-            var s = scores[i];
-            int n = continuationLengths[i], from = s.LogProbs.Length - n;
             double sum = 0;
-            bool greedy = true;
-            for (int j = from; j < s.LogProbs.Length; j++)
-            {
-                sum += s.LogProbs[j];
-                greedy &= s.Greedy[j];
-            }
-            results[i] = new LogLikelihoodResult(sum, greedy, n);
+            foreach (var lp in scores[i].LogProbs) sum += lp;
+            results[i] = new LogLikelihoodResult(sum, scores[i].Greedy.All(g => g), scores[i].LogProbs.Length);
         }
         return results;
     }
@@ -143,24 +147,37 @@ public sealed class TorchLanguageModel : ILanguageModel
 
     public IReadOnlyList<RollingLogLikelihoodResult> RollingLogLikelihood(IReadOnlyList<string> documents, RollingOptions options, IProgress<int>? progress = null)
     {
-        var windows = new List<(int Document, int[] Ids, int SkipTargets)>();
+        var windows = new List<(int Document, ScoreRequest Request)>();
         foreach (var (doc, d) in documents.Select((doc, d) => (doc, d)))
         {
             var ids = EncodeDocument(doc);
             foreach (var w in RollingWindows.Plan(ids.Length, Transformer.ContextLength, options))
-                windows.Add((d, ids[w.Start..w.End], w.PredictFrom - w.Start - 1));
+                windows.Add((d, new ScoreRequest(ids[w.Start..w.End], w.PredictFrom - w.Start)));
         }
-        var scores = ScoreTokens(windows.Select(w => w.Ids).ToArray());
+        var windowProgress = progress is null ? null : new DocumentProgress(progress, windows.Count, documents.Count);
+        var scores = ScoreTokens(windows.Select(w => w.Request).ToArray(), windowProgress);
         var sums = new double[documents.Count];
         var counts = new int[documents.Count];
         for (int i = 0; i < windows.Count; i++)
         {
-            var lp = scores[i].LogProbs;
-            for (int j = windows[i].SkipTargets; j < lp.Length; j++) sums[windows[i].Document] += lp[j];
-            counts[windows[i].Document] += lp.Length - windows[i].SkipTargets;
+            foreach (var lp in scores[i].LogProbs) sums[windows[i].Document] += lp;
+            counts[windows[i].Document] += scores[i].LogProbs.Length;
         }
-        progress?.Report(documents.Count);
         return sums.Select((s, d) => new RollingLogLikelihoodResult(s, counts[d])).ToArray();
+    }
+
+    /// <summary>Turns windows done into (proportional) documents done, so callers count in documents.</summary>
+    sealed class DocumentProgress(IProgress<int> inner, int windows, int documents) : IProgress<int>
+    {
+        int _windowsDone, _reported;
+
+        public void Report(int value)
+        {
+            _windowsDone += value;
+            int now = windows == 0 ? documents : (int)((long)_windowsDone * documents / windows);
+            if (now > _reported) inner.Report(now - _reported);
+            _reported = Math.Max(now, _reported);
+        }
     }
 
     // ---------------------------------------------------------------- generation

@@ -32,8 +32,13 @@ public sealed class Gpt2LMHeadModel : nn.Module, ICausalTransformer
     {
         using var scope = NewDisposeScope();
         var hidden = transformer.forward(inputIds, positions, attentionMask, cache); // (B, T, D)
-        return nn.functional.linear(hidden, transformer.wte.weight!).MoveToOuterDisposeScope(); // (B, T, V)
+        return Head(hidden).MoveToOuterDisposeScope();                            // (B, T, V)
     }
+
+    public Tensor ForwardHidden(Tensor inputIds, Tensor positions, Tensor? attentionMask, KvCache? cache) =>
+        transformer.forward(inputIds, positions, attentionMask, cache);
+
+    public Tensor Head(Tensor hidden) => nn.functional.linear(hidden, transformer.wte.weight!); // (…, V), tied
 }
 
 public sealed class Gpt2Model : nn.Module

@@ -34,11 +34,15 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalTransformer
     {
         using var scope = NewDisposeScope();
         var hidden = model.forward(inputIds, positions, attentionMask, cache); // (B, T, D)
-        var logits = lm_head is null
-            ? nn.functional.linear(hidden, model.embed_tokens.weight!) // (B, T, V)
-            : lm_head.forward(hidden);
-        return logits.MoveToOuterDisposeScope();
+        return Head(hidden).MoveToOuterDisposeScope();                      // (B, T, V)
     }
+
+    public Tensor ForwardHidden(Tensor inputIds, Tensor positions, Tensor? attentionMask, KvCache? cache) =>
+        model.forward(inputIds, positions, attentionMask, cache);
+
+    public Tensor Head(Tensor hidden) => lm_head is null
+        ? nn.functional.linear(hidden, model.embed_tokens.weight!) // (…, V), tied
+        : lm_head.forward(hidden);
 
     protected override void Dispose(bool disposing)
     {
@@ -68,9 +72,9 @@ public sealed class LlamaModel : nn.Module
     {
         using var scope = NewDisposeScope();
         var x = embed_tokens.forward(inputIds); // (B, T, D)
-        var (cos, sin) = Rotary.For(positions, x.dtype); // (B, 1, T, hd)
+        var rope = Rotary.For(positions, x.dtype); // cos, sin (B, 1, T, hd)
         for (int i = 0; i < layers.Count; i++)
-            x = layers[i].forward(x, cos, sin, mask, cache);
+            x = layers[i].forward(x, rope, mask, cache);
         cache?.Advance(inputIds.shape[1]);
         return norm.forward(x).MoveToOuterDisposeScope();
     }
@@ -92,10 +96,10 @@ public sealed class LlamaDecoderLayer : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
+    public Tensor forward(Tensor x, RotaryTables rope, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var h = x + self_attn.forward(input_layernorm.forward(x), cos, sin, mask, cache); // (B, T, D)
+        var h = x + self_attn.forward(input_layernorm.forward(x), rope, mask, cache); // (B, T, D)
         var y = h + mlp.forward(post_attention_layernorm.forward(h));                    // (B, T, D)
         return y.MoveToOuterDisposeScope();
     }
@@ -123,18 +127,17 @@ public sealed class LlamaAttention : nn.Module
         RegisterComponents();
     }
 
-    public Tensor forward(Tensor x, Tensor cos, Tensor sin, Tensor? mask, KvCache? cache)
+    public Tensor forward(Tensor x, RotaryTables rope, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
         var q = q_proj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);   // (B, H, T, hd)
         var k = k_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, KVH, T, hd)
         var v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, KVH, T, hd)
-        q = RotaryEmbedding.Apply(q, cos, sin);
-        k = RotaryEmbedding.Apply(k, cos, sin);
+        q = RotaryEmbedding.Apply(q, rope);
+        k = RotaryEmbedding.Apply(k, rope);
         if (cache is not null) (k, v) = cache.Append(_layer, k, v);                // (B, KVH, S, hd)
-        var groups = _heads / _kvHeads;
-        var attended = Attention.Attend(q, Attention.RepeatKv(k, groups), Attention.RepeatKv(v, groups), mask); // (B, H, T, hd)
+        var attended = Attention.AttendGrouped(q, k, v, mask);                     // (B, H, T, hd)
         var merged = attended.transpose(1, 2).reshape(b, t, _heads * _headDim);   // (B, T, H·hd)
         return o_proj.forward(merged).MoveToOuterDisposeScope();
     }

@@ -14,6 +14,26 @@ public static class Attention
     }
 
     /// <summary>
+    /// Grouped-query attention: q (B, H, T, hd) against k, v (B, KVH, S, hd). One decoding step (T = 1) folds each
+    /// query group into the key/value head it shares, (B, KVH, H/KVH, hd), so keys and values are never copied.
+    /// </summary>
+    public static Tensor AttendGrouped(Tensor q, Tensor k, Tensor v, Tensor? mask)
+    {
+        long b = q.shape[0], heads = q.shape[1], t = q.shape[2], hd = q.shape[3], kvHeads = k.shape[1];
+        long groups = heads / kvHeads;
+        if (groups == 1) return Attend(q, k, v, mask);
+        if (t == 1)
+        {
+            var folded = q.view(b, kvHeads, groups, hd);                                        // (B, KVH, G, hd)
+            var outFolded = mask is null
+                ? nn.functional.scaled_dot_product_attention(folded, k, v)
+                : nn.functional.scaled_dot_product_attention(folded, k, v, attn_mask: mask);     // (B, KVH, G, hd)
+            return outFolded.view(b, heads, 1, hd);
+        }
+        return Attend(q, RepeatKv(k, groups), RepeatKv(v, groups), mask);
+    }
+
+    /// <summary>
     /// softmax(q·kᵀ/√hd, masked) · v. q (B, H, T, hd); k, v (B, H, S, hd); mask (B, 1, T, S) bool, true = may attend.
     /// Without a mask: causal when T == S (a fresh sequence), all keys when T == 1 (one decoding step, no padding).
     /// </summary>

@@ -34,4 +34,10 @@ public interface ICausalTransformer : IDisposable
     /// Returns (B, T, V) in the compute dtype.
     /// </summary>
     Tensor Forward(Tensor inputIds, Tensor positions, Tensor? attentionMask, KvCache? cache);
+
+    /// <summary>As <see cref="Forward"/> but stops before the LM head: final-normed hidden states (B, T, D).</summary>
+    Tensor ForwardHidden(Tensor inputIds, Tensor positions, Tensor? attentionMask, KvCache? cache);
+
+    /// <summary>The LM head: hidden states (…, D) → logits (…, V). Lets callers apply it to the positions they need only.</summary>
+    Tensor Head(Tensor hidden);
 }

@@ -22,9 +22,10 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        var dtype = x.dtype;
+        if (x.dtype == ScalarType.Float32)
+            return (x * (x.square().mean(new long[] { -1 }, keepdim: true) + _eps).rsqrt() * weight).MoveToOuterDisposeScope();
         var x32 = x.to_type(ScalarType.Float32);
-        var normed = x32 * rsqrt(x32.pow(2).mean(new long[] { -1 }, keepdim: true) + _eps);
-        return (normed.to_type(dtype) * weight).MoveToOuterDisposeScope();
+        var normed = x32 * (x32.square().mean(new long[] { -1 }, keepdim: true) + _eps).rsqrt();
+        return (normed.to_type(x.dtype) * weight).MoveToOuterDisposeScope();
     }
 }

@@ -13,6 +13,8 @@ public sealed class RotaryEmbedding : IDisposable
 {
     readonly Tensor _cos; // (maxPos, hd) fp32
     readonly Tensor _sin; // (maxPos, hd) fp32
+    readonly Tensor _rotateHalf; // (hd, hd): x @ R == cat(-x2, x1), exact (one ±1 per column)
+    readonly Dictionary<ScalarType, Tensor> _rotateHalfByType = new();
 
     public RotaryEmbedding(int headDim, int maxPositions, double theta, Llama3RopeScaling? scaling, Device? device = null)
     {
@@ -34,6 +36,14 @@ public sealed class RotaryEmbedding : IDisposable
             }
         _cos = tensor(cos, new long[] { maxPositions, headDim }, device: device);
         _sin = tensor(sin, new long[] { maxPositions, headDim }, device: device);
+        var r = new float[headDim * headDim];
+        int half = headDim / 2;
+        for (int j = 0; j < half; j++)
+        {
+            r[(j + half) * headDim + j] = -1; // out[j] = -x[j + hd/2]
+            r[j * headDim + j + half] = 1;    // out[j + hd/2] = x[j]
+        }
+        _rotateHalf = tensor(r, new long[] { headDim, headDim }, device: device);
     }
 
     static double Rescale(double invFreq, Llama3RopeScaling s)
@@ -47,27 +57,32 @@ public sealed class RotaryEmbedding : IDisposable
         return (1 - smooth) * invFreq / s.Factor + smooth * invFreq;
     }
 
-    /// <summary>Cos and sin for (B, T) positions as (B, 1, T, hd) in <paramref name="dtype"/>, ready to broadcast over heads.</summary>
-    public (Tensor Cos, Tensor Sin) For(Tensor positions, ScalarType dtype)
+    /// <summary>Cos, sin for (B, T) positions as (B, 1, T, hd) and the rotate-half matrix, all in <paramref name="dtype"/>.</summary>
+    public RotaryTables For(Tensor positions, ScalarType dtype)
     {
         var cos = _cos.index_select(0, positions.flatten()).view(positions.shape[0], 1, positions.shape[1], -1);
         var sin = _sin.index_select(0, positions.flatten()).view(positions.shape[0], 1, positions.shape[1], -1);
-        return (cos.to_type(dtype), sin.to_type(dtype));
+        Tensor rotate;
+        lock (_rotateHalfByType)
+        {
+            if (!_rotateHalfByType.TryGetValue(dtype, out rotate!))
+                _rotateHalfByType[dtype] = rotate = _rotateHalf.to_type(dtype).DetachFromDisposeScope();
+        }
+        return dtype == ScalarType.Float32 ? new RotaryTables(cos, sin, rotate) : new RotaryTables(cos.to_type(dtype), sin.to_type(dtype), rotate);
     }
 
-    /// <summary>x·cos + rotate_half(x)·sin for x (B, H, T, hd).</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
-    {
-        long half = x.shape[^1] / 2;
-        var x1 = x.narrow(-1, 0, half);
-        var x2 = x.narrow(-1, half, half);
-        var rotated = cat(new[] { x2.neg(), x1 }, -1);
-        return x * cos + rotated * sin;
-    }
+    /// <summary>x·cos + rotate_half(x)·sin for x (B, H, T, hd); rotate_half as one matmul keeps the op count low for decoding.</summary>
+    public static Tensor Apply(Tensor x, RotaryTables tables) =>
+        addcmul(x * tables.Cos, x.matmul(tables.RotateHalf), tables.Sin, 1);
 
     public void Dispose()
     {
         _cos.Dispose();
         _sin.Dispose();
+        _rotateHalf.Dispose();
+        foreach (var t in _rotateHalfByType.Values) t.Dispose();
     }
 }
+
+/// <summary>Per-forward rotary tables: Cos, Sin (B, 1, T, hd) and the (hd, hd) rotate-half matrix.</summary>
+public readonly record struct RotaryTables(Tensor Cos, Tensor Sin, Tensor RotateHalf);
