@@ -43,11 +43,13 @@ public static class ModelBenchmarks
     }
 
     /// <summary>A ~20M-parameter Llama-shaped model with random weights, written as an HF folder and loaded like any other.</summary>
-    public static string RandomLlama20M()
+    /// <param name="tokenizer">a SentencePiece model to put beside it (any vocabulary ≤ 8192 ids; the weights are random).</param>
+    public static string RandomLlama20M(string tokenizer)
     {
         var dir = Path.Combine(Path.GetTempPath(), "regressionguard-bench-llama20m");
         if (File.Exists(Path.Combine(dir, "model.safetensors"))) return dir;
         Directory.CreateDirectory(dir);
+        File.Copy(tokenizer, Path.Combine(dir, "tokenizer.model"), overwrite: true);
         var config = new LlamaConfig
         {
             ArchitectureNames = new[] { "LlamaForCausalLM" }, ModelType = "llama", VocabSize = 8192, HiddenSize = 512, IntermediateSize = 1376,
@@ -76,8 +78,7 @@ public static class ModelBenchmarks
         Console.WriteLine("|---|---|---|---|---|---|");
         var models = new List<(string Name, string Path, string? Tokenizer)>();
         if (File.Exists(stories)) models.Add(("stories260K", stories, null));
-        var llama = RandomLlama20M();
-        models.Add(("llama-20M (random)", llama, File.Exists(stories) ? Path.Combine(Path.GetDirectoryName(stories)!, "tok512.model") : null));
+        models.Add(("llama-20M (random)", RandomLlama20M(Path.Combine(Path.GetDirectoryName(stories)!, "tok512.model")), null));
         foreach (var (name, path, tokenizer) in models)
             foreach (var dtype in new[] { "float32", "bfloat16" })
                 foreach (var batch in new[] { 1, 8, 16, 32 })

@@ -20,16 +20,16 @@ Console.WriteLine($"# RegressionGuard benchmarks ({DateTime.UtcNow:yyyy-MM-dd}, 
 var sw = Stopwatch.StartNew();
 switch (suite)
 {
-    case "scratch": Scratch.Run(); break;
     case "matmul": ModelBenchmarks.MatmulPeak(seconds); break;
     case "score": ModelBenchmarks.Scoring(stories, seconds); break;
     case "generate": ModelBenchmarks.Generation(stories, seconds); break;
-    case "load-memory": LoadMemory.Run(Arg("--model", stories)); break;
+    case "load-memory": LoadMemory.Run(Arg("--model", stories), Arg("--dtype", "float32")); break;
     case "all":
         ModelBenchmarks.MatmulPeak(seconds);
         ModelBenchmarks.Scoring(stories, seconds);
         ModelBenchmarks.Generation(stories, seconds);
         break;
+    case "prepare": Console.WriteLine(ModelBenchmarks.RandomLlama20M(Path.Combine(shared, "models/stories260K/tok512.model"))); break;
     default:
         Console.Error.WriteLine($"unknown benchmark '{suite}'; valid: all, matmul, score, generate, load-memory");
         return 2;

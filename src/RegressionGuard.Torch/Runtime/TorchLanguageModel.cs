@@ -95,13 +95,25 @@ public sealed class TorchLanguageModel : ILanguageModel
         var ids = tensor(inputs, new long[] { batch.Length, t }, device: device);                   // (B, T)
         var positions = arange(t, device: device).unsqueeze(0).expand(batch.Length, t);              // (B, T)
         var hidden = Transformer.ForwardHidden(ids, positions, null, null);                          // (B, T, D)
-        var picked = hidden.view(-1, hidden.shape[2]).index_select(0, tensor(rows.ToArray(), device: device)); // (N, D)
-        var logits = Transformer.Head(picked);                                                        // (N, V)
-        var target = tensor(targets.ToArray(), device: device).unsqueeze(1);                          // (N, 1)
-        var logProbs = logits.log_softmax(-1, ScalarType.Float32).gather(1, target).squeeze(1).cpu(); // (N) fp32
-        var greedy = logits.argmax(-1).eq(target.squeeze(1)).cpu();                                   // (N); argmax is exact in any dtype
-        var lp = logProbs.data<float>().ToArray();
-        var gr = greedy.data<bool>().ToArray();
+        var flat = hidden.view(-1, hidden.shape[2]);                                                   // (B·T, D)
+        var lp = new float[rows.Count];
+        var gr = new bool[rows.Count];
+        // The head and the fp32 softmax run over chunks of rows so the (rows, V) logits stay cache-sized.
+        int chunk = Math.Max(64, (1 << 22) / Math.Max(1, Transformer.VocabSize));
+        var allRows = rows.ToArray();
+        var allTargets = targets.ToArray();
+        for (int start = 0; start < allRows.Length; start += chunk)
+        {
+            using var chunkScope = NewDisposeScope();
+            int n = Math.Min(chunk, allRows.Length - start);
+            var picked = flat.index_select(0, tensor(allRows.AsSpan(start, n).ToArray(), device: device)); // (n, D)
+            var logits = Transformer.Head(picked);                                                        // (n, V)
+            var target = tensor(allTargets.AsSpan(start, n).ToArray(), device: device).unsqueeze(1);      // (n, 1)
+            var logProbs = logits.log_softmax(-1, ScalarType.Float32).gather(1, target).squeeze(1).cpu(); // (n) fp32
+            var greedy = logits.argmax(-1).eq(target.squeeze(1)).cpu();                                   // (n); argmax is exact in any dtype
+            logProbs.data<float>().CopyTo(lp, start);
+            greedy.data<bool>().CopyTo(gr, start);
+        }
         int offset = 0;
         foreach (var i in batch)
         {
