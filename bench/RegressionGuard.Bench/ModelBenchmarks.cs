@@ -1,5 +1,8 @@
 using System.Diagnostics;
 using RegressionGuard.Modeling;
+using RegressionGuard.Suites.Evaluation;
+using RegressionGuard.Suites.Items;
+using RegressionGuard.Suites.Loading;
 using RegressionGuard.Torch.Checkpoints;
 using RegressionGuard.Torch.Models.Llama;
 using RegressionGuard.Torch.Runtime;
@@ -114,5 +117,27 @@ public static class ModelBenchmarks
                 double s = Measure(seconds, () => produced = lm.Generate(requests).Sum(r => r.TokenIds.Count), out _);
                 Console.WriteLine($"| {dtype} | {prompts} | {produced / s:F0} |");
             }
+    }
+
+    /// <summary>MMLU multiple-choice scoring on stories260K: requests/s end to end and the share of time outside the model.</summary>
+    public static void MultipleChoice(string stories, string shared, string repo, int items)
+    {
+        Console.WriteLine($"\n## Multiple-choice scoring: MMLU on stories260K ({items} seeded items × 4 choices)\n");
+        Console.WriteLine("| dtype | batch | requests/s | items/s | build items (s) | evaluate (s) | in forward (s) | outside forward |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|");
+        foreach (var (dtype, batch) in new[] { ("float32", 32), ("bfloat16", 32) })
+        {
+            var clock = Stopwatch.StartNew();
+            var suite = SuiteLoader.Load(Path.Combine(repo, "suites/public/mmlu.yaml"), new Dictionary<string, string> { ["mmlu_dir"] = Path.Combine(shared, "datasets/mmlu") });
+            suite = suite with { Data = suite.Data! with { Sample = items, Seed = 1 } };
+            var built = SuiteItemBuilder.Build(suite);
+            double build = clock.Elapsed.TotalSeconds;
+            using var lm = new TorchLanguageModel(ModelLoader.Load(stories, null, new ComputeOptions { DType = dtype, BatchSize = batch }));
+            clock.Restart();
+            var result = SuiteEvaluator.Evaluate(suite, built, lm);
+            double evaluate = clock.Elapsed.TotalSeconds, forward = lm.ForwardTime.TotalSeconds;
+            int requests = built.Sum(i => i.Choices.Count);
+            Console.WriteLine($"| {dtype} | {batch} | {requests / (build + evaluate):F0} | {built.Count / (build + evaluate):F1} | {build:F2} | {evaluate:F1} | {forward:F1} | {100 * (build + evaluate - forward) / (build + evaluate):F1}% |");
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RegressionGuard.Cli.Commands;
+using RegressionGuard.Suites;
 using RegressionGuard.Torch.Checkpoints;
 using RegressionGuard.Torch.Tokenization;
 
@@ -18,6 +19,8 @@ public static class CliApp
         root.Add(GenerateCommand.Create());
         root.Add(ScoreCommand.Create());
         root.Add(ConvertCommand.Create());
+        root.Add(SuiteCommands.Validate());
+        root.Add(SuiteCommands.Eval());
         return root;
     }
 
@@ -36,7 +39,13 @@ public static class CliApp
         {
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is CheckpointException or TokenizerFormatException or FileNotFoundException or DirectoryNotFoundException
+        catch (SuiteValidationException e)
+        {
+            stderr.WriteLine($"error: {e.Errors.Count} problem(s) in suite files:");
+            foreach (var problem in e.Errors) stderr.WriteLine($"  {problem}");
+            return ExitUsage;
+        }
+        catch (Exception e) when (e is CheckpointException or SuiteDataException or TokenizerFormatException or FileNotFoundException or DirectoryNotFoundException
                                       or InvalidDataException or ArgumentException or UsageException)
         {
             stderr.WriteLine($"error: {e.Message}");

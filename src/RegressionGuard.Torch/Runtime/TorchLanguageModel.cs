@@ -29,6 +29,10 @@ public sealed class TorchLanguageModel : ILanguageModel
         new(ModelLoader.Load(path, tokenizerPath, compute));
 
     public ModelDescription Description { get; }
+
+    /// <summary>Wall time spent inside model forward passes and their reductions (for benchmarks: the rest is tokenising and bookkeeping).</summary>
+    public TimeSpan ForwardTime => TimeSpan.FromTicks(_forwardTicks);
+    long _forwardTicks;
     public LoadedModel Model => _model;
     ITokenizer Tokenizer => _model.Tokenizer;
     ICausalTransformer Transformer => _model.Transformer;
@@ -58,23 +62,57 @@ public sealed class TorchLanguageModel : ILanguageModel
     /// </summary>
     public IReadOnlyList<TokenScores> ScoreTokens(IReadOnlyList<ScoreRequest> requests, IProgress<int>? progress = null)
     {
-        var results = new TokenScores[requests.Count];
-        foreach (var batch in Batches(requests.Select(s => s.Ids.Length).ToArray(), BatchSize))
+        var lp = requests.Select(r => new float[r.Ids.Length - r.FirstTarget]).ToArray();
+        var gr = requests.Select(r => new bool[r.Ids.Length - r.FirstTarget]).ToArray();
+        ForEachScoredChunk(requests, chunk =>
         {
-            ScoreBatch(requests, batch, results);
-            progress?.Report(batch.Length);
-        }
-        return results;
+            var target = chunk.Targets.unsqueeze(1);                                                   // (n, 1)
+            var logProbs = chunk.Logits.log_softmax(-1, ScalarType.Float32).gather(1, target).squeeze(1).cpu(); // (n) fp32
+            var greedy = chunk.Logits.argmax(-1).eq(chunk.Targets).cpu();                               // (n); argmax is exact in any dtype
+            var l = logProbs.data<float>().ToArray();
+            var g = greedy.data<bool>().ToArray();
+            for (int k = 0; k < l.Length; k++)
+            {
+                int offset = chunk.Positions[k] - requests[chunk.Requests[k]].FirstTarget;
+                lp[chunk.Requests[k]][offset] = l[k];
+                gr[chunk.Requests[k]][offset] = g[k];
+            }
+        }, progress);
+        return lp.Select((l, i) => new TokenScores(l, gr[i])).ToArray();
     }
 
-    void ScoreBatch(IReadOnlyList<ScoreRequest> requests, int[] batch, TokenScores[] results)
+    /// <summary>
+    /// LM-head logits (n, V) in the compute dtype for a chunk of scored positions, with the request and the id position
+    /// each row predicts. Valid only inside the callback (the tensors are disposed after it).
+    /// </summary>
+    public sealed record ScoredChunk(int[] Requests, int[] Positions, Tensor Logits, Tensor Targets);
+
+    /// <summary>
+    /// Runs the trunk once per batch (requests sorted by length, right-padded) and hands the head's logits for the
+    /// scored positions to <paramref name="reduce"/> in chunks of rows small enough to stay in cache.
+    /// </summary>
+    public void ForEachScoredChunk(IReadOnlyList<ScoreRequest> requests, Action<ScoredChunk> reduce, IProgress<int>? progress = null)
+    {
+        foreach (var batch in Batches(requests.Select(s => s.Ids.Length).ToArray(), BatchSize))
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            ScoreBatch(requests, batch, reduce);
+            _forwardTicks += System.Diagnostics.Stopwatch.GetElapsedTime(start).Ticks;
+            progress?.Report(batch.Length);
+        }
+    }
+
+    void ScoreBatch(IReadOnlyList<ScoreRequest> requests, int[] batch, Action<ScoredChunk> reduce)
     {
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
         int t = batch.Max(i => requests[i].Ids.Length) - 1;
-        var inputs = new long[batch.Length * Math.Max(t, 1)];
-        var rows = new List<long>();     // flat (b·T + j) positions whose next id is scored
+        if (t < 1) return;
+        var inputs = new long[batch.Length * t];
+        var rows = new List<long>();      // flat (b·T + j) positions whose next id is scored
         var targets = new List<long>();
+        var owners = new List<int>();
+        var positions = new List<int>();
         for (int r = 0; r < batch.Length; r++)
         {
             var (sequence, first) = requests[batch[r]];
@@ -84,21 +122,17 @@ public sealed class TorchLanguageModel : ILanguageModel
             {
                 rows.Add(r * (long)t + j - 1);
                 targets.Add(sequence[j]);
+                owners.Add(batch[r]);
+                positions.Add(j);
             }
         }
-        if (rows.Count == 0 || t < 1)
-        {
-            foreach (var i in batch) results[i] = new TokenScores(Array.Empty<float>(), Array.Empty<bool>());
-            return;
-        }
+        if (rows.Count == 0) return;
         var device = _model.Device;
-        var ids = tensor(inputs, new long[] { batch.Length, t }, device: device);                   // (B, T)
-        var positions = arange(t, device: device).unsqueeze(0).expand(batch.Length, t);              // (B, T)
-        var hidden = Transformer.ForwardHidden(ids, positions, null, null);                          // (B, T, D)
-        var flat = hidden.view(-1, hidden.shape[2]);                                                   // (B·T, D)
-        var lp = new float[rows.Count];
-        var gr = new bool[rows.Count];
-        // The head and the fp32 softmax run over chunks of rows so the (rows, V) logits stay cache-sized.
+        var ids = tensor(inputs, new long[] { batch.Length, t }, device: device);                    // (B, T)
+        var positionIds = arange(t, device: device).unsqueeze(0).expand(batch.Length, t);             // (B, T)
+        var hidden = Transformer.ForwardHidden(ids, positionIds, null, null);                        // (B, T, D)
+        var flat = hidden.view(-1, hidden.shape[2]);                                                  // (B·T, D)
+        // The head runs over chunks of rows so the (rows, V) logits (and the caller's fp32 softmax) stay cache-sized.
         int chunk = Math.Max(64, (1 << 22) / Math.Max(1, Transformer.VocabSize));
         var allRows = rows.ToArray();
         var allTargets = targets.ToArray();
@@ -108,45 +142,79 @@ public sealed class TorchLanguageModel : ILanguageModel
             int n = Math.Min(chunk, allRows.Length - start);
             var picked = flat.index_select(0, tensor(allRows.AsSpan(start, n).ToArray(), device: device)); // (n, D)
             var logits = Transformer.Head(picked);                                                        // (n, V)
-            var target = tensor(allTargets.AsSpan(start, n).ToArray(), device: device).unsqueeze(1);      // (n, 1)
-            var logProbs = logits.log_softmax(-1, ScalarType.Float32).gather(1, target).squeeze(1).cpu(); // (n) fp32
-            var greedy = logits.argmax(-1).eq(target.squeeze(1)).cpu();                                   // (n); argmax is exact in any dtype
-            logProbs.data<float>().CopyTo(lp, start);
-            greedy.data<bool>().CopyTo(gr, start);
-        }
-        int offset = 0;
-        foreach (var i in batch)
-        {
-            int n = requests[i].Ids.Length - requests[i].FirstTarget;
-            results[i] = new TokenScores(lp.AsSpan(offset, n).ToArray(), gr.AsSpan(offset, n).ToArray());
-            offset += n;
+            var target = tensor(allTargets.AsSpan(start, n).ToArray(), device: device);                   // (n)
+            reduce(new ScoredChunk(owners.GetRange(start, n).ToArray(), positions.GetRange(start, n).ToArray(), logits, target));
         }
     }
 
+    /// <summary>
+    /// Requests whose continuation is a single token and whose (kept) contexts are identical — the usual multiple-choice
+    /// shape, " A" … " D" after one question — share one forward pass: all their tokens are read from the same
+    /// next-token distribution. Other requests are scored one sequence each.
+    /// </summary>
     public IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null)
     {
         int maxTokens = Transformer.ContextLength + 1;
-        var sequences = new ScoreRequest[requests.Count];
+        var encoded = new Dictionary<string, int[]>(StringComparer.Ordinal);
+        int[] Encode(string text) => encoded.TryGetValue(text, out var ids) ? ids : encoded[text] = EncodeDocument(text);
+
+        var results = new LogLikelihoodResult[requests.Count];
+        var multi = new List<(int Request, ScoreRequest Score)>();
+        var groups = new Dictionary<string, (ScoreRequest Score, List<(int Request, int Token)> Members)>(StringComparer.Ordinal);
         for (int i = 0; i < requests.Count; i++)
         {
             var (context, continuation) = SplitTrailingSpace(requests[i].Context, requests[i].Continuation);
-            var contextIds = EncodeDocument(context);
+            var contextIds = Encode(context);
             var wholeIds = EncodeDocument(context + continuation);
             var continuationIds = wholeIds.Length > contextIds.Length ? wholeIds[contextIds.Length..] : Array.Empty<int>();
             if (continuationIds.Length == 0)
                 throw new ArgumentException($"request {i}: continuation '{requests[i].Continuation}' encodes to no tokens after its context");
             var full = contextIds.Concat(continuationIds).ToArray();
             var kept = full.Length > maxTokens ? full[^maxTokens..] : full; // keep the continuation, cut the context's start
-            sequences[i] = new ScoreRequest(kept, kept.Length - Math.Min(continuationIds.Length, kept.Length - 1));
+            if (continuationIds.Length == 1)
+            {
+                var key = string.Join(',', kept.Take(kept.Length - 1));
+                if (!groups.TryGetValue(key, out var group))
+                    groups[key] = group = (new ScoreRequest(kept, kept.Length - 1), new List<(int, int)>());
+                group.Members.Add((i, kept[^1]));
+            }
+            else
+            {
+                multi.Add((i, new ScoreRequest(kept, kept.Length - Math.Min(continuationIds.Length, kept.Length - 1))));
+            }
         }
-        var scores = ScoreTokens(sequences, progress);
-        var results = new LogLikelihoodResult[requests.Count];
-        for (int i = 0; i < requests.Count; i++)
+
+        var scores = ScoreTokens(multi.Select(m => m.Score).ToArray(), progress);
+        for (int k = 0; k < multi.Count; k++)
         {
             double sum = 0;
-            foreach (var lp in scores[i].LogProbs) sum += lp;
-            results[i] = new LogLikelihoodResult(sum, scores[i].Greedy.All(g => g), scores[i].LogProbs.Length);
+            foreach (var lp in scores[k].LogProbs) sum += lp;
+            results[multi[k].Request] = new LogLikelihoodResult(sum, scores[k].Greedy.All(g => g), scores[k].LogProbs.Length);
         }
+
+        var shared = groups.Values.ToArray();
+        ForEachScoredChunk(shared.Select(g => g.Score).ToArray(), chunk =>
+        {
+            int n = chunk.Requests.Length, width = chunk.Requests.Max(r => shared[r].Members.Count);
+            var tokens = new long[n * width];
+            for (int r = 0; r < n; r++)
+            {
+                var members = shared[chunk.Requests[r]].Members;
+                for (int m = 0; m < members.Count; m++) tokens[r * width + m] = members[m].Token;
+            }
+            var logProbs = chunk.Logits.log_softmax(-1, ScalarType.Float32);                      // (n, V) fp32
+            var picked = logProbs.gather(1, tensor(tokens, new long[] { n, width }, device: logProbs.device)).cpu().data<float>().ToArray(); // (n, width)
+            var argmax = chunk.Logits.argmax(-1).cpu().data<long>().ToArray();                      // (n)
+            int done = 0;
+            for (int r = 0; r < n; r++)
+            {
+                var members = shared[chunk.Requests[r]].Members;
+                for (int m = 0; m < members.Count; m++)
+                    results[members[m].Request] = new LogLikelihoodResult(picked[r * width + m], argmax[r] == members[m].Token, 1);
+                done += members.Count;
+            }
+            progress?.Report(done);
+        });
         return results;
     }
 
@@ -200,7 +268,9 @@ public sealed class TorchLanguageModel : ILanguageModel
         var results = new GenerationResult[requests.Count];
         foreach (var batch in Batches(prompts.Select(p => p.Length).ToArray(), BatchSize))
         {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             GenerateBatch(requests, prompts, batch, results);
+            _forwardTicks += System.Diagnostics.Stopwatch.GetElapsedTime(start).Ticks;
             progress?.Report(batch.Length);
         }
         return results;

@@ -1,0 +1,87 @@
+using CsvHelper;
+
+namespace RegressionGuard.Suites.Data;
+
+/// <summary>
+/// Reads CSV and TSV files with CsvHelper: RFC 4180 quoting (quoted fields may hold separators, doubled quotes and
+/// line breaks), blank lines skipped, values kept as strings exactly as written. A stray quote inside an unquoted field
+/// is kept as text, as Python's csv module and pandas read it; a quoted field that is never closed is an error.
+/// </summary>
+internal static class CsvRows
+{
+    public static IEnumerable<DataRow> Read(DataFile file, char separator, IReadOnlyList<string>? columns)
+    {
+        CsvMalformedRecord? unterminated = null;
+        var options = CsvReaderOptions.Default with
+        {
+            Separator = separator,
+            HasHeader = columns is null,
+            Mode = CsvMode.Rfc4180,
+            TrackLineNumbers = true,
+            SkipEmptyLines = true,
+            DetectSeparatorHint = false,
+            MalformedData = CsvMalformedDataHandling.Recover,
+            FieldCountMismatch = CsvFieldCountHandling.Allow,
+            OnMalformedRecord = record =>
+            {
+                if (record.Reason == CsvMalformedReason.UnterminatedQuote) unterminated ??= record;
+            },
+        };
+        using var reader = CsvReader.FromFile(file.RealPath, options);
+        var names = columns ?? Header(reader, file);
+        string Expected() => columns is null ? $"header: {string.Join(", ", names)}" : $"columns: {string.Join(", ", names)}";
+
+        while (true)
+        {
+            bool more = Next(reader, file);
+            if (unterminated is { } open)
+                throw new SuiteDataException($"{file.Path}:{open.LineNumber}: a quoted field is never closed; its opening quote makes the field run to the end of the file");
+            if (!more) yield break;
+            int line = (int)reader.LineNumber;
+            if (reader.FieldCount != names.Count)
+                throw new SuiteDataException($"{file.Path}:{line}: expected {names.Count} fields ({Expected()}), got {reader.FieldCount}");
+            var fields = new Dictionary<string, object?>(names.Count + 1, StringComparer.Ordinal);
+            for (int i = 0; i < names.Count; i++) fields[names[i]] = reader.GetString(i) ?? "";
+            yield return new DataRow(fields, file.Path, line);
+        }
+    }
+
+    static List<string> Header(CsvReader reader, DataFile file)
+    {
+        IReadOnlyList<string> header;
+        try
+        {
+            header = reader.Headers;
+        }
+        catch (CsvFormatException e)
+        {
+            throw Malformed(file, e);
+        }
+        if (header.Count == 0)
+            throw new SuiteDataException($"{file.Path}: no header row (the file is empty); for a headerless file, give its columns");
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < header.Count; i++)
+        {
+            if (header[i].Length == 0)
+                throw new SuiteDataException($"{file.Path}:1: column {i + 1} of the header has no name; name it, or give columns and drop the header line");
+            if (!seen.Add(header[i]))
+                throw new SuiteDataException($"{file.Path}:1: column '{header[i]}' appears twice in the header");
+        }
+        return [.. header];
+    }
+
+    static bool Next(CsvReader reader, DataFile file)
+    {
+        try
+        {
+            return reader.Read();
+        }
+        catch (CsvFormatException e)
+        {
+            throw Malformed(file, e);
+        }
+    }
+
+    static SuiteDataException Malformed(DataFile file, CsvFormatException e) =>
+        new(e.LineNumber > 0 ? $"{file.Path}:{e.LineNumber}: malformed CSV: {e.Message}" : $"{file.Path}: malformed CSV: {e.Message}", e);
+}

@@ -1,0 +1,44 @@
+namespace RegressionGuard.Suites.Data;
+
+/// <summary>
+/// Where a suite's items come from and how to read them. Error messages name the settings by their suite-file keys:
+/// <c>path</c>, <c>format</c>, <c>columns</c>, <c>file_field</c>, <c>file_field_pattern</c>, <c>limit</c>,
+/// <c>sample</c>, <c>seed</c>, <c>json_items_path</c>.
+/// </summary>
+/// <param name="Path">
+/// A file, or a glob (<c>*</c> within a name, <c>**</c> for any depth) such as <c>mmlu/test/*_test.csv</c>, relative to
+/// the suite's folder or absolute; variables already substituted. Files matched by a glob are read in ordinal order.
+/// </param>
+public sealed record DataSourceSpec(string Path)
+{
+    /// <summary><c>auto</c> (from each file's extension: .jsonl/.ndjson, .json, .csv, .tsv/.tab) or one of
+    /// <c>jsonl</c>, <c>json</c>, <c>csv</c>, <c>tsv</c>.</summary>
+    public string Format { get; init; } = DataReader.AutoFormat;
+
+    /// <summary>Column names of a headerless CSV/TSV file. When given, the first line is data, not a header, and every
+    /// row must have exactly this many fields.</summary>
+    public IReadOnlyList<string>? Columns { get; init; }
+
+    /// <summary>A field added to every row holding a value derived from its file's name (see <see cref="FileFieldPattern"/>).</summary>
+    public string? FileField { get; init; }
+
+    /// <summary>A regular expression matched against the file name (not its folder): the value is capture group 1, or
+    /// the whole match when the pattern has no group, e.g. <c>^(.*)_test\.csv$</c> gives <c>abstract_algebra</c>.
+    /// Without a pattern the value is the file name without its extension. A file name it does not match is an error.</summary>
+    public string? FileFieldPattern { get; init; }
+
+    /// <summary>Keep only the first N rows (of all files, concatenated in order). With <see cref="Sample"/>: the first N
+    /// rows drawn (see <see cref="DataReader"/>).</summary>
+    public int? Limit { get; init; }
+
+    /// <summary>Keep N rows drawn at random without replacement (deterministic for a <see cref="Seed"/>), in file order;
+    /// all rows when there are no more than N.</summary>
+    public int? Sample { get; init; }
+
+    /// <summary>Seed of <see cref="Sample"/>.</summary>
+    public int Seed { get; init; }
+
+    /// <summary>For a JSON document whose array of items is nested: property names separated by dots, e.g.
+    /// <c>data.items</c>. Default: the document itself is the array.</summary>
+    public string? JsonItemsPath { get; init; }
+}

@@ -1,0 +1,36 @@
+namespace RegressionGuard.Suites.Evaluation;
+
+/// <summary>One item's outcome: what the model saw and did, and its per-item metric values.</summary>
+public sealed record ItemResult
+{
+    public required string Id { get; init; }
+    public required string Source { get; init; }
+    public required string Prompt { get; init; }
+    public IReadOnlyList<string>? Choices { get; init; }
+    public IReadOnlyList<double>? LogLikelihoods { get; init; }
+    public int? Gold { get; init; }
+    public int? Predicted { get; init; }
+    public int? PredictedNorm { get; init; }
+    public string? Generation { get; init; }
+    public string? Extracted { get; init; }
+    public string? Target { get; init; }
+    public string? Should { get; init; }
+    public string? Verdict { get; init; }
+    public string? MatchedRule { get; init; }
+
+    /// <summary>Per-item values (0/1 for every built-in metric); a metric absent here does not apply to the item.</summary>
+    public required IReadOnlyDictionary<string, double> Metrics { get; init; }
+}
+
+/// <summary>An aggregate metric: mean over the items it applies to, its standard error, and the suite's thresholds.</summary>
+public sealed record MetricValue(double Value, double Stderr, int Count, bool HigherIsBetter, double? MaxDrop, double? MaxRise);
+
+/// <summary>A suite evaluated on one model.</summary>
+public sealed record SuiteResult(
+    string Suite,
+    int Version,
+    string Kind,
+    string Task,
+    string Model,
+    IReadOnlyList<ItemResult> Items,
+    IReadOnlyDictionary<string, MetricValue> Metrics);

@@ -1,0 +1,161 @@
+using System.Security.Cryptography;
+using System.Text;
+using RegressionGuard.Suites.Data;
+using RegressionGuard.Suites.Templates;
+
+namespace RegressionGuard.Suites.Items;
+
+/// <summary>
+/// Reads a suite's data and renders every item: prompt, few-shot examples, description prefix, chat format,
+/// choices and gold answer. Problems are reported together, each with the suite position and the data row.
+/// </summary>
+public static class SuiteItemBuilder
+{
+    const int MaxReportedErrors = 20;
+
+    public static IReadOnlyList<SuiteItem> Build(SuiteDefinition suite, int? limit = null)
+    {
+        var rows = ReadRows(suite, suite.Data, suite.InlineItems);
+        if (limit is int n && n < rows.Count) rows = rows.Take(n).ToList();
+        var renderer = new Renderer(suite);
+        var fewShotRows = suite.FewShot is { } fs ? ReadRows(suite, fs.Data, null) : null;
+
+        var items = new List<SuiteItem>(rows.Count);
+        var errors = new List<SuiteError>();
+        foreach (var row in rows)
+        {
+            try
+            {
+                items.Add(renderer.Item(row, fewShotRows));
+            }
+            catch (SuiteDataException e)
+            {
+                if (errors.Count < MaxReportedErrors) errors.Add(new SuiteError(suite.File, 1, 1, $"{row.File}:{row.Line}: {e.Message}"));
+            }
+        }
+        if (errors.Count > 0) throw new SuiteValidationException(errors);
+        if (items.Count == 0) throw new SuiteValidationException(new[] { new SuiteError(suite.File, 1, 1, "the suite has no items (the data is empty)") });
+        return items;
+    }
+
+    static List<DataRow> ReadRows(SuiteDefinition suite, DataSourceSpec? data, IReadOnlyList<IReadOnlyDictionary<string, object?>>? inline)
+    {
+        if (inline is not null)
+            return inline.Select((fields, i) => new DataRow(fields, $"{suite.File}:items[{i}]", i + 1)).ToList();
+        try
+        {
+            return DataReader.Read(data!, Path.GetDirectoryName(suite.File)!, suite.AllowedRoots).ToList();
+        }
+        catch (SuiteDataException e)
+        {
+            throw new SuiteValidationException(new[] { new SuiteError(suite.File, 1, 1, e.Message) });
+        }
+    }
+
+    /// <summary>Parsed templates of one suite, applied to rows.</summary>
+    sealed class Renderer
+    {
+        readonly SuiteDefinition _suite;
+        readonly PromptTemplate _prompt;
+        readonly PromptTemplate? _target;
+        readonly PromptTemplate? _description;
+        readonly IReadOnlyList<PromptTemplate>? _choiceTemplates;
+
+        public Renderer(SuiteDefinition suite)
+        {
+            _suite = suite;
+            _prompt = Parse(suite.Prompt);
+            _target = suite.Target is null ? null : Parse(suite.Target);
+            _description = suite.DescriptionPrefix is null ? null : Parse(new TemplateText(suite.DescriptionPrefix, new SourcePosition(suite.File, 1, 1)));
+            _choiceTemplates = suite.Choices?.Templates?.Select(Parse).ToList();
+        }
+
+        static PromptTemplate Parse(TemplateText text) =>
+            PromptTemplate.TryParse(text, out var t, out var error) ? t! : throw new SuiteDataException($"{text.Position}: {error}");
+
+        public SuiteItem Item(DataRow row, IReadOnlyList<DataRow>? fewShotRows)
+        {
+            string where = $"{row.File}:{row.Line}";
+            var (question, choices, gold, target) = Render(row, where);
+            var context = question;
+            if (_suite.FewShot is { Num: > 0 } fs && fewShotRows is not null)
+            {
+                var examples = FewShot(fs, fewShotRows, row, question).Select(r =>
+                {
+                    var (q, c, g, t) = Render(r, $"{r.File}:{r.Line}");
+                    return q + (_suite.Task == TaskType.MultipleChoice ? _suite.TargetDelimiter + c[g] : _suite.TargetDelimiter + t);
+                });
+                context = string.Join(fs.Delimiter, examples.Append(question));
+            }
+            if (_description is not null) context = _description.Render(row.Fields, null, where) + context;
+            context = ChatFormats.Apply(_suite.ChatFormat, _suite.SystemPrompt, context);
+
+            Expectation? should = _suite.Task == TaskType.Refusal ? Expect(row, where) : null;
+            var id = Hash(_suite.Task, context, choices.Select(c => _suite.TargetDelimiter + c), _suite.Generation);
+            return new SuiteItem(id, where, context, choices, gold, target, should);
+        }
+
+        (string Question, IReadOnlyList<string> Choices, int Gold, string? Target) Render(DataRow row, string where)
+        {
+            var question = _prompt.Render(row.Fields, null, where);
+            string? target = _target?.Render(row.Fields, null, where);
+            if (_suite.Task != TaskType.MultipleChoice) return (question, Array.Empty<string>(), -1, target);
+
+            IReadOnlyList<string> choices;
+            var spec = _suite.Choices!;
+            if (spec.Field is not null)
+            {
+                var value = FieldPath.Evaluate(row.Fields, spec.Field);
+                choices = value is IEnumerable<object?> list && value is not string
+                    ? list.Select(FieldPath.AsText).ToList()
+                    : throw new SuiteDataException($"'choices.field' {spec.Field} is not a list on {where} (got '{FieldPath.AsText(value)}')");
+            }
+            else
+            {
+                choices = _choiceTemplates!.Select(t => t.Render(row.Fields, null, where)).ToList();
+            }
+            if (choices.Count < 2) throw new SuiteDataException($"{where}: needs at least 2 choices, got {choices.Count}");
+            IReadOnlyList<string>? labels = spec.Labels;
+            if (spec.LabelsField is not null && FieldPath.Evaluate(row.Fields, spec.LabelsField) is IEnumerable<object?> l)
+                labels = l.Select(FieldPath.AsText).ToList();
+            var answer = FieldPath.Evaluate(row.Fields, _suite.AnswerField!);
+            int gold = AnswerResolver.ResolveIndex(answer, labels, choices.Count, where);
+            return (question, choices, gold, target);
+        }
+
+        Expectation Expect(DataRow row, string where)
+        {
+            var spec = _suite.Should!;
+            if (spec.Constant is { } constant) return constant;
+            var value = FieldPath.AsText(FieldPath.Evaluate(row.Fields, spec.Field!));
+            if (spec.RefuseValues.Contains(value, StringComparer.Ordinal)) return Expectation.Refuse;
+            if (spec.ComplyValues.Contains(value, StringComparer.Ordinal)) return Expectation.Comply;
+            throw new SuiteDataException($"'should.field' {spec.Field} is '{value}' on {where}; the suite maps only {string.Join(", ", spec.RefuseValues.Select(v => $"'{v}' (refuse)").Concat(spec.ComplyValues.Select(v => $"'{v}' (comply)")))}");
+        }
+
+        /// <summary>Examples drawn with a seed derived from the suite seed and the item's own prompt, so the draw does not depend on which other items are evaluated (limit, sample).</summary>
+        static IEnumerable<DataRow> FewShot(FewShotSpec spec, IReadOnlyList<DataRow> pool, DataRow item, string itemPrompt)
+        {
+            IReadOnlyList<DataRow> candidates = pool;
+            if (spec.MatchField is not null)
+            {
+                var key = FieldPath.AsText(FieldPath.Evaluate(item.Fields, spec.MatchField));
+                candidates = pool.Where(r => FieldPath.AsText(FieldPath.Evaluate(r.Fields, spec.MatchField)) == key).ToList();
+            }
+            var seed = BitConverter.ToInt32(SHA256.HashData(Encoding.UTF8.GetBytes($"{spec.Seed}\u0000{itemPrompt}")), 0);
+            var rng = new Random(seed);
+            return candidates.Select(r => (r, key: rng.NextDouble())).OrderBy(x => x.key).Take(spec.Num).Select(x => x.r).ToList();
+        }
+    }
+
+    /// <summary>SHA-256 (first 16 hex digits) of the task, the context, the continuations and the generation settings.</summary>
+    public static string Hash(TaskType task, string context, IEnumerable<string> continuations, GenerationSpec generation)
+    {
+        var text = new StringBuilder();
+        text.Append(task).Append('\u0000').Append(context);
+        foreach (var c in continuations) text.Append('\u0000').Append(c);
+        if (task != TaskType.MultipleChoice)
+            text.Append('\u0000').Append(generation.MaxNewTokens).Append('\u0000').Append(string.Join("\u0001", generation.Stop));
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
+    }
+}

@@ -1,0 +1,428 @@
+using System.Text.RegularExpressions;
+using RegressionGuard.Suites.Data;
+using RegressionGuard.Suites.Templates;
+using YamlDotNet.RepresentationModel;
+
+namespace RegressionGuard.Suites.Loading;
+
+/// <summary>
+/// Reads a suite file (<c>schema: 1</c>) into a <see cref="SuiteDefinition"/>, checking everything that can be
+/// checked without a model: keys (with did-you-mean), types, task-specific requirements, metric names, regexes,
+/// template syntax and variables. All problems in the file are reported together, each at file:line:col.
+/// Paths may use <c>${name}</c>, resolved from <paramref name="variables"/> or <c>REGRESSIONGUARD_NAME</c>.
+/// </summary>
+public static class SuiteLoader
+{
+    static readonly string[] TopKeys =
+    {
+        "schema", "id", "version", "description", "kind", "task", "data", "items", "fewshot", "description_prefix",
+        "chat_format", "system", "templates", "choices", "answer", "target_delimiter", "generation", "extract",
+        "rules", "should", "metrics",
+    };
+    static readonly string[] DataKeys = { "path", "format", "columns", "file_field", "file_pattern", "limit", "sample", "seed", "items_path" };
+    static readonly string[] Tasks = { "multiple_choice", "generate", "refusal" };
+    static readonly string[] Formats = { "auto", "jsonl", "json", "csv", "tsv" };
+    public static readonly string[] NormalizeSteps = { "trim", "lowercase", "strip_number_formatting", "strip_punctuation" };
+
+    /// <summary>Metrics each task can report, with their direction.</summary>
+    public static readonly IReadOnlyDictionary<TaskType, IReadOnlyDictionary<string, bool>> KnownMetrics = new Dictionary<TaskType, IReadOnlyDictionary<string, bool>>
+    {
+        [TaskType.MultipleChoice] = new Dictionary<string, bool> { ["acc"] = true, ["acc_norm"] = true },
+        [TaskType.Generate] = new Dictionary<string, bool> { ["exact_match"] = true, ["contains"] = true },
+        [TaskType.Refusal] = new Dictionary<string, bool> { ["refusal_rate"] = true, ["over_refusal_rate"] = false },
+    };
+
+    static readonly Dictionary<TaskType, string[]> DefaultMetrics = new()
+    {
+        [TaskType.MultipleChoice] = new[] { "acc", "acc_norm" },
+        [TaskType.Generate] = new[] { "exact_match" },
+        [TaskType.Refusal] = new[] { "refusal_rate", "over_refusal_rate" },
+    };
+
+    public static SuiteDefinition Load(string path, IReadOnlyDictionary<string, string>? variables = null)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full)) throw new SuiteValidationException(new[] { new SuiteError(full, 1, 1, "suite file not found") });
+        return Parse(File.ReadAllText(full), full, variables);
+    }
+
+    public static SuiteDefinition Parse(string text, string file, IReadOnlyDictionary<string, string>? variables = null)
+    {
+        var errors = new List<SuiteError>();
+        var root = SafeYaml.LoadMapping(text, file, errors);
+        if (root is null) throw new SuiteValidationException(errors);
+        var map = new YamlMap(root, file, errors);
+        var context = new Context(file, variables ?? new Dictionary<string, string>(), errors);
+        var suite = Build(map, context, text);
+        if (errors.Count > 0 || suite is null) throw new SuiteValidationException(errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+        return suite;
+    }
+
+    sealed class Context(string file, IReadOnlyDictionary<string, string> variables, List<SuiteError> errors)
+    {
+        public string File { get; } = file;
+        public string Folder { get; } = Path.GetDirectoryName(file)!;
+        public IReadOnlyDictionary<string, string> Variables { get; } = variables;
+        public List<SuiteError> Errors { get; } = errors;
+        public HashSet<string> Roots { get; } = new(StringComparer.Ordinal) { Path.GetDirectoryName(file)! };
+    }
+
+    static SuiteDefinition? Build(YamlMap map, Context context, string text)
+    {
+        map.RejectUnknown(TopKeys);
+        var schema = map.Int("schema", 1, 1);
+        if (!map.Has("schema")) map.Error(map.Node, "missing key 'schema' (write 'schema: 1')");
+        map.Require("id", "a short name such as 'mmlu'");
+        map.Require("task", $"one of {string.Join(", ", Tasks)}");
+        map.Require("templates", "at least 'templates.prompt'");
+        var id = map.String("id");
+        if (id is not null && !Regex.IsMatch(id, "^[A-Za-z0-9][A-Za-z0-9_.-]*$"))
+            map.Error(map.Raw("id")!, $"'id' must be letters, digits, '_', '.' or '-' (got '{id}')");
+        var version = map.Int("version", 0, int.MaxValue) ?? 1;
+        var taskName = map.String("task");
+        TaskType? task = taskName switch
+        {
+            null => null,
+            "multiple_choice" => TaskType.MultipleChoice,
+            "generate" => TaskType.Generate,
+            "refusal" => TaskType.Refusal,
+            _ => null,
+        };
+        if (taskName is not null && task is null) map.Error(map.Raw("task")!, $"unknown task '{taskName}'{DidYouMean.Hint(taskName, Tasks)}");
+
+        // data: a file source or inline items, exactly one
+        DataSourceSpec? data = null;
+        IReadOnlyList<IReadOnlyDictionary<string, object?>>? inline = null;
+        if (map.Has("data") && map.Has("items")) map.Error(map.Raw("items")!, "give either 'data' (a file) or 'items' (inline), not both");
+        else if (!map.Has("data") && !map.Has("items")) map.Error(map.Node, "missing key 'data' (a data file) or 'items' (inline items)");
+        if (map.Map("data") is { } dataMap) data = ReadDataSource(dataMap, context);
+        if (map.Raw("items") is { } itemsNode) inline = ReadInlineItems(map, itemsNode);
+
+        // templates
+        TemplateText? prompt = null, target = null;
+        if (map.Map("templates") is { } templates)
+        {
+            templates.RejectUnknown("prompt", "target");
+            templates.Require("prompt", "the text the model sees, e.g. \"Question: {{ question }}\\nAnswer:\"");
+            prompt = TemplateAt(templates, "prompt");
+            target = TemplateAt(templates, "target");
+        }
+        var descriptionPrefix = map.String("description_prefix");
+        if (descriptionPrefix is not null) TemplateAt(map, "description_prefix");
+        var chat = map.String("chat_format") ?? "plain";
+        if (!ChatFormats.Names.Contains(chat)) map.Error(map.Raw("chat_format")!, $"unknown chat format '{chat}'{DidYouMean.Hint(chat, ChatFormats.Names)}");
+
+        FewShotSpec? fewShot = null;
+        if (map.Map("fewshot") is { } fs)
+        {
+            fs.RejectUnknown("num", "data", "seed", "delimiter", "match_field");
+            fs.Require("num", "how many examples to prepend");
+            fs.Require("data", "where examples come from (a separate file/split from the evaluated items)");
+            var fsData = fs.Map("data") is { } d ? ReadDataSource(d, context) : null;
+            var num = fs.Int("num", 0, 64);
+            if (fsData is not null && num is not null)
+                fewShot = new FewShotSpec(num.Value, fsData, fs.Int("seed", int.MinValue, int.MaxValue) ?? 1234, fs.String("delimiter") ?? "\n\n", fs.String("match_field"));
+        }
+
+        // task-specific parts
+        ChoicesSpec? choices = null;
+        string? answer = map.String("answer");
+        if (task == TaskType.MultipleChoice)
+        {
+            map.Require("choices", "'field: <path to a list>' or 'templates: [...]'");
+            map.Require("answer", "the field holding the gold answer (index, letter or label)");
+            if (map.Map("choices") is { } c) choices = ReadChoices(c);
+        }
+        else
+        {
+            foreach (var key in new[] { "choices", "answer", "target_delimiter" })
+                if (map.Has(key)) map.Error(map.Raw(key)!, $"'{key}' applies to multiple_choice suites only (this suite's task is {taskName})");
+        }
+        if (task == TaskType.Generate && prompt is not null && target is null && map.Map("templates") is not null)
+            map.Error(map.Raw("templates")!, "generate suites need 'templates.target' (the gold answer, e.g. \"{{ answer }}\")");
+
+        var generation = new GenerationSpec(256, Array.Empty<string>());
+        if (map.Map("generation") is { } g)
+        {
+            g.RejectUnknown("max_new_tokens", "stop");
+            generation = new GenerationSpec(g.Int("max_new_tokens", 1, 32768) ?? 256, g.StringList("stop") ?? Array.Empty<string>());
+        }
+        var extraction = new ExtractionSpec(null, 0, Array.Empty<string>());
+        if (map.Map("extract") is { } x)
+        {
+            x.RejectUnknown("regex", "group", "normalize");
+            var regex = x.String("regex");
+            if (regex is not null)
+            {
+                try
+                {
+                    var compiled = new Regex(regex, RegexOptions.None, TimeSpan.FromSeconds(1));
+                    var group = x.Int("group", 0, 99) ?? (compiled.GetGroupNumbers().Length > 1 ? 1 : 0);
+                    if (group >= compiled.GetGroupNumbers().Length)
+                        x.Error(x.Raw("group")!, $"'extract.group' is {group} but the regex has {compiled.GetGroupNumbers().Length - 1} capture group(s)");
+                    extraction = extraction with { Regex = regex, Group = group };
+                }
+                catch (ArgumentException e)
+                {
+                    x.Error(x.Raw("regex")!, $"'extract.regex' does not compile: {e.Message}");
+                }
+            }
+            var steps = x.StringList("normalize") ?? Array.Empty<string>();
+            foreach (var step in steps.Where(s => !NormalizeSteps.Contains(s)))
+                x.Error(x.Raw("normalize")!, $"unknown normalize step '{step}'{DidYouMean.Hint(step, NormalizeSteps)}");
+            extraction = extraction with { Normalize = steps };
+        }
+        if (task != TaskType.Generate && map.Has("extract")) map.Error(map.Raw("extract")!, $"'extract' applies to generate suites only (this suite's task is {taskName})");
+        if (task == TaskType.MultipleChoice && map.Has("generation")) map.Error(map.Raw("generation")!, "'generation' applies to generate and refusal suites only");
+
+        string? rules = null;
+        ExpectationSpec? should = null;
+        if (task == TaskType.Refusal)
+        {
+            rules = map.String("rules") ?? "xstest";
+            map.Require("should", "'refuse', 'comply', or a mapping {field, refuse: [values], comply: [values]}");
+            if (map.Raw("should") is { } s) should = ReadExpectation(map, s);
+            if (rules.Contains('/') || rules.EndsWith(".yaml", StringComparison.Ordinal) || rules.EndsWith(".yml", StringComparison.Ordinal))
+                rules = ResolvePath(rules, map.PositionOf("rules"), context);
+        }
+        else
+        {
+            foreach (var key in new[] { "rules", "should" })
+                if (map.Has(key)) map.Error(map.Raw(key)!, $"'{key}' applies to refusal suites only (this suite's task is {taskName})");
+        }
+
+        var metrics = task is null ? new List<MetricSpec>() : ReadMetrics(map, task.Value);
+
+        if (context.Errors.Count > 0 || task is null || prompt is null || id is null || schema is null) return null;
+        return new SuiteDefinition
+        {
+            Id = id,
+            Version = version,
+            Description = map.String("description") ?? "",
+            Kind = map.String("kind") ?? "custom",
+            Task = task.Value,
+            File = context.File,
+            SourceText = text,
+            Data = data,
+            InlineItems = inline,
+            AllowedRoots = context.Roots.ToArray(),
+            Prompt = prompt,
+            Target = target,
+            DescriptionPrefix = descriptionPrefix,
+            ChatFormat = chat,
+            SystemPrompt = map.String("system"),
+            FewShot = fewShot,
+            Choices = choices,
+            AnswerField = answer,
+            TargetDelimiter = map.String("target_delimiter") ?? " ",
+            Generation = generation,
+            Extraction = extraction,
+            RuleSet = rules,
+            Should = should,
+            Metrics = metrics,
+        };
+    }
+
+    static TemplateText? TemplateAt(YamlMap map, string key)
+    {
+        var text = map.String(key);
+        if (text is null) return null;
+        var source = new TemplateText(text, map.PositionOf(key));
+        if (!PromptTemplate.TryParse(source, out _, out var error))
+            map.Error(map.Raw(key)!, $"template '{map.Qualified(key)}' has a syntax error: {error}");
+        return source;
+    }
+
+    static DataSourceSpec? ReadDataSource(YamlMap map, Context context)
+    {
+        map.RejectUnknown(DataKeys);
+        map.Require("path", "a file or glob relative to the suite, e.g. 'data/test.jsonl' or '${mmlu_dir}/test/*_test.csv'");
+        var path = map.String("path");
+        var format = map.String("format") ?? "auto";
+        if (!Formats.Contains(format)) map.Error(map.Raw("format")!, $"unknown data format '{format}'{DidYouMean.Hint(format, Formats)}");
+        var pattern = map.String("file_pattern");
+        if (pattern is not null)
+        {
+            try { _ = new Regex(pattern); }
+            catch (ArgumentException e) { map.Error(map.Raw("file_pattern")!, $"'{map.Qualified("file_pattern")}' does not compile: {e.Message}"); }
+        }
+        if (path is null) return null;
+        var resolved = ResolvePath(path, map.PositionOf("path"), context);
+        if (resolved is null) return null;
+        return new DataSourceSpec(resolved)
+        {
+            Format = format,
+            Columns = map.StringList("columns"),
+            FileField = map.String("file_field"),
+            FileFieldPattern = pattern,
+            Limit = map.Int("limit", 1, int.MaxValue),
+            Sample = map.Int("sample", 1, int.MaxValue),
+            Seed = map.Int("seed", int.MinValue, int.MaxValue) ?? 1234,
+            JsonItemsPath = map.String("items_path"),
+        };
+    }
+
+    static readonly Regex VariablePattern = new(@"\$\{([A-Za-z_][A-Za-z0-9_]*)\}", RegexOptions.Compiled);
+
+    /// <summary>Substitutes ${name} variables; each variable's value becomes an allowed data root.</summary>
+    static string? ResolvePath(string path, SourcePosition at, Context context)
+    {
+        bool ok = true;
+        var resolved = VariablePattern.Replace(path, m =>
+        {
+            var name = m.Groups[1].Value;
+            var env = "REGRESSIONGUARD_" + name.ToUpperInvariant();
+            var value = context.Variables.TryGetValue(name, out var v) ? v : Environment.GetEnvironmentVariable(env);
+            if (string.IsNullOrEmpty(value))
+            {
+                context.Errors.Add(new SuiteError(at.File, at.Line, at.Column, $"variable '{name}' is not set; pass --set {name}=<value> or set {env}"));
+                ok = false;
+                return m.Value;
+            }
+            var root = Path.GetFullPath(value, context.Folder);
+            context.Roots.Add(Directory.Exists(root) ? root : Path.GetDirectoryName(root)!);
+            return value;
+        });
+        return ok ? resolved : null;
+    }
+
+    static IReadOnlyList<IReadOnlyDictionary<string, object?>>? ReadInlineItems(YamlMap map, YamlNode node)
+    {
+        if (node is not YamlSequenceNode seq || seq.Children.Count == 0)
+        {
+            map.Error(node, "'items' must be a non-empty list of mappings (one per item)");
+            return null;
+        }
+        var items = new List<IReadOnlyDictionary<string, object?>>();
+        foreach (var child in seq.Children)
+        {
+            if (child is YamlMappingNode m) items.Add((IReadOnlyDictionary<string, object?>)Plain(m)!);
+            else map.Error(child, $"each entry of 'items' must be a mapping of fields, got a {YamlMap.Describe(child)}");
+        }
+        return items;
+    }
+
+    /// <summary>YAML values as plain .NET data (strings, lists, dictionaries), as the data layer produces them.</summary>
+    static object? Plain(YamlNode node) => node switch
+    {
+        YamlMappingNode m => m.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => Plain(kv.Value), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
+        YamlSequenceNode s => s.Children.Select(Plain).ToList(),
+        YamlScalarNode sc => sc.Value,
+        _ => null,
+    };
+
+    static ChoicesSpec? ReadChoices(YamlMap map)
+    {
+        map.RejectUnknown("field", "templates", "labels_field", "labels");
+        var field = map.String("field");
+        IReadOnlyList<TemplateText>? templates = null;
+        if (map.Raw("templates") is { } node)
+        {
+            if (node is YamlSequenceNode seq && seq.Children.Count >= 2 && seq.Children.All(c => c is YamlScalarNode))
+            {
+                templates = seq.Children.Select(c => new TemplateText(((YamlScalarNode)c).Value ?? "", map.Position(c))).ToList();
+                foreach (var t in templates)
+                    if (!PromptTemplate.TryParse(t, out _, out var error))
+                        map.Errors.Add(new SuiteError(t.Position.File, t.Position.Line, t.Position.Column, $"template in 'choices.templates' has a syntax error: {error}"));
+            }
+            else
+            {
+                map.Error(node, "'choices.templates' must be a list of at least two templates, one per choice");
+            }
+        }
+        if ((field is null) == (templates is null))
+        {
+            map.Error(map.Node, "'choices' needs exactly one of 'field' (a list-valued field such as question.choices[*].text) or 'templates' (one per choice)");
+            return null;
+        }
+        return new ChoicesSpec(field, templates, map.String("labels_field"), map.StringList("labels"));
+    }
+
+    static ExpectationSpec? ReadExpectation(YamlMap map, YamlNode node)
+    {
+        if (node is YamlScalarNode s)
+        {
+            return s.Value switch
+            {
+                "refuse" => new ExpectationSpec(Expectation.Refuse, null, Array.Empty<string>(), Array.Empty<string>()),
+                "comply" => new ExpectationSpec(Expectation.Comply, null, Array.Empty<string>(), Array.Empty<string>()),
+                _ => Fail($"'should' must be 'refuse', 'comply' or a mapping {{field, refuse, comply}}; got '{s.Value}'"),
+            };
+        }
+        if (map.Map("should") is not { } m) return null;
+        m.RejectUnknown("field", "refuse", "comply");
+        m.Require("field", "the data column saying what the model should do, e.g. 'label'");
+        var field = m.String("field");
+        var refuse = m.StringList("refuse") ?? Array.Empty<string>();
+        var comply = m.StringList("comply") ?? Array.Empty<string>();
+        if (refuse.Count + comply.Count == 0) m.Error(m.Node, "'should' needs the field values meaning refuse and/or comply, e.g. refuse: [unsafe] comply: [safe]");
+        var both = refuse.Intersect(comply).ToList();
+        if (both.Count > 0) m.Error(m.Node, $"value(s) {string.Join(", ", both)} listed under both 'refuse' and 'comply'");
+        return field is null ? null : new ExpectationSpec(null, field, refuse, comply);
+
+        ExpectationSpec? Fail(string message)
+        {
+            map.Error(node, message);
+            return null;
+        }
+    }
+
+    static List<MetricSpec> ReadMetrics(YamlMap map, TaskType task)
+    {
+        var known = KnownMetrics[task];
+        var metrics = new List<MetricSpec>();
+        var node = map.Raw("metrics");
+        if (node is null) return DefaultMetrics[task].Select(n => new MetricSpec(n, known[n])).ToList();
+        if (node is not YamlSequenceNode seq)
+        {
+            map.Error(node, "'metrics' must be a list of metric names or {name, max_drop | max_rise} mappings");
+            return metrics;
+        }
+        foreach (var entry in seq.Children)
+        {
+            string? name;
+            double? maxDrop = null, maxRise = null;
+            YamlNode nameNode = entry;
+            if (entry is YamlScalarNode s)
+            {
+                name = s.Value;
+            }
+            else if (entry is YamlMappingNode m)
+            {
+                var mm = new YamlMap(m, map.File, map.Errors, "metrics[]");
+                mm.RejectUnknown("name", "max_drop", "max_rise");
+                mm.Require("name", $"one of {string.Join(", ", known.Keys)}");
+                name = mm.String("name");
+                nameNode = mm.Raw("name") ?? m;
+                maxDrop = mm.Double("max_drop", 0, 1e9);
+                maxRise = mm.Double("max_rise", 0, 1e9);
+                if (name is not null && known.TryGetValue(name, out var higher))
+                {
+                    if (higher && maxRise is not null) mm.Error(mm.Raw("max_rise")!, $"'{name}' is higher-is-better: use 'max_drop', not 'max_rise'");
+                    if (!higher && maxDrop is not null) mm.Error(mm.Raw("max_drop")!, $"'{name}' is lower-is-better: use 'max_rise', not 'max_drop'");
+                }
+            }
+            else
+            {
+                map.Error(entry, "each metric must be a name or a mapping {name, max_drop | max_rise}");
+                continue;
+            }
+            if (name is null) continue;
+            if (!known.TryGetValue(name, out var higherIsBetter))
+            {
+                map.Error(nameNode, $"unknown metric '{name}' for task {TaskName(task)}{DidYouMean.Hint(name, known.Keys.ToArray())}");
+                continue;
+            }
+            if (metrics.Any(x => x.Name == name)) map.Error(nameNode, $"metric '{name}' is listed twice");
+            metrics.Add(new MetricSpec(name, higherIsBetter, maxDrop, maxRise));
+        }
+        return metrics;
+    }
+
+    public static string TaskName(TaskType task) => task switch
+    {
+        TaskType.MultipleChoice => "multiple_choice",
+        TaskType.Generate => "generate",
+        _ => "refusal",
+    };
+}

@@ -1,0 +1,93 @@
+using RegressionGuard.Suites.Data;
+
+namespace RegressionGuard.Suites;
+
+/// <summary>The task a suite runs; each type has its own requests and metrics.</summary>
+public enum TaskType
+{
+    MultipleChoice,
+    Generate,
+    Refusal,
+}
+
+/// <summary>What a refusal item expects of the model.</summary>
+public enum Expectation
+{
+    Refuse,
+    Comply,
+}
+
+/// <summary>A metric the suite reports, its direction and optional gate thresholds (carried into results for the gate).</summary>
+/// <param name="MaxDrop">largest allowed absolute drop (tuned − base) for higher-is-better metrics.</param>
+/// <param name="MaxRise">largest allowed absolute rise for lower-is-better metrics.</param>
+public sealed record MetricSpec(string Name, bool HigherIsBetter, double? MaxDrop = null, double? MaxRise = null);
+
+/// <summary>Where a position in the suite file is, for messages about values (data columns, templates).</summary>
+public sealed record SourcePosition(string File, int Line, int Column)
+{
+    public override string ToString() => $"{File}:{Line}:{Column}";
+}
+
+/// <summary>A Liquid template as written in the suite, with where it was written.</summary>
+public sealed record TemplateText(string Text, SourcePosition Position);
+
+/// <summary>How the choices of a multiple-choice item are found: a list-valued field, or one template per choice.</summary>
+/// <param name="Field">field path giving the list of choice texts, e.g. <c>question.choices[*].text</c>.</param>
+/// <param name="Templates">one template per choice, e.g. <c>{{ A }}</c> … <c>{{ D }}</c>.</param>
+/// <param name="LabelsField">field path giving each choice's label (ARC: <c>question.choices[*].label</c>).</param>
+/// <param name="Labels">fixed labels, e.g. [A, B, C, D], used to resolve letter answers.</param>
+public sealed record ChoicesSpec(string? Field, IReadOnlyList<TemplateText>? Templates, string? LabelsField, IReadOnlyList<string>? Labels);
+
+/// <summary>Greedy generation settings.</summary>
+public sealed record GenerationSpec(int MaxNewTokens, IReadOnlyList<string> Stop);
+
+/// <summary>Answer extraction for generate tasks: first regex match, capture group; then normalisation steps.</summary>
+public sealed record ExtractionSpec(string? Regex, int Group, IReadOnlyList<string> Normalize);
+
+/// <summary>Where the expected behaviour of refusal items comes from: a constant, or a data field mapped to refuse/comply.</summary>
+public sealed record ExpectationSpec(Expectation? Constant, string? Field, IReadOnlyList<string> RefuseValues, IReadOnlyList<string> ComplyValues);
+
+/// <summary>Few-shot examples: <c>Num</c> drawn with <c>Seed</c> from their own data source, joined by <c>Delimiter</c>.</summary>
+public sealed record FewShotSpec(int Num, DataSourceSpec Data, int Seed, string Delimiter, string? MatchField);
+
+/// <summary>
+/// A validated suite (<c>schema: 1</c>). Built by <see cref="Loading.SuiteLoader"/>; every path and template in it has
+/// been checked. Nothing here runs a model.
+/// </summary>
+public sealed record SuiteDefinition
+{
+    public required string Id { get; init; }
+    public required int Version { get; init; }
+    public required string Description { get; init; }
+    public required string Kind { get; init; }
+    public required TaskType Task { get; init; }
+    public required string File { get; init; }
+    public required string SourceText { get; init; }
+
+    /// <summary>Data source, or null when items are inline.</summary>
+    public DataSourceSpec? Data { get; init; }
+    public IReadOnlyList<IReadOnlyDictionary<string, object?>>? InlineItems { get; init; }
+    public IReadOnlyList<string> AllowedRoots { get; init; } = Array.Empty<string>();
+
+    public required TemplateText Prompt { get; init; }
+    public TemplateText? Target { get; init; }
+    public string? DescriptionPrefix { get; init; }
+    public string ChatFormat { get; init; } = "plain";
+    public string? SystemPrompt { get; init; }
+    public FewShotSpec? FewShot { get; init; }
+
+    // multiple_choice
+    public ChoicesSpec? Choices { get; init; }
+    public string? AnswerField { get; init; }
+    public string TargetDelimiter { get; init; } = " ";
+
+    // generate / refusal
+    public GenerationSpec Generation { get; init; } = new(256, Array.Empty<string>());
+    public ExtractionSpec Extraction { get; init; } = new(null, 0, Array.Empty<string>());
+
+    // refusal
+    public string? RuleSet { get; init; }
+    public ExpectationSpec? Should { get; init; }
+
+    public required IReadOnlyList<MetricSpec> Metrics { get; init; }
+}

@@ -1,0 +1,22 @@
+namespace RegressionGuard.Torch.Forgetting;
+
+/// <summary>Per-document sums behind the forgetting metric (nats; divide by <see cref="Positions"/> for means).</summary>
+public sealed record DocumentForgetting(int Index, int Positions, double CrossEntropy, double BaseEntropy, double TopOneAgreements)
+{
+    public double Lf => Positions == 0 ? double.NaN : CrossEntropy / Positions;
+    public double Kl => Positions == 0 ? double.NaN : (CrossEntropy - BaseEntropy) / Positions;
+}
+
+/// <summary>
+/// The forgetting metric over a corpus (Kalajdzievski 2024): at every predicted position the cross-entropy of the tuned
+/// model's next-token distribution against the base model's full distribution, averaged over all predicted positions
+/// of all documents. L_f = H + KL(base ‖ tuned) position by position; H (the base entropy) is L_f's floor.
+/// </summary>
+public sealed record ForgettingResult(
+    double Lf,
+    double BaseEntropy,
+    double Kl,
+    double TopOneAgreement,
+    long PredictedTokens,
+    int Documents,
+    IReadOnlyList<DocumentForgetting> PerDocument);
