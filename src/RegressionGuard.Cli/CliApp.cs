@@ -21,6 +21,7 @@ public static class CliApp
         root.Add(ConvertCommand.Create());
         root.Add(SuiteCommands.Validate());
         root.Add(SuiteCommands.Eval());
+        root.Add(ForgettingCommand.Create());
         return root;
     }
 

@@ -88,6 +88,7 @@ public static class ForgettingMeter
         int k = reference.TopK, docs = reference.Documents;
         var ce = new double[docs];
         var h = new double[docs];
+        var kl = new double[docs];
         var agree = new double[docs];
         var count = new int[docs];
         tuned.ForEachScoredChunk(reference.Windows, chunk =>
@@ -110,11 +111,11 @@ public static class ForgettingMeter
             var lpt = chunk.Logits.log_softmax(-1, ScalarType.Float32);                          // (n, V) fp32
             var lpb = tensor(baseValues, new long[] { n, k }, device: device);                   // (n, K)
             var pb = lpb.exp();
-            Tensor crossEntropy, entropy;
+            Tensor crossEntropy, entropy, divergence;
             if (baseIds is null)
             {
-                crossEntropy = -(pb * lpt).sum(-1);                                              // (n)
-                entropy = -(pb * lpb).sum(-1);                                                   // (n)
+                (crossEntropy, entropy) = PositionTerms(lpb, lpt);                               // (n), (n)
+                divergence = (pb * (lpb - lpt)).sum(-1);                                         // KL(base ‖ tuned) (n)
             }
             else
             {
@@ -127,25 +128,34 @@ public static class ForgettingMeter
                 var qLogQTail = (q * lpt).sum(-1) - (qTop * lptTop).sum(-1);                     // Σ_tail q log q (n)
                 crossEntropy = -(pb * lptTop).sum(-1) - tailMass * qLogQTail / qTail;
                 entropy = -(pb * lpb).sum(-1) + tensor(tailEntropy, device: device);
+                divergence = crossEntropy - entropy;
             }
             var agrees = lpt.argmax(-1).eq(tensor(baseArgmax, device: device)).to_type(ScalarType.Float64);
             var ceValues = crossEntropy.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
             var hValues = entropy.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
             var agreeValues = agrees.cpu().data<double>().ToArray();
+            var klValues = divergence.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
             for (int r = 0; r < n; r++)
             {
                 int d = reference.WindowDocument[chunk.Requests[r]];
                 ce[d] += ceValues[r];
                 h[d] += hValues[r];
+                kl[d] += klValues[r];
                 agree[d] += agreeValues[r];
                 count[d]++;
             }
         }, progress);
 
         long positions = count.Sum(c => (long)c);
-        var perDocument = Enumerable.Range(0, docs).Select(d => new DocumentForgetting(d, count[d], ce[d], h[d], agree[d])).ToList();
-        double lf = ce.Sum() / positions, entropyMean = h.Sum() / positions;
-        return new ForgettingResult(lf, entropyMean, lf - entropyMean, agree.Sum() / positions, positions, docs, perDocument);
+        var perDocument = Enumerable.Range(0, docs).Select(d => new DocumentForgetting(d, count[d], ce[d], h[d], kl[d], agree[d])).ToList();
+        return new ForgettingResult(ce.Sum() / positions, h.Sum() / positions, kl.Sum() / positions, agree.Sum() / positions, positions, docs, perDocument);
+    }
+
+    /// <summary>Per position: cross-entropy −Σ_v p_v log q_v and base entropy −Σ_v p_v log p_v from full log-probabilities (n, V).</summary>
+    public static (Tensor CrossEntropy, Tensor Entropy) PositionTerms(Tensor baseLogProbs, Tensor tunedLogProbs)
+    {
+        var p = baseLogProbs.exp();
+        return (-(p * tunedLogProbs).sum(-1), -(p * baseLogProbs).sum(-1));
     }
 
     /// <summary>Both models must share one tokenizer: L_f compares distributions over the same ids.</summary>

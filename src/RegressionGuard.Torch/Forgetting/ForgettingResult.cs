@@ -1,10 +1,11 @@
 namespace RegressionGuard.Torch.Forgetting;
 
 /// <summary>Per-document sums behind the forgetting metric (nats; divide by <see cref="Positions"/> for means).</summary>
-public sealed record DocumentForgetting(int Index, int Positions, double CrossEntropy, double BaseEntropy, double TopOneAgreements)
+/// <remarks>KL is summed from its own per-position terms Σ p (log p − log q) (exact form), so L_f = H + KL is a check, not an identity.</remarks>
+public sealed record DocumentForgetting(int Index, int Positions, double CrossEntropy, double BaseEntropy, double Divergence, double TopOneAgreements)
 {
     public double Lf => Positions == 0 ? double.NaN : CrossEntropy / Positions;
-    public double Kl => Positions == 0 ? double.NaN : (CrossEntropy - BaseEntropy) / Positions;
+    public double Kl => Positions == 0 ? double.NaN : Divergence / Positions;
 }
 
 /// <summary>

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RegressionGuard.Torch.Adapters;
 using RegressionGuard.Torch.Checkpoints;
 using RegressionGuard.Torch.Models.Gpt2;
 using RegressionGuard.Torch.Models.Llama;
@@ -20,6 +21,61 @@ public static class ModelLoader
 
     static readonly JsonSerializerOptions JsonOptions = new() { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
+    /// <summary>
+    /// Loads a fine-tuned model: a full checkpoint, or a PEFT LoRA adapter folder applied to its base (given, or named
+    /// by the adapter's base_model_name_or_path when that is a folder here). By default the adapter is merged into the
+    /// base weights (W + (lora_alpha / r)·B·A); <paramref name="merge"/> = false keeps it as an on-the-fly branch.
+    /// </summary>
+    public static LoadedModel LoadTuned(string tunedPath, string? basePath, string? tokenizerPath = null, ComputeOptions? compute = null, bool merge = true)
+    {
+        var full = System.IO.Path.GetFullPath(tunedPath);
+        if (!LoraAdapter.IsAdapterFolder(full)) return Load(full, tokenizerPath, compute);
+        var config = LoraAdapter.ReadConfig(full);
+        string? baseFolder = basePath;
+        if (baseFolder is null && config.BaseModelNameOrPath is { } named)
+        {
+            var candidate = System.IO.Path.GetFullPath(named, full);
+            if (Directory.Exists(candidate) || File.Exists(candidate)) baseFolder = candidate;
+        }
+        if (baseFolder is null)
+            throw new CheckpointException($"{full}: a LoRA adapter needs its base model: pass --base <model folder>"
+                + (config.BaseModelNameOrPath is { } n ? $" (base_model_name_or_path '{n}' is not a folder or file here)" : ""));
+        var baseModel = Load(baseFolder, tokenizerPath ?? (HasTokenizer(full) ? TokenizerLoader.FindFileBeside(full) : null), compute);
+        try
+        {
+            using (no_grad())
+            {
+                var adapter = LoraAdapter.Load(full, baseModel.Transformer);
+                if (merge)
+                {
+                    adapter.Merge();
+                    adapter.Dispose();
+                }
+            }
+            return new LoadedModel(full, baseModel.Transformer, baseModel.Tokenizer, baseModel.Compute,
+                baseModel.WeightFiles.Append(System.IO.Path.Combine(full, LoraAdapter.WeightsFile)).Append(System.IO.Path.Combine(full, LoraAdapter.ConfigFile)).ToArray(),
+                baseModel.Device);
+        }
+        catch
+        {
+            baseModel.Dispose();
+            throw;
+        }
+    }
+
+    static bool HasTokenizer(string folder)
+    {
+        try
+        {
+            TokenizerLoader.FindFileBeside(folder);
+            return true;
+        }
+        catch (FileNotFoundException)
+        {
+            return false;
+        }
+    }
+
     public static LoadedModel Load(string path, string? tokenizerPath = null, ComputeOptions? compute = null)
     {
         compute ??= new ComputeOptions();
@@ -29,6 +85,8 @@ public static class ModelLoader
         var device = new Device(compute.Device);
         var full = System.IO.Path.GetFullPath(path);
 
+        if (LoraAdapter.IsAdapterFolder(full))
+            throw new CheckpointException($"{full}: is a LoRA adapter, not a full model; give it as the tuned model together with its base (--base <model folder>)");
         if (Directory.Exists(full))
         {
             var tokenizer = tokenizerPath is null ? TokenizerLoader.FindBeside(full) : TokenizerLoader.Load(tokenizerPath);

@@ -143,26 +143,54 @@ public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
     }
 }
 
-/// <summary>GPT-2's "Conv1D": a linear layer whose weight is stored transposed, (in, out), as in the checkpoint.</summary>
-public sealed class Conv1D : nn.Module<Tensor, Tensor>
+/// <summary>GPT-2's "Conv1D": a linear layer whose weight is stored transposed, (in, out), as in the checkpoint; can carry a LoRA branch.</summary>
+public sealed class Conv1D : nn.Module<Tensor, Tensor>, ILoraHost
 {
     public readonly Parameter weight; // (in, out)
     public readonly Parameter bias;   // (out)
+    LoraBranch? _lora;
 
     public Conv1D(long inFeatures, long outFeatures) : base(nameof(Conv1D))
     {
+        InFeatures = inFeatures;
+        OutFeatures = outFeatures;
         weight = new Parameter(empty(inFeatures, outFeatures).normal_(0, 0.02));
         bias = new Parameter(zeros(outFeatures));
         RegisterComponents();
     }
 
+    public long InFeatures { get; }
+    public long OutFeatures { get; }
+    public LoraBranch? Lora => _lora;
+    public Parameter BaseWeight => weight;
+
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
         var flat = x.reshape(-1, x.shape[^1]);                     // (B·T, in)
-        var y = addmm(bias, flat, weight, beta: 1, alpha: 1);                         // (B·T, out)
+        var y = addmm(bias, flat, weight, beta: 1, alpha: 1);      // (B·T, out)
         var shape = x.shape.ToArray();
         shape[^1] = weight.shape[1];
-        return y.view(shape).MoveToOuterDisposeScope();            // (B, T, out)
+        var result = y.view(shape);                                // (B, T, out)
+        if (_lora is not null) result = result + _lora.Delta(x);
+        return result.MoveToOuterDisposeScope();
+    }
+
+    public void AttachLora(LoraBranch branch)
+    {
+        if (_lora is not null) throw new InvalidOperationException("this layer already has a LoRA branch");
+        _lora = branch;
+    }
+
+    /// <summary>Conv1D stores W transposed (PEFT's fan_in_fan_out): W += ((alpha / r) · B · A)ᵀ.</summary>
+    public void MergeLora()
+    {
+        if (_lora is null) return;
+        using (no_grad())
+        {
+            using var delta = _lora.DeltaWeight();
+            weight.add_(delta.t().to_type(weight.dtype));
+        }
+        _lora = null;
     }
 }

@@ -12,13 +12,13 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalTransformer
 {
     readonly LlamaConfig _config;
     public readonly LlamaModel model;
-    public readonly Linear? lm_head; // (V, D); null when tied to model.embed_tokens
+    public readonly Projection? lm_head; // (V, D); null when tied to model.embed_tokens
 
     public LlamaForCausalLM(LlamaConfig config, Device? device = null) : base(nameof(LlamaForCausalLM))
     {
         _config = config;
         model = new LlamaModel(config, device);
-        lm_head = config.TieWordEmbeddings ? null : nn.Linear(config.HiddenSize, config.VocabSize, hasBias: false);
+        lm_head = config.TieWordEmbeddings ? null : new Projection(config.HiddenSize, config.VocabSize, false);
         RegisterComponents();
     }
 
@@ -109,10 +109,10 @@ public sealed class LlamaAttention : nn.Module
 {
     readonly int _layer;
     readonly long _heads, _kvHeads, _headDim;
-    public readonly Linear q_proj; // (H·hd, D)
-    public readonly Linear k_proj; // (KVH·hd, D)
-    public readonly Linear v_proj; // (KVH·hd, D)
-    public readonly Linear o_proj; // (D, H·hd)
+    public readonly Projection q_proj; // (H·hd, D)
+    public readonly Projection k_proj; // (KVH·hd, D)
+    public readonly Projection v_proj; // (KVH·hd, D)
+    public readonly Projection o_proj; // (D, H·hd)
 
     public LlamaAttention(LlamaConfig config, int layer) : base("self_attn")
     {
@@ -120,10 +120,10 @@ public sealed class LlamaAttention : nn.Module
         _heads = config.NumAttentionHeads;
         _kvHeads = config.KeyValueHeads;
         _headDim = config.HeadDim;
-        q_proj = nn.Linear(config.HiddenSize, _heads * _headDim, hasBias: config.QkvBias);
-        k_proj = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.QkvBias);
-        v_proj = nn.Linear(config.HiddenSize, _kvHeads * _headDim, hasBias: config.QkvBias);
-        o_proj = nn.Linear(_heads * _headDim, config.HiddenSize, hasBias: config.OutputBias);
+        q_proj = new Projection(config.HiddenSize, _heads * _headDim, config.QkvBias);
+        k_proj = new Projection(config.HiddenSize, _kvHeads * _headDim, config.QkvBias);
+        v_proj = new Projection(config.HiddenSize, _kvHeads * _headDim, config.QkvBias);
+        o_proj = new Projection(_heads * _headDim, config.HiddenSize, config.OutputBias);
         RegisterComponents();
     }
 
@@ -145,15 +145,15 @@ public sealed class LlamaAttention : nn.Module
 
 public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
 {
-    public readonly Linear gate_proj; // (I, D)
-    public readonly Linear up_proj;   // (I, D)
-    public readonly Linear down_proj; // (D, I)
+    public readonly Projection gate_proj; // (I, D)
+    public readonly Projection up_proj; // (I, D)
+    public readonly Projection down_proj; // (D, I)
 
     public LlamaMlp(LlamaConfig config) : base("mlp")
     {
-        gate_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
-        up_proj = nn.Linear(config.HiddenSize, config.IntermediateSize, hasBias: config.MlpBias);
-        down_proj = nn.Linear(config.IntermediateSize, config.HiddenSize, hasBias: config.MlpBias);
+        gate_proj = new Projection(config.HiddenSize, config.IntermediateSize, config.MlpBias);
+        up_proj = new Projection(config.HiddenSize, config.IntermediateSize, config.MlpBias);
+        down_proj = new Projection(config.IntermediateSize, config.HiddenSize, config.MlpBias);
         RegisterComponents();
     }
 
