@@ -22,6 +22,7 @@ public static class CliApp
         root.Add(SuiteCommands.Validate());
         root.Add(SuiteCommands.Eval());
         root.Add(ForgettingCommand.Create());
+        root.Add(CompareCommand.Create());
         return root;
     }
 

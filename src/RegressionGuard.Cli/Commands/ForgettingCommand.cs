@@ -28,8 +28,10 @@ public static class ForgettingCommand
         var batch = new Option<int>("--batch-size") { Description = "sequences per forward pass", DefaultValueFactory = _ => 16 };
         var json = new Option<bool>("--json") { Description = "print {\"lf\", \"base_entropy\", \"kl\", \"top1_agreement\", \"predicted_tokens\", \"documents\"}" };
         var perDocument = new Option<bool>("--per-document") { Description = "with --json, add per-document values" };
+        var cacheDir = CompareCommand.CacheDirOption();
+        var noCache = CompareCommand.NoCacheOption();
         var command = new Command("forgetting", "L_f: cross-entropy of the tuned model against the base model's next-token distributions on a corpus.");
-        foreach (var option in new Option[] { basePath, tuned, tokenizer, data, field, split, truncate, stride, topK, dtype, batch, json, perDocument })
+        foreach (var option in new Option[] { basePath, tuned, tokenizer, data, field, split, truncate, stride, topK, dtype, batch, json, perDocument, cacheDir, noCache })
             command.Add(option);
         command.SetAction(parse =>
         {
@@ -41,8 +43,9 @@ public static class ForgettingCommand
             using var tunedModel = new TorchLanguageModel(ModelLoader.LoadTuned(parse.GetValue(tuned)!, parse.GetValue(basePath), parse.GetValue(tokenizer), compute));
             ForgettingMeter.CheckCompatible(baseModel, tunedModel);
             var error = parse.InvocationConfiguration.Error;
+            var cache = CompareCommand.OpenCache(parse, cacheDir, noCache);
             var reference = WorkProgress.Run("base distributions", ForgettingMeter.Plan(baseModel, documents, options).Windows.Count, error,
-                progress => ForgettingMeter.ComputeBase(baseModel, documents, options, parse.GetValue(topK), progress));
+                progress => BaseDistributionsCache.Compute(baseModel, documents, options, parse.GetValue(topK), cache, out _, progress));
             var result = WorkProgress.Run("tuned model", reference.Windows.Count, error, progress => ForgettingMeter.Compare(reference, tunedModel, progress));
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))

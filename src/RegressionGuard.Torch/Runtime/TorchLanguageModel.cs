@@ -33,6 +33,9 @@ public sealed class TorchLanguageModel : ILanguageModel
     /// <summary>Wall time spent inside model forward passes and their reductions (for benchmarks: the rest is tokenising and bookkeeping).</summary>
     public TimeSpan ForwardTime => TimeSpan.FromTicks(_forwardTicks);
     long _forwardTicks;
+
+    /// <summary>How many batched forward passes (scoring batches and generation batches) this model has run.</summary>
+    public int ForwardCalls { get; private set; }
     public LoadedModel Model => _model;
     ITokenizer Tokenizer => _model.Tokenizer;
     ICausalTransformer Transformer => _model.Transformer;
@@ -98,6 +101,7 @@ public sealed class TorchLanguageModel : ILanguageModel
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
             ScoreBatch(requests, batch, reduce);
             _forwardTicks += System.Diagnostics.Stopwatch.GetElapsedTime(start).Ticks;
+            ForwardCalls++;
             progress?.Report(batch.Length);
         }
     }
@@ -271,6 +275,7 @@ public sealed class TorchLanguageModel : ILanguageModel
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
             GenerateBatch(requests, prompts, batch, results);
             _forwardTicks += System.Diagnostics.Stopwatch.GetElapsedTime(start).Ticks;
+            ForwardCalls++;
             progress?.Report(batch.Length);
         }
         return results;

@@ -1,0 +1,114 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text.Json;
+using RegressionGuard.Caching;
+using RegressionGuard.Cli.Console;
+using RegressionGuard.Comparison;
+using RegressionGuard.Suites.Evaluation;
+using RegressionGuard.Suites.Items;
+using RegressionGuard.Suites.Loading;
+using RegressionGuard.Torch.Runtime;
+
+namespace RegressionGuard.Cli.Commands;
+
+/// <summary><c>regressionguard compare</c>: suites on base and tuned, paired statistics per metric, base results cached.</summary>
+public static class CompareCommand
+{
+    public static Option<string?> CacheDirOption() => new("--cache-dir") { Description = $"cache folder for base-model results (default: ${ContentCache.EnvironmentVariable} or ~/.cache/regressionguard)" };
+    public static Option<bool> NoCacheOption() => new("--no-cache") { Description = "neither read nor write the base-result cache" };
+
+    public static ContentCache? OpenCache(ParseResult parse, Option<string?> dir, Option<bool> noCache)
+    {
+        if (parse.GetValue(noCache)) return null;
+        var error = parse.InvocationConfiguration.Error;
+        return new ContentCache(parse.GetValue(dir) ?? ContentCache.DefaultFolder, message => error.WriteLine($"warning: {message}"));
+    }
+
+    public static Command Create()
+    {
+        var basePath = new Option<string>("--base") { Description = "base model: HF folder or llama2.c .bin", Required = true };
+        var tuned = new Option<string>("--tuned") { Description = "fine-tuned model: HF folder, or a PEFT LoRA adapter folder (applied to --base)", Required = true };
+        var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file (default: found beside the base model)" };
+        var suites = new Option<string[]>("--suite", "-s") { Description = "suite files or globs (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var set = SuiteCommands.SetOption();
+        var limit = new Option<int?>("--limit") { Description = "compare only the first N items of each suite" };
+        var outDir = new Option<string?>("--out") { Description = "write comparison.json and per-model items to this folder" };
+        var json = new Option<bool>("--json") { Description = "print the comparison as JSON" };
+        var seed = new Option<int>("--seed") { Description = "bootstrap seed", DefaultValueFactory = _ => SuiteComparer.DefaultSeed };
+        var dtype = new Option<string>("--dtype") { Description = "compute dtype: float32 or bfloat16", DefaultValueFactory = _ => "float32" };
+        var batch = new Option<int>("--batch-size") { Description = "sequences per forward pass", DefaultValueFactory = _ => 16 };
+        var cacheDir = CacheDirOption();
+        var noCache = NoCacheOption();
+        var command = new Command("compare", "Run suites on the base and the tuned model and compare them item by item (paired bootstrap CI, exact McNemar, Holm).");
+        foreach (var option in new Option[] { basePath, tuned, tokenizer, suites, set, limit, outDir, json, seed, dtype, batch, cacheDir, noCache })
+            command.Add(option);
+        command.SetAction(parse =>
+        {
+            var variables = SuiteCommands.Variables(parse.GetValue(set));
+            var definitions = SuiteCommands.ExpandPaths(parse.GetValue(suites)!).Select(f => SuiteLoader.Load(f, variables)).ToList();
+            var itemSets = definitions.Select(d => SuiteItemBuilder.Build(d, parse.GetValue(limit))).ToList();
+            var compute = new ComputeOptions { DType = parse.GetValue(dtype)!, BatchSize = parse.GetValue(batch) };
+            var cache = OpenCache(parse, cacheDir, noCache);
+            var error = parse.InvocationConfiguration.Error;
+
+            // Base first (usually from the cache: then the base model is never loaded), then the tuned model.
+            var baseResults = new SuiteResult[definitions.Count];
+            var baseCached = new bool[definitions.Count];
+            TorchLanguageModel? baseModel = null;
+            try
+            {
+                for (int i = 0; i < definitions.Count; i++)
+                {
+                    baseModel ??= new TorchLanguageModel(ModelLoader.Load(parse.GetValue(basePath)!, parse.GetValue(tokenizer), compute));
+                    var (suite, items) = (definitions[i], itemSets[i]);
+                    baseResults[i] = WorkProgress.Run($"base · {suite.Id}", SuiteEvaluator.RequestCount(suite, items), error,
+                        progress => CachedEvaluation.Evaluate(suite, items, baseModel, cache, out baseCached[i], progress));
+                }
+            }
+            finally
+            {
+                baseModel?.Dispose();
+            }
+            using var tunedModel = new TorchLanguageModel(ModelLoader.LoadTuned(parse.GetValue(tuned)!, parse.GetValue(basePath), parse.GetValue(tokenizer), compute));
+            var comparisons = new List<SuiteComparison>();
+            var tunedResults = new SuiteResult[definitions.Count];
+            for (int i = 0; i < definitions.Count; i++)
+            {
+                var (suite, items) = (definitions[i], itemSets[i]);
+                tunedResults[i] = WorkProgress.Run($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, items), error,
+                    progress => SuiteEvaluator.Evaluate(suite, items, tunedModel, progress));
+                comparisons.Add(SuiteComparer.Compare(baseResults[i], tunedResults[i], parse.GetValue(seed)));
+            }
+            var adjusted = SuiteComparer.AdjustHolm(comparisons);
+
+            if (parse.GetValue(outDir) is { } dir)
+            {
+                Directory.CreateDirectory(dir);
+                for (int i = 0; i < definitions.Count; i++)
+                {
+                    ResultFiles.Write(baseResults[i], Path.Combine(dir, definitions[i].Id, "base"));
+                    ResultFiles.Write(tunedResults[i], Path.Combine(dir, definitions[i].Id, "tuned"));
+                }
+                File.WriteAllText(Path.Combine(dir, "comparison.json"), JsonSerializer.Serialize(adjusted, new JsonSerializerOptions(ResultFiles.Json) { WriteIndented = true }) + "\n");
+            }
+            var output = parse.InvocationConfiguration.Output;
+            if (parse.GetValue(json))
+            {
+                output.WriteLine(JsonSerializer.Serialize(new { suites = adjusted, base_from_cache = baseCached }, ResultFiles.Json));
+                return CliApp.ExitOk;
+            }
+            for (int i = 0; i < adjusted.Count; i++)
+            {
+                var c = adjusted[i];
+                output.WriteLine($"{c.Suite} v{c.Version} ({c.Kind}, {c.PairedItems} paired items{(baseCached[i] ? ", base from cache" : "")})");
+                foreach (var m in c.Metrics)
+                    output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"  {m.Metric,-18} {m.Base:F4} → {m.Tuned:F4}  Δ {m.Delta:+0.0000;-0.0000} [{m.CiLower:+0.0000;-0.0000}, {m.CiUpper:+0.0000;-0.0000}]  p {Format(m.PValue)} (Holm {Format(m.PHolm)})  worse {m.Worsened}, better {m.Improved}"));
+            }
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    static string Format(double? p) => p is double v ? v.ToString(v < 0.001 ? "0.0e+0" : "0.000", CultureInfo.InvariantCulture) : "—";
+}

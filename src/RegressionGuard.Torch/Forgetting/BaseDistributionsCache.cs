@@ -1,0 +1,111 @@
+using System.Security.Cryptography;
+using RegressionGuard.Caching;
+using RegressionGuard.Modeling;
+using RegressionGuard.Torch.Runtime;
+
+namespace RegressionGuard.Torch.Forgetting;
+
+/// <summary>
+/// Base distributions through the content cache, keyed by the base model's content hash (weights, adapter,
+/// tokenizer), the compute dtype, the corpus documents, the windowing options and K. Binary payload:
+/// little-endian int32/float32 arrays per window (ids, first target, document, log-probs, [ids], tail entropy, argmax).
+/// </summary>
+public static class BaseDistributionsCache
+{
+    public const string FormatVersion = "base-distributions/1";
+
+    public static CacheKey KeyFor(TorchLanguageModel model, IReadOnlyList<string> documents, RollingOptions options, int? topK)
+    {
+        using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        foreach (var d in documents)
+        {
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(d));
+            sha.AppendData(new byte[] { 0 });
+        }
+        return CacheKey.Create("base-distributions",
+            ("format", FormatVersion),
+            ("model", model.Description.ContentHash()),
+            ("dtype", model.Description.DType),
+            ("context", model.Model.Transformer.ContextLength.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("corpus-sha256", Convert.ToHexStringLower(sha.GetHashAndReset())),
+            ("truncate", options.Truncate ? "1" : "0"),
+            ("stride", options.Stride?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"),
+            ("top-k", topK?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"));
+    }
+
+    public static BaseDistributions Compute(TorchLanguageModel model, IReadOnlyList<string> documents, RollingOptions options, int? topK, ContentCache? cache, out bool fromCache, IProgress<int>? progress = null)
+    {
+        fromCache = false;
+        if (cache is null) return ForgettingMeter.ComputeBase(model, documents, options, topK, progress);
+        var key = KeyFor(model, documents, options, topK);
+        using (var stream = cache.OpenRead(key))
+        {
+            if (stream is not null)
+            {
+                fromCache = true;
+                return Read(stream);
+            }
+        }
+        var result = ForgettingMeter.ComputeBase(model, documents, options, topK, progress);
+        cache.Put(key, s => Write(result, s));
+        return result;
+    }
+
+    static void Write(BaseDistributions d, Stream stream)
+    {
+        using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        w.Write(d.VocabSize);
+        w.Write(d.TopK);
+        w.Write(d.Documents);
+        w.Write(d.Windows.Count);
+        for (int i = 0; i < d.Windows.Count; i++)
+        {
+            var window = d.Windows[i];
+            w.Write(window.Ids.Length);
+            foreach (var id in window.Ids) w.Write(id);
+            w.Write(window.FirstTarget);
+            w.Write(d.WindowDocument[i]);
+            WriteArray(w, d.LogProbs[i]);
+            if (d.Indices is not null) WriteArray(w, d.Indices[i]);
+            WriteArray(w, d.TailEntropy[i]);
+            WriteArray(w, d.Argmax[i]);
+        }
+    }
+
+    static void WriteArray<T>(BinaryWriter w, T[] values) where T : unmanaged => w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+
+    static void ReadArray<T>(BinaryReader r, T[] values) where T : unmanaged => r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+
+    static BaseDistributions Read(Stream stream)
+    {
+        using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
+        int vocab = r.ReadInt32(), k = r.ReadInt32(), documents = r.ReadInt32(), count = r.ReadInt32();
+        var windows = new List<TorchLanguageModel.ScoreRequest>(count);
+        var owner = new int[count];
+        // first pass needs the window shapes to allocate; store window headers then fill arrays in order
+        var positions = new List<(int[] Ids, int First, int Doc, long Offset)>();
+        for (int i = 0; i < count; i++)
+        {
+            var ids = new int[r.ReadInt32()];
+            ReadArray(r, ids);
+            int first = r.ReadInt32(), doc = r.ReadInt32();
+            windows.Add(new TorchLanguageModel.ScoreRequest(ids, first));
+            owner[i] = doc;
+            int n = ids.Length - first;
+            // skip over the arrays for now: they are read in the second pass below
+            long bytes = 4L * n * k + (k == vocab ? 0 : 4L * n * k) + 4L * n + 4L * n;
+            positions.Add((ids, first, doc, stream.Position));
+            stream.Seek(bytes, SeekOrigin.Current);
+        }
+        var result = new BaseDistributions(vocab, k, windows, owner, documents);
+        for (int i = 0; i < count; i++)
+        {
+            stream.Position = positions[i].Offset;
+            ReadArray(r, result.LogProbs[i]);
+            if (result.Indices is not null) ReadArray(r, result.Indices[i]);
+            ReadArray(r, result.TailEntropy[i]);
+            ReadArray(r, result.Argmax[i]);
+        }
+        return result;
+    }
+}

@@ -1,0 +1,139 @@
+using RegressionGuard.Caching;
+using RegressionGuard.Comparison;
+using RegressionGuard.Corpora;
+using RegressionGuard.Modeling;
+using RegressionGuard.Suites.Items;
+using RegressionGuard.Suites.Loading;
+using RegressionGuard.Testing;
+using RegressionGuard.Torch.Checkpoints;
+using RegressionGuard.Torch.Forgetting;
+using RegressionGuard.Torch.Runtime;
+
+namespace RegressionGuard.Torch.Tests.Comparison;
+
+/// <summary>The base-model cache: a warm second run never runs the base model; any changed input is a miss; damage is rebuilt.</summary>
+public sealed class BaseCacheTests
+{
+    const string Suite = """
+        schema: 1
+        id: cached
+        task: multiple_choice
+        templates:
+          prompt: "{{ context }}"
+        choices:
+          field: choices
+        answer: answer
+        items:
+          - {context: "Once upon a", choices: ["time", "table"], answer: 0}
+          - {context: "The dog wagged its", choices: ["spoon", "tail"], answer: 1}
+        """;
+
+    static TorchLanguageModel Fresh(string path) => TorchLanguageModel.Load(path);
+
+    [Test]
+    public void A_second_evaluation_against_the_same_base_runs_the_base_model_zero_times()
+    {
+        using var dir = new TempFolder();
+        var cache = new ContentCache(dir.File("cache"));
+        var suite = SuiteLoader.Parse(Suite, dir.File("cached.yaml"));
+        var items = SuiteItemBuilder.Build(suite);
+
+        using var first = Fresh(Stories260K.BinPath);
+        var a = CachedEvaluation.Evaluate(suite, items, first, cache, out var hitA);
+        using var second = Fresh(Stories260K.BinPath);
+        var b = CachedEvaluation.Evaluate(suite, items, second, cache, out var hitB);
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(hitA, Is.False);
+            Assert.That(first.ForwardCalls, Is.GreaterThan(0));
+            Assert.That(hitB, Is.True);
+            Assert.That(second.ForwardCalls, Is.Zero, "the base model ran zero times");
+            Assert.That(b.Items.Select(i => i.LogLikelihoods), Is.EqualTo(a.Items.Select(i => i.LogLikelihoods)));
+            Assert.That(b.Metrics["acc"], Is.EqualTo(a.Metrics["acc"]));
+        });
+    }
+
+    [Test]
+    public void Editing_one_byte_of_the_suite_forces_a_miss()
+    {
+        using var dir = new TempFolder();
+        var cache = new ContentCache(dir.File("cache"));
+        using var model = Fresh(Stories260K.BinPath);
+        var suite = SuiteLoader.Parse(Suite, dir.File("cached.yaml"));
+        CachedEvaluation.Evaluate(suite, SuiteItemBuilder.Build(suite), model, cache, out _);
+        var edited = SuiteLoader.Parse(Suite.Replace("wagged", "wagges", StringComparison.Ordinal), dir.File("cached.yaml"));
+        CachedEvaluation.Evaluate(edited, SuiteItemBuilder.Build(edited), model, cache, out var hit);
+        Assert.That(hit, Is.False);
+        var commentOnly = SuiteLoader.Parse(Suite + "# a comment\n", dir.File("cached.yaml"));
+        CachedEvaluation.Evaluate(commentOnly, SuiteItemBuilder.Build(commentOnly), model, cache, out var hitComment);
+        Assert.That(hitComment, Is.False, "any byte of the suite file is part of the key");
+    }
+
+    [Test]
+    public void Editing_one_byte_of_the_base_weights_forces_a_miss()
+    {
+        using var dir = new TempFolder();
+        var cache = new ContentCache(dir.File("cache"));
+        var copy = dir.File("stories260K.bin");
+        File.Copy(Stories260K.BinPath, copy);
+        File.Copy(Stories260K.TokenizerPath, dir.File("tok512.model"));
+        var suite = SuiteLoader.Parse(Suite, dir.File("cached.yaml"));
+        var items = SuiteItemBuilder.Build(suite);
+        using (var model = Fresh(copy)) CachedEvaluation.Evaluate(suite, items, model, cache, out _);
+        var bytes = File.ReadAllBytes(copy);
+        bytes[^5] ^= 1; // a bit of the last weight
+        File.WriteAllBytes(copy, bytes);
+        using var changed = Fresh(copy);
+        CachedEvaluation.Evaluate(suite, items, changed, cache, out var hit);
+        Assert.That(hit, Is.False);
+        Assert.That(changed.ForwardCalls, Is.GreaterThan(0));
+    }
+
+    [Test]
+    public void Base_distributions_are_reused_and_a_changed_corpus_is_a_miss()
+    {
+        using var dir = new TempFolder();
+        var cache = new ContentCache(dir.File("cache"));
+        var docs = CorpusReader.Read(Stories260K.First46Path).Take(8).Select(d => d.Text).ToArray();
+        var options = new RollingOptions(Truncate: true);
+        using var first = Fresh(Stories260K.BinPath);
+        var a = BaseDistributionsCache.Compute(first, docs, options, null, cache, out var hitA);
+        using var second = Fresh(Stories260K.BinPath);
+        var b = BaseDistributionsCache.Compute(second, docs, options, null, cache, out var hitB);
+        Assert.That(hitA, Is.False);
+        Assert.That(hitB, Is.True);
+        Assert.That(second.ForwardCalls, Is.Zero);
+        Assert.That(ForgettingMeter.Compare(b, Stories260K.Model).Lf, Is.EqualTo(ForgettingMeter.Compare(a, Stories260K.Model).Lf));
+
+        var edited = docs.ToArray();
+        edited[3] += "!";
+        BaseDistributionsCache.Compute(second, edited, options, null, cache, out var hitEdited);
+        Assert.That(hitEdited, Is.False);
+        BaseDistributionsCache.Compute(second, docs, new RollingOptions(Truncate: false), null, cache, out var hitOptions);
+        Assert.That(hitOptions, Is.False, "windowing options are part of the key");
+    }
+
+    [Test]
+    public void A_truncated_cache_entry_is_reported_discarded_and_rebuilt()
+    {
+        using var dir = new TempFolder();
+        var problems = new List<string>();
+        var cache = new ContentCache(dir.File("cache"), problems.Add);
+        var suite = SuiteLoader.Parse(Suite, dir.File("cached.yaml"));
+        var items = SuiteItemBuilder.Build(suite);
+        using var model = Fresh(Stories260K.BinPath);
+        var original = CachedEvaluation.Evaluate(suite, items, model, cache, out _);
+        var file = cache.PathFor(CachedEvaluation.KeyFor(suite, items, model.Description));
+        var bytes = File.ReadAllBytes(file);
+        File.WriteAllBytes(file, bytes[..(bytes.Length / 2)]);
+
+        var rebuilt = CachedEvaluation.Evaluate(suite, items, model, cache, out var hit);
+        Assert.That(hit, Is.False);
+        Assert.That(cache.Discarded, Is.EqualTo(1));
+        Assert.That(problems, Has.Count.EqualTo(1).And.Some.Contains("truncated"));
+        Assert.That(rebuilt.Metrics["acc"], Is.EqualTo(original.Metrics["acc"]));
+        CachedEvaluation.Evaluate(suite, items, model, cache, out var hitAgain);
+        Assert.That(hitAgain, Is.True, "the rebuilt entry is used next time");
+    }
+}
