@@ -1,6 +1,9 @@
 using System.Diagnostics;
 using RegressionGuard.Modeling;
+using RegressionGuard.Caching;
+using RegressionGuard.Corpora;
 using RegressionGuard.Suites.Evaluation;
+using RegressionGuard.Torch.Forgetting;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Torch.Checkpoints;
@@ -139,5 +142,45 @@ public static class ModelBenchmarks
             int requests = built.Sum(i => i.Choices.Count);
             Console.WriteLine($"| {dtype} | {batch} | {requests / (build + evaluate):F0} | {built.Count / (build + evaluate):F1} | {build:F2} | {evaluate:F1} | {forward:F1} | {100 * (build + evaluate - forward) / (build + evaluate):F1}% |");
         }
+    }
+
+    /// <summary>L_f throughput cold and with a warm base cache, against one plain forward pass of the tuned model over the corpus.</summary>
+    public static void Forgetting(string stories, string shared)
+    {
+        Console.WriteLine("\n## Forgetting metric L_f (221 TinyStories validation stories, --truncate)\n");
+        Console.WriteLine("| model | dtype | positions | base form | cold: base + tuned (s) | warm: cache read + tuned (s) | one tuned forward (s) | warm ÷ forward | positions/s (warm) | cache bytes/position |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|");
+        var docs = CorpusReader.Read(Path.Combine(shared, "datasets/tinystories/TinyStories-valid.stories.jsonl")).Select(d => d.Text).ToArray();
+        var options = new RollingOptions(Truncate: true);
+        foreach (var (name, path) in new[] { ("stories260K", stories), ("llama-20M (random)", RandomLlama20M(Path.Combine(Path.GetDirectoryName(stories)!, "tok512.model"))) })
+            foreach (var dtype in new[] { "float32", "bfloat16" })
+            {
+                var compute = new ComputeOptions { DType = dtype, BatchSize = 16 };
+                using var baseModel = new TorchLanguageModel(ModelLoader.Load(path, null, compute));
+                using var tuned = new TorchLanguageModel(ModelLoader.Load(path, null, compute));
+                manual_seed(1234);
+                using (no_grad())
+                    foreach (var (_, p) in tuned.Model.Transformer.Module.named_parameters()) p.add_((randn(p.shape) * 0.02).to_type(p.dtype));
+                var cacheDir = Path.Combine(Path.GetTempPath(), $"rg-bench-cache-{Guid.NewGuid():N}");
+                var cache = new ContentCache(cacheDir);
+                var (windows, _) = ForgettingMeter.Plan(tuned, docs, options);
+                tuned.ScoreTokens(windows.Take(4).ToArray()); // warm-up
+
+                var clock = Stopwatch.StartNew();
+                var reference = BaseDistributionsCache.Compute(baseModel, docs, options, null, cache, out _);
+                var result = ForgettingMeter.Compare(reference, tuned);
+                double cold = clock.Elapsed.TotalSeconds;
+
+                clock.Restart();
+                var cached = BaseDistributionsCache.Compute(baseModel, docs, options, null, cache, out var hit);
+                ForgettingMeter.Compare(cached, tuned);
+                double warm = clock.Elapsed.TotalSeconds;
+
+                clock.Restart();
+                tuned.ScoreTokens(windows);
+                double forward = clock.Elapsed.TotalSeconds;
+                Directory.Delete(cacheDir, recursive: true);
+                Console.WriteLine($"| {name} | {dtype} | {result.PredictedTokens:N0} | {(reference.Exact ? "exact" : $"top-{reference.TopK}")} | {cold:F2} | {warm:F2}{(hit ? "" : " (miss!)")} | {forward:F2} | {warm / forward:F2} | {result.PredictedTokens / warm:F0} | {reference.BytesPerPosition} |");
+            }
     }
 }

@@ -8,11 +8,11 @@ namespace RegressionGuard.Torch.Forgetting;
 /// <summary>
 /// Base distributions through the content cache, keyed by the base model's content hash (weights, adapter,
 /// tokenizer), the compute dtype, the corpus documents, the windowing options and K. Binary payload:
-/// little-endian int32/float32 arrays per window (ids, first target, document, log-probs, [ids], tail entropy, argmax).
+/// little-endian int32/float32 arrays per window (ids, first target, document, probabilities, [ids], entropy, argmax).
 /// </summary>
 public static class BaseDistributionsCache
 {
-    public const string FormatVersion = "base-distributions/1";
+    public const string FormatVersion = "base-distributions/2";
 
     public static CacheKey KeyFor(TorchLanguageModel model, IReadOnlyList<string> documents, RollingOptions options, int? topK)
     {
@@ -65,9 +65,9 @@ public static class BaseDistributionsCache
             foreach (var id in window.Ids) w.Write(id);
             w.Write(window.FirstTarget);
             w.Write(d.WindowDocument[i]);
-            WriteArray(w, d.LogProbs[i]);
+            WriteArray(w, d.Probs[i]);
             if (d.Indices is not null) WriteArray(w, d.Indices[i]);
-            WriteArray(w, d.TailEntropy[i]);
+            WriteArray(w, d.Entropy[i]);
             WriteArray(w, d.Argmax[i]);
         }
     }
@@ -101,9 +101,9 @@ public static class BaseDistributionsCache
         for (int i = 0; i < count; i++)
         {
             stream.Position = positions[i].Offset;
-            ReadArray(r, result.LogProbs[i]);
+            ReadArray(r, result.Probs[i]);
             if (result.Indices is not null) ReadArray(r, result.Indices[i]);
-            ReadArray(r, result.TailEntropy[i]);
+            ReadArray(r, result.Entropy[i]);
             ReadArray(r, result.Argmax[i]);
         }
         return result;

@@ -45,30 +45,28 @@ public static class ForgettingMeter
         baseModel.ForEachScoredChunk(windows, chunk =>
         {
             var lp = chunk.Logits.log_softmax(-1, ScalarType.Float32);                         // (n, V) fp32
-            var argmax = lp.argmax(-1).to_type(ScalarType.Int32).cpu().data<int>().ToArray();   // (n)
-            float[] values, tail;
+            var p = lp.exp();                                                                   // (n, V)
+            var entropy = Entropy(p, lp);                                                       // (n)
+            var argmax = chunk.Logits.argmax(-1).to_type(ScalarType.Int32).cpu().data<int>().ToArray(); // (n)
+            float[] values;
             int[]? ids = null;
             if (result.Exact)
             {
-                values = lp.cpu().data<float>().ToArray();
-                tail = new float[chunk.Requests.Length];
+                values = p.cpu().data<float>().ToArray();
             }
             else
             {
-                var (top, index) = lp.topk(k, dim: -1);                                          // (n, K) each
-                var p = lp.exp();
-                var entropyAll = -(p * lp).sum(-1);                                              // (n)
-                var entropyTop = -(top.exp() * top).sum(-1);                                     // (n)
+                var (top, index) = p.topk(k, dim: -1);                                           // (n, K) each
                 values = top.cpu().data<float>().ToArray();
                 ids = index.to_type(ScalarType.Int32).cpu().data<int>().ToArray();
-                tail = (entropyAll - entropyTop).clamp_min(0).cpu().data<float>().ToArray();
             }
+            var h = entropy.cpu().data<float>().ToArray();
             for (int r = 0; r < chunk.Requests.Length; r++)
             {
                 int w = chunk.Requests[r], offset = chunk.Positions[r] - windows[w].FirstTarget;
-                Array.Copy(values, (long)r * k, result.LogProbs[w], (long)offset * k, k);
+                Array.Copy(values, (long)r * k, result.Probs[w], (long)offset * k, k);
                 if (ids is not null) Array.Copy(ids, (long)r * k, result.Indices![w], (long)offset * k, k);
-                result.TailEntropy[w][offset] = tail[r];
+                result.Entropy[w][offset] = h[r];
                 result.Argmax[w][offset] = argmax[r];
             }
         }, progress);
@@ -76,10 +74,11 @@ public static class ForgettingMeter
     }
 
     /// <summary>
-    /// Scores the tuned model against stored base distributions. Exact form: CE = −Σ_v p_v log q_v. Reduced form: the
-    /// stored top-K ids contribute exactly; the tail's base mass r = 1 − Σ_topK p is spread over the tail in
-    /// proportion to the tuned model's own tail probabilities, CE_tail = −r · Σ_tail (q_j / Q_tail) log q_j, and H adds
-    /// the stored tail entropy. The error of that approximation is measured in docs/benchmarks.md.
+    /// Scores the tuned model against stored base distributions. Exact form: CE = −Σ_v p_v log q_v (one fused dot
+    /// product per position). Reduced form: the stored top-K ids contribute exactly; the tail's base mass
+    /// r = 1 − Σ_topK p is spread over the tail in proportion to the tuned model's own tail probabilities,
+    /// CE_tail = −r · Σ_tail (q_j / Q_tail) log q_j. H is stored exactly in both forms and KL = CE − H per position.
+    /// The reduced form's error is measured in docs/benchmarks.md.
     /// </summary>
     public static ForgettingResult Compare(BaseDistributions reference, TorchLanguageModel tuned, IProgress<int>? progress = null)
     {
@@ -88,7 +87,6 @@ public static class ForgettingMeter
         int k = reference.TopK, docs = reference.Documents;
         var ce = new double[docs];
         var h = new double[docs];
-        var kl = new double[docs];
         var agree = new double[docs];
         var count = new int[docs];
         tuned.ForEachScoredChunk(reference.Windows, chunk =>
@@ -96,26 +94,22 @@ public static class ForgettingMeter
             int n = chunk.Requests.Length;
             var baseValues = new float[n * k];
             var baseIds = reference.Exact ? null : new long[n * k];
-            var tailEntropy = new float[n];
             var baseArgmax = new long[n];
             for (int r = 0; r < n; r++)
             {
                 int w = chunk.Requests[r], offset = chunk.Positions[r] - reference.Windows[w].FirstTarget;
-                Array.Copy(reference.LogProbs[w], (long)offset * k, baseValues, (long)r * k, k);
+                Array.Copy(reference.Probs[w], (long)offset * k, baseValues, (long)r * k, k);
                 if (baseIds is not null)
                     for (int j = 0; j < k; j++) baseIds[r * k + j] = reference.Indices![w][offset * k + j];
-                tailEntropy[r] = reference.TailEntropy[w][offset];
                 baseArgmax[r] = reference.Argmax[w][offset];
             }
             var device = chunk.Logits.device;
             var lpt = chunk.Logits.log_softmax(-1, ScalarType.Float32);                          // (n, V) fp32
-            var lpb = tensor(baseValues, new long[] { n, k }, device: device);                   // (n, K)
-            var pb = lpb.exp();
-            Tensor crossEntropy, entropy, divergence;
+            var pb = tensor(baseValues, new long[] { n, k }, device: device);                    // (n, K)
+            Tensor crossEntropy;
             if (baseIds is null)
             {
-                (crossEntropy, entropy) = PositionTerms(lpb, lpt);                               // (n), (n)
-                divergence = (pb * (lpb - lpt)).sum(-1);                                         // KL(base ‖ tuned) (n)
+                crossEntropy = CrossEntropy(pb, lpt);                                            // −Σ p log q (n)
             }
             else
             {
@@ -127,36 +121,32 @@ public static class ForgettingMeter
                 var qTail = (1 - qTop.sum(-1)).clamp_min(1e-30);                                 // Q_tail (n)
                 var qLogQTail = (q * lpt).sum(-1) - (qTop * lptTop).sum(-1);                     // Σ_tail q log q (n)
                 crossEntropy = -(pb * lptTop).sum(-1) - tailMass * qLogQTail / qTail;
-                entropy = -(pb * lpb).sum(-1) + tensor(tailEntropy, device: device);
-                divergence = crossEntropy - entropy;
             }
-            var agrees = lpt.argmax(-1).eq(tensor(baseArgmax, device: device)).to_type(ScalarType.Float64);
-            var ceValues = crossEntropy.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-            var hValues = entropy.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
-            var agreeValues = agrees.cpu().data<double>().ToArray();
-            var klValues = divergence.to_type(ScalarType.Float64).cpu().data<double>().ToArray();
+            var agrees = chunk.Logits.argmax(-1).eq(tensor(baseArgmax, device: device));
+            var ceValues = crossEntropy.cpu().data<float>().ToArray();
+            var agreeValues = agrees.cpu().data<bool>().ToArray();
             for (int r = 0; r < n; r++)
             {
-                int d = reference.WindowDocument[chunk.Requests[r]];
+                int w = chunk.Requests[r], d = reference.WindowDocument[w];
                 ce[d] += ceValues[r];
-                h[d] += hValues[r];
-                kl[d] += klValues[r];
-                agree[d] += agreeValues[r];
+                h[d] += reference.Entropy[w][chunk.Positions[r] - reference.Windows[w].FirstTarget];
+                if (agreeValues[r]) agree[d]++;
                 count[d]++;
             }
         }, progress);
 
         long positions = count.Sum(c => (long)c);
-        var perDocument = Enumerable.Range(0, docs).Select(d => new DocumentForgetting(d, count[d], ce[d], h[d], kl[d], agree[d])).ToList();
-        return new ForgettingResult(ce.Sum() / positions, h.Sum() / positions, kl.Sum() / positions, agree.Sum() / positions, positions, docs, perDocument);
+        var perDocument = Enumerable.Range(0, docs).Select(d => new DocumentForgetting(d, count[d], ce[d], h[d], ce[d] - h[d], agree[d])).ToList();
+        double lf = ce.Sum() / positions, entropyMean = h.Sum() / positions;
+        return new ForgettingResult(lf, entropyMean, lf - entropyMean, agree.Sum() / positions, positions, docs, perDocument);
     }
 
-    /// <summary>Per position: cross-entropy −Σ_v p_v log q_v and base entropy −Σ_v p_v log p_v from full log-probabilities (n, V).</summary>
-    public static (Tensor CrossEntropy, Tensor Entropy) PositionTerms(Tensor baseLogProbs, Tensor tunedLogProbs)
-    {
-        var p = baseLogProbs.exp();
-        return (-(p * tunedLogProbs).sum(-1), -(p * baseLogProbs).sum(-1));
-    }
+    /// <summary>Per position: −Σ_v p_v log q_v for base probabilities (n, V) and tuned log-probabilities (n, V), as one batched dot product.</summary>
+    public static Tensor CrossEntropy(Tensor baseProbs, Tensor tunedLogProbs) =>
+        -baseProbs.unsqueeze(1).bmm(tunedLogProbs.unsqueeze(2)).view(baseProbs.shape[0]);
+
+    /// <summary>Per position: −Σ_v p_v log p_v.</summary>
+    public static Tensor Entropy(Tensor probs, Tensor logProbs) => -(probs * logProbs).sum(-1);
 
     /// <summary>Both models must share one tokenizer: L_f compares distributions over the same ids.</summary>
     public static void CheckCompatible(TorchLanguageModel baseModel, TorchLanguageModel tuned)

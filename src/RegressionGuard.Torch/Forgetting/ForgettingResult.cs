@@ -1,7 +1,6 @@
 namespace RegressionGuard.Torch.Forgetting;
 
 /// <summary>Per-document sums behind the forgetting metric (nats; divide by <see cref="Positions"/> for means).</summary>
-/// <remarks>KL is summed from its own per-position terms Σ p (log p − log q) (exact form), so L_f = H + KL is a check, not an identity.</remarks>
 public sealed record DocumentForgetting(int Index, int Positions, double CrossEntropy, double BaseEntropy, double Divergence, double TopOneAgreements)
 {
     public double Lf => Positions == 0 ? double.NaN : CrossEntropy / Positions;
