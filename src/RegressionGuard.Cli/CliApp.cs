@@ -23,6 +23,7 @@ public static class CliApp
         root.Add(SuiteCommands.Eval());
         root.Add(ForgettingCommand.Create());
         root.Add(CompareCommand.Create());
+        root.Add(FineTuneCommand.Create());
         return root;
     }
 

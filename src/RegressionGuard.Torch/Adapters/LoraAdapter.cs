@@ -33,7 +33,7 @@ public sealed class LoraAdapter : IDisposable
     /// <summary>Module paths (e.g. <c>model.layers.0.self_attn.q_proj</c>) that carry a branch.</summary>
     public IReadOnlyCollection<string> ModulePaths => _branches.Keys;
 
-    public IEnumerable<Parameter> Parameters() => _branches.Values.SelectMany(b => new[] { b.Branch.A.weight!, b.Branch.B.weight! });
+    public IEnumerable<Parameter> Parameters() => NamedParameters().Select(p => p.Weight);
 
     public long TrainableParameters => Parameters().Sum(p => p.NumberOfElements);
 
@@ -177,6 +177,28 @@ public sealed class LoraAdapter : IDisposable
         };
         var json = JsonSerializer.Serialize(config, new JsonSerializerOptions { WriteIndented = true, DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull });
         File.WriteAllText(Path.Combine(folder, ConfigFile), json + "\n");
+    }
+
+    /// <summary>Switches the branches' dropout between training and evaluation.</summary>
+    public void SetTraining(bool training)
+    {
+        foreach (var (_, branch) in _branches.Values) branch.Dropout?.train(training);
+    }
+
+    /// <summary>The A and B weights in module-path order (the order <see cref="Parameters"/> uses).</summary>
+    public IReadOnlyList<(string Key, Parameter Weight)> NamedParameters() =>
+        _branches.SelectMany(kv => new[] { ($"{Prefix}{kv.Key}.lora_A.weight", kv.Value.Branch.A.weight!), ($"{Prefix}{kv.Key}.lora_B.weight", kv.Value.Branch.B.weight!) }).ToList();
+
+    /// <summary>Copies weights saved by <see cref="Save"/> (same targets and rank) into this adapter's branches.</summary>
+    public void LoadWeights(string folder)
+    {
+        using var file = SafetensorsFile.Open(Path.Combine(folder, WeightsFile));
+        using (no_grad())
+            foreach (var (key, weight) in NamedParameters())
+            {
+                using var stored = file.Read(key);
+                weight.copy_(stored);
+            }
     }
 
     /// <summary>Folds every branch into its base weight (W += (alpha / r)·B·A) and detaches the branches.</summary>

@@ -10,8 +10,9 @@ public sealed class LoadedModel : IDisposable
 {
     readonly Lazy<string> _contentHash;
 
-    public LoadedModel(string path, ICausalTransformer transformer, ITokenizer tokenizer, ComputeOptions compute, IReadOnlyList<string> weightFiles, Device device)
+    public LoadedModel(string path, ICausalTransformer transformer, ITokenizer tokenizer, ComputeOptions compute, IReadOnlyList<string> weightFiles, Device device, string? tokenizerFile = null)
     {
+        TokenizerFile = tokenizerFile;
         Path = path;
         Transformer = transformer;
         Tokenizer = tokenizer;
@@ -24,6 +25,9 @@ public sealed class LoadedModel : IDisposable
     public string Path { get; }
     public ICausalTransformer Transformer { get; }
     public ITokenizer Tokenizer { get; }
+
+    /// <summary>The tokenizer file the model was loaded with (copied into checkpoints written from it).</summary>
+    public string? TokenizerFile { get; }
     public ComputeOptions Compute { get; }
     public IReadOnlyList<string> WeightFiles { get; }
     public Device Device { get; }

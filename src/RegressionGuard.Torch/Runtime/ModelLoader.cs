@@ -54,7 +54,7 @@ public static class ModelLoader
             }
             return new LoadedModel(full, baseModel.Transformer, baseModel.Tokenizer, baseModel.Compute,
                 baseModel.WeightFiles.Append(System.IO.Path.Combine(full, LoraAdapter.WeightsFile)).Append(System.IO.Path.Combine(full, LoraAdapter.ConfigFile)).ToArray(),
-                baseModel.Device);
+                baseModel.Device, baseModel.TokenizerFile);
         }
         catch
         {
@@ -89,23 +89,24 @@ public static class ModelLoader
             throw new CheckpointException($"{full}: is a LoRA adapter, not a full model; give it as the tuned model together with its base (--base <model folder>)");
         if (Directory.Exists(full))
         {
-            var tokenizer = tokenizerPath is null ? TokenizerLoader.FindBeside(full) : TokenizerLoader.Load(tokenizerPath);
-            return LoadHfFolder(full, tokenizer, compute, device);
+            var tokenizerFile = tokenizerPath ?? TokenizerLoader.FindFileBeside(full);
+            return LoadHfFolder(full, TokenizerLoader.Load(tokenizerFile), compute, device, tokenizerFile);
         }
         if (Llama2cCheckpoint.LooksLikeLlama2c(full))
         {
-            var tokenizer = tokenizerPath is null ? TokenizerLoader.FindBeside(full) : TokenizerLoader.Load(tokenizerPath);
+            var tokenizerFile = tokenizerPath ?? TokenizerLoader.FindFileBeside(full);
+            var tokenizer = TokenizerLoader.Load(tokenizerFile);
             var checkpoint = Llama2cCheckpoint.Open(full);
             var model = Build(() => new LlamaForCausalLM(checkpoint.Config, device), checkpoint, compute, device);
             CheckVocabulary(full, model, tokenizer);
-            return new LoadedModel(full, model, tokenizer, compute, new[] { full }, device);
+            return new LoadedModel(full, model, tokenizer, compute, new[] { full }, device, tokenizerFile);
         }
         if (File.Exists(full))
             throw new CheckpointException($"{full}: not a model: expected a Hugging Face model folder (config.json + model.safetensors) or a llama2.c checkpoint (.bin)");
         throw new CheckpointException($"{full}: no such model folder or file");
     }
 
-    static LoadedModel LoadHfFolder(string folder, ITokenizer tokenizer, ComputeOptions compute, Device device)
+    static LoadedModel LoadHfFolder(string folder, ITokenizer tokenizer, ComputeOptions compute, Device device, string tokenizerFile)
     {
         var configPath = System.IO.Path.Combine(folder, "config.json");
         if (!File.Exists(configPath)) throw new CheckpointException($"{folder}: no config.json (a Hugging Face model folder needs config.json and model.safetensors)");
@@ -155,7 +156,7 @@ public static class ModelLoader
             throw new CheckpointException($"{configPath}: unsupported architecture '{architecture}'; supported: {string.Join(", ", SupportedArchitectures)}");
         }
         CheckVocabulary(folder, model, tokenizer);
-        return new LoadedModel(folder, model, tokenizer, compute, source.Files.Select(f => f.Path).ToArray(), device);
+        return new LoadedModel(folder, model, tokenizer, compute, source.Files.Select(f => f.Path).ToArray(), device, tokenizerFile);
     }
 
     static T Deserialize<T>(JsonElement root, string path)

@@ -21,8 +21,8 @@ public sealed record Gpt2Config
     [JsonPropertyName("eos_token_id")] public int? EosTokenId { get; init; }
     [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; init; } = true;
 
-    public int Inner => NInner ?? 4 * NEmbd;
-    public int HeadDim => NEmbd / NHead;
+    [JsonIgnore] public int Inner => NInner ?? 4 * NEmbd;
+    [JsonIgnore] public int HeadDim => NEmbd / NHead;
 
     public IReadOnlyList<string> Validate()
     {

@@ -20,6 +20,7 @@ public sealed class Gpt2LMHeadModel : nn.Module, ICausalTransformer
         RegisterComponents();
     }
 
+    public Gpt2Config Config => _config;
     public string Architecture => "GPT2LMHeadModel";
     public int VocabSize => _config.VocabSize;
     public int ContextLength => _config.NPositions;
@@ -27,6 +28,12 @@ public sealed class Gpt2LMHeadModel : nn.Module, ICausalTransformer
     public int NumKeyValueHeads => _config.NHead;
     public int HeadDim => _config.HeadDim;
     public nn.Module Module => this;
+
+    public List<Tensor>? LayerOutputs
+    {
+        get => transformer.LayerOutputs;
+        set => transformer.LayerOutputs = value;
+    }
 
     public Tensor Forward(Tensor inputIds, Tensor positions, Tensor? attentionMask, KvCache? cache)
     {
@@ -43,6 +50,8 @@ public sealed class Gpt2LMHeadModel : nn.Module, ICausalTransformer
 
 public sealed class Gpt2Model : nn.Module
 {
+    internal List<Tensor>? LayerOutputs { get; set; }
+
     public readonly Embedding wte; // (V, D)
     public readonly Embedding wpe; // (P, D)
     public readonly ModuleList<Gpt2Block> h;
@@ -63,6 +72,7 @@ public sealed class Gpt2Model : nn.Module
         var x = wte.forward(inputIds) + wpe.forward(positions); // (B, T, D)
         for (int i = 0; i < h.Count; i++)
             x = h[i].forward(x, mask, cache);
+            LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
         cache?.Advance(inputIds.shape[1]);
         return ln_f.forward(x).MoveToOuterDisposeScope();
     }

@@ -22,6 +22,7 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalTransformer
         RegisterComponents();
     }
 
+    public LlamaConfig Config => _config;
     public string Architecture => _config.Architecture;
     public int VocabSize => _config.VocabSize;
     public int ContextLength => _config.MaxPositionEmbeddings;
@@ -29,6 +30,12 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalTransformer
     public int NumKeyValueHeads => _config.KeyValueHeads;
     public int HeadDim => _config.HeadDim;
     public nn.Module Module => this;
+
+    public List<Tensor>? LayerOutputs
+    {
+        get => model.LayerOutputs;
+        set => model.LayerOutputs = value;
+    }
 
     public Tensor Forward(Tensor inputIds, Tensor positions, Tensor? attentionMask, KvCache? cache)
     {
@@ -53,6 +60,8 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalTransformer
 
 public sealed class LlamaModel : nn.Module
 {
+    internal List<Tensor>? LayerOutputs { get; set; }
+
     public readonly Embedding embed_tokens; // (V, D)
     public readonly ModuleList<LlamaDecoderLayer> layers;
     public readonly RmsNorm norm; // (D)
@@ -75,6 +84,7 @@ public sealed class LlamaModel : nn.Module
         var rope = Rotary.For(positions, x.dtype); // cos, sin (B, 1, T, hd)
         for (int i = 0; i < layers.Count; i++)
             x = layers[i].forward(x, rope, mask, cache);
+            LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
         cache?.Advance(inputIds.shape[1]);
         return norm.forward(x).MoveToOuterDisposeScope();
     }

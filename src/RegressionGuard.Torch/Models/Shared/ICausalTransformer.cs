@@ -40,4 +40,10 @@ public interface ICausalTransformer : IDisposable
 
     /// <summary>The LM head: hidden states (…, D) → logits (…, V). Lets callers apply it to the positions they need only.</summary>
     Tensor Head(Tensor hidden);
+
+    /// <summary>
+    /// When set, each decoder layer's output (B, T, D) is appended here during the next forward passes (moved to the
+    /// caller's dispose scope); used by I-LoRA's consistency loss. Null (the default) records nothing.
+    /// </summary>
+    List<Tensor>? LayerOutputs { get; set; }
 }
