@@ -24,6 +24,8 @@ public static class CliApp
         root.Add(ForgettingCommand.Create());
         root.Add(CompareCommand.Create());
         root.Add(FineTuneCommand.Create());
+        root.Add(SweepCommands.Sweep());
+        root.Add(SweepCommands.Ledger());
         return root;
     }
 
@@ -48,7 +50,7 @@ public static class CliApp
             foreach (var problem in e.Errors) stderr.WriteLine($"  {problem}");
             return ExitUsage;
         }
-        catch (Exception e) when (e is CheckpointException or SuiteDataException or TokenizerFormatException or FileNotFoundException or DirectoryNotFoundException
+        catch (Exception e) when (e is CheckpointException or SuiteDataException or RegressionGuard.Ledger.LedgerException or TokenizerFormatException or FileNotFoundException or DirectoryNotFoundException
                                       or InvalidDataException or ArgumentException or UsageException)
         {
             stderr.WriteLine($"error: {e.Message}");

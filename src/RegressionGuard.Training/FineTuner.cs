@@ -36,6 +36,9 @@ public sealed class FineTuner
     /// <summary>Called after each checkpoint (and the trainer state with it) is on disk.</summary>
     public Action<TrainedCheckpoint>? OnCheckpoint { get; init; }
 
+    /// <summary>For tests: the in-training model and its trainable parameters at each checkpoint.</summary>
+    internal Action<TrainedCheckpoint, Torch.Models.Shared.ICausalTransformer, IReadOnlyList<Parameter>>? OnCheckpointInternals { get; init; }
+
     public FineTuner(FineTuneOptions options, Action<TrainLogEntry>? onStep = null)
     {
         var errors = options.Validate();
@@ -100,6 +103,7 @@ public sealed class FineTuner
                 SaveState(setup, optimizer, stateDir, step, wall);
                 var checkpoint = new TrainedCheckpoint(folder, step, setup.P, lft, wall);
                 checkpoints.Add(checkpoint);
+                OnCheckpointInternals?.Invoke(checkpoint, model.Transformer, setup.Trainable);
                 OnCheckpoint?.Invoke(checkpoint);
             }
         }

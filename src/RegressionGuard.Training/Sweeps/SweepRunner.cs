@@ -1,0 +1,119 @@
+using System.Text.Json;
+using RegressionGuard.Comparison;
+using RegressionGuard.Corpora;
+using RegressionGuard.Ledger;
+using RegressionGuard.Modeling;
+using RegressionGuard.Suites.Evaluation;
+using RegressionGuard.Suites.Items;
+using RegressionGuard.Suites.Loading;
+using RegressionGuard.Torch.Forgetting;
+using RegressionGuard.Torch.Runtime;
+
+namespace RegressionGuard.Training.Sweeps;
+
+/// <summary>
+/// Runs a sweep into the ledger. For every run and every N of the grid the ledger gets one row (cell
+/// "run@N=n"): P, N, L_ft (held-out fine-tuning loss at that checkpoint), L_f, H and KL on the corpus, timing and
+/// optional suite metrics. Resumable: cells already in the ledger are skipped, complete checkpoints that lack a row
+/// are measured first, and training resumes from the run's last saved state — so killing the process and running
+/// it again completes the grid with no duplicate and no missing row. Rows are appended one transaction each.
+/// </summary>
+public sealed class SweepRunner
+{
+    readonly SweepConfig _config;
+    readonly Action<string> _log;
+
+    public SweepRunner(SweepConfig config, Action<string>? log = null)
+    {
+        _config = config;
+        _log = log ?? (_ => { });
+    }
+
+    public static string Cell(string run, int n) => LedgerRow.DefaultCell(run, n);
+
+    public void Run()
+    {
+        var c = _config;
+        using var ledger = LedgerStore.Open(c.Ledger);
+        var pending = c.Runs.Where(r => c.Steps.Any(n => !ledger.Contains(Cell(r.Name, n)))).ToList();
+        _log($"sweep {Path.GetFileName(c.File)}: {c.Runs.Count} runs × {c.Steps.Count} steps; {c.Runs.Count - pending.Count} runs already complete in {c.Ledger}");
+        if (pending.Count == 0) return;
+
+        var documents = CorpusReader.Read(c.Corpus).Select(d => d.Text).ToArray();
+        var options = new RollingOptions(c.Truncate);
+        using var baseModel = TorchLanguageModel.Load(c.Model);
+        var reference = ForgettingMeter.ComputeBase(baseModel, documents, options);
+        var corpusHash = CachedEvaluation.Sha256(string.Join('\u0000', documents));
+        var suites = c.Suites.Select(s => SuiteLoader.Load(s)).Select(s => (Suite: s, Items: SuiteItemBuilder.Build(s))).ToList();
+
+        foreach (var run in pending)
+        {
+            var runDir = Path.Combine(c.Out, run.Name);
+            // checkpoints written before an interruption but not yet measured
+            foreach (var n in c.Steps.Where(n => !ledger.Contains(Cell(run.Name, n))))
+            {
+                var folder = Path.Combine(runDir, $"checkpoint-{n}");
+                if (Directory.Exists(folder) && ReadCheckpoint(folder) is { } saved)
+                    Record(ledger, run, saved, reference, baseModel, suites, corpusHash);
+            }
+            if (c.Steps.All(n => ledger.Contains(Cell(run.Name, n)))) continue;
+            _log($"run {run.Name} ({run.Options.Method.ToString().ToLowerInvariant()}): training to N = {run.Options.Steps}");
+            var tuner = new FineTuner(run.Options)
+            {
+                OnCheckpoint = checkpoint =>
+                {
+                    if (!ledger.Contains(Cell(run.Name, checkpoint.Step)))
+                        Record(ledger, run, checkpoint, reference, baseModel, suites, corpusHash);
+                },
+            };
+            tuner.Run(c.Model, c.Data, runDir, resume: true);
+        }
+    }
+
+    /// <summary>P, N, L_ft and wall time of a finished checkpoint, from its RegressionGuard metadata.</summary>
+    static TrainedCheckpoint? ReadCheckpoint(string folder)
+    {
+        var meta = Path.Combine(folder, FineTuner.MetadataFile);
+        JsonElement root;
+        if (File.Exists(meta)) root = JsonDocument.Parse(File.ReadAllText(meta)).RootElement;
+        else if (File.Exists(Path.Combine(folder, "adapter_config.json"))
+                 && JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "adapter_config.json"))).RootElement.TryGetProperty("regressionguard", out var rg))
+            root = rg;
+        else return null;
+        double lft = root.GetProperty("l_ft").ValueKind == JsonValueKind.Number ? root.GetProperty("l_ft").GetDouble() : double.NaN;
+        return new TrainedCheckpoint(folder, root.GetProperty("N").GetInt32(), root.GetProperty("P").GetInt64(), lft, root.GetProperty("wall_seconds").GetDouble());
+    }
+
+    void Record(LedgerStore ledger, SweepRun run, TrainedCheckpoint checkpoint, BaseDistributions reference, TorchLanguageModel baseModel,
+        IReadOnlyList<(Suites.SuiteDefinition Suite, IReadOnlyList<SuiteItem> Items)> suites, string corpusHash)
+    {
+        using var tuned = new TorchLanguageModel(ModelLoader.LoadTuned(checkpoint.Path, _config.Model));
+        var forgetting = ForgettingMeter.Compare(reference, tuned);
+        var metrics = new Dictionary<string, double>();
+        foreach (var (suite, items) in suites)
+            foreach (var (name, value) in SuiteEvaluator.Evaluate(suite, items, tuned).Metrics)
+                metrics[$"{suite.Id}/{name}"] = value.Value;
+        var row = new LedgerRow
+        {
+            Run = run.Name,
+            Cell = Cell(run.Name, checkpoint.Step),
+            Method = run.Options.Method.ToString().ToLowerInvariant(),
+            P = checkpoint.P,
+            N = checkpoint.Step,
+            LFt = checkpoint.LFt ?? double.NaN,
+            Lf = forgetting.Lf,
+            BaseEntropy = forgetting.BaseEntropy,
+            Kl = forgetting.Kl,
+            Seconds = checkpoint.WallSeconds,
+            SecondsPerStep = checkpoint.WallSeconds / checkpoint.Step,
+            TrainTokens = (long)checkpoint.Step * run.Options.BatchSize * run.Options.GradientAccumulation * run.Options.SeqLen,
+            Metrics = metrics,
+            Config = JsonSerializer.Serialize(run.Options, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }),
+            Corpus = corpusHash,
+            Model = baseModel.Description.ContentHash(),
+            CreatedUtc = DateTimeOffset.UtcNow,
+        };
+        ledger.Append(row);
+        _log(FormattableString.Invariant($"  {row.Cell}: P {row.P:N0}, L_ft {row.LFt:F4}, L_f {row.Lf:F4} (KL {row.Kl:F4}), {row.SecondsPerStep * 1000:F0} ms/step"));
+    }
+}

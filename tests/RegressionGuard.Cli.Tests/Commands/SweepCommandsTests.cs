@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using RegressionGuard.Ledger;
+using RegressionGuard.Testing;
+
+namespace RegressionGuard.Cli.Tests.Commands;
+
+public sealed class SweepCommandsTests
+{
+    static string WriteSweep(TempFolder dir)
+    {
+        var path = dir.File("sweep.yaml");
+        File.WriteAllText(path, $$"""
+            schema: 1
+            model: {{SharedData.Path("models/stories260K/stories260K.bin")}}
+            data: {{SharedData.Path("datasets/tinyshakespeare/input.txt")}}
+            corpus: {{SharedData.Path("datasets/tinystories/TinyStories-valid.first46.jsonl")}}
+            ledger: ledger.db
+            out: runs
+            steps: [3, 6, 9]
+            defaults: {batch_size: 2, seq_len: 32, lr: 0.002, eval_batches: 1}
+            runs:
+              - {name: lora-r2, method: lora, lora_r: 2, lora_alpha: 4}
+              - {name: full, method: full, lr: 0.0005}
+            """);
+        return path;
+    }
+
+    [Test]
+    public void A_sweep_killed_mid_run_and_run_again_completes_the_grid_without_duplicates()
+    {
+        using var dir = new TempFolder();
+        var sweep = WriteSweep(dir);
+        var ledger = dir.File("ledger.db");
+        var cli = Path.Combine(AppContext.BaseDirectory, "regressionguard.dll");
+        using (var process = Process.Start(new ProcessStartInfo("dotnet", new[] { cli, "sweep", "--config", sweep }) { RedirectStandardError = true, RedirectStandardOutput = true })!)
+        {
+            var clock = Stopwatch.StartNew();
+            while (clock.Elapsed < TimeSpan.FromSeconds(120) && !process.HasExited)
+            {
+                Thread.Sleep(200);
+                if (File.Exists(ledger) && RowCount(ledger) >= 2) break;
+            }
+            Assert.That(process.HasExited, Is.False, "the sweep must still be running when it is killed");
+            process.Kill(entireProcessTree: true);
+            process.WaitForExit();
+        }
+        int before = RowCount(ledger);
+        Assert.That(before, Is.InRange(2, 5), "killed part-way through the grid");
+
+        var run = CliRun.Of("sweep", "--config", sweep);
+        Assert.That(run.ExitCode, Is.Zero, run.Error);
+        using var store = LedgerStore.Open(ledger);
+        var cells = store.Rows().Select(r => r.Cell).ToList();
+        Assert.That(cells, Is.EquivalentTo(new[] { "lora-r2@N=3", "lora-r2@N=6", "lora-r2@N=9", "full@N=3", "full@N=6", "full@N=9" }));
+        Assert.That(store.Rows().All(r => r.Lf > 0 && r.LFt > 0 && r.P > 0));
+
+        var again = CliRun.Of("sweep", "--config", sweep);
+        Assert.That(again.Error, Does.Contain("2 runs already complete"));
+    }
+
+    static int RowCount(string path)
+    {
+        try
+        {
+            using var store = LedgerStore.Open(path);
+            return store.Rows().Count;
+        }
+        catch (LedgerException)
+        {
+            return 0;
+        }
+        catch (Microsoft.Data.Sqlite.SqliteException)
+        {
+            return 0;
+        }
+    }
+
+    [Test]
+    public void Ledger_export_writes_the_core_columns()
+    {
+        using var dir = new TempFolder();
+        var ledger = dir.File("l.db");
+        using (var store = LedgerStore.Open(ledger))
+            store.Append(new LedgerRow { Run = "r", Cell = "r@N=1", Method = "lora", P = 10, N = 1, LFt = 2.5, Lf = 1.5 });
+        var run = CliRun.Of("ledger", "export", "--ledger", ledger);
+        Assert.That(run.ExitCode, Is.Zero, run.Error);
+        Assert.That(run.Out, Does.StartWith("run,method,P,N,L_ft,L_f"));
+        Assert.That(run.Out, Does.Contain("r,lora,10,1,2.5,1.5"));
+    }
+}
