@@ -47,8 +47,17 @@ public static class SweepCommands
             else LedgerCsv.Export(rows, parse.InvocationConfiguration.Output);
             return CliApp.ExitOk;
         });
+        var summaryLedger = new Option<string>("--ledger") { Description = "ledger database (.db) or CSV", Required = true };
+        var summary = new Command("summary", "Markdown tables of a ledger: L_ft and L_f against N per run, the linear L_f–L_ft fit with R², rows sorted by L_ft.");
+        summary.Add(summaryLedger);
+        summary.SetAction(parse =>
+        {
+            parse.InvocationConfiguration.Output.Write(LedgerSummary.Markdown(LedgerFile.Load(parse.GetValue(summaryLedger)!)));
+            return CliApp.ExitOk;
+        });
         var command = new Command("ledger", "Work with the forgetting ledger.");
         command.Add(export);
+        command.Add(summary);
         return command;
     }
 }
