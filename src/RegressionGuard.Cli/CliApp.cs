@@ -26,6 +26,8 @@ public static class CliApp
         root.Add(FineTuneCommand.Create());
         root.Add(SweepCommands.Sweep());
         root.Add(SweepCommands.Ledger());
+        root.Add(LawCommands.Fit());
+        root.Add(LawCommands.Law());
         return root;
     }
 
@@ -50,7 +52,7 @@ public static class CliApp
             foreach (var problem in e.Errors) stderr.WriteLine($"  {problem}");
             return ExitUsage;
         }
-        catch (Exception e) when (e is CheckpointException or SuiteDataException or RegressionGuard.Ledger.LedgerException or TokenizerFormatException or FileNotFoundException or DirectoryNotFoundException
+        catch (Exception e) when (e is CheckpointException or SuiteDataException or RegressionGuard.Ledger.LedgerException or RegressionGuard.Law.LawException or TokenizerFormatException or FileNotFoundException or DirectoryNotFoundException
                                       or InvalidDataException or ArgumentException or UsageException)
         {
             stderr.WriteLine($"error: {e.Message}");
