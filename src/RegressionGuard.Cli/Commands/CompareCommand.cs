@@ -39,13 +39,14 @@ public static class CompareCommand
         var batch = new Option<int>("--batch-size") { Description = "sequences per forward pass", DefaultValueFactory = _ => 16 };
         var cacheDir = CacheDirOption();
         var noCache = NoCacheOption();
+        var chat = SuiteCommands.ChatFormatOption();
         var command = new Command("compare", "Run suites on the base and the tuned model and compare them item by item (paired bootstrap CI, exact McNemar, Holm).");
-        foreach (var option in new Option[] { basePath, tuned, tokenizer, suites, set, limit, outDir, json, seed, dtype, batch, cacheDir, noCache })
+        foreach (var option in new Option[] { basePath, tuned, tokenizer, suites, set, limit, outDir, json, seed, dtype, batch, cacheDir, noCache, chat })
             command.Add(option);
         command.SetAction(parse =>
         {
             var variables = SuiteCommands.Variables(parse.GetValue(set));
-            var definitions = SuiteCommands.ExpandPaths(parse.GetValue(suites)!).Select(f => SuiteLoader.Load(f, variables)).ToList();
+            var definitions = SuiteCommands.ExpandPaths(parse.GetValue(suites)!).Select(f => SuiteCommands.WithChatFormat(SuiteLoader.Load(f, variables), parse.GetValue(chat))).ToList();
             var itemSets = definitions.Select(d => SuiteItemBuilder.Build(d, parse.GetValue(limit))).ToList();
             var compute = new ComputeOptions { DType = parse.GetValue(dtype)!, BatchSize = parse.GetValue(batch) };
             var cache = OpenCache(parse, cacheDir, noCache);

@@ -13,6 +13,16 @@ public static class SuiteCommands
 {
     public static Option<string[]> SetOption() => new("--set") { Description = "suite variable name=value (repeatable), e.g. --set mmlu_dir=/data/mmlu" };
 
+    /// <summary>A chat format for the model, overriding each suite's own <c>chat_format</c>.</summary>
+    public static Option<string?> ChatFormatOption()
+    {
+        var option = new Option<string?>("--chat-format") { Description = "prompt format of the model, overriding the suites': plain | llama2 | llama3 | chatml" };
+        option.AcceptOnlyFromAmong(RegressionGuard.Suites.Templates.ChatFormats.Names);
+        return option;
+    }
+
+    public static SuiteDefinition WithChatFormat(SuiteDefinition suite, string? format) => format is null ? suite : suite with { ChatFormat = format };
+
     public static IReadOnlyDictionary<string, string> Variables(string[]? sets)
     {
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -89,7 +99,9 @@ public static class SuiteCommands
         var limit = new Option<int?>("--limit") { Description = "evaluate only the first N items" };
         var outDir = new Option<string?>("--out") { Description = "write items.jsonl and metrics.json to this folder" };
         var json = new Option<bool>("--json") { Description = "print {\"suite\", \"version\", \"items\", \"metrics\"} as JSON" };
+        var chat = ChatFormatOption();
         var command = new Command("eval", "Evaluate one suite on one model, item by item.");
+        command.Add(chat);
         model.AddTo(command);
         command.Add(suiteOption);
         command.Add(set);
@@ -98,7 +110,7 @@ public static class SuiteCommands
         command.Add(json);
         command.SetAction(parse =>
         {
-            var suite = SuiteLoader.Load(parse.GetValue(suiteOption)!, Variables(parse.GetValue(set)));
+            var suite = WithChatFormat(SuiteLoader.Load(parse.GetValue(suiteOption)!, Variables(parse.GetValue(set))), parse.GetValue(chat));
             var items = SuiteItemBuilder.Build(suite, parse.GetValue(limit));
             using var lm = model.Load(parse);
             var error = parse.InvocationConfiguration.Error;
