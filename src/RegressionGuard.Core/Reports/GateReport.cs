@@ -1,0 +1,79 @@
+using RegressionGuard.Comparison;
+using RegressionGuard.Law;
+
+namespace RegressionGuard.Reports;
+
+/// <summary>Overall outcome of a gate run.</summary>
+public enum GateOutcome
+{
+    Pass,
+    Fail,
+    Error,
+}
+
+/// <summary>A model as the report names it.</summary>
+public sealed record ModelReference(string Path, string ContentHash);
+
+/// <summary>The gate's decision on one metric of one suite, with the comparison behind it.</summary>
+/// <param name="Outcome">"pass", "fail", or "skip" (no threshold, or too few items).</param>
+/// <param name="Threshold">max_drop (higher-is-better) or max_rise (lower-is-better) in the metric's units.</param>
+/// <param name="RequireSignificance">whether a drop must also be significant (Holm-adjusted p &lt; Alpha) to fail.</param>
+public sealed record MetricVerdict(
+    MetricComparison Comparison,
+    string Outcome,
+    string Reason,
+    double? Threshold,
+    bool RequireSignificance,
+    double Alpha);
+
+/// <summary>One suite in the report: metric verdicts and the flipped items (with both models' answers).</summary>
+public sealed record SuiteReport(
+    string Suite,
+    int Version,
+    string Kind,
+    string Task,
+    int PairedItems,
+    IReadOnlyList<MetricVerdict> Metrics,
+    IReadOnlyList<FlipList> Flips);
+
+/// <summary>A point of the law's predicted L_f against N for the tuned model's P (for the report's chart).</summary>
+public sealed record LawCurvePoint(double N, double Predicted, double Lower, double Upper);
+
+/// <summary>The forgetting part of the report: L_f on the corpus and the law-based verdict.</summary>
+public sealed record ForgettingReport(
+    string Corpus,
+    double Lf,
+    double BaseEntropy,
+    double Kl,
+    double TopOneAgreement,
+    long Positions,
+    int Documents,
+    ForgettingVerdict Verdict,
+    string? LawForm,
+    IReadOnlyList<LawCurvePoint> Curve);
+
+/// <summary>
+/// The versioned results model of one gate run (<c>report.json</c>): the single source every rendering (Markdown,
+/// HTML, JUnit) is made from. <see cref="SchemaVersion"/> changes when the shape changes.
+/// </summary>
+public sealed record GateReport
+{
+    public const int CurrentSchemaVersion = 1;
+
+    public int SchemaVersion { get; init; } = CurrentSchemaVersion;
+    public required string ToolVersion { get; init; }
+    public required DateTimeOffset GeneratedUtc { get; init; }
+    public required double DurationSeconds { get; init; }
+    public required GateOutcome Outcome { get; init; }
+
+    /// <summary>One line per failure or warning, most important first; empty when everything passed.</summary>
+    public required IReadOnlyList<string> Reasons { get; init; }
+
+    public required ModelReference Base { get; init; }
+    public required ModelReference Tuned { get; init; }
+    public required IReadOnlyList<SuiteReport> Suites { get; init; }
+    public ForgettingReport? Forgetting { get; init; }
+
+    /// <summary>Problems that stopped part of the gate (configuration or input errors); results before them are kept.</summary>
+    public IReadOnlyList<string> Errors { get; init; } = Array.Empty<string>();
+}
