@@ -1,0 +1,153 @@
+using System.Globalization;
+using RegressionGuard.Suites;
+using RegressionGuard.Suites.Loading;
+using YamlDotNet.RepresentationModel;
+
+namespace RegressionGuard.Gate;
+
+/// <summary>A suite entry of the gate config: a file or glob, with optional threshold overrides for all its metrics.</summary>
+public sealed record GateSuite(string Path, double? MaxDrop, double? MaxRise);
+
+/// <summary>The forgetting block: corpus, law, budget and tolerance, and P/N ("auto" = read from the tuned checkpoint).</summary>
+public sealed record GateForgetting(string Corpus, bool Truncate, string? Law, double Budget, double Tolerance, long? P, long? N);
+
+/// <summary>
+/// <c>regressionguard.yaml</c>: what the gate runs and how it decides (docs/gate.md). Validated like suites: every
+/// problem at once, each at file:line:col, unknown keys with did-you-mean. Paths are relative to the config file.
+/// </summary>
+public sealed record GateConfig
+{
+    public required string File { get; init; }
+    public required string Base { get; init; }
+    public required string Tuned { get; init; }
+    public string? Tokenizer { get; init; }
+    public required IReadOnlyList<GateSuite> Suites { get; init; }
+    public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
+    public GateThresholds Thresholds { get; init; } = new();
+    public string Correction { get; init; } = "holm";
+    public GateForgetting? Forgetting { get; init; }
+    public string Output { get; init; } = "regressionguard-report";
+    public string? Cache { get; init; }
+    public bool UseCache { get; init; } = true;
+    public string DType { get; init; } = "float32";
+    public int BatchSize { get; init; } = 16;
+    public int? Threads { get; init; }
+    public string? ChatFormat { get; init; }
+    public int Seed { get; init; } = 20240111;
+
+    static readonly string[] TopKeys = { "schema", "base", "tuned", "tokenizer", "suites", "variables", "thresholds", "correction", "forgetting", "output", "cache", "compute", "chat_format", "seed" };
+
+    public static GateConfig Load(string path, IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var file = System.IO.Path.GetFullPath(path);
+        if (!System.IO.File.Exists(file))
+            throw new SuiteValidationException(new[] { new SuiteError(file, 1, 1, "gate config not found; create regressionguard.yaml (see docs/gate.md) or pass --config <file>") });
+        return Parse(System.IO.File.ReadAllText(file), file, overrides);
+    }
+
+    public static GateConfig Parse(string text, string file, IReadOnlyDictionary<string, string>? overrides = null)
+    {
+        var errors = new List<SuiteError>();
+        var root = SafeYaml.LoadMapping(text, file, errors);
+        if (root is null) throw new SuiteValidationException(errors);
+        var map = new YamlMap(root, file, errors);
+        map.RejectUnknown(TopKeys);
+        if (!map.Has("schema")) map.Error(map.Node, "missing key 'schema' (write 'schema: 1')");
+        map.Int("schema", 1, 1);
+        map.Require("base", "the base model: HF folder or llama2.c .bin");
+        map.Require("tuned", "the fine-tuned model: HF folder or PEFT adapter folder");
+        map.Require("suites", "a list of suite files or globs");
+        var folder = System.IO.Path.GetDirectoryName(file)!;
+        string? PathOf(YamlMap m, string key) => m.String(key) is { Length: > 0 } v ? System.IO.Path.GetFullPath(v, folder) : null;
+
+        var suites = new List<GateSuite>();
+        if (map.Raw("suites") is YamlSequenceNode seq)
+        {
+            foreach (var item in seq.Children)
+            {
+                if (item is YamlScalarNode s) suites.Add(new GateSuite(System.IO.Path.GetFullPath(s.Value ?? "", folder), null, null));
+                else if (item is YamlMappingNode m)
+                {
+                    var sm = new YamlMap(m, file, errors, "suites[]");
+                    sm.RejectUnknown("path", "max_drop", "max_rise");
+                    sm.Require("path", "a suite file or glob");
+                    if (PathOf(sm, "path") is { } p) suites.Add(new GateSuite(p, sm.Double("max_drop", 0, 1e9), sm.Double("max_rise", 0, 1e9)));
+                }
+                else map.Error(item, "each suite must be a path or {path, max_drop | max_rise}");
+            }
+        }
+        else if (map.Raw("suites") is { } bad) map.Error(bad, "'suites' must be a list of suite files or globs");
+
+        var variables = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (map.Map("variables") is { } vars)
+            foreach (var key in vars.Keys)
+                if (vars.String(key) is { } value) variables[key] = value;
+        if (overrides is not null) foreach (var (k, v) in overrides) variables[k] = v;
+
+        var thresholds = new GateThresholds();
+        if (map.Map("thresholds") is { } t)
+        {
+            t.RejectUnknown("max_drop", "max_rise", "alpha", "require_significance", "min_items");
+            thresholds = new GateThresholds(t.Double("max_drop", 0, 1e9), t.Double("max_rise", 0, 1e9), t.Double("alpha", 1e-12, 0.5) ?? 0.05,
+                Bool(t, "require_significance") ?? true, t.Int("min_items", 1, int.MaxValue) ?? 1);
+        }
+        var correction = map.String("correction") ?? "holm";
+        if (correction is not ("holm" or "none")) map.Error(map.Raw("correction")!, $"'correction' must be holm or none, got '{correction}'");
+
+        GateForgetting? forgetting = null;
+        if (map.Map("forgetting") is { } f)
+        {
+            f.RejectUnknown("corpus", "truncate", "law", "budget", "tolerance", "P", "N");
+            f.Require("corpus", "the L_f evaluation corpus (.jsonl or .txt)");
+            f.Require("budget", "the largest acceptable L_f in nats per token");
+            var budget = f.Double("budget", 0, 1e6);
+            long? Scale(string key)
+            {
+                var raw = f.String(key);
+                if (raw is null or "auto") return null;
+                if (long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0) return v;
+                f.Error(f.Raw(key)!, $"'forgetting.{key}' must be 'auto' (read from the tuned checkpoint) or a positive integer, got '{raw}'");
+                return null;
+            }
+            if (PathOf(f, "corpus") is { } corpus && budget is double b)
+                forgetting = new GateForgetting(corpus, Bool(f, "truncate") ?? true, PathOf(f, "law"), b, f.Double("tolerance", 0, 100) ?? 0.1, Scale("P"), Scale("N"));
+        }
+        var compute = map.Map("compute");
+        compute?.RejectUnknown("dtype", "batch_size", "threads");
+        var dtype = compute?.String("dtype") ?? "float32";
+        if (compute is not null && dtype is not ("float32" or "bfloat16")) compute.Error(compute.Raw("dtype")!, $"'compute.dtype' must be float32 or bfloat16, got '{dtype}'");
+        string? cache = map.String("cache");
+
+        var config = new GateConfig
+        {
+            File = file,
+            Base = PathOf(map, "base") ?? "",
+            Tuned = PathOf(map, "tuned") ?? "",
+            Tokenizer = PathOf(map, "tokenizer"),
+            Suites = suites,
+            Variables = variables,
+            Thresholds = thresholds,
+            Correction = correction,
+            Forgetting = forgetting,
+            Output = PathOf(map, "output") ?? System.IO.Path.Combine(folder, "regressionguard-report"),
+            Cache = cache is null or "default" or "none" ? null : System.IO.Path.GetFullPath(cache, folder),
+            UseCache = cache != "none",
+            DType = dtype,
+            BatchSize = compute?.Int("batch_size", 1, 4096) ?? 16,
+            Threads = compute?.Int("threads", 1, 1024),
+            ChatFormat = map.String("chat_format"),
+            Seed = map.Int("seed", int.MinValue, int.MaxValue) ?? 20240111,
+        };
+        if (errors.Count > 0) throw new SuiteValidationException(errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+        return config;
+    }
+
+    static bool? Bool(YamlMap map, string key)
+    {
+        var raw = map.String(key);
+        if (raw is null) return null;
+        if (raw is "true" or "false") return raw == "true";
+        map.Error(map.Raw(key)!, $"'{map.Qualified(key)}' must be true or false, got '{raw}'");
+        return null;
+    }
+}

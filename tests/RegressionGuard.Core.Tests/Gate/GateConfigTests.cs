@@ -1,0 +1,57 @@
+using RegressionGuard.Gate;
+using RegressionGuard.Suites;
+
+namespace RegressionGuard.Core.Tests.Gate;
+
+public sealed class GateConfigTests
+{
+    const string File = "/ci/regressionguard.yaml";
+
+    [Test]
+    public void A_full_config_is_read_with_paths_relative_to_it()
+    {
+        var config = GateConfig.Parse("""
+            schema: 1
+            base: models/base
+            tuned: runs/lora/checkpoint-200
+            suites:
+              - suites/a.yaml
+              - {path: "suites/b*.yaml", max_drop: 0.05}
+            variables: {data_dir: /data}
+            thresholds: {max_drop: 0.02, alpha: 0.01, require_significance: false, min_items: 50}
+            forgetting: {corpus: corpus.jsonl, law: law.yaml, budget: 2.5, tolerance: 0.2, P: auto, N: 200}
+            output: out
+            compute: {dtype: bfloat16, batch_size: 8}
+            """, File);
+        Assert.Multiple(() =>
+        {
+            Assert.That(config.Base, Is.EqualTo("/ci/models/base"));
+            Assert.That(config.Suites, Is.EqualTo(new[] { new GateSuite("/ci/suites/a.yaml", null, null), new GateSuite("/ci/suites/b*.yaml", 0.05, null) }));
+            Assert.That(config.Thresholds, Is.EqualTo(new GateThresholds(0.02, null, 0.01, false, 50)));
+            Assert.That(config.Forgetting, Is.EqualTo(new GateForgetting("/ci/corpus.jsonl", true, "/ci/law.yaml", 2.5, 0.2, null, 200)));
+            Assert.That(config.Output, Is.EqualTo("/ci/out"));
+            Assert.That((config.DType, config.BatchSize), Is.EqualTo(("bfloat16", 8)));
+            Assert.That(config.Variables["data_dir"], Is.EqualTo("/data"));
+        });
+    }
+
+    [Test]
+    public void Every_problem_is_reported_at_once_with_its_position()
+    {
+        var e = Assert.Throws<SuiteValidationException>(() => GateConfig.Parse("""
+            schema: 1
+            base: m
+            suites: [a.yaml]
+            thresholds: {max_dorp: 0.02}
+            forgetting: {corpus: c.jsonl, budget: 2.5, P: lots}
+            compute: {dtype: float16}
+            """, File))!;
+        Assert.That(e.Errors.Select(x => x.ToString()), Is.EqualTo(new[]
+        {
+            $"{File}:1:1: missing key 'tuned' (the fine-tuned model: HF folder or PEFT adapter folder)",
+            $"{File}:4:14: unknown key 'thresholds.max_dorp' — did you mean 'max_drop'?",
+            $"{File}:5:47: 'forgetting.P' must be 'auto' (read from the tuned checkpoint) or a positive integer, got 'lots'",
+            $"{File}:6:18: 'compute.dtype' must be float32 or bfloat16, got 'float16'",
+        }));
+    }
+}
