@@ -1,0 +1,202 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.FileSystemGlobbing;
+using RegressionGuard.Caching;
+using RegressionGuard.Comparison;
+using RegressionGuard.Corpora;
+using RegressionGuard.Law;
+using RegressionGuard.Modeling;
+using RegressionGuard.Reports;
+using RegressionGuard.Suites;
+using RegressionGuard.Suites.Evaluation;
+using RegressionGuard.Suites.Items;
+using RegressionGuard.Suites.Loading;
+using RegressionGuard.Torch.Forgetting;
+using RegressionGuard.Torch.Runtime;
+
+namespace RegressionGuard.Gate;
+
+/// <summary>
+/// Runs one gate: loads and validates every suite first, evaluates the base model (from the content cache when
+/// it can: then the base model is never run), evaluates the tuned model, compares item by item (Holm across suites),
+/// measures L_f against the base distributions and decides with <see cref="GatePolicy"/> and
+/// <see cref="ForgettingPolicy"/>. Input problems met after work has started end the run with outcome Error and the
+/// results gathered so far.
+/// </summary>
+public sealed class GateRunner
+{
+    /// <summary>Runs <c>work</c> with a progress sink of the given total (the CLI shows a bar or plain lines).</summary>
+    public delegate T ProgressScope<T>(string label, int total, Func<IProgress<int>, T> work);
+
+    readonly GateConfig _config;
+    readonly Action<string> _log;
+
+    public GateRunner(GateConfig config, Action<string>? log = null)
+    {
+        _config = config;
+        _log = log ?? (_ => { });
+    }
+
+    public Func<string, int, Func<IProgress<int>, object>, object>? Progress { get; init; }
+
+    T WithProgress<T>(string label, int total, Func<IProgress<int>, T> work) where T : class =>
+        Progress is null ? work(new Progress<int>()) : (T)Progress(label, total, p => work(p));
+
+    /// <summary>Suites with the config's per-suite threshold overrides applied, in config order.</summary>
+    public IReadOnlyList<SuiteDefinition> LoadSuites()
+    {
+        var suites = new List<SuiteDefinition>();
+        var errors = new List<SuiteError>();
+        foreach (var entry in _config.Suites)
+        {
+            foreach (var file in Expand(entry.Path))
+            {
+                try
+                {
+                    var suite = SuiteLoader.Load(file, _config.Variables);
+                    if (_config.ChatFormat is { } chat) suite = suite with { ChatFormat = chat };
+                    if (entry.MaxDrop is not null || entry.MaxRise is not null)
+                        suite = suite with
+                        {
+                            Metrics = suite.Metrics.Select(m => m with
+                            {
+                                MaxDrop = m.HigherIsBetter ? m.MaxDrop ?? entry.MaxDrop : null,
+                                MaxRise = m.HigherIsBetter ? null : m.MaxRise ?? entry.MaxRise,
+                            }).ToList(),
+                        };
+                    suites.Add(suite);
+                }
+                catch (SuiteValidationException e)
+                {
+                    errors.AddRange(e.Errors);
+                }
+            }
+        }
+        if (errors.Count > 0) throw new SuiteValidationException(errors);
+        return suites;
+    }
+
+    IEnumerable<string> Expand(string pattern)
+    {
+        if (pattern.IndexOfAny(new[] { '*', '?' }) < 0)
+            return new[] { pattern };
+        var root = Path.GetPathRoot(pattern)!;
+        var matcher = new Matcher();
+        matcher.AddInclude(pattern[root.Length..]);
+        var files = matcher.GetResultsInFullPath(root).Order(StringComparer.Ordinal).ToList();
+        if (files.Count == 0)
+            throw new SuiteValidationException(new[] { new SuiteError(_config.File, 1, 1, $"suite pattern '{pattern}' matches no file") });
+        return files;
+    }
+
+    public GateReport Run()
+    {
+        var clock = Stopwatch.StartNew();
+        var c = _config;
+        var compute = new ComputeOptions { DType = c.DType, BatchSize = c.BatchSize, Threads = c.Threads };
+        var cache = c.UseCache ? new ContentCache(c.Cache ?? ContentCache.DefaultFolder, m => _log($"warning: {m}")) : null;
+
+        // Everything that can be checked without a model is checked before any model runs.
+        var suites = LoadSuites();
+        var items = suites.Select(s => SuiteItemBuilder.Build(s)).ToList();
+        var corpus = c.Forgetting is { } corpusBlock ? CorpusReader.Read(corpusBlock.Corpus).Select(d => d.Text).ToArray() : null;
+        var law = c.Forgetting?.Law is { } lawPath ? LawFile.Load(lawPath) : null;
+        (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;
+
+        var errors = new List<string>();
+        var baseResults = new List<SuiteResult>();
+        BaseDistributions? reference = null;
+        ModelReference baseRef, tunedRef;
+        using (var baseModel = new TorchLanguageModel(ModelLoader.Load(c.Base, c.Tokenizer, compute)))
+        {
+            baseRef = new ModelReference(c.Base, baseModel.Description.ContentHash());
+            for (int i = 0; i < suites.Count; i++)
+            {
+                var (suite, suiteItems) = (suites[i], items[i]);
+                bool hit = false;
+                baseResults.Add(WithProgress($"base · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems),
+                    p => CachedEvaluation.Evaluate(suite, suiteItems, baseModel, cache, out hit, p)));
+                _log($"base · {suite.Id}: {(hit ? "from cache" : "evaluated")}");
+            }
+            if (corpus is not null)
+            {
+                var options = new RollingOptions(c.Forgetting!.Truncate);
+                bool hit = false;
+                reference = WithProgress("base · L_f distributions", ForgettingMeter.Plan(baseModel, corpus, options).Windows.Count,
+                    p => BaseDistributionsCache.Compute(baseModel, corpus, options, null, cache, out hit, p));
+                _log($"base · L_f distributions: {(hit ? "from cache" : "computed")}");
+            }
+        }
+
+        var comparisons = new List<SuiteComparison>();
+        ForgettingReport? forgetting = null;
+        tunedRef = new ModelReference(c.Tuned, "");
+        try
+        {
+        using (var tuned = new TorchLanguageModel(ModelLoader.LoadTuned(c.Tuned, c.Base, c.Tokenizer, compute)))
+        {
+            tunedRef = new ModelReference(c.Tuned, tuned.Description.ContentHash());
+            for (int i = 0; i < suites.Count; i++)
+            {
+                var (suite, suiteItems) = (suites[i], items[i]);
+                var result = WithProgress($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems), p => SuiteEvaluator.Evaluate(suite, suiteItems, tuned, p));
+                comparisons.Add(SuiteComparer.Compare(baseResults[i], result, c.Seed));
+            }
+            if (reference is not null)
+            {
+                var measured = WithProgress("tuned · L_f", reference.Windows.Count, p => ForgettingMeter.Compare(reference, tuned, p));
+                var block = c.Forgetting!;
+                var verdict = ForgettingPolicy.Decide(measured.Lf, law, block.Budget, block.Tolerance, scale!.Value.P, scale.Value.N);
+                forgetting = new ForgettingReport(block.Corpus, measured.Lf, measured.BaseEntropy, measured.Kl, measured.TopOneAgreement, measured.PredictedTokens,
+                    measured.Documents, verdict, law?.Form.ToString().ToLowerInvariant(), Curve(law, scale.Value.P, scale.Value.N));
+            }
+        }
+        }
+        catch (Exception e) when (e is Torch.Checkpoints.CheckpointException or SuiteDataException or InvalidDataException or FileNotFoundException or LawException or ArgumentException)
+        {
+            // keep what was evaluated (base results are cached; finished comparisons are reported)
+            errors.Add(e.Message);
+        }
+        if (c.Correction == "holm") comparisons = SuiteComparer.AdjustHolm(comparisons).ToList();
+
+        var suiteReports = comparisons.Select(comparison => new SuiteReport(comparison.Suite, comparison.Version, comparison.Kind, comparison.Task, comparison.PairedItems,
+            comparison.Metrics.Select(m => GatePolicy.Decide(m, c.Thresholds)).ToList(), comparison.Flips)).ToList();
+        var reasons = suiteReports.SelectMany(s => s.Metrics.Where(m => m.Outcome == "fail").Select(m => $"{s.Suite}/{m.Comparison.Metric}: {m.Reason}")).ToList();
+        if (forgetting?.Verdict is { } v && v.Outcome != ForgettingOutcome.Pass) reasons.Add($"L_f: {v.Reason}");
+        bool failed = suiteReports.Any(s => s.Metrics.Any(m => m.Outcome == "fail")) || forgetting?.Verdict.Outcome == ForgettingOutcome.Fail;
+        return new GateReport
+        {
+            ToolVersion = LawProvenance.CurrentToolVersion,
+            GeneratedUtc = DateTimeOffset.UtcNow,
+            DurationSeconds = clock.Elapsed.TotalSeconds,
+            Outcome = errors.Count > 0 ? GateOutcome.Error : failed ? GateOutcome.Fail : GateOutcome.Pass,
+            Reasons = reasons,
+            Base = baseRef,
+            Tuned = tunedRef,
+            Suites = suiteReports,
+            Forgetting = forgetting,
+            Errors = errors,
+        };
+    }
+
+    (double P, double N) ResolveScale(GateForgetting f)
+    {
+        if (f.P is long p && f.N is long n) return (p, n);
+        var fromCheckpoint = CheckpointScale.Read(_config.Tuned);
+        return (f.P ?? fromCheckpoint.P, f.N ?? fromCheckpoint.N);
+    }
+
+    static IReadOnlyList<LawCurvePoint> Curve(ForgettingLaw? law, double p, double n)
+    {
+        if (law is null || law.Form == LawForm.Linear) return Array.Empty<LawCurvePoint>();
+        var points = new List<LawCurvePoint>();
+        double lo = Math.Log(Math.Max(1, n / 8)), hi = Math.Log(n * 4);
+        for (int i = 0; i <= 40; i++)
+        {
+            double x = Math.Exp(lo + (hi - lo) * i / 40);
+            var prediction = law.Predict(p, x);
+            points.Add(new LawCurvePoint(Math.Round(x, 3), prediction.Value, prediction.Lower, prediction.Upper));
+        }
+        return points;
+    }
+}
