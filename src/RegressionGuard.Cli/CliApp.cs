@@ -28,6 +28,7 @@ public static class CliApp
         root.Add(SweepCommands.Ledger());
         root.Add(LawCommands.Fit());
         root.Add(LawCommands.Law());
+        root.Add(GateCommand.Create());
         return root;
     }
 
@@ -48,7 +49,7 @@ public static class CliApp
         }
         catch (SuiteValidationException e)
         {
-            stderr.WriteLine($"error: {e.Errors.Count} problem(s) in suite files:");
+            stderr.WriteLine($"error: {e.Errors.Count} problem(s):");
             foreach (var problem in e.Errors) stderr.WriteLine($"  {problem}");
             return ExitUsage;
         }

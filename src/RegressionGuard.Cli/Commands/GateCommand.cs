@@ -1,0 +1,65 @@
+using System.CommandLine;
+using System.Globalization;
+using RegressionGuard.Cli.Console;
+using RegressionGuard.Gate;
+using RegressionGuard.Reports;
+
+namespace RegressionGuard.Cli.Commands;
+
+/// <summary><c>regressionguard gate</c>: exit 0 = pass, 1 = regression found, 2 = configuration or input error.</summary>
+public static class GateCommand
+{
+    public static Command Create()
+    {
+        var config = new Option<string>("--config", "-c") { Description = "gate config", DefaultValueFactory = _ => "regressionguard.yaml" };
+        var output = new Option<string?>("--out") { Description = "report folder (default: the config's 'output')" };
+        var set = SuiteCommands.SetOption();
+        var noCache = new Option<bool>("--no-cache") { Description = "neither read nor write cached base results" };
+        var command = new Command("gate", "Run the release gate: suites on base and tuned, L_f against the law; write report.json/md/html and junit.xml. Exit 0 pass, 1 regression, 2 bad input.");
+        foreach (var o in new Option[] { config, output, set, noCache }) command.Add(o);
+        command.SetAction(parse =>
+        {
+            var gate = GateConfig.Load(parse.GetValue(config)!, SuiteCommands.Variables(parse.GetValue(set)));
+            if (parse.GetValue(noCache)) gate = gate with { UseCache = false };
+            if (parse.GetValue(output) is { } o) gate = gate with { Output = Path.GetFullPath(o) };
+            var error = parse.InvocationConfiguration.Error;
+            var runner = new GateRunner(gate, line => error.WriteLine(line))
+            {
+                Progress = (label, total, work) => WorkProgress.Run(label, total, error, work),
+            };
+            var report = runner.Run();
+            ReportFiles.WriteAll(report, gate.Output);
+            Print(report, parse.InvocationConfiguration.Output);
+            parse.InvocationConfiguration.Output.WriteLine($"reports: {Path.Combine(gate.Output, "report.html")} (also report.md, report.json, junit.xml)");
+            return report.Outcome switch
+            {
+                GateOutcome.Pass => CliApp.ExitOk,
+                GateOutcome.Fail => CliApp.ExitRegression,
+                _ => CliApp.ExitUsage,
+            };
+        });
+        return command;
+    }
+
+    static void Print(GateReport report, TextWriter o)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        o.WriteLine($"RegressionGuard gate: {report.Outcome.ToString().ToUpperInvariant()}");
+        o.WriteLine($"{"suite",-26} {"metric",-18} {"base",7} {"tuned",7} {"Δ [95% CI]",-28} {"p (Holm)",9} {"threshold",9}  verdict");
+        foreach (var suite in report.Suites)
+            foreach (var m in suite.Metrics)
+            {
+                var c = m.Comparison;
+                o.WriteLine(string.Create(inv,
+                    $"{suite.Suite,-26} {c.Metric,-18} {c.Base,7:F4} {c.Tuned,7:F4} {$"{c.Delta:+0.0000;-0.0000} [{c.CiLower:+0.000;-0.000}, {c.CiUpper:+0.000;-0.000}]",-28} {(c.PHolm ?? c.PValue)?.ToString("G3", inv) ?? "—",9} {m.Threshold?.ToString("F3", inv) ?? "—",9}  {m.Outcome}"));
+            }
+        if (report.Forgetting is { } f)
+        {
+            var v = f.Verdict;
+            o.WriteLine(string.Create(inv,
+                $"L_f {f.Lf:F4} (H {f.BaseEntropy:F4} + KL {f.Kl:F4}); law {(v.Predicted is double p ? $"{p:F4} [{v.Lower:F4}, {v.Upper:F4}]" : "—")}; budget {v.Budget:F4}; {v.Outcome.ToString().ToLowerInvariant()}: {v.Reason}"));
+        }
+        foreach (var reason in report.Reasons) o.WriteLine($"  ✗ {reason}");
+        foreach (var problem in report.Errors) o.WriteLine($"  error: {problem}");
+    }
+}

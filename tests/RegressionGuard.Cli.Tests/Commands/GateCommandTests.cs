@@ -1,0 +1,81 @@
+using System.Text.Json;
+using RegressionGuard.Testing;
+using RegressionGuard.Training;
+using RegressionGuard.Training.Methods;
+
+namespace RegressionGuard.Cli.Tests.Commands;
+
+/// <summary>End to end: stories260K against a mild and an aggressive fine-tune of itself.</summary>
+public sealed class GateCommandTests
+{
+    static string Model => SharedData.Path("models/stories260K/stories260K.bin");
+
+    static string Repo()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "RegressionGuard.sln"))) return dir.FullName;
+        throw new DirectoryNotFoundException("repository root not found");
+    }
+
+    static string FineTune(TempFolder dir, string name, FineTuneOptions options) =>
+        new FineTuner(options).Run(Model, SharedData.Path("datasets/tinyshakespeare/input.txt"), dir.File(name))[^1].Path;
+
+    static string WriteConfig(TempFolder dir, string tuned, string name)
+    {
+        var path = dir.File($"{name}.yaml");
+        File.WriteAllText(path, $"""
+            schema: 1
+            base: {Model}
+            tuned: {tuned}
+            suites:
+              - {Path.Combine(Repo(), "suites/tinystories/tinystories_facts.yaml")}
+              - {Path.Combine(Repo(), "suites/tinystories/tinystories_common_sense.yaml")}
+            thresholds: {"{"}max_drop: 0.10, alpha: 0.05, require_significance: true{"}"}
+            forgetting:
+              corpus: {SharedData.Path("datasets/tinystories/TinyStories-valid.first46.jsonl")}
+              budget: 1.6
+              tolerance: 0.1
+            output: {dir.File(name + "-report")}
+            cache: {dir.File("cache")}
+            """);
+        return path;
+    }
+
+    [Test]
+    public void A_mild_fine_tune_passes_and_an_aggressive_one_fails_with_reasons()
+    {
+        using var dir = new TempFolder();
+        var mild = FineTune(dir, "mild", new FineTuneOptions { Method = FineTuningMethod.Lora, Steps = 4, BatchSize = 4, SeqLen = 64, LearningRate = 1e-4, LoraRank = 1, LoraAlpha = 1, EvalBatches = 1 });
+        var aggressive = FineTune(dir, "aggressive", new FineTuneOptions { Method = FineTuningMethod.Full, Steps = 60, BatchSize = 8, SeqLen = 64, LearningRate = 3e-3, EvalBatches = 1 });
+
+        var pass = CliRun.Of("gate", "--config", WriteConfig(dir, mild, "mild"));
+        Assert.That(pass.ExitCode, Is.Zero, pass.Out + pass.Error);
+        Assert.That(pass.Out, Does.StartWith("RegressionGuard gate: PASS"));
+
+        var fail = CliRun.Of("gate", "--config", WriteConfig(dir, aggressive, "aggressive"));
+        Assert.That(fail.ExitCode, Is.EqualTo(1), fail.Out + fail.Error);
+        Assert.That(fail.Out, Does.StartWith("RegressionGuard gate: FAIL"));
+        Assert.That(fail.Out, Does.Contain("✗ tinystories_facts/acc: drop of"));
+        Assert.That(fail.Out, Does.Contain("✗ L_f: "));
+        Assert.That(fail.Error, Does.Contain("base · tinystories_facts: from cache"), "the base results of the first gate are reused");
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File("aggressive-report"), "report.json"))).RootElement;
+        Assert.That(report.GetProperty("outcome").GetString(), Is.EqualTo("fail"));
+        foreach (var file in new[] { "report.md", "report.html", "junit.xml" })
+            Assert.That(File.Exists(Path.Combine(dir.File("aggressive-report"), file)), file);
+    }
+
+    [Test]
+    public void A_broken_config_exits_2_with_every_problem()
+    {
+        using var dir = new TempFolder();
+        var path = dir.File("regressionguard.yaml");
+        File.WriteAllText(path, "schema: 1\nbase: m\nsuits: [a.yaml]\n");
+        var run = CliRun.Of("gate", "--config", path);
+        Assert.That(run.ExitCode, Is.EqualTo(2));
+        Assert.That(run.Error, Is.EqualTo(string.Join(Environment.NewLine,
+            "error: 3 problem(s):",
+            $"  {path}:1:1: missing key 'tuned' (the fine-tuned model: HF folder or PEFT adapter folder)",
+            $"  {path}:1:1: missing key 'suites' (a list of suite files or globs)",
+            $"  {path}:3:1: unknown key 'suits' — did you mean 'suites'?") + Environment.NewLine));
+    }
+}
