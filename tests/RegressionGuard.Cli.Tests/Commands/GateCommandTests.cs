@@ -62,7 +62,16 @@ public sealed class GateCommandTests
         Assert.That(report.GetProperty("outcome").GetString(), Is.EqualTo("fail"));
         foreach (var file in new[] { "report.md", "report.html", "junit.xml" })
             Assert.That(File.Exists(Path.Combine(dir.File("aggressive-report"), file)), file);
+
+        // Reproducible: a second run gives the same report.json apart from the timestamp and the duration.
+        var first = WithoutTimes(File.ReadAllText(Path.Combine(dir.File("aggressive-report"), "report.json")));
+        var again = CliRun.Of("gate", "--config", WriteConfig(dir, aggressive, "aggressive"));
+        Assert.That(again.ExitCode, Is.EqualTo(1));
+        Assert.That(WithoutTimes(File.ReadAllText(Path.Combine(dir.File("aggressive-report"), "report.json"))), Is.EqualTo(first));
     }
+
+    static string WithoutTimes(string json) => System.Text.RegularExpressions.Regex.Replace(json,
+        "\"(generated_utc|duration_seconds)\": [^,\n]+", "\"$1\": _");
 
     [Test]
     public void A_broken_config_exits_2_with_every_problem()
