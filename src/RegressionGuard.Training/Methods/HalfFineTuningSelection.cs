@@ -1,3 +1,4 @@
+using RegressionGuard.Randomness;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;

@@ -1,3 +1,4 @@
+using RegressionGuard.Randomness;
 namespace RegressionGuard.Training.Methods;
 
 /// <summary>

@@ -1,4 +1,4 @@
-namespace RegressionGuard.Training.Methods;
+namespace RegressionGuard.Randomness;
 
 /// <summary>
 /// A small seeded pseudo-random generator whose output is fixed by this file, not by the .NET runtime

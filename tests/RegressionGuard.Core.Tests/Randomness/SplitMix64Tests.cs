@@ -1,6 +1,6 @@
-using RegressionGuard.Training.Methods;
+using RegressionGuard.Randomness;
 
-namespace RegressionGuard.Training.Tests.Methods;
+namespace RegressionGuard.Core.Tests.Randomness;
 
 public sealed class SplitMix64Tests
 {
