@@ -29,6 +29,7 @@ public static class CliApp
         root.Add(LawCommands.Fit());
         root.Add(LawCommands.Law());
         root.Add(GateCommand.Create());
+        root.Add(ReportCommand.Create());
         return root;
     }
 
