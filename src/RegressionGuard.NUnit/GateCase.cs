@@ -132,7 +132,7 @@ public sealed class GateCase
                 break;
             default:
                 if (Fails) NAssert.Fail(message);
-                else NAssert.Pass(message);
+                TestContext.Out.WriteLine(message); // a passing case: the numbers still go to the test output
                 break;
         }
     }

@@ -1,3 +1,4 @@
+using RegressionGuard.Core.Tests.Reports;
 using System.Xml.Linq;
 using RegressionGuard.Reports;
 using RegressionGuard.Testing;
@@ -18,7 +19,7 @@ public sealed class ReportCommandTests
     public void Markdown_to_stdout_matches_the_renderer()
     {
         using var dir = new TempFolder();
-        var report = ReportJson.Deserialize(ReportJson.Serialize(ReportCommandFixtures.Failing()));
+        var report = ReportJson.Deserialize(ReportJson.Serialize(ReportFixtures.Failing()));
         var run = CliRun.Of("report", "--results", Save(dir, "report.json", report));
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
         Assert.That(run.Out.TrimEnd(), Is.EqualTo(MarkdownReport.Render(report).TrimEnd()));
@@ -29,7 +30,7 @@ public sealed class ReportCommandTests
     public void Html_to_a_file()
     {
         using var dir = new TempFolder();
-        var input = Save(dir, "report.json", ReportCommandFixtures.Failing());
+        var input = Save(dir, "report.json", ReportFixtures.Failing());
         var output = dir.File("out/report.html");
         var run = CliRun.Of("report", "--results", input, "--format", "html", "--out", output);
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
@@ -44,7 +45,7 @@ public sealed class ReportCommandTests
     public void Junit_is_xml_with_failures()
     {
         using var dir = new TempFolder();
-        var run = CliRun.Of("report", "--results", Save(dir, "report.json", ReportCommandFixtures.Failing()), "--format", "junit");
+        var run = CliRun.Of("report", "--results", Save(dir, "report.json", ReportFixtures.Failing()), "--format", "junit");
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
         var xml = XDocument.Parse(run.Out);
         Assert.That(xml.Descendants("testcase").Count(), Is.GreaterThan(0));
@@ -55,8 +56,8 @@ public sealed class ReportCommandTests
     public void Compare_prints_the_trend()
     {
         using var dir = new TempFolder();
-        var old = ReportJson.Deserialize(ReportJson.Serialize(ReportCommandFixtures.Passing()));
-        var @new = ReportJson.Deserialize(ReportJson.Serialize(ReportCommandFixtures.Failing()));
+        var old = ReportJson.Deserialize(ReportJson.Serialize(ReportFixtures.Passing()));
+        var @new = ReportJson.Deserialize(ReportJson.Serialize(ReportFixtures.Failing()));
         var run = CliRun.Of("report", "--compare", Save(dir, "old.json", old), Save(dir, "new.json", @new));
         Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
         Assert.That(run.Out.TrimEnd(), Is.EqualTo(ReportDiff.Markdown(old, @new).TrimEnd()));
@@ -81,8 +82,8 @@ public sealed class ReportCommandTests
     {
         using var dir = new TempFolder();
         var path = dir.File("future.json");
-        File.WriteAllText(path, ReportJson.Serialize(ReportCommandFixtures.Passing()).Replace("\"schema_version\": 1", "\"schema_version\": 99"));
-        var run = CliRun.Of("report", "--compare", Save(dir, "old.json", ReportCommandFixtures.Passing()), path);
+        File.WriteAllText(path, ReportJson.Serialize(ReportFixtures.Passing()).Replace("\"schema_version\": 1", "\"schema_version\": 99"));
+        var run = CliRun.Of("report", "--compare", Save(dir, "old.json", ReportFixtures.Passing()), path);
         Assert.That(run.ExitCode, Is.EqualTo(2));
         Assert.That(run.Error, Does.Contain("schema_version 99").And.Contain("future.json"));
     }
@@ -102,7 +103,7 @@ public sealed class ReportCommandTests
     public void Unknown_format_or_no_input_is_exit_2()
     {
         using var dir = new TempFolder();
-        var input = Save(dir, "report.json", ReportCommandFixtures.Passing());
+        var input = Save(dir, "report.json", ReportFixtures.Passing());
         Assert.That(CliRun.Of("report", "--results", input, "--format", "pdf").ExitCode, Is.EqualTo(2));
         var none = CliRun.Of("report");
         Assert.That(none.ExitCode, Is.EqualTo(2));
