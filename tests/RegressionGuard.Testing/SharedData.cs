@@ -34,14 +34,10 @@ public static class SharedData
 
     static string? FindRoot()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "RegressionGuard.sln")))
-            {
-                var shared = System.IO.Path.Combine(dir.Parent?.FullName ?? dir.FullName, "shared");
-                return Directory.Exists(shared) ? shared : null;
-            }
-        }
-        return null;
+        string repository;
+        try { repository = RepositoryFiles.Root; }
+        catch (DirectoryNotFoundException) { return null; }
+        var shared = System.IO.Path.Combine(Directory.GetParent(repository)?.FullName ?? repository, "shared");
+        return Directory.Exists(shared) ? shared : null;
     }
 }

@@ -12,9 +12,7 @@ public sealed class CompareAndForgettingCommandsTests
 
     static string Repo()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "RegressionGuard.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("repository root not found");
+        return RepositoryFiles.Root;
     }
 
     /// <summary>A PEFT adapter on stories260K's q/v projections with B ~ N(0, 0.3²) (seeded): a model that moved.</summary>

@@ -12,9 +12,7 @@ public sealed class GateCommandTests
 
     static string Repo()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "RegressionGuard.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("repository root not found");
+        return RepositoryFiles.Root;
     }
 
     static string FineTune(TempFolder dir, string name, FineTuneOptions options) =>

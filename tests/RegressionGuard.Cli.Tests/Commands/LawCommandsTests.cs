@@ -8,10 +8,7 @@ public sealed class LawCommandsTests
 {
     static string ExperimentLedger()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "RegressionGuard.sln")))
-                return Path.Combine(dir.FullName, "experiments/stories260k_shakespeare/ledger.csv");
-        throw new DirectoryNotFoundException("repository root not found");
+        return Path.Combine(RepositoryFiles.Root, "experiments/stories260k_shakespeare/ledger.csv");
     }
 
     [Test]

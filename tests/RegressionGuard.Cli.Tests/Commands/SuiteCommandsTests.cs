@@ -7,9 +7,7 @@ public sealed class SuiteCommandsTests
 {
     static string Repo()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "RegressionGuard.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("repository root not found");
+        return RepositoryFiles.Root;
     }
 
     [Test]

@@ -59,9 +59,7 @@ public sealed class ToolPackageTests
 
     static string Repo()
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "RegressionGuard.sln"))) return dir.FullName;
-        throw new DirectoryNotFoundException("repository root not found");
+        return RepositoryFiles.Root;
     }
 
     static (int Code, string Output) Dotnet(string workingDirectory, TimeSpan timeout, params string[] args) =>

@@ -1,3 +1,4 @@
+using RegressionGuard.Testing;
 using System.Diagnostics;
 using System.Xml.Linq;
 using RegressionGuard.Reports;
@@ -231,8 +232,6 @@ public sealed class ReportRenderingTests
 
     static string RepositoryRoot()
     {
-        for (var dir = new DirectoryInfo(TestContext.CurrentContext.TestDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "RegressionGuard.sln"))) return dir.FullName;
-        throw new InvalidOperationException("repository root not found");
+        return RepositoryFiles.Root;
     }
 }

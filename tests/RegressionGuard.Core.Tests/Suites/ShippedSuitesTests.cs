@@ -11,9 +11,7 @@ public sealed class ShippedSuitesTests
 
     static string SuitePath(string name)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "RegressionGuard.sln"))) return Path.Combine(dir.FullName, "suites", name);
-        throw new DirectoryNotFoundException("repository root not found");
+        return Path.Combine(RepositoryFiles.Root, "suites", name);
     }
 
     static IReadOnlyDictionary<string, string> Variables => new Dictionary<string, string>

@@ -12,9 +12,7 @@ public sealed class SuitesOnStories260KTests
 {
     static string SuitePath(string name)
     {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(Path.Combine(dir.FullName, "RegressionGuard.sln"))) return Path.Combine(dir.FullName, "suites", name);
-        throw new DirectoryNotFoundException("repository root not found");
+        return Path.Combine(RepositoryFiles.Root, "suites", name);
     }
 
     static SuiteResult Evaluate(string name, TorchLanguageModel model, IReadOnlyDictionary<string, string>? variables = null, int? limit = null)
