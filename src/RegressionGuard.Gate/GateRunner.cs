@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.Extensions.FileSystemGlobbing;
 using RegressionGuard.Caching;
 using RegressionGuard.Comparison;
 using RegressionGuard.Corpora;
@@ -78,12 +77,7 @@ public sealed class GateRunner
 
     IEnumerable<string> Expand(string pattern)
     {
-        if (pattern.IndexOfAny(new[] { '*', '?' }) < 0)
-            return new[] { pattern };
-        var root = Path.GetPathRoot(pattern)!;
-        var matcher = new Matcher();
-        matcher.AddInclude(pattern[root.Length..]);
-        var files = matcher.GetResultsInFullPath(root).Order(StringComparer.Ordinal).ToList();
+        var files = SuiteFiles.Expand(pattern, Path.GetDirectoryName(_config.File)!);
         if (files.Count == 0)
             throw new SuiteValidationException(new[] { new SuiteError(_config.File, 1, 1, $"suite pattern '{pattern}' matches no file") });
         return files;

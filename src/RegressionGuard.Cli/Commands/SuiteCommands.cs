@@ -1,5 +1,4 @@
 using System.CommandLine;
-using Microsoft.Extensions.FileSystemGlobbing;
 using RegressionGuard.Cli.Console;
 using RegressionGuard.Suites;
 using RegressionGuard.Suites.Evaluation;
@@ -41,15 +40,7 @@ public static class SuiteCommands
         var files = new List<string>();
         foreach (var pattern in patterns)
         {
-            if (pattern.IndexOfAny(new[] { '*', '?', '[' }) < 0)
-            {
-                files.Add(Path.GetFullPath(pattern));
-                continue;
-            }
-            var root = Path.IsPathRooted(pattern) ? Path.GetPathRoot(pattern)! : Directory.GetCurrentDirectory();
-            var matcher = new Matcher();
-            matcher.AddInclude(Path.IsPathRooted(pattern) ? pattern[root.Length..] : pattern);
-            var matched = matcher.GetResultsInFullPath(root).Order(StringComparer.Ordinal).ToList();
+            var matched = SuiteFiles.Expand(pattern, Directory.GetCurrentDirectory());
             if (matched.Count == 0) throw new UsageException($"no suite files match '{pattern}'");
             files.AddRange(matched);
         }
