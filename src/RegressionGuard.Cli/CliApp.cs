@@ -30,6 +30,8 @@ public static class CliApp
         root.Add(LawCommands.Law());
         root.Add(GateCommand.Create());
         root.Add(ReportCommand.Create());
+        root.Add(OrganismCommands.Create());
+        root.Add(DemoCommand.Create());
         return root;
     }
 
