@@ -19,7 +19,7 @@ public static class CliApp
         root.Add(GenerateCommand.Create());
         root.Add(ScoreCommand.Create());
         root.Add(ConvertCommand.Create());
-        root.Add(SuiteCommands.Validate());
+        root.Add(SuiteCommands.Suite());
         root.Add(SuiteCommands.Eval());
         root.Add(ForgettingCommand.Create());
         root.Add(CompareCommand.Create());

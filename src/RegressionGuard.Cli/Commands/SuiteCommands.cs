@@ -4,10 +4,11 @@ using RegressionGuard.Suites;
 using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
+using RegressionGuard.Suites.Scaffolding;
 
 namespace RegressionGuard.Cli.Commands;
 
-/// <summary><c>regressionguard suite validate</c> and <c>regressionguard eval</c>.</summary>
+/// <summary><c>regressionguard suite validate</c>, <c>regressionguard suite new</c> and <c>regressionguard eval</c>.</summary>
 public static class SuiteCommands
 {
     public static Option<string[]> SetOption() => new("--set") { Description = "suite variable name=value (repeatable), e.g. --set mmlu_dir=/data/mmlu" };
@@ -77,9 +78,150 @@ public static class SuiteCommands
             }
             return allValid ? CliApp.ExitOk : CliApp.ExitUsage;
         });
+        return command;
+    }
+
+    /// <summary><c>regressionguard suite</c>: <c>validate</c> and <c>new</c>.</summary>
+    public static Command Suite()
+    {
         var suiteCommand = new Command("suite", "Work with suite files.");
-        suiteCommand.Add(command);
+        suiteCommand.Add(Validate());
+        suiteCommand.Add(New());
         return suiteCommand;
+    }
+
+    static readonly string[] TaskNames = ["multiple_choice", "generate", "refusal"];
+
+    /// <summary>
+    /// <c>suite new</c>: guesses a starter suite from a data file, validates it with the suite loader and writes it only
+    /// when it is valid (exit 0). A role it cannot guess, or a guessed suite that does not validate, is reported with
+    /// the suite key to set and the fields there are; nothing is written (exit 2).
+    /// </summary>
+    public static Command New()
+    {
+        var data = new Option<string>("--data") { Description = "the data file: .jsonl, .json, .csv or .tsv (a CSV/TSV file may lack a header row)", Required = true };
+        var type = new Option<string>("--type") { Description = "the suite's task: multiple_choice | generate | refusal", Required = true };
+        type.AcceptOnlyFromAmong(TaskNames);
+        var output = new Option<string?>("--out") { Description = "the suite file to write (default: <data file name without extension>.yaml in the current folder)" };
+        var force = new Option<bool>("--force") { Description = "overwrite --out if it exists" };
+        var field = new Option<string[]>("--field") { Description = $"role=field: use this field instead of guessing (repeatable); roles: {string.Join(", ", RoleNames.Overridable)} (prompt = question); choices: a list-valued field, or columns separated by commas" };
+        var command = new Command("new", "Write a commented starter suite for a data file: guesses which fields are the question, choices, answer, target or refusal label, says why, and validates the suite. Exit 0 when written and valid, 2 otherwise (nothing written).");
+        command.Add(data);
+        command.Add(type);
+        command.Add(output);
+        command.Add(force);
+        command.Add(field);
+        command.SetAction(parse =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            var dataFile = Path.GetFullPath(parse.GetValue(data)!);
+            if (!File.Exists(dataFile)) throw new UsageException(Directory.Exists(dataFile) ? $"--data {dataFile} is a folder; name a data file" : $"data file not found: {dataFile}");
+            var task = parse.GetValue(type) switch
+            {
+                "multiple_choice" => TaskType.MultipleChoice,
+                "generate" => TaskType.Generate,
+                _ => TaskType.Refusal,
+            };
+            var suiteFile = Path.GetFullPath(parse.GetValue(output) ?? Path.GetFileNameWithoutExtension(dataFile) + ".yaml");
+            bool overwrite = parse.GetValue(force);
+            if (Directory.Exists(suiteFile)) throw new UsageException($"--out {suiteFile} is a folder; name the suite file to write");
+            if (File.Exists(suiteFile) && !overwrite) throw new UsageException($"{suiteFile} exists; pass --force to overwrite it, or choose another --out");
+            var given = GivenFields(parse.GetValue(field), task);
+
+            SuiteScaffold scaffold;
+            try
+            {
+                scaffold = SuiteScaffold.Create(dataFile, task, suiteFile, given);
+            }
+            catch (SuiteGuessException e)
+            {
+                foreach (var missing in e.Missing)
+                {
+                    stderr.WriteLine($"error: cannot guess the {missing.RoleName} (suite key '{missing.YamlKey}'): {missing.Why}");
+                    if (RoleNames.Parse(missing.RoleName) is not null)
+                        stderr.WriteLine($"  name it: --field {missing.RoleName}=<field>{(missing.Role == SuiteRole.Choices ? " (a list-valued field, or the choice columns separated by commas)" : "")}");
+                }
+                stderr.WriteLine($"fields in {dataFile}:");
+                foreach (var name in e.Fields) stderr.WriteLine($"  {name}");
+                stderr.WriteLine("nothing written");
+                return CliApp.ExitUsage;
+            }
+
+            IReadOnlyList<SuiteItem> items;
+            try
+            {
+                items = SuiteItemBuilder.Build(SuiteLoader.Parse(scaffold.Text, suiteFile, scaffold.Variables));
+            }
+            catch (SuiteValidationException e)
+            {
+                PrintGuesses(stderr, scaffold);
+                stderr.WriteLine($"error: the guessed suite does not validate ({e.Errors.Count} problem(s)); nothing written:");
+                foreach (var problem in e.Errors) stderr.WriteLine($"  {problem}");
+                stderr.WriteLine("  name the right fields with --field role=<field>, or write the suite by hand (docs/suites.md)");
+                return CliApp.ExitUsage;
+            }
+
+            Directory.CreateDirectory(Path.GetDirectoryName(suiteFile)!);
+            using (var stream = new FileStream(suiteFile, overwrite ? FileMode.Create : FileMode.CreateNew, FileAccess.Write))
+            using (var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false)))
+                writer.Write(scaffold.Text);
+
+            var plan = scaffold.Plan;
+            var counts = task == TaskType.Refusal
+                ? $" ({items.Count(i => i.Should == Expectation.Refuse):N0} refuse, {items.Count(i => i.Should == Expectation.Comply):N0} comply)"
+                : "";
+            stdout.WriteLine($"wrote {suiteFile}: {scaffold.Id}, {SuiteLoader.TaskName(task)}, {items.Count:N0} items{counts}, metrics {string.Join(", ", plan.Metrics.Select(m => m.Name))}; valid");
+            PrintGuesses(stdout, scaffold);
+            var suiteWord = YamlText.ShellWord(suiteFile);
+            stdout.WriteLine("a wrong guess: edit the suite key named after '→' (or rerun with --field role=<field> --force), then check it:");
+            stdout.WriteLine($"  regressionguard suite validate {suiteWord}{scaffold.SetArguments}");
+            if (scaffold.Variables.Count > 0)
+                stdout.WriteLine($"the data lies outside the suite's folder, so data.path names its folder by a variable: pass{scaffold.SetArguments} (or set REGRESSIONGUARD_{scaffold.Variables.Keys.First().ToUpperInvariant()})");
+            stdout.WriteLine("evaluate:");
+            stdout.WriteLine($"  regressionguard eval --model <model> --suite {suiteWord}{scaffold.SetArguments}");
+            return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    /// <summary>Each guess as "role  field — evidence  → suite key".</summary>
+    static void PrintGuesses(TextWriter writer, SuiteScaffold scaffold)
+    {
+        var plan = scaffold.Plan;
+        var data = plan.Data;
+        writer.WriteLine($"guessed from {data.RowsText} of {YamlText.Escape(data.File)} ({data.Format}):");
+        if (data.HeaderEvidence is { } header)
+            writer.WriteLine($"  {"header",-9}{YamlText.Escape(header)}{(data.Columns is null ? "" : "  → data.columns")}");
+        foreach (var guess in plan.Guesses)
+        {
+            var field = data.Field(guess.Field) is not null ? data.Describe(guess.Field)
+                : guess.Role == SuiteRole.Should && plan.ShouldField is null ? "every item" : YamlText.Escape(guess.Field);
+            writer.WriteLine($"  {guess.RoleName,-9}{field} — {guess.Evidence}  → {guess.YamlKey}");
+        }
+    }
+
+    /// <summary>Parses --field role=name (roles the task uses only).</summary>
+    static Dictionary<SuiteRole, string> GivenFields(string[]? values, TaskType task)
+    {
+        var roles = task switch
+        {
+            TaskType.MultipleChoice => new[] { SuiteRole.Question, SuiteRole.Choices, SuiteRole.Answer },
+            TaskType.Generate => new[] { SuiteRole.Question, SuiteRole.Target },
+            _ => new[] { SuiteRole.Question },
+        };
+        var given = new Dictionary<SuiteRole, string>();
+        foreach (var value in values ?? [])
+        {
+            int eq = value.IndexOf('=', StringComparison.Ordinal);
+            var role = eq > 0 ? RoleNames.Parse(value[..eq]) : null;
+            if (role is null || eq == value.Length - 1)
+                throw new UsageException($"--field '{value}' must look like role=field, with a role among {string.Join(", ", RoleNames.Overridable)}");
+            if (!roles.Contains(role.Value))
+                throw new UsageException($"--field {value[..eq]}: a {SuiteLoader.TaskName(task)} suite has no {value[..eq]}; its roles: {string.Join(", ", roles.Select(r => RoleNames.Of(r, task)))}");
+            given[role.Value] = value[(eq + 1)..];
+        }
+        return given;
     }
 
     public static Command Eval()

@@ -12,21 +12,10 @@ internal static class CsvRows
     public static IEnumerable<DataRow> Read(DataFile file, char separator, IReadOnlyList<string>? columns)
     {
         CsvMalformedRecord? unterminated = null;
-        var options = CsvReaderOptions.Default with
+        var options = Options(separator, hasHeader: columns is null, record =>
         {
-            Separator = separator,
-            HasHeader = columns is null,
-            Mode = CsvMode.Rfc4180,
-            TrackLineNumbers = true,
-            SkipEmptyLines = true,
-            DetectSeparatorHint = false,
-            MalformedData = CsvMalformedDataHandling.Recover,
-            FieldCountMismatch = CsvFieldCountHandling.Allow,
-            OnMalformedRecord = record =>
-            {
-                if (record.Reason == CsvMalformedReason.UnterminatedQuote) unterminated ??= record;
-            },
-        };
+            if (record.Reason == CsvMalformedReason.UnterminatedQuote) unterminated ??= record;
+        });
         using var reader = CsvReader.FromFile(file.RealPath, options);
         var names = columns ?? Header(reader, file);
         string Expected() => columns is null ? $"header: {string.Join(", ", names)}" : $"columns: {string.Join(", ", names)}";
@@ -45,6 +34,28 @@ internal static class CsvRows
             yield return new DataRow(fields, file.Path, line);
         }
     }
+
+    /// <summary>The fields of the file's first record (a header row or the first item, read the same way), or an
+    /// empty list for an empty file.</summary>
+    public static IReadOnlyList<string> FirstRecord(DataFile file, char separator)
+    {
+        using var reader = CsvReader.FromFile(file.RealPath, Options(separator, hasHeader: false, onMalformed: null));
+        if (!Next(reader, file)) return [];
+        return Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetString(i) ?? "").ToList();
+    }
+
+    static CsvReaderOptions Options(char separator, bool hasHeader, Action<CsvMalformedRecord>? onMalformed) => CsvReaderOptions.Default with
+    {
+        Separator = separator,
+        HasHeader = hasHeader,
+        Mode = CsvMode.Rfc4180,
+        TrackLineNumbers = true,
+        SkipEmptyLines = true,
+        DetectSeparatorHint = false,
+        MalformedData = CsvMalformedDataHandling.Recover,
+        FieldCountMismatch = CsvFieldCountHandling.Allow,
+        OnMalformedRecord = onMalformed,
+    };
 
     static List<string> Header(CsvReader reader, DataFile file)
     {

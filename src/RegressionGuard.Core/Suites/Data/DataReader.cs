@@ -118,7 +118,8 @@ public static class DataReader
         return pattern.GetGroupNumbers().Length > 1 ? match.Groups[1].Value : match.Value;
     }
 
-    static string FormatOf(DataFile file, string format)
+    /// <summary>The format of <paramref name="file"/>: <paramref name="format"/>, or for <c>auto</c> the one its extension names.</summary>
+    internal static string FormatOf(DataFile file, string format)
     {
         if (format != AutoFormat) return format;
         var extension = System.IO.Path.GetExtension(file.Path).ToLowerInvariant();
