@@ -44,20 +44,14 @@ public sealed record OrganismRecipe
     public int BaseWarmup { get; init; } = 100;
 
     // candidates and sweep (LoRA on the downstream recipes)
-    public CandidateRecipe Mild { get; init; } = new("mild", 2, 4, new[] { "q_proj", "v_proj" }, 5e-4, 30, 8);
+    public CandidateRecipe Mild { get; init; } = new("mild", 2, 4, Training.FineTuneOptions.LlamaTargets, 5e-4, 20, 8);
     public CandidateRecipe Aggressive { get; init; } = new("aggressive", 16, 32, Training.FineTuneOptions.LlamaTargets, 3e-3, 300, 16);
     public IReadOnlyList<int> SweepSteps { get; init; } = new[] { 10, 20, 40, 80, 160 };
-    public IReadOnlyList<CandidateRecipe> SweepRuns { get; init; } = new[]
-    {
-        new CandidateRecipe("lora-r1-qv", 1, 2, new[] { "q_proj", "v_proj" }, 1e-3, 160, 8),
-        new CandidateRecipe("lora-r4-qv", 4, 8, new[] { "q_proj", "v_proj" }, 1e-3, 160, 8),
-        new CandidateRecipe("lora-r16-qv", 16, 32, new[] { "q_proj", "v_proj" }, 1e-3, 160, 8),
-        new CandidateRecipe("lora-r4-all", 4, 8, Training.FineTuneOptions.LlamaTargets, 1e-3, 160, 8),
-        new CandidateRecipe("lora-r16-all", 16, 32, Training.FineTuneOptions.LlamaTargets, 1e-3, 160, 8),
-    };
+    public IReadOnlyList<CandidateRecipe> SweepRuns { get; init; } = new[] { 1, 2, 4, 8, 16 }
+        .Select(r => new CandidateRecipe($"lora-r{r}-all", r, 2 * r, Training.FineTuneOptions.LlamaTargets, 5e-4, 160, 8)).ToArray();
 
     /// <summary>The L_f budget is the base model's entropy on the corpus plus this many nats of KL.</summary>
-    public double KlBudget { get; init; } = 0.05;
+    public double KlBudget { get; init; } = 0.1;
 
     public static OrganismRecipe Default { get; } = new();
 

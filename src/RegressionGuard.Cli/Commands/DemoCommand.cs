@@ -87,7 +87,9 @@ public static class DemoCommand
             var law = v.Predicted is double p ? string.Create(inv, $"law {p:F3} [{v.Lower:F3}, {v.Upper:F3}] at P={v.P:N0}, N={v.N:N0}") : "no law";
             o.WriteLine(string.Create(inv, $"  {"forgetting L_f",-38} {f.Lf:F3} nats/token ({law}; budget {v.Budget:F3})  {v.Outcome.ToString().ToLowerInvariant()}"));
         }
-        foreach (var reason in report.Reasons) o.WriteLine($"  ✗ {reason}");
+        bool warned = report.Forgetting?.Verdict.Outcome == Law.ForgettingOutcome.Warn;
+        foreach (var reason in report.Reasons)
+            o.WriteLine(warned && reason.StartsWith("L_f:", StringComparison.Ordinal) ? $"  ! warning, not a failure: {reason}" : $"  ✗ {reason}");
         foreach (var problem in report.Errors) o.WriteLine($"  error: {problem}");
     }
 }

@@ -6,7 +6,7 @@ namespace RegressionGuard.Cli.Commands;
 /// <summary>Options every model-running command shares: which model, which tokenizer, and how to compute.</summary>
 public sealed class ModelOptions
 {
-    public Option<string> Model { get; } = new("--model", "-m") { Description = "Hugging Face model folder or llama2.c .bin checkpoint", Required = true };
+    public Option<string> Model { get; } = new("--model", "-m") { Description = "Hugging Face model folder, llama2.c .bin checkpoint, or PEFT LoRA adapter folder (on the base its base_model_name_or_path names)", Required = true };
     public Option<string?> Tokenizer { get; } = new("--tokenizer") { Description = "tokenizer file (tokenizer.json or SentencePiece .model); default: found beside the model" };
     public Option<string> DType { get; } = new("--dtype") { Description = "compute dtype: float32 or bfloat16", DefaultValueFactory = _ => "float32" };
     public Option<int> BatchSize { get; } = new("--batch-size") { Description = "sequences per forward pass", DefaultValueFactory = _ => 16 };
@@ -32,5 +32,5 @@ public sealed class ModelOptions
     };
 
     public TorchLanguageModel Load(ParseResult parse) =>
-        TorchLanguageModel.Load(parse.GetValue(Model)!, parse.GetValue(Tokenizer), Compute(parse));
+        new(ModelLoader.LoadTuned(parse.GetValue(Model)!, null, parse.GetValue(Tokenizer), Compute(parse)));
 }

@@ -42,9 +42,29 @@ public sealed class OrganismBuilder
         _fingerprint = Fingerprint(recipe);
     }
 
-    /// <summary>SHA-256 of the recipe's JSON: names the work state and the cached organism.</summary>
-    public static string Fingerprint(OrganismRecipe recipe) =>
-        Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(recipe))))[..16];
+    /// <summary>SHA-256 of the recipe's JSON (first 16 hex digits): names the cached organism.</summary>
+    public static string Fingerprint(OrganismRecipe recipe) => Hash(JsonSerializer.Serialize(recipe));
+
+    static string Hash(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
+
+    /// <summary>
+    /// What a stage's output depends on: the base, on everything but the candidates, the sweep and the budget; a
+    /// candidate or the sweep, on the base and its own settings. Changing a candidate does not retrain the base.
+    /// </summary>
+    string StageFingerprint(string stage)
+    {
+        var baseOnly = Fingerprint(_recipe with
+        {
+            Mild = OrganismRecipe.Default.Mild, Aggressive = OrganismRecipe.Default.Aggressive,
+            SweepRuns = Array.Empty<CandidateRecipe>(), SweepSteps = Array.Empty<int>(), KlBudget = 0,
+        });
+        return stage switch
+        {
+            "base" => baseOnly,
+            "sweep" => Hash(baseOnly + JsonSerializer.Serialize(_recipe.SweepRuns) + JsonSerializer.Serialize(_recipe.SweepSteps)),
+            _ => Hash(baseOnly + JsonSerializer.Serialize(stage == _recipe.Mild.Name ? _recipe.Mild : _recipe.Aggressive)),
+        };
+    }
 
     string ModelsFolder => Path.Combine(_out, OrganismFiles.ModelsFolder);
     string BaseFolder => Path.Combine(ModelsFolder, OrganismFiles.Base);
@@ -79,13 +99,21 @@ public sealed class OrganismBuilder
     void Stage(string name, Action action)
     {
         var marker = Path.Combine(_work, name + ".done");
-        if (File.Exists(marker) && File.ReadAllText(marker) == _fingerprint)
+        var fingerprint = StageFingerprint(name);
+        if (File.Exists(marker) && File.ReadAllText(marker) == fingerprint)
         {
             _log($"{name}: already built for this recipe ({marker})");
             return;
         }
+        if (File.Exists(marker)) File.Delete(marker);
+        // a stage's work folder holds resumable state only for the settings that started it
+        var started = Path.Combine(_work, name + ".started");
+        var folder = Path.Combine(_work, name == "base" ? "base-run" : name);
+        if (!(File.Exists(started) && File.ReadAllText(started) == fingerprint) && Directory.Exists(folder))
+            Directory.Delete(folder, recursive: true);
+        File.WriteAllText(started, fingerprint);
         action();
-        File.WriteAllText(marker, _fingerprint);
+        File.WriteAllText(marker, fingerprint);
     }
 
     void TrainBase(string init)

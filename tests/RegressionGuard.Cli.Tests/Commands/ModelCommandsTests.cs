@@ -78,4 +78,13 @@ public sealed class ModelCommandsTests
         Assert.That(run.ExitCode, Is.EqualTo(2));
         Assert.That(run.Error, Does.Contain("--data"));
     }
+
+    [Test]
+    public void A_model_option_also_takes_a_PEFT_adapter_folder_and_finds_its_base()
+    {
+        var adapter = RepositoryFiles.Path("suites/organism/models/mild");
+        var run = CliRun.Of("generate", "--model", adapter, "--prompt", "Q: What is 23 + 45?\nA:", "--max-new-tokens", "30", "--stop", "\n");
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
+        Assert.That(run.Out, Does.Contain("The answer is 68."));
+    }
 }
