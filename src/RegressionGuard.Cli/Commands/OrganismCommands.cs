@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RegressionGuard.Cli.Console;
 using RegressionGuard.Organism;
 using RegressionGuard.Organism.Building;
 
@@ -34,6 +35,22 @@ public static class OrganismCommands
     public static void Build(OrganismRecipe recipe, string folder, string? work, TextWriter log)
     {
         var full = Path.GetFullPath(folder);
-        new OrganismBuilder(recipe, full, work ?? full.TrimEnd(Path.DirectorySeparatorChar) + ".work", line => log.WriteLine(line)).Build();
+        // on a terminal, a step counter on one rewritten line between the log lines; in CI only the log lines
+        bool live = WorkProgress.Interactive && ReferenceEquals(log, System.Console.Error);
+        bool open = false;
+        void Line(string line)
+        {
+            if (open) log.WriteLine();
+            open = false;
+            log.WriteLine(line);
+        }
+        void Step(string stage, int done, int total)
+        {
+            if (!live) return;
+            log.Write($"\r{stage}: step {done}/{total}");
+            open = done < total;
+            if (!open) log.WriteLine();
+        }
+        new OrganismBuilder(recipe, full, work ?? full.TrimEnd(Path.DirectorySeparatorChar) + ".work", Line, Step).Build();
     }
 }
