@@ -143,8 +143,9 @@ public sealed class ForgettingMeterTests
         var spec = new LlamaSpec { VocabSize = 512 };
         TinyModels.WriteHfFolder(dir.Path, spec);
         TinyTokenizers.WriteByteLevel(dir.Path, spec.VocabSize);
+        var stories = Stories260K.Model; // outside Assert.Throws, so a missing ../shared skips instead of failing
         using var other = TorchLanguageModel.Load(dir.Path);
-        var e = Assert.Throws<CheckpointException>(() => ForgettingMeter.CheckCompatible(Stories260K.Model, other))!;
+        var e = Assert.Throws<CheckpointException>(() => ForgettingMeter.CheckCompatible(stories, other))!;
         Assert.That(e.Message, Does.StartWith($"base and tuned models use different vocabularies or tokenizers: base '{Stories260K.BinPath}' (sentencepiece"));
         Assert.That(e.Message, Does.Contain($"vs tuned '{dir.Path}' (byte-level BPE"));
         Assert.That(e.Message, Does.EndWith("L_f is undefined across vocabularies"));
