@@ -16,49 +16,21 @@ public sealed class GateCasesTests
     string _mild = null!;
     string _aggressive = null!;
 
-    static string Model => SharedData.Path("models/stories260K/stories260K.bin");
-
-    internal static string Repo()
-    {
-        return RepositoryFiles.Root;
-    }
-
     [OneTimeSetUp]
     public void FineTune()
     {
         _dir = new TempFolder();
         var mild = FineTune(_dir, "mild", new FineTuneOptions { Method = FineTuningMethod.Lora, Steps = 4, BatchSize = 4, SeqLen = 64, LearningRate = 1e-4, LoraRank = 1, LoraAlpha = 1, EvalBatches = 1 });
         var aggressive = FineTune(_dir, "aggressive", new FineTuneOptions { Method = FineTuningMethod.Full, Steps = 60, BatchSize = 8, SeqLen = 64, LearningRate = 3e-3, EvalBatches = 1 });
-        _mild = WriteConfig(_dir, mild, "mild");
-        _aggressive = WriteConfig(_dir, aggressive, "aggressive");
+        _mild = Stories260KGate.WriteConfig(_dir, mild, "mild");
+        _aggressive = Stories260KGate.WriteConfig(_dir, aggressive, "aggressive");
     }
 
     [OneTimeTearDown]
     public void Clean() => _dir?.Dispose();
 
     static string FineTune(TempFolder dir, string name, FineTuneOptions options) =>
-        new FineTuner(options).Run(Model, SharedData.Path("datasets/tinyshakespeare/input.txt"), dir.File(name))[^1].Path;
-
-    static string WriteConfig(TempFolder dir, string tuned, string name)
-    {
-        var path = dir.File($"{name}.yaml");
-        File.WriteAllText(path, $"""
-            schema: 1
-            base: {Model}
-            tuned: {tuned}
-            suites:
-              - {Path.Combine(Repo(), "suites/tinystories/tinystories_facts.yaml")}
-              - {Path.Combine(Repo(), "suites/tinystories/tinystories_common_sense.yaml")}
-            thresholds: {"{"}max_drop: 0.10, alpha: 0.05, require_significance: true{"}"}
-            forgetting:
-              corpus: {SharedData.Path("datasets/tinystories/TinyStories-valid.first46.jsonl")}
-              budget: 1.6
-              tolerance: 0.1
-            output: {dir.File(name + "-report")}
-            cache: {dir.File("cache")}
-            """);
-        return path;
-    }
+        new FineTuner(options).Run(Stories260KGate.Model, Stories260KGate.TrainingText, dir.File(name))[^1].Path;
 
     static Dictionary<string, GateCase> Cases(string config)
     {
@@ -137,7 +109,7 @@ public sealed class GateCasesTests
         int failed = cases.Count(c => c.Fails);
         int passed = cases.Count(c => c.Metric?.Outcome == "pass" || c.Forgetting?.Verdict.Outcome == ForgettingOutcome.Pass);
 
-        var run = DotnetTest(Path.Combine(Repo(), "examples/GateTests/GateTests.csproj"), config);
+        var run = DotnetTest(RepositoryFiles.Path("examples/GateTests/GateTests.csproj"), config);
 
         Assert.That(run.ExitCode, Is.EqualTo(exitCode), run.Output);
         Assert.That(Count(run.Output, "Failed") ?? 0, Is.EqualTo(failed), run.Output);

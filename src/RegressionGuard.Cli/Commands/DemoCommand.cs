@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Globalization;
-using RegressionGuard.Cli.Console;
 using RegressionGuard.Gate;
 using RegressionGuard.Organism;
 using RegressionGuard.Reports;
@@ -41,12 +40,7 @@ public static class DemoCommand
             {
                 var gate = GateConfig.Load(Path.Combine(folder, OrganismFiles.GateConfig(candidate.Name))) with { Output = Path.Combine(root, candidate.Name) };
                 if (parse.GetValue(noCache)) gate = gate with { UseCache = false };
-                var runner = new GateRunner(gate, line => error.WriteLine(line))
-                {
-                    Progress = (label, total, work) => WorkProgress.Run(label, total, error, work),
-                };
-                var report = runner.Run();
-                ReportFiles.WriteAll(report, gate.Output);
+                var report = GateCommand.Run(gate, error);
                 outcomes[candidate.Name] = report.Outcome;
                 o.WriteLine();
                 o.WriteLine($"{candidate.Name} candidate: LoRA r={candidate.Rank} on {string.Join(", ", candidate.Targets)}, {candidate.Steps} steps at lr {candidate.LearningRate.ToString(CultureInfo.InvariantCulture)} → {report.Outcome.ToString().ToUpperInvariant()}");
@@ -87,9 +81,6 @@ public static class DemoCommand
             var law = v.Predicted is double p ? string.Create(inv, $"law {p:F3} [{v.Lower:F3}, {v.Upper:F3}] at P={v.P:N0}, N={v.N:N0}") : "no law";
             o.WriteLine(string.Create(inv, $"  {"forgetting L_f",-38} {f.Lf:F3} nats/token ({law}; budget {v.Budget:F3})  {v.Outcome.ToString().ToLowerInvariant()}"));
         }
-        bool warned = report.Forgetting?.Verdict.Outcome == Law.ForgettingOutcome.Warn;
-        foreach (var reason in report.Reasons)
-            o.WriteLine(warned && reason.StartsWith("L_f:", StringComparison.Ordinal) ? $"  ! warning, not a failure: {reason}" : $"  ✗ {reason}");
-        foreach (var problem in report.Errors) o.WriteLine($"  error: {problem}");
+        GateCommand.PrintReasons(report, o);
     }
 }

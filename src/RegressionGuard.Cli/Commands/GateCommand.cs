@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using RegressionGuard.Cli.Console;
 using RegressionGuard.Gate;
+using RegressionGuard.Law;
 using RegressionGuard.Reports;
 
 namespace RegressionGuard.Cli.Commands;
@@ -22,13 +23,7 @@ public static class GateCommand
             var gate = GateConfig.Load(parse.GetValue(config)!, SuiteCommands.Variables(parse.GetValue(set)));
             if (parse.GetValue(noCache)) gate = gate with { UseCache = false };
             if (parse.GetValue(output) is { } o) gate = gate with { Output = Path.GetFullPath(o) };
-            var error = parse.InvocationConfiguration.Error;
-            var runner = new GateRunner(gate, line => error.WriteLine(line))
-            {
-                Progress = (label, total, work) => WorkProgress.Run(label, total, error, work),
-            };
-            var report = runner.Run();
-            ReportFiles.WriteAll(report, gate.Output);
+            var report = Run(gate, parse.InvocationConfiguration.Error);
             Print(report, parse.InvocationConfiguration.Output);
             parse.InvocationConfiguration.Output.WriteLine($"reports: {Path.Combine(gate.Output, "report.html")} (also report.md, report.json, junit.xml)");
             return report.Outcome switch
@@ -39,6 +34,18 @@ public static class GateCommand
             };
         });
         return command;
+    }
+
+    /// <summary>Runs the gate with progress and log lines on <paramref name="error"/>, and writes every report to its output folder.</summary>
+    internal static GateReport Run(GateConfig gate, TextWriter error)
+    {
+        var runner = new GateRunner(gate, line => error.WriteLine(line))
+        {
+            Progress = (label, total, work) => WorkProgress.Run(label, total, error, work),
+        };
+        var report = runner.Run();
+        ReportFiles.WriteAll(report, gate.Output);
+        return report;
     }
 
     static void Print(GateReport report, TextWriter o)
@@ -59,7 +66,15 @@ public static class GateCommand
             o.WriteLine(string.Create(inv,
                 $"L_f {f.Lf:F4} (H {f.BaseEntropy:F4} + KL {f.Kl:F4}); law {(v.Predicted is double p ? $"{p:F4} [{v.Lower:F4}, {v.Upper:F4}]" : "—")}; budget {v.Budget:F4}; {v.Outcome.ToString().ToLowerInvariant()}: {v.Reason}"));
         }
-        foreach (var reason in report.Reasons) o.WriteLine($"  ✗ {reason}");
+        PrintReasons(report, o);
+    }
+
+    /// <summary>One line per reason — ✗ for a failure, ! for the forgetting warning, which does not fail the gate — then the errors.</summary>
+    internal static void PrintReasons(GateReport report, TextWriter o)
+    {
+        var warning = report.Forgetting?.Verdict is { Outcome: ForgettingOutcome.Warn } v ? $"L_f: {v.Reason}" : null;
+        foreach (var reason in report.Reasons)
+            o.WriteLine(reason == warning ? $"  ! warning, not a failure: {reason}" : $"  ✗ {reason}");
         foreach (var problem in report.Errors) o.WriteLine($"  error: {problem}");
     }
 }

@@ -83,7 +83,7 @@ public static class LawFile
         Line("# RegressionGuard forgetting law. L_f and L_ft in nats per token; P = trainable non-embedding parameters, N = optimizer steps.");
         Line($"schema: {Schema}");
         Line($"form: {LawForms.Name(fit.Form)}");
-        Line($"equation: {Quote(LawForms.Equation(fit.Form))}");
+        Line($"equation: {YamlText.Quote(LawForms.Equation(fit.Form))}");
         Line($"units: {Units}");
         Line($"fit_space: {FitSpace}");
         Line($"selection: {fit.Selection}");
@@ -119,10 +119,10 @@ public static class LawFile
         Line("provenance:");
         Line($"  corpus: {QuoteOrNull(fit.CorpusHash)}");
         Line($"  model: {QuoteOrNull(fit.ModelHash)}");
-        Line($"  ledger: {Quote(provenance.LedgerHash)}");
+        Line($"  ledger: {YamlText.Quote(provenance.LedgerHash)}");
         Line($"  rows: {Int(d.Rows)}");
-        Line($"  fitted_utc: {Quote(provenance.FittedUtc.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))}");
-        Line($"  tool_version: {Quote(provenance.ToolVersion)}");
+        Line($"  fitted_utc: {YamlText.Quote(provenance.FittedUtc.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture))}");
+        Line($"  tool_version: {YamlText.Quote(provenance.ToolVersion)}");
         Line("candidates:");
         foreach (var c in fit.Candidates)
         {
@@ -130,7 +130,7 @@ public static class LawFile
             Line($"    parameters: {Int(c.ParameterCount)}");
             if (c.Refusal is { } refusal)
             {
-                Line($"    refused: {Quote(refusal)}");
+                Line($"    refused: {YamlText.Quote(refusal)}");
                 continue;
             }
             Line($"    r2: {Number(c.R2!.Value)}");
@@ -180,28 +180,8 @@ public static class LawFile
 
     static string Int(int value) => value.ToString(CultureInfo.InvariantCulture);
 
-    static string QuoteOrNull(string? value) => value is null ? "null" : Quote(value);
+    static string QuoteOrNull(string? value) => value is null ? "null" : YamlText.Quote(value);
 
-    /// <summary>A YAML double-quoted scalar: backslash, quote and control characters escaped.</summary>
-    static string Quote(string value)
-    {
-        var s = new StringBuilder(value.Length + 2).Append('"');
-        foreach (char c in value)
-        {
-            switch (c)
-            {
-                case '"': s.Append("\\\""); break;
-                case '\\': s.Append("\\\\"); break;
-                case '\n': s.Append("\\n"); break;
-                case '\t': s.Append("\\t"); break;
-                default:
-                    if (char.IsControl(c)) s.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else s.Append(c);
-                    break;
-            }
-        }
-        return s.Append('"').ToString();
-    }
 
     // ------------------------------------------------------------------ reading
 

@@ -39,7 +39,7 @@ public static class ModelInitializer
         var config = Config(recipe, tokenizer.VocabSize, endOfText);
         var errors = config.Validate();
         if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors));
-        var generator = new Generator((ulong)seed);
+        using var generator = new Generator((ulong)seed);
         var model = new LlamaForCausalLM(config);
         using (no_grad())
             foreach (var (name, parameter) in model.named_parameters())

@@ -82,12 +82,7 @@ public sealed class OrganismBuilder
         OrganismSuites.Write(_out);
         _log($"  {data.World.People.Count} people, {data.Pretraining.Count} training documents, {data.Knowledge.Count} knowledge / {data.Reasoning.Count} reasoning / {data.Refusal.Count} refusal items, {data.ForgettingCorpus.Count} corpus stories, {data.Downstream.Count} downstream recipes");
 
-        var tokenizerFile = Path.Combine(_work, "tokenizer.json");
-        BpeTrainer.Train(data.Pretraining, new BpeTrainerOptions(_recipe.VocabSize), tokenizerFile);
-        var init = Path.Combine(_work, "init");
-        ModelInitializer.Write(_recipe, tokenizerFile, init, _recipe.Seed);
-
-        Stage("base", () => TrainBase(init));
+        Stage("base", () => TrainBase(data));
         foreach (var candidate in new[] { _recipe.Mild, _recipe.Aggressive })
             Stage(candidate.Name, () => TrainCandidate(candidate));
         Stage("sweep", RunSweep);
@@ -116,9 +111,14 @@ public sealed class OrganismBuilder
         File.WriteAllText(marker, fingerprint);
     }
 
-    void TrainBase(string init)
+    /// <summary>Tokenizer trained on the pre-training text, a seeded random initialisation, then full training from it.</summary>
+    void TrainBase(OrganismData data)
     {
         var r = _recipe;
+        var tokenizerFile = Path.Combine(_work, "tokenizer.json");
+        BpeTrainer.Train(data.Pretraining, new BpeTrainerOptions(r.VocabSize), tokenizerFile);
+        var init = Path.Combine(_work, "init");
+        ModelInitializer.Write(r, tokenizerFile, init, r.Seed);
         var options = new FineTuneOptions
         {
             Method = FineTuningMethod.Full, TrainEmbeddings = true, Steps = r.BaseSteps, BatchSize = r.BaseBatchSize, SeqLen = r.SeqLen,

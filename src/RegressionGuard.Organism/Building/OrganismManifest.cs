@@ -24,6 +24,13 @@ public static class OrganismManifest
         File.WriteAllText(Path.Combine(folder, OrganismFiles.Manifest), JsonSerializer.Serialize(manifest, new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
+    /// <summary>The files the manifest in <paramref name="folder"/> lists, by relative path, with their SHA-256.</summary>
+    public static IReadOnlyDictionary<string, string> Listed(string folder)
+    {
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, OrganismFiles.Manifest)));
+        return manifest.RootElement.GetProperty("files").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetProperty("sha256").GetString()!, StringComparer.Ordinal);
+    }
+
     /// <summary>Every file of the organism folder except the manifest, work and report folders, by '/'-separated relative path.</summary>
     public static IEnumerable<(string Path, string Sha256, long Bytes)> Files(string folder) =>
         Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories)

@@ -8,36 +8,8 @@ namespace RegressionGuard.Cli.Tests.Commands;
 /// <summary>End to end: stories260K against a mild and an aggressive fine-tune of itself.</summary>
 public sealed class GateCommandTests
 {
-    static string Model => SharedData.Path("models/stories260K/stories260K.bin");
-
-    static string Repo()
-    {
-        return RepositoryFiles.Root;
-    }
-
     static string FineTune(TempFolder dir, string name, FineTuneOptions options) =>
-        new FineTuner(options).Run(Model, SharedData.Path("datasets/tinyshakespeare/input.txt"), dir.File(name))[^1].Path;
-
-    static string WriteConfig(TempFolder dir, string tuned, string name)
-    {
-        var path = dir.File($"{name}.yaml");
-        File.WriteAllText(path, $"""
-            schema: 1
-            base: {Model}
-            tuned: {tuned}
-            suites:
-              - {Path.Combine(Repo(), "suites/tinystories/tinystories_facts.yaml")}
-              - {Path.Combine(Repo(), "suites/tinystories/tinystories_common_sense.yaml")}
-            thresholds: {"{"}max_drop: 0.10, alpha: 0.05, require_significance: true{"}"}
-            forgetting:
-              corpus: {SharedData.Path("datasets/tinystories/TinyStories-valid.first46.jsonl")}
-              budget: 1.6
-              tolerance: 0.1
-            output: {dir.File(name + "-report")}
-            cache: {dir.File("cache")}
-            """);
-        return path;
-    }
+        new FineTuner(options).Run(Stories260KGate.Model, Stories260KGate.TrainingText, dir.File(name))[^1].Path;
 
     [Test]
     public void A_mild_fine_tune_passes_and_an_aggressive_one_fails_with_reasons()
@@ -46,11 +18,11 @@ public sealed class GateCommandTests
         var mild = FineTune(dir, "mild", new FineTuneOptions { Method = FineTuningMethod.Lora, Steps = 4, BatchSize = 4, SeqLen = 64, LearningRate = 1e-4, LoraRank = 1, LoraAlpha = 1, EvalBatches = 1 });
         var aggressive = FineTune(dir, "aggressive", new FineTuneOptions { Method = FineTuningMethod.Full, Steps = 60, BatchSize = 8, SeqLen = 64, LearningRate = 3e-3, EvalBatches = 1 });
 
-        var pass = CliRun.Of("gate", "--config", WriteConfig(dir, mild, "mild"));
+        var pass = CliRun.Of("gate", "--config", Stories260KGate.WriteConfig(dir, mild, "mild"));
         Assert.That(pass.ExitCode, Is.Zero, pass.Out + pass.Error);
         Assert.That(pass.Out, Does.StartWith("RegressionGuard gate: PASS"));
 
-        var fail = CliRun.Of("gate", "--config", WriteConfig(dir, aggressive, "aggressive"));
+        var fail = CliRun.Of("gate", "--config", Stories260KGate.WriteConfig(dir, aggressive, "aggressive"));
         Assert.That(fail.ExitCode, Is.EqualTo(1), fail.Out + fail.Error);
         Assert.That(fail.Out, Does.StartWith("RegressionGuard gate: FAIL"));
         Assert.That(fail.Out, Does.Contain("✗ tinystories_facts/acc: drop of"));
@@ -63,7 +35,7 @@ public sealed class GateCommandTests
 
         // Reproducible: a second run gives the same report.json apart from the timestamp and the duration.
         var first = WithoutTimes(File.ReadAllText(Path.Combine(dir.File("aggressive-report"), "report.json")));
-        var again = CliRun.Of("gate", "--config", WriteConfig(dir, aggressive, "aggressive"));
+        var again = CliRun.Of("gate", "--config", Stories260KGate.WriteConfig(dir, aggressive, "aggressive"));
         Assert.That(again.ExitCode, Is.EqualTo(1));
         Assert.That(WithoutTimes(File.ReadAllText(Path.Combine(dir.File("aggressive-report"), "report.json"))), Is.EqualTo(first));
     }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using RegressionGuard.Organism;
 using RegressionGuard.Organism.Building;
 using RegressionGuard.Testing;
@@ -19,9 +18,7 @@ public class OrganismCommandsTests
         using var folder = new TempFolder();
         var target = Path.Combine(folder.Path, "organism");
         Assert.That(EmbeddedOrganism.TryExtract(typeof(CliApp).Assembly, target), Is.True);
-        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(target, OrganismFiles.Manifest)));
-        var listed = manifest.RootElement.GetProperty("files").EnumerateObject().ToDictionary(p => p.Name, p => p.Value.GetProperty("sha256").GetString());
-        Assert.That(OrganismManifest.Files(target).ToDictionary(f => f.Path, f => f.Sha256), Is.EquivalentTo(listed));
+        Assert.That(OrganismManifest.Files(target).ToDictionary(f => f.Path, f => f.Sha256), Is.EquivalentTo(OrganismManifest.Listed(target)));
     }
 
     [Test]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using RegressionGuard.Suites.Data;
+using RegressionGuard.Suites.Loading;
 
 namespace RegressionGuard.Suites.Scaffolding;
 

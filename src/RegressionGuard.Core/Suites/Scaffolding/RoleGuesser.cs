@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using RegressionGuard.Suites.Data;
+using RegressionGuard.Suites.Loading;
 
 namespace RegressionGuard.Suites.Scaffolding;
 

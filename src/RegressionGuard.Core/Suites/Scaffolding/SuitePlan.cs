@@ -1,3 +1,5 @@
+using RegressionGuard.Suites.Loading;
+
 namespace RegressionGuard.Suites.Scaffolding;
 
 /// <summary>What a field of the data does in a suite.</summary>

@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using RegressionGuard.Suites.Data;
+using RegressionGuard.Suites.Loading;
 
 namespace RegressionGuard.Suites.Scaffolding;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using RegressionGuard.Suites.Loading;
 
 namespace RegressionGuard.Suites.Scaffolding;
 

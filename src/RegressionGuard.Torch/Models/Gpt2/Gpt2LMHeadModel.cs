@@ -195,12 +195,7 @@ public sealed class Conv1D : nn.Module<Tensor, Tensor>, ILoraHost
     /// <summary>Conv1D stores W transposed (PEFT's fan_in_fan_out): W += ((alpha / r) · B · A)ᵀ.</summary>
     public void MergeLora()
     {
-        if (_lora is null) return;
-        using (no_grad())
-        {
-            using var delta = _lora.DeltaWeight();
-            weight.add_(delta.t().to_type(weight.dtype));
-        }
+        _lora?.MergeInto(weight, transposed: true);
         _lora = null;
     }
 }

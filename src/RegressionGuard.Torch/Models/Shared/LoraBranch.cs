@@ -50,6 +50,17 @@ public sealed class LoraBranch
         using var scope = NewDisposeScope();
         return B.weight!.matmul(A.weight!).mul(Scale).MoveToOuterDisposeScope();
     }
+
+    /// <summary>Adds ΔW to <paramref name="weight"/> in place; <paramref name="transposed"/> for weights stored (in, out), as GPT-2's Conv1D.</summary>
+    public void MergeInto(Tensor weight, bool transposed = false)
+    {
+        using var scope = NewDisposeScope();
+        using (no_grad())
+        {
+            var delta = DeltaWeight();
+            weight.add_((transposed ? delta.t() : delta).to_type(weight.dtype));
+        }
+    }
 }
 
 /// <summary>A linear layer that can carry a <see cref="LoraBranch"/> (Llama projections, GPT-2 Conv1D).</summary>

@@ -46,12 +46,7 @@ public sealed class Projection : nn.Module<Tensor, Tensor>, ILoraHost
 
     public void MergeLora()
     {
-        if (_lora is null) return;
-        using (no_grad())
-        {
-            using var delta = _lora.DeltaWeight();
-            weight.add_(delta.to_type(weight.dtype));
-        }
+        _lora?.MergeInto(weight);
         _lora = null;
     }
 }

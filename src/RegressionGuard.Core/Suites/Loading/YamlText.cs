@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 
-namespace RegressionGuard.Suites.Scaffolding;
+namespace RegressionGuard.Suites.Loading;
 
 /// <summary>
 /// Writes text that came from a data file (field names, values, file names) into YAML and messages safely: a value is

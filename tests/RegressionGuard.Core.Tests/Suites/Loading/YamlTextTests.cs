@@ -1,7 +1,7 @@
-using RegressionGuard.Suites.Scaffolding;
+using RegressionGuard.Suites.Loading;
 using YamlDotNet.RepresentationModel;
 
-namespace RegressionGuard.Core.Tests.Suites.Scaffolding;
+namespace RegressionGuard.Core.Tests.Suites.Loading;
 
 public sealed class YamlTextTests
 {
