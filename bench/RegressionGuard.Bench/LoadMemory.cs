@@ -9,8 +9,13 @@ public static class LoadMemory
     static long StatusKb(string key)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
+        {
             if (line.StartsWith(key + ":", StringComparison.Ordinal))
+            {
                 return long.Parse(line[(key.Length + 1)..].Trim().Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+            }
+        }
+
         return -1;
     }
 

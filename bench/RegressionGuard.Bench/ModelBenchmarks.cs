@@ -1,12 +1,12 @@
 using System.Diagnostics;
-using RegressionGuard.Modeling;
 using RegressionGuard.Caching;
 using RegressionGuard.Corpora;
+using RegressionGuard.Modeling;
 using RegressionGuard.Suites.Evaluation;
-using RegressionGuard.Torch.Forgetting;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Torch.Checkpoints;
+using RegressionGuard.Torch.Forgetting;
 using RegressionGuard.Torch.Models.Llama;
 using RegressionGuard.Torch.Runtime;
 using TorchSharp;
@@ -53,13 +53,26 @@ public static class ModelBenchmarks
     public static string RandomLlama20M(string tokenizer)
     {
         var dir = Path.Combine(Path.GetTempPath(), "regressionguard-bench-llama20m");
-        if (File.Exists(Path.Combine(dir, "model.safetensors"))) return dir;
+        if (File.Exists(Path.Combine(dir, "model.safetensors")))
+        {
+            return dir;
+        }
+
         Directory.CreateDirectory(dir);
         File.Copy(tokenizer, Path.Combine(dir, "tokenizer.model"), overwrite: true);
         var config = new LlamaConfig
         {
-            ArchitectureNames = new[] { "LlamaForCausalLM" }, ModelType = "llama", VocabSize = 8192, HiddenSize = 512, IntermediateSize = 1376,
-            NumHiddenLayers = 6, NumAttentionHeads = 8, NumKeyValueHeads = 8, MaxPositionEmbeddings = 512, RmsNormEps = 1e-5, TieWordEmbeddings = true,
+            ArchitectureNames = new[] { "LlamaForCausalLM" },
+            ModelType = "llama",
+            VocabSize = 8192,
+            HiddenSize = 512,
+            IntermediateSize = 1376,
+            NumHiddenLayers = 6,
+            NumAttentionHeads = 8,
+            NumKeyValueHeads = 8,
+            MaxPositionEmbeddings = 512,
+            RmsNormEps = 1e-5,
+            TieWordEmbeddings = true,
         };
         manual_seed(1);
         using var model = new LlamaForCausalLM(config);
@@ -83,10 +96,16 @@ public static class ModelBenchmarks
         Console.WriteLine("| model | dtype | batch | seq len | tokens/s | GFLOP/s |");
         Console.WriteLine("|---|---|---|---|---|---|");
         var models = new List<(string Name, string Path, string? Tokenizer)>();
-        if (File.Exists(stories)) models.Add(("stories260K", stories, null));
+        if (File.Exists(stories))
+        {
+            models.Add(("stories260K", stories, null));
+        }
+
         models.Add(("llama-20M (random)", RandomLlama20M(Path.Combine(Path.GetDirectoryName(stories)!, "tok512.model")), null));
         foreach (var (name, path, tokenizer) in models)
+        {
             foreach (var dtype in new[] { "float32", "bfloat16" })
+            {
                 foreach (var batch in new[] { 1, 8, 16, 32 })
                 {
                     using var lm = new TorchLanguageModel(ModelLoader.Load(path, tokenizer, new ComputeOptions { DType = dtype, BatchSize = batch }));
@@ -99,6 +118,8 @@ public static class ModelBenchmarks
                     double gflops = tokens * FlopsPerToken(lm.Model, t / 2) / s / 1e9;
                     Console.WriteLine($"| {name} | {dtype} | {batch} | {t} | {tokens / s:F0} | {gflops:F1} |");
                 }
+            }
+        }
     }
 
     public static void Generation(string stories, double seconds)
@@ -112,6 +133,7 @@ public static class ModelBenchmarks
         Console.WriteLine("| dtype | prompts | generated tokens/s |");
         Console.WriteLine("|---|---|---|");
         foreach (var dtype in new[] { "float32", "bfloat16" })
+        {
             foreach (var prompts in new[] { 1, 8, 32, 64 })
             {
                 using var lm = new TorchLanguageModel(ModelLoader.Load(stories, null, new ComputeOptions { DType = dtype, BatchSize = prompts }));
@@ -120,6 +142,7 @@ public static class ModelBenchmarks
                 double s = Measure(seconds, () => produced = lm.Generate(requests).Sum(r => r.TokenIds.Count), out _);
                 Console.WriteLine($"| {dtype} | {prompts} | {produced / s:F0} |");
             }
+        }
     }
 
     /// <summary>MMLU multiple-choice scoring on stories260K: requests/s end to end and the share of time outside the model.</summary>
@@ -153,6 +176,7 @@ public static class ModelBenchmarks
         var docs = CorpusReader.Read(Path.Combine(shared, "datasets/tinystories/TinyStories-valid.stories.jsonl")).Select(d => d.Text).ToArray();
         var options = new RollingOptions(Truncate: true);
         foreach (var (name, path) in new[] { ("stories260K", stories), ("llama-20M (random)", RandomLlama20M(Path.Combine(Path.GetDirectoryName(stories)!, "tok512.model"))) })
+        {
             foreach (var dtype in new[] { "float32", "bfloat16" })
             {
                 var compute = new ComputeOptions { DType = dtype, BatchSize = 16 };
@@ -160,7 +184,13 @@ public static class ModelBenchmarks
                 using var tuned = new TorchLanguageModel(ModelLoader.Load(path, null, compute));
                 manual_seed(1234);
                 using (no_grad())
-                    foreach (var (_, p) in tuned.Model.Transformer.Module.named_parameters()) p.add_((randn(p.shape) * 0.02).to_type(p.dtype));
+                {
+                    foreach (var (_, p) in tuned.Model.Transformer.Module.named_parameters())
+                    {
+                        p.add_((randn(p.shape) * 0.02).to_type(p.dtype));
+                    }
+                }
+
                 var cacheDir = Path.Combine(Path.GetTempPath(), $"rg-bench-cache-{Guid.NewGuid():N}");
                 var cache = new ContentCache(cacheDir);
                 var (windows, _) = ForgettingMeter.Plan(tuned, docs, options);
@@ -182,5 +212,6 @@ public static class ModelBenchmarks
                 Directory.Delete(cacheDir, recursive: true);
                 Console.WriteLine($"| {name} | {dtype} | {result.PredictedTokens:N0} | {(reference.Exact ? "exact" : $"top-{reference.TopK}")} | {cold:F2} | {warm:F2}{(hit ? "" : " (miss!)")} | {forward:F2} | {warm / forward:F2} | {result.PredictedTokens / warm:F0} | {reference.BytesPerPosition} |");
             }
+        }
     }
 }

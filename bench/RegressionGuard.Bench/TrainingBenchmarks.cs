@@ -14,6 +14,7 @@ public static class TrainingBenchmarks
         var data = Path.Combine(shared, "datasets/tinyshakespeare/input.txt");
         var replay = Path.Combine(shared, "datasets/tinystories/TinyStories-valid.stories.jsonl");
         foreach (var (name, path) in new[] { ("stories260K", stories), ("llama-20M (random)", ModelBenchmarks.RandomLlama20M(Path.Combine(Path.GetDirectoryName(stories)!, "tok512.model"))) })
+        {
             foreach (var dtype in new[] { "float32", "bfloat16" })
             {
                 var perMethod = new Dictionary<FineTuningMethod, double>();
@@ -21,8 +22,17 @@ public static class TrainingBenchmarks
                 {
                     var options = new FineTuneOptions
                     {
-                        Method = method, Steps = steps, BatchSize = 8, SeqLen = 128, DType = dtype, EvalEvery = 0, EvalBatches = 1,
-                        LoraRank = 8, LoraAlpha = 16, ReplayData = method == FineTuningMethod.ILora ? replay : null, LearningRate = 1e-4,
+                        Method = method,
+                        Steps = steps,
+                        BatchSize = 8,
+                        SeqLen = 128,
+                        DType = dtype,
+                        EvalEvery = 0,
+                        EvalBatches = 1,
+                        LoraRank = 8,
+                        LoraAlpha = 16,
+                        ReplayData = method == FineTuningMethod.ILora ? replay : null,
+                        LearningRate = 1e-4,
                     };
                     var walls = new List<double>();
                     var outDir = Path.Combine(Path.GetTempPath(), $"rg-bench-train-{Guid.NewGuid():N}");
@@ -34,5 +44,6 @@ public static class TrainingBenchmarks
                 }
                 Console.WriteLine($"| {name} | {dtype} | **hft ÷ full** | | **{perMethod[FineTuningMethod.Hft] / perMethod[FineTuningMethod.Full]:F2}** | |");
             }
+        }
     }
 }

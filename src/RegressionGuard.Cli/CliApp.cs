@@ -42,7 +42,11 @@ public static class CliApp
         var parse = BuildRoot().Parse(args);
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors) stderr.WriteLine($"error: {error.Message}");
+            foreach (var error in parse.Errors)
+            {
+                stderr.WriteLine($"error: {error.Message}");
+            }
+
             stderr.WriteLine("run 'regressionguard --help' for usage");
             return ExitUsage;
         }
@@ -53,7 +57,11 @@ public static class CliApp
         catch (SuiteValidationException e)
         {
             stderr.WriteLine($"error: {e.Errors.Count} problem(s):");
-            foreach (var problem in e.Errors) stderr.WriteLine($"  {problem}");
+            foreach (var problem in e.Errors)
+            {
+                stderr.WriteLine($"  {problem}");
+            }
+
             return ExitUsage;
         }
         catch (Exception e) when (e is CheckpointException or SuiteDataException or RegressionGuard.Ledger.LedgerException or RegressionGuard.Law.LawException or TokenizerFormatException or FileNotFoundException or DirectoryNotFoundException

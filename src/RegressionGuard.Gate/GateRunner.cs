@@ -53,8 +53,13 @@ public sealed class GateRunner
                 try
                 {
                     var suite = SuiteLoader.Load(file, _config.Variables);
-                    if (_config.ChatFormat is { } chat) suite = suite with { ChatFormat = chat };
+                    if (_config.ChatFormat is { } chat)
+                    {
+                        suite = suite with { ChatFormat = chat };
+                    }
+
                     if (entry.MaxDrop is not null || entry.MaxRise is not null)
+                    {
                         suite = suite with
                         {
                             Metrics = suite.Metrics.Select(m => m with
@@ -63,6 +68,8 @@ public sealed class GateRunner
                                 MaxRise = m.HigherIsBetter ? null : m.MaxRise ?? entry.MaxRise,
                             }).ToList(),
                         };
+                    }
+
                     suites.Add(suite);
                 }
                 catch (SuiteValidationException e)
@@ -71,7 +78,11 @@ public sealed class GateRunner
                 }
             }
         }
-        if (errors.Count > 0) throw new SuiteValidationException(errors);
+        if (errors.Count > 0)
+        {
+            throw new SuiteValidationException(errors);
+        }
+
         return suites;
     }
 
@@ -79,7 +90,10 @@ public sealed class GateRunner
     {
         var files = SuiteFiles.Expand(pattern, Path.GetDirectoryName(_config.File)!);
         if (files.Count == 0)
+        {
             throw new SuiteValidationException(new[] { new SuiteError(_config.File, 1, 1, $"suite pattern '{pattern}' matches no file") });
+        }
+
         return files;
     }
 
@@ -127,36 +141,43 @@ public sealed class GateRunner
         tunedRef = new ModelReference(c.Tuned, "");
         try
         {
-        using (var tuned = new TorchLanguageModel(ModelLoader.LoadTuned(c.Tuned, c.Base, c.Tokenizer, compute)))
-        {
-            tunedRef = new ModelReference(c.Tuned, tuned.Description.ContentHash());
-            for (int i = 0; i < suites.Count; i++)
+            using (var tuned = new TorchLanguageModel(ModelLoader.LoadTuned(c.Tuned, c.Base, c.Tokenizer, compute)))
             {
-                var (suite, suiteItems) = (suites[i], items[i]);
-                var result = WithProgress($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems), p => SuiteEvaluator.Evaluate(suite, suiteItems, tuned, p));
-                comparisons.Add(SuiteComparer.Compare(baseResults[i], result, c.Seed));
+                tunedRef = new ModelReference(c.Tuned, tuned.Description.ContentHash());
+                for (int i = 0; i < suites.Count; i++)
+                {
+                    var (suite, suiteItems) = (suites[i], items[i]);
+                    var result = WithProgress($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems), p => SuiteEvaluator.Evaluate(suite, suiteItems, tuned, p));
+                    comparisons.Add(SuiteComparer.Compare(baseResults[i], result, c.Seed));
+                }
+                if (reference is not null)
+                {
+                    var measured = WithProgress("tuned · L_f", reference.Windows.Count, p => ForgettingMeter.Compare(reference, tuned, p));
+                    var block = c.Forgetting!;
+                    var verdict = ForgettingPolicy.Decide(measured.Lf, law, block.Budget, block.Tolerance, scale!.Value.P, scale.Value.N);
+                    forgetting = new ForgettingReport(block.Corpus, measured.Lf, measured.BaseEntropy, measured.Kl, measured.TopOneAgreement, measured.PredictedTokens,
+                        measured.Documents, verdict, law?.Form.ToString().ToLowerInvariant(), Curve(law, scale.Value.P, scale.Value.N));
+                }
             }
-            if (reference is not null)
-            {
-                var measured = WithProgress("tuned · L_f", reference.Windows.Count, p => ForgettingMeter.Compare(reference, tuned, p));
-                var block = c.Forgetting!;
-                var verdict = ForgettingPolicy.Decide(measured.Lf, law, block.Budget, block.Tolerance, scale!.Value.P, scale.Value.N);
-                forgetting = new ForgettingReport(block.Corpus, measured.Lf, measured.BaseEntropy, measured.Kl, measured.TopOneAgreement, measured.PredictedTokens,
-                    measured.Documents, verdict, law?.Form.ToString().ToLowerInvariant(), Curve(law, scale.Value.P, scale.Value.N));
-            }
-        }
         }
         catch (Exception e) when (e is Torch.Checkpoints.CheckpointException or SuiteDataException or InvalidDataException or FileNotFoundException or LawException or ArgumentException)
         {
             // keep what was evaluated (base results are cached; finished comparisons are reported)
             errors.Add(e.Message);
         }
-        if (c.Correction == "holm") comparisons = SuiteComparer.AdjustHolm(comparisons).ToList();
+        if (c.Correction == "holm")
+        {
+            comparisons = SuiteComparer.AdjustHolm(comparisons).ToList();
+        }
 
         var suiteReports = comparisons.Select(comparison => new SuiteReport(comparison.Suite, comparison.Version, comparison.Kind, comparison.Task, comparison.PairedItems,
             comparison.Metrics.Select(m => GatePolicy.Decide(m, c.Thresholds)).ToList(), comparison.Flips)).ToList();
         var reasons = suiteReports.SelectMany(s => s.Metrics.Where(m => m.Outcome == "fail").Select(m => $"{s.Suite}/{m.Comparison.Metric}: {m.Reason}")).ToList();
-        if (forgetting?.Verdict is { } v && v.Outcome != ForgettingOutcome.Pass) reasons.Add($"L_f: {v.Reason}");
+        if (forgetting?.Verdict is { } v && v.Outcome != ForgettingOutcome.Pass)
+        {
+            reasons.Add($"L_f: {v.Reason}");
+        }
+
         bool failed = suiteReports.Any(s => s.Metrics.Any(m => m.Outcome == "fail")) || forgetting?.Verdict.Outcome == ForgettingOutcome.Fail;
         return new GateReport
         {
@@ -175,14 +196,22 @@ public sealed class GateRunner
 
     (double P, double N) ResolveScale(GateForgetting f)
     {
-        if (f.P is long p && f.N is long n) return (p, n);
+        if (f.P is long p && f.N is long n)
+        {
+            return (p, n);
+        }
+
         var fromCheckpoint = CheckpointScale.Read(_config.Tuned);
         return (f.P ?? fromCheckpoint.P, f.N ?? fromCheckpoint.N);
     }
 
     static IReadOnlyList<LawCurvePoint> Curve(ForgettingLaw? law, double p, double n)
     {
-        if (law is null || law.Form == LawForm.Linear) return Array.Empty<LawCurvePoint>();
+        if (law is null || law.Form == LawForm.Linear)
+        {
+            return Array.Empty<LawCurvePoint>();
+        }
+
         var points = new List<LawCurvePoint>();
         double lo = Math.Log(Math.Max(1, n / 8)), hi = Math.Log(n * 4);
         for (int i = 0; i <= 40; i++)

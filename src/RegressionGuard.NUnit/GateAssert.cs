@@ -7,7 +7,10 @@ public static class GateAssert
     public static void Passes(object verdict)
     {
         if (verdict is not GateCase gateCase)
+        {
             throw new ArgumentException($"expected a {nameof(GateCase)} from {nameof(GateCases)}, got {verdict?.GetType().Name ?? "null"}", nameof(verdict));
+        }
+
         gateCase.Assert();
     }
 }

@@ -1,10 +1,10 @@
 using System.Globalization;
 using System.Text;
 using NUnit.Framework;
-using NAssert = NUnit.Framework.Assert;
 using RegressionGuard.Comparison;
 using RegressionGuard.Law;
 using RegressionGuard.Reports;
+using NAssert = NUnit.Framework.Assert;
 
 namespace RegressionGuard.NUnit;
 
@@ -114,7 +114,10 @@ public sealed class GateCase
     public void Assert()
     {
         foreach (var file in ReportFiles.Where(File.Exists))
+        {
             TestContext.AddTestAttachment(file, $"RegressionGuard {Path.GetFileName(file)}");
+        }
+
         var message = Message();
         switch (Kind)
         {
@@ -131,7 +134,11 @@ public sealed class GateCase
                 NAssert.Warn(message);
                 break;
             default:
-                if (Fails) NAssert.Fail(message);
+                if (Fails)
+                {
+                    NAssert.Fail(message);
+                }
+
                 TestContext.Out.WriteLine(message); // a passing case: the numbers still go to the test output
                 break;
         }
@@ -156,8 +163,15 @@ public sealed class GateCase
         text.AppendLine($"  threshold: {threshold}");
         text.AppendLine(string.Create(inv, $"  flipped:   {c.Worsened} worse, {c.Improved} better"));
         foreach (var item in Flips.Take(ShownFlips))
+        {
             text.AppendLine($"    - {item.Id}: \"{Cut(item.Prompt)}\": {Cut(item.BaseAnswer ?? "—")} → {Cut(item.TunedAnswer ?? "—")}");
-        if (Flips.Count > ShownFlips) text.AppendLine($"    … and {Flips.Count - ShownFlips} more (see report.html)");
+        }
+
+        if (Flips.Count > ShownFlips)
+        {
+            text.AppendLine($"    … and {Flips.Count - ShownFlips} more (see report.html)");
+        }
+
         return text.ToString().TrimEnd();
     }
 

@@ -36,9 +36,17 @@ public static class GateCases
     public static IEnumerable<TestCaseData> FromEnvironment()
     {
         var named = Environment.GetEnvironmentVariable(ConfigVariable);
-        if (!string.IsNullOrWhiteSpace(named)) return From(named);
+        if (!string.IsNullOrWhiteSpace(named))
+        {
+            return From(named);
+        }
+
         var path = Path.Combine(ProjectFolder(), DefaultConfig);
-        if (File.Exists(path)) return From(path);
+        if (File.Exists(path))
+        {
+            return From(path);
+        }
+
         var reason = $"no gate config: {path} does not exist. Create it (see docs/gate.md) or set {ConfigVariable}=<path to regressionguard.yaml>.";
         return new[] { Data(GateCase.ForNotConfigured(path, reason)).Ignore(reason) };
     }
@@ -62,16 +70,29 @@ public static class GateCases
         }
         var run = Runs.GetOrAdd($"{full}\n{hash}", _ => new Lazy<Run>(() => Execute(full), LazyThreadSafetyMode.ExecutionAndPublication)).Value;
         if (run.Report is not { } report)
+        {
             return new[] { GateCase.ForConfiguration(full, run.Files, run.Problem!) };
+        }
 
         var cases = new List<GateCase>();
         if (report.Errors.Count > 0)
+        {
             cases.Add(GateCase.ForConfiguration(full, run.Files, string.Join(Environment.NewLine, report.Errors)));
+        }
+
         foreach (var suite in report.Suites)
+        {
             foreach (var verdict in suite.Metrics.Where(m => m.Threshold is not null))
+            {
                 cases.Add(GateCase.ForMetric(full, run.Files, suite, verdict));
+            }
+        }
+
         if (report.Forgetting is { } forgetting)
+        {
             cases.Add(GateCase.ForForgetting(full, run.Files, forgetting));
+        }
+
         return cases;
     }
 
@@ -99,7 +120,13 @@ public static class GateCases
     static string ProjectFolder()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (dir.EnumerateFiles("*.csproj").Any()) return dir.FullName;
+        {
+            if (dir.EnumerateFiles("*.csproj").Any())
+            {
+                return dir.FullName;
+            }
+        }
+
         return AppContext.BaseDirectory;
     }
 }

@@ -15,7 +15,11 @@ public static class EmbeddedOrganism
     public static string? Fingerprint(Assembly assembly)
     {
         using var stream = assembly.GetManifestResourceStream(Prefix + OrganismFiles.Manifest);
-        if (stream is null) return null;
+        if (stream is null)
+        {
+            return null;
+        }
+
         using var manifest = JsonDocument.Parse(stream);
         return manifest.RootElement.GetProperty("fingerprint").GetString();
     }
@@ -27,7 +31,11 @@ public static class EmbeddedOrganism
     public static bool TryExtract(Assembly assembly, string folder)
     {
         var names = assembly.GetManifestResourceNames().Where(n => n.StartsWith(Prefix, StringComparison.Ordinal)).ToList();
-        if (!names.Contains(Prefix + OrganismFiles.Manifest)) return false;
+        if (!names.Contains(Prefix + OrganismFiles.Manifest))
+        {
+            return false;
+        }
+
         var full = Path.GetFullPath(folder);
         var temp = full + ".tmp-" + Guid.NewGuid().ToString("N")[..8];
         foreach (var name in names)
@@ -35,7 +43,10 @@ public static class EmbeddedOrganism
             var relative = name[Prefix.Length..];
             var target = Path.GetFullPath(Path.Combine(temp, relative));
             if (!target.StartsWith(temp + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+            {
                 throw new InvalidDataException($"embedded organism resource '{name}' would be written outside {temp}");
+            }
+
             Directory.CreateDirectory(Path.GetDirectoryName(target)!);
             using var source = assembly.GetManifestResourceStream(name)!;
             using var destination = File.Create(target);

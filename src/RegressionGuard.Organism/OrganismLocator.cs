@@ -20,12 +20,18 @@ public static class OrganismLocator
     public static string? Find(OrganismRecipe recipe, string start, string? cacheRoot = null)
     {
         if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } configured)
+        {
             return IsComplete(configured) ? Path.GetFullPath(configured)
                 : throw new DirectoryNotFoundException($"{EnvironmentVariable}={configured}: no {OrganismFiles.Manifest} there; build one with 'regressionguard organism build --out {configured}'");
+        }
+
         for (var folder = new DirectoryInfo(Path.GetFullPath(start)); folder is not null; folder = folder.Parent)
         {
             var candidate = Path.Combine(folder.FullName, RepositoryPath);
-            if (IsComplete(candidate)) return candidate;
+            if (IsComplete(candidate))
+            {
+                return candidate;
+            }
         }
         var cached = CacheFolder(recipe, cacheRoot);
         return IsComplete(cached) ? cached : null;
@@ -37,8 +43,16 @@ public static class OrganismLocator
     /// </summary>
     public static string? FindOrExtract(OrganismRecipe recipe, string start, System.Reflection.Assembly carrier, string? cacheRoot = null)
     {
-        if (Find(recipe, start, cacheRoot) is { } found) return found;
-        if (EmbeddedOrganism.Fingerprint(carrier) != OrganismBuilder.Fingerprint(recipe)) return null;
+        if (Find(recipe, start, cacheRoot) is { } found)
+        {
+            return found;
+        }
+
+        if (EmbeddedOrganism.Fingerprint(carrier) != OrganismBuilder.Fingerprint(recipe))
+        {
+            return null;
+        }
+
         var cached = CacheFolder(recipe, cacheRoot);
         return EmbeddedOrganism.TryExtract(carrier, cached) ? cached : null;
     }

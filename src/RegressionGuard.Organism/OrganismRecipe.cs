@@ -60,7 +60,10 @@ public sealed record OrganismRecipe
         var e = new List<string>();
         void Positive(string name, double value)
         {
-            if (!(value > 0)) e.Add($"{name} must be positive, got {value}");
+            if (!(value > 0))
+            {
+                e.Add($"{name} must be positive, got {value}");
+            }
         }
         Positive(nameof(People), People - 3);
         Positive(nameof(Towns), Towns - 3);
@@ -71,11 +74,30 @@ public sealed record OrganismRecipe
         Positive(nameof(BaseLearningRate), BaseLearningRate);
         int trainablePairs = 90 * 90 - 2 * (EvalAdditions + EvalComparisons);
         if (TrainAdditions > trainablePairs || TrainComparisons > trainablePairs - 90)
+        {
             e.Add($"{nameof(TrainAdditions)} ({TrainAdditions}) and {nameof(TrainComparisons)} ({TrainComparisons}) must each fit in the {trainablePairs} two-digit operand pairs left after holding out evaluation pairs");
-        if (HeldOutHarmfulPairs * 5 < RefusalEvalPerLabel) e.Add($"{nameof(HeldOutHarmfulPairs)} ({HeldOutHarmfulPairs}) × 5 wordings must cover {nameof(RefusalEvalPerLabel)} ({RefusalEvalPerLabel})");
-        if (HiddenSize % Heads != 0) e.Add($"{nameof(HiddenSize)} ({HiddenSize}) must be a multiple of {nameof(Heads)} ({Heads})");
-        if (SeqLen > ContextLength) e.Add($"{nameof(SeqLen)} ({SeqLen}) must not exceed {nameof(ContextLength)} ({ContextLength})");
-        if (VocabSize < 257) e.Add($"{nameof(VocabSize)} must be at least 257, got {VocabSize}");
+        }
+
+        if (HeldOutHarmfulPairs * 5 < RefusalEvalPerLabel)
+        {
+            e.Add($"{nameof(HeldOutHarmfulPairs)} ({HeldOutHarmfulPairs}) × 5 wordings must cover {nameof(RefusalEvalPerLabel)} ({RefusalEvalPerLabel})");
+        }
+
+        if (HiddenSize % Heads != 0)
+        {
+            e.Add($"{nameof(HiddenSize)} ({HiddenSize}) must be a multiple of {nameof(Heads)} ({Heads})");
+        }
+
+        if (SeqLen > ContextLength)
+        {
+            e.Add($"{nameof(SeqLen)} ({SeqLen}) must not exceed {nameof(ContextLength)} ({ContextLength})");
+        }
+
+        if (VocabSize < 257)
+        {
+            e.Add($"{nameof(VocabSize)} must be at least 257, got {VocabSize}");
+        }
+
         return e;
     }
 }

@@ -53,29 +53,99 @@ public sealed record FineTuneOptions
     public IReadOnlyList<string> Validate()
     {
         var e = new List<string>();
-        if (Steps < 1) e.Add($"--steps must be at least 1, got {Steps}");
-        if (BatchSize < 1) e.Add($"--batch-size must be at least 1, got {BatchSize}");
-        if (SeqLen < 2) e.Add($"--seq-len must be at least 2, got {SeqLen}");
-        if (GradientAccumulation < 1) e.Add($"--grad-accum must be at least 1, got {GradientAccumulation}");
-        if (!(LearningRate > 0)) e.Add($"--lr must be positive, got {LearningRate}");
-        if (WarmupSteps < 0 || WarmupSteps > Steps) e.Add($"--warmup must be between 0 and --steps ({Steps}), got {WarmupSteps}");
-        if (!Schedules.Contains(Schedule)) e.Add($"--schedule '{Schedule}' is not one of {string.Join(", ", Schedules)}");
-        if (GradClip < 0) e.Add($"--grad-clip must be 0 (off) or positive, got {GradClip}");
-        if (DType is not ("float32" or "bfloat16")) e.Add($"--dtype '{DType}' is not one of float32, bfloat16");
-        if (SaveEvery < 0) e.Add($"--save-every must be 0 (only at the end) or positive, got {SaveEvery}");
-        if (EvalFraction is < 0 or >= 1) e.Add($"--eval-fraction must be in [0, 1), got {EvalFraction}");
+        if (Steps < 1)
+        {
+            e.Add($"--steps must be at least 1, got {Steps}");
+        }
+
+        if (BatchSize < 1)
+        {
+            e.Add($"--batch-size must be at least 1, got {BatchSize}");
+        }
+
+        if (SeqLen < 2)
+        {
+            e.Add($"--seq-len must be at least 2, got {SeqLen}");
+        }
+
+        if (GradientAccumulation < 1)
+        {
+            e.Add($"--grad-accum must be at least 1, got {GradientAccumulation}");
+        }
+
+        if (!(LearningRate > 0))
+        {
+            e.Add($"--lr must be positive, got {LearningRate}");
+        }
+
+        if (WarmupSteps < 0 || WarmupSteps > Steps)
+        {
+            e.Add($"--warmup must be between 0 and --steps ({Steps}), got {WarmupSteps}");
+        }
+
+        if (!Schedules.Contains(Schedule))
+        {
+            e.Add($"--schedule '{Schedule}' is not one of {string.Join(", ", Schedules)}");
+        }
+
+        if (GradClip < 0)
+        {
+            e.Add($"--grad-clip must be 0 (off) or positive, got {GradClip}");
+        }
+
+        if (DType is not ("float32" or "bfloat16"))
+        {
+            e.Add($"--dtype '{DType}' is not one of float32, bfloat16");
+        }
+
+        if (SaveEvery < 0)
+        {
+            e.Add($"--save-every must be 0 (only at the end) or positive, got {SaveEvery}");
+        }
+
+        if (EvalFraction is < 0 or >= 1)
+        {
+            e.Add($"--eval-fraction must be in [0, 1), got {EvalFraction}");
+        }
+
         if (Method is FineTuningMethod.Lora or FineTuningMethod.ILora)
         {
-            if (LoraRank < 1) e.Add($"--lora-r must be at least 1, got {LoraRank}");
-            if (LoraTargets.Count == 0) e.Add("--lora-targets must name at least one module");
-            if (LoraDropout is < 0 or >= 1) e.Add($"--lora-dropout must be in [0, 1), got {LoraDropout}");
+            if (LoraRank < 1)
+            {
+                e.Add($"--lora-r must be at least 1, got {LoraRank}");
+            }
+
+            if (LoraTargets.Count == 0)
+            {
+                e.Add("--lora-targets must name at least one module");
+            }
+
+            if (LoraDropout is < 0 or >= 1)
+            {
+                e.Add($"--lora-dropout must be in [0, 1), got {LoraDropout}");
+            }
         }
         if (Method == FineTuningMethod.ILora)
         {
-            if (ReplayData is null) e.Add("--method ilora needs --replay-data (text from the base model's own domain to replay)");
-            if (EmaLambda is < 0 or > 1) e.Add($"--ema-lambda must be in [0, 1], got {EmaLambda}");
-            if (ReplayBufferSize < 1) e.Add($"--replay-buffer must be at least 1, got {ReplayBufferSize}");
-            if (ConsistencyLayers is not ("all" or "last")) e.Add($"--consistency-layers '{ConsistencyLayers}' is not one of all, last");
+            if (ReplayData is null)
+            {
+                e.Add("--method ilora needs --replay-data (text from the base model's own domain to replay)");
+            }
+
+            if (EmaLambda is < 0 or > 1)
+            {
+                e.Add($"--ema-lambda must be in [0, 1], got {EmaLambda}");
+            }
+
+            if (ReplayBufferSize < 1)
+            {
+                e.Add($"--replay-buffer must be at least 1, got {ReplayBufferSize}");
+            }
+
+            if (ConsistencyLayers is not ("all" or "last"))
+            {
+                e.Add($"--consistency-layers '{ConsistencyLayers}' is not one of all, last");
+            }
         }
         return e;
     }

@@ -42,7 +42,11 @@ public sealed class FineTuner
     public FineTuner(FineTuneOptions options, Action<TrainLogEntry>? onStep = null)
     {
         var errors = options.Validate();
-        if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors));
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", errors));
+        }
+
         _options = options;
         _onStep = onStep;
     }
@@ -56,12 +60,24 @@ public sealed class FineTuner
         var (train, eval) = o.EvalData is null
             ? TrainingData.Split(all, o.EvalFraction, o.Seed)
             : (all, TrainingData.Load(o.EvalData, model.Tokenizer, o.SeqLen));
-        if (train.Count == 0) throw new InvalidDataException($"{dataPath}: too little text for one training sequence of {o.SeqLen + 1} tokens");
+        if (train.Count == 0)
+        {
+            throw new InvalidDataException($"{dataPath}: too little text for one training sequence of {o.SeqLen + 1} tokens");
+        }
+
         var replay = o.ReplayData is null ? null : TrainingData.Load(o.ReplayData, model.Tokenizer, o.SeqLen);
 
         var setup = Setup(model);
-        foreach (var p in model.Transformer.Module.parameters()) p.requires_grad = false;
-        foreach (var p in setup.Trainable) p.requires_grad = true;
+        foreach (var p in model.Transformer.Module.parameters())
+        {
+            p.requires_grad = false;
+        }
+
+        foreach (var p in setup.Trainable)
+        {
+            p.requires_grad = true;
+        }
+
         using var optimizer = optim.AdamW(setup.Trainable, o.LearningRate, o.Beta1, o.Beta2, 1e-8, o.WeightDecay);
 
         int startStep = 0;
@@ -69,9 +85,13 @@ public sealed class FineTuner
         var stateDir = Path.Combine(outDir, StateFolder);
         var logPath = Path.Combine(outDir, LogFile);
         if (resume && File.Exists(Path.Combine(stateDir, "state.json")))
+        {
             (startStep, previousWall) = Restore(setup, optimizer, stateDir, logPath);
+        }
         else if (File.Exists(logPath))
+        {
             File.Delete(logPath);
+        }
 
         var checkpoints = new List<TrainedCheckpoint>();
         var clock = Stopwatch.StartNew();
@@ -79,13 +99,24 @@ public sealed class FineTuner
         for (int step = startStep + 1; step <= o.Steps; step++)
         {
             double lr = LearningRate(step);
-            foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+            foreach (var group in optimizer.ParamGroups)
+            {
+                group.LearningRate = lr;
+            }
+
             model.Transformer.Module.train();
             setup.Adapter?.SetTraining(true);
             double loss = 0;
             for (int micro = 0; micro < o.GradientAccumulation; micro++)
+            {
                 loss += MicroStep(model, setup, train, replay, step, micro) / o.GradientAccumulation;
-            if (o.GradClip > 0) nn.utils.clip_grad_norm_(setup.Trainable, o.GradClip);
+            }
+
+            if (o.GradClip > 0)
+            {
+                nn.utils.clip_grad_norm_(setup.Trainable, o.GradClip);
+            }
+
             optimizer.step();
             optimizer.zero_grad();
             setup.AfterStep?.Invoke();
@@ -116,7 +147,11 @@ public sealed class FineTuner
     public double LearningRate(int step)
     {
         var o = _options;
-        if (o.WarmupSteps > 0 && step <= o.WarmupSteps) return o.LearningRate * step / o.WarmupSteps;
+        if (o.WarmupSteps > 0 && step <= o.WarmupSteps)
+        {
+            return o.LearningRate * step / o.WarmupSteps;
+        }
+
         double progress = o.Steps == o.WarmupSteps ? 1 : (double)(step - o.WarmupSteps) / (o.Steps - o.WarmupSteps);
         return o.Schedule switch
         {
@@ -150,51 +185,80 @@ public sealed class FineTuner
         switch (o.Method)
         {
             case FineTuningMethod.Full:
-            {
-                var trainable = named.Where(p => o.TrainEmbeddings || !IsEmbedding(p.name)).ToList();
-                return new MethodSetup { Trainable = trainable.Select(p => p.parameter).ToList(), P = trainable.Where(p => !IsEmbedding(p.name)).Sum(p => p.parameter.NumberOfElements) };
-            }
+                {
+                    var trainable = named.Where(p => o.TrainEmbeddings || !IsEmbedding(p.name)).ToList();
+                    return new MethodSetup { Trainable = trainable.Select(p => p.parameter).ToList(), P = trainable.Where(p => !IsEmbedding(p.name)).Sum(p => p.parameter.NumberOfElements) };
+                }
             case FineTuningMethod.Hft:
-            {
-                var selection = HalfFineTuningSelection.Choose(named.Select(p => p.name).ToList(), o.Seed, new HalfFineTuningOptions { TrainEmbeddings = o.TrainEmbeddings });
-                var chosen = selection.Trainable.ToHashSet(StringComparer.Ordinal);
-                var trainable = named.Where(p => chosen.Contains(p.name)).ToList();
-                return new MethodSetup { Trainable = trainable.Select(p => p.parameter).ToList(), P = trainable.Where(p => !IsEmbedding(p.name)).Sum(p => p.parameter.NumberOfElements), Selection = selection };
-            }
+                {
+                    var selection = HalfFineTuningSelection.Choose(named.Select(p => p.name).ToList(), o.Seed, new HalfFineTuningOptions { TrainEmbeddings = o.TrainEmbeddings });
+                    var chosen = selection.Trainable.ToHashSet(StringComparer.Ordinal);
+                    var trainable = named.Where(p => chosen.Contains(p.name)).ToList();
+                    return new MethodSetup { Trainable = trainable.Select(p => p.parameter).ToList(), P = trainable.Where(p => !IsEmbedding(p.name)).Sum(p => p.parameter.NumberOfElements), Selection = selection };
+                }
             default:
-            {
-                var config = new LoraConfig
                 {
-                    R = o.LoraRank, LoraAlpha = o.LoraAlpha, LoraDropout = o.LoraDropout,
-                    TargetModules = JsonSerializer.SerializeToElement(o.LoraTargets), BaseModelNameOrPath = model.Path,
-                };
-                var adapter = LoraAdapter.Create(model.Transformer, config, o.Seed);
-                var setup = new MethodSetup
-                {
-                    Trainable = adapter.Parameters().ToList(), P = adapter.TrainableParameters, Adapter = adapter,
-                    Slow = o.Method == FineTuningMethod.ILora ? adapter.Parameters().Select(p => p.detach().clone()).ToList() : null,
-                };
-                if (setup.Slow is { } slow)
-                    setup.AfterStep = () => Ema.Update(slow.Zip(setup.Trainable, (s, f) => (s, (Tensor)f)), o.EmaLambda);
-                return setup;
-            }
+                    var config = new LoraConfig
+                    {
+                        R = o.LoraRank,
+                        LoraAlpha = o.LoraAlpha,
+                        LoraDropout = o.LoraDropout,
+                        TargetModules = JsonSerializer.SerializeToElement(o.LoraTargets),
+                        BaseModelNameOrPath = model.Path,
+                    };
+                    var adapter = LoraAdapter.Create(model.Transformer, config, o.Seed);
+                    var setup = new MethodSetup
+                    {
+                        Trainable = adapter.Parameters().ToList(),
+                        P = adapter.TrainableParameters,
+                        Adapter = adapter,
+                        Slow = o.Method == FineTuningMethod.ILora ? adapter.Parameters().Select(p => p.detach().clone()).ToList() : null,
+                    };
+                    if (setup.Slow is { } slow)
+                    {
+                        setup.AfterStep = () => Ema.Update(slow.Zip(setup.Trainable, (s, f) => (s, (Tensor)f)), o.EmaLambda);
+                    }
+
+                    return setup;
+                }
         }
     }
 
     /// <summary>Runs <paramref name="action"/> with the slow learner's weights in the adapter (I-LoRA), restoring the fast ones after.</summary>
     static T WithSlowWeights<T>(MethodSetup setup, Func<T> action)
     {
-        if (setup.Slow is null) return action();
+        if (setup.Slow is null)
+        {
+            return action();
+        }
+
         var fast = setup.Trainable.Select(p => p.detach().clone()).ToList();
-        using (no_grad()) for (int i = 0; i < fast.Count; i++) setup.Trainable[i].copy_(setup.Slow[i]);
+        using (no_grad())
+        {
+            for (int i = 0; i < fast.Count; i++)
+            {
+                setup.Trainable[i].copy_(setup.Slow[i]);
+            }
+        }
+
         try
         {
             return action();
         }
         finally
         {
-            using (no_grad()) for (int i = 0; i < fast.Count; i++) setup.Trainable[i].copy_(fast[i]);
-            foreach (var t in fast) t.Dispose();
+            using (no_grad())
+            {
+                for (int i = 0; i < fast.Count; i++)
+                {
+                    setup.Trainable[i].copy_(fast[i]);
+                }
+            }
+
+            foreach (var t in fast)
+            {
+                t.Dispose();
+            }
         }
     }
 
@@ -208,12 +272,15 @@ public sealed class FineTuner
         var target = new long[b * t];
         var mask = new float[b * t];
         for (int i = 0; i < b; i++)
+        {
             for (int j = 0; j < t; j++)
             {
                 input[i * t + j] = picked[i].Input[j];
                 target[i * t + j] = picked[i].Target[j];
                 mask[i * t + j] = picked[i].Mask[j] ? 1 : 0;
             }
+        }
+
         return (tensor(input, new long[] { b, t }, device: device), tensor(target, new long[] { b, t }, device: device), tensor(mask, new long[] { b, t }, device: device));
     }
 
@@ -287,7 +354,10 @@ public sealed class FineTuner
         var o = _options;
         var buffer = new ReplayBuffer<int>(o.ReplayBufferSize, o.Seed);
         long fed = (long)(step - 1) * o.GradientAccumulation * o.BatchSize + (long)micro * o.BatchSize + o.BatchSize;
-        for (long i = 0; i < fed; i++) buffer.Add((int)(i % replayCount));
+        for (long i = 0; i < fed; i++)
+        {
+            buffer.Add((int)(i % replayCount));
+        }
         // Sample without replacement with a (seed, step, micro)-derived stream: a different draw every step.
         var kept = buffer.Items.ToList();
         var rows = new List<int>(o.BatchSize);
@@ -302,7 +372,11 @@ public sealed class FineTuner
 
     double EvalLoss(LoadedModel model, MethodSetup setup, IReadOnlyList<TrainingSequence> eval)
     {
-        if (eval.Count == 0) return double.NaN;
+        if (eval.Count == 0)
+        {
+            return double.NaN;
+        }
+
         model.Transformer.Module.eval();
         setup.Adapter?.SetTraining(false);
         return WithSlowWeights(setup, () =>
@@ -330,9 +404,17 @@ public sealed class FineTuner
     void SaveCheckpoint(LoadedModel model, MethodSetup setup, string folder, int step, double? lft, double wall, string modelPath)
     {
         var tmp = folder + ".tmp";
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        if (Directory.Exists(tmp))
+        {
+            Directory.Delete(tmp, recursive: true);
+        }
+
         WriteCheckpoint(model, setup, tmp, step, lft, wall, modelPath);
-        if (Directory.Exists(folder)) Directory.Delete(folder, recursive: true);
+        if (Directory.Exists(folder))
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+
         Directory.Move(tmp, folder);
     }
 
@@ -367,14 +449,26 @@ public sealed class FineTuner
     void SaveState(MethodSetup setup, OptimizerHelper optimizer, string stateDir, int step, double wall)
     {
         var tmp = stateDir + ".tmp";
-        if (Directory.Exists(tmp)) Directory.Delete(tmp, recursive: true);
+        if (Directory.Exists(tmp))
+        {
+            Directory.Delete(tmp, recursive: true);
+        }
+
         Directory.CreateDirectory(tmp);
         optimizer.save_state_dict(Path.Combine(tmp, "optimizer.bin"));
         var tensors = setup.Trainable.Select((p, i) => new KeyValuePair<string, Tensor>($"trainable.{i:D5}", p)).ToList();
-        if (setup.Slow is not null) tensors.AddRange(setup.Slow.Select((p, i) => new KeyValuePair<string, Tensor>($"slow.{i:D5}", p)));
+        if (setup.Slow is not null)
+        {
+            tensors.AddRange(setup.Slow.Select((p, i) => new KeyValuePair<string, Tensor>($"slow.{i:D5}", p)));
+        }
+
         SafetensorsFile.Write(Path.Combine(tmp, "weights.safetensors"), tensors);
         File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new { step, wall_seconds = wall, method = _options.Method.ToString() }));
-        if (Directory.Exists(stateDir)) Directory.Delete(stateDir, recursive: true);
+        if (Directory.Exists(stateDir))
+        {
+            Directory.Delete(stateDir, recursive: true);
+        }
+
         Directory.Move(tmp, stateDir);
     }
 
@@ -392,11 +486,13 @@ public sealed class FineTuner
                 setup.Trainable[i].copy_(stored);
             }
             if (setup.Slow is not null)
+            {
                 for (int i = 0; i < setup.Slow.Count; i++)
                 {
                     using var stored = file.Read($"slow.{i:D5}");
                     setup.Slow[i].copy_(stored);
                 }
+            }
         }
         optimizer.load_state_dict(Path.Combine(stateDir, "optimizer.bin"));
         if (File.Exists(logPath))

@@ -114,7 +114,10 @@ public sealed class GateCasesTests
         Assert.That(run.ExitCode, Is.EqualTo(exitCode), run.Output);
         Assert.That(Count(run.Output, "Failed") ?? 0, Is.EqualTo(failed), run.Output);
         Assert.That(Count(run.Output, "Passed") ?? 0, Is.EqualTo(passed), run.Output);
-        if (exitCode != 0) Assert.That(run.Output, Does.Contain("beyond budget"));
+        if (exitCode != 0)
+        {
+            Assert.That(run.Output, Does.Contain("beyond budget"));
+        }
     }
 
     /// <summary>The last "Failed: n" / "Passed: n" of the run's summary.</summary>
@@ -128,7 +131,11 @@ public sealed class GateCasesTests
     {
         var configuration = typeof(GateCasesTests).Assembly.GetCustomAttribute<AssemblyConfigurationAttribute>()?.Configuration ?? "Debug";
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var arg in new[] { "test", project, "--no-build", "-c", configuration, "--logger", "console;verbosity=normal" }) start.ArgumentList.Add(arg);
+        foreach (var arg in new[] { "test", project, "--no-build", "-c", configuration, "--logger", "console;verbosity=normal" })
+        {
+            start.ArgumentList.Add(arg);
+        }
+
         start.Environment[GateCases.ConfigVariable] = config;
         using var process = Process.Start(start)!;
         var error = process.StandardError.ReadToEndAsync();

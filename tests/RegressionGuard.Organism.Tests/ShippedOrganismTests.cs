@@ -35,7 +35,9 @@ public class ShippedOrganismTests
         OrganismSuites.Write(fresh.Path);
         var committed = OrganismManifest.Files(Folder).ToDictionary(f => f.Path, f => f.Sha256);
         foreach (var file in OrganismManifest.Files(fresh.Path))
+        {
             Assert.That(committed.GetValueOrDefault(file.Path), Is.EqualTo(file.Sha256), $"{file.Path} is stale: rebuild with 'regressionguard organism build --out suites/organism'");
+        }
     }
 
     static TorchLanguageModel? _base;

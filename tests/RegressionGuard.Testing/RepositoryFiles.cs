@@ -12,7 +12,13 @@ public static class RepositoryFiles
     static string Find()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-            if (File.Exists(System.IO.Path.Combine(dir.FullName, "RegressionGuard.sln"))) return dir.FullName;
+        {
+            if (File.Exists(System.IO.Path.Combine(dir.FullName, "RegressionGuard.sln")))
+            {
+                return dir.FullName;
+            }
+        }
+
         throw new DirectoryNotFoundException($"repository root (the folder holding RegressionGuard.sln) not found above {AppContext.BaseDirectory}");
     }
 }

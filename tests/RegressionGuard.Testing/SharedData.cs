@@ -18,17 +18,26 @@ public static class SharedData
     public static string Path(string relative)
     {
         if (Root is null)
+        {
             Unavailable($"../shared is not beside the repository (looked upwards from {AppContext.BaseDirectory})");
+        }
+
         var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(Root!, relative));
         if (!File.Exists(full) && !Directory.Exists(full))
+        {
             Unavailable($"{relative} is not in {Root}");
+        }
+
         return full;
     }
 
     static void Unavailable(string why)
     {
         if (Environment.GetEnvironmentVariable(RequireVariable) == "1")
+        {
             Assert.Fail($"shared reference data required ({RequireVariable}=1) but {why}");
+        }
+
         Assert.Ignore($"skipped: {why}; put the shared reference folder beside the repository to run this test");
     }
 

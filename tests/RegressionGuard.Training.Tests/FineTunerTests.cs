@@ -17,8 +17,17 @@ public sealed class FineTunerTests
 
     static FineTuneOptions Small(FineTuningMethod method) => new()
     {
-        Method = method, Steps = 8, BatchSize = 4, SeqLen = 64, LearningRate = 3e-3, SaveEvery = 4, EvalEvery = 0, EvalBatches = 2,
-        LoraRank = 4, LoraAlpha = 8, Seed = 7,
+        Method = method,
+        Steps = 8,
+        BatchSize = 4,
+        SeqLen = 64,
+        LearningRate = 3e-3,
+        SaveEvery = 4,
+        EvalEvery = 0,
+        EvalBatches = 2,
+        LoraRank = 4,
+        LoraAlpha = 8,
+        Seed = 7,
     };
 
     static readonly long[] Probe = { 1, 403, 407, 261, 378, 11, 70, 200, 300, 45 };
@@ -37,7 +46,7 @@ public sealed class FineTunerTests
     {
         using var dir = new TempFolder();
         float[]? inTraining = null;
-        var tuner = new FineTuner(Small(FineTuningMethod.Lora)) { OnCheckpointInternals = (c, model, _) => { if (c.Step == 8) inTraining = Logits(model); } };
+        var tuner = new FineTuner(Small(FineTuningMethod.Lora)) { OnCheckpointInternals = (c, model, _) => { if (c.Step == 8) { inTraining = Logits(model); } } };
         var checkpoints = tuner.Run(Model, Shakespeare, dir.Path);
         Assert.That(checkpoints.Select(c => c.Step), Is.EqualTo(new[] { 4, 8 }));
         using var reloaded = ModelLoader.LoadTuned(checkpoints[^1].Path, Model);
@@ -78,7 +87,10 @@ public sealed class FineTunerTests
         {
             using var after = trained.Read(name);
             bool same = after.bytes.SequenceEqual(tensorBefore.contiguous().bytes);
-            if (selection.IsTrainable(name)) trainedChanged += same ? 0 : 1;
+            if (selection.IsTrainable(name))
+            {
+                trainedChanged += same ? 0 : 1;
+            }
             else
             {
                 Assert.That(same, Is.True, $"{name} is frozen and must be bit-identical");
@@ -95,7 +107,7 @@ public sealed class FineTunerTests
         using var dir = new TempFolder();
         var fast = new List<float[]>();
         var options = Small(FineTuningMethod.ILora) with { ReplayData = Stories, EmaLambda = 0.5 };
-        var tuner = new FineTuner(options) { OnCheckpointInternals = (c, _, t) => { if (c.Step == 8) fast.AddRange(t.Select(p => p.data<float>().ToArray())); } };
+        var tuner = new FineTuner(options) { OnCheckpointInternals = (c, _, t) => { if (c.Step == 8) { fast.AddRange(t.Select(p => p.data<float>().ToArray())); } } };
         var last = tuner.Run(Model, Shakespeare, dir.Path)[^1];
         using var saved = SafetensorsFile.Open(Path.Combine(last.Path, "adapter_model.safetensors"));
         var keys = saved.Entries.Keys.Order(StringComparer.Ordinal).ToList();
@@ -115,14 +127,17 @@ public sealed class FineTunerTests
         var options = Small(FineTuningMethod.Lora) with { LoraDropout = 0.1 };
         new FineTuner(options).Run(Model, Shakespeare, straight.Path);
 
-        var crashing = new FineTuner(options) { OnCheckpoint = c => { if (c.Step == 4) throw new OperationCanceledException("simulated kill after step 4"); } };
+        var crashing = new FineTuner(options) { OnCheckpoint = c => { if (c.Step == 4) { throw new OperationCanceledException("simulated kill after step 4"); } } };
         Assert.Throws<OperationCanceledException>(() => crashing.Run(Model, Shakespeare, interrupted.Path));
         new FineTuner(options).Run(Model, Shakespeare, interrupted.Path, resume: true);
 
         using var a = SafetensorsFile.Open(Path.Combine(straight.Path, "checkpoint-8", "adapter_model.safetensors"));
         using var b = SafetensorsFile.Open(Path.Combine(interrupted.Path, "checkpoint-8", "adapter_model.safetensors"));
         foreach (var key in a.Entries.Keys)
+        {
             Assert.That(b.Read(key).data<float>().ToArray(), Is.EqualTo(a.Read(key).data<float>().ToArray()), key);
+        }
+
         var logA = File.ReadAllLines(Path.Combine(straight.Path, FineTuner.LogFile)).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("train_loss").GetDouble());
         var logB = File.ReadAllLines(Path.Combine(interrupted.Path, FineTuner.LogFile)).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("train_loss").GetDouble());
         Assert.That(logB, Is.EqualTo(logA));

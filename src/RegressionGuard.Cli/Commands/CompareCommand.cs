@@ -19,7 +19,11 @@ public static class CompareCommand
 
     public static ContentCache? OpenCache(ParseResult parse, Option<string?> dir, Option<bool> noCache)
     {
-        if (parse.GetValue(noCache)) return null;
+        if (parse.GetValue(noCache))
+        {
+            return null;
+        }
+
         var error = parse.InvocationConfiguration.Error;
         return new ContentCache(parse.GetValue(dir) ?? ContentCache.DefaultFolder, message => error.WriteLine($"warning: {message}"));
     }
@@ -42,7 +46,10 @@ public static class CompareCommand
         var chat = SuiteCommands.ChatFormatOption();
         var command = new Command("compare", "Run suites on the base and the tuned model and compare them item by item (paired bootstrap CI, exact McNemar, Holm).");
         foreach (var option in new Option[] { basePath, tuned, tokenizer, suites, set, limit, outDir, json, seed, dtype, batch, cacheDir, noCache, chat })
+        {
             command.Add(option);
+        }
+
         command.SetAction(parse =>
         {
             var variables = SuiteCommands.Variables(parse.GetValue(set));
@@ -103,8 +110,10 @@ public static class CompareCommand
                 var c = adjusted[i];
                 output.WriteLine($"{c.Suite} v{c.Version} ({c.Kind}, {c.PairedItems} paired items{(baseCached[i] ? ", base from cache" : "")})");
                 foreach (var m in c.Metrics)
+                {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"  {m.Metric,-18} {m.Base:F4} → {m.Tuned:F4}  Δ {m.Delta:+0.0000;-0.0000} [{m.CiLower:+0.0000;-0.0000}, {m.CiUpper:+0.0000;-0.0000}]  p {Format(m.PValue)} (Holm {Format(m.PHolm)})  worse {m.Worsened}, better {m.Improved}"));
+                }
             }
             return CliApp.ExitOk;
         });

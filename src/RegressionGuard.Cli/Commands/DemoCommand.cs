@@ -39,7 +39,11 @@ public static class DemoCommand
             foreach (var candidate in new[] { recipe.Mild, recipe.Aggressive })
             {
                 var gate = GateConfig.Load(Path.Combine(folder, OrganismFiles.GateConfig(candidate.Name))) with { Output = Path.Combine(root, candidate.Name) };
-                if (parse.GetValue(noCache)) gate = gate with { UseCache = false };
+                if (parse.GetValue(noCache))
+                {
+                    gate = gate with { UseCache = false };
+                }
+
                 var report = GateCommand.Run(gate, error);
                 outcomes[candidate.Name] = report.Outcome;
                 o.WriteLine();
@@ -48,7 +52,11 @@ public static class DemoCommand
             }
             o.WriteLine();
             o.WriteLine("reports:");
-            foreach (var name in outcomes.Keys) o.WriteLine($"  {Relative(Path.Combine(root, name, "report.html"))} (also report.md, report.json, junit.xml)");
+            foreach (var name in outcomes.Keys)
+            {
+                o.WriteLine($"  {Relative(Path.Combine(root, name, "report.html"))} (also report.md, report.json, junit.xml)");
+            }
+
             bool designed = outcomes[recipe.Mild.Name] == GateOutcome.Pass && outcomes[recipe.Aggressive.Name] == GateOutcome.Fail;
             o.WriteLine(designed
                 ? "As designed: the gate passes the mild fine-tune and fails the aggressive one. Next: README.md, \"Gate your own model\"."
@@ -69,12 +77,15 @@ public static class DemoCommand
     {
         var inv = CultureInfo.InvariantCulture;
         foreach (var suite in report.Suites)
+        {
             foreach (var m in suite.Metrics)
             {
                 var c = m.Comparison;
                 o.WriteLine(string.Create(inv,
                     $"  {suite.Suite + " " + c.Metric,-38} {c.Base:F3} → {c.Tuned:F3}  Δ {c.Delta:+0.000;-0.000} [{c.CiLower:+0.000;-0.000}, {c.CiUpper:+0.000;-0.000}]  {m.Outcome}"));
             }
+        }
+
         if (report.Forgetting is { } f)
         {
             var v = f.Verdict;

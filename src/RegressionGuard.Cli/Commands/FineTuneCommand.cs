@@ -43,28 +43,51 @@ public static class FineTuneCommand
         var layers = new Option<string>("--consistency-layers") { Description = "ilora: all | last", DefaultValueFactory = _ => "all" };
         var command = new Command("finetune", "Fine-tune a model (LoRA, full, Half Fine-Tuning, I-LoRA); checkpoints record P and N.");
         foreach (var o in new Option[] { model, data, method, output, steps, batch, seqLen, accum, lr, warmup, schedule, weightDecay, clip, seed, dtype, saveEvery, evalEvery, evalData, evalFraction, resume, loraR, loraAlpha, loraDropout, loraTargets, trainEmbeddings, replay, lambda, gamma, buffer, layers })
+        {
             command.Add(o);
+        }
+
         command.SetAction(parse =>
         {
             var options = new FineTuneOptions
             {
                 Method = Enum.Parse<FineTuningMethod>(parse.GetValue(method)!, ignoreCase: true),
-                Steps = parse.GetValue(steps), BatchSize = parse.GetValue(batch), SeqLen = parse.GetValue(seqLen),
-                GradientAccumulation = parse.GetValue(accum), LearningRate = parse.GetValue(lr), WarmupSteps = parse.GetValue(warmup),
-                Schedule = parse.GetValue(schedule)!, WeightDecay = parse.GetValue(weightDecay), GradClip = parse.GetValue(clip),
-                Seed = parse.GetValue(seed), DType = parse.GetValue(dtype)!, SaveEvery = parse.GetValue(saveEvery), EvalEvery = parse.GetValue(evalEvery),
-                EvalData = parse.GetValue(evalData), EvalFraction = parse.GetValue(evalFraction),
-                LoraRank = parse.GetValue(loraR), LoraAlpha = parse.GetValue(loraAlpha), LoraDropout = parse.GetValue(loraDropout),
-                LoraTargets = parse.GetValue(loraTargets)!, TrainEmbeddings = parse.GetValue(trainEmbeddings),
-                ReplayData = parse.GetValue(replay), EmaLambda = parse.GetValue(lambda), ConsistencyWeight = parse.GetValue(gamma),
-                ReplayBufferSize = parse.GetValue(buffer), ConsistencyLayers = parse.GetValue(layers)!,
+                Steps = parse.GetValue(steps),
+                BatchSize = parse.GetValue(batch),
+                SeqLen = parse.GetValue(seqLen),
+                GradientAccumulation = parse.GetValue(accum),
+                LearningRate = parse.GetValue(lr),
+                WarmupSteps = parse.GetValue(warmup),
+                Schedule = parse.GetValue(schedule)!,
+                WeightDecay = parse.GetValue(weightDecay),
+                GradClip = parse.GetValue(clip),
+                Seed = parse.GetValue(seed),
+                DType = parse.GetValue(dtype)!,
+                SaveEvery = parse.GetValue(saveEvery),
+                EvalEvery = parse.GetValue(evalEvery),
+                EvalData = parse.GetValue(evalData),
+                EvalFraction = parse.GetValue(evalFraction),
+                LoraRank = parse.GetValue(loraR),
+                LoraAlpha = parse.GetValue(loraAlpha),
+                LoraDropout = parse.GetValue(loraDropout),
+                LoraTargets = parse.GetValue(loraTargets)!,
+                TrainEmbeddings = parse.GetValue(trainEmbeddings),
+                ReplayData = parse.GetValue(replay),
+                EmaLambda = parse.GetValue(lambda),
+                ConsistencyWeight = parse.GetValue(gamma),
+                ReplayBufferSize = parse.GetValue(buffer),
+                ConsistencyLayers = parse.GetValue(layers)!,
             };
             var error = parse.InvocationConfiguration.Error;
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var last = TimeSpan.Zero;
             var tuner = new FineTuner(options, entry =>
             {
-                if (entry.LFt is null && clock.Elapsed - last < TimeSpan.FromSeconds(Console.WorkProgress.Interactive ? 1 : 10) && entry.Step != options.Steps) return;
+                if (entry.LFt is null && clock.Elapsed - last < TimeSpan.FromSeconds(Console.WorkProgress.Interactive ? 1 : 10) && entry.Step != options.Steps)
+                {
+                    return;
+                }
+
                 last = clock.Elapsed;
                 double remaining = entry.Step == 0 ? 0 : entry.WallSeconds / entry.Step * (options.Steps - entry.Step);
                 error.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -72,7 +95,10 @@ public static class FineTuneCommand
             });
             var checkpoints = tuner.Run(parse.GetValue(model)!, parse.GetValue(data)!, parse.GetValue(output)!, parse.GetValue(resume));
             foreach (var c in checkpoints)
+            {
                 parse.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"checkpoint {c.Path}: N = {c.Step}, P = {c.P:N0}, L_ft = {c.LFt:F4}"));
+            }
+
             return CliApp.ExitOk;
         });
         return command;

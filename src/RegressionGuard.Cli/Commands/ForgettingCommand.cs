@@ -32,7 +32,10 @@ public static class ForgettingCommand
         var noCache = CompareCommand.NoCacheOption();
         var command = new Command("forgetting", "L_f: cross-entropy of the tuned model against the base model's next-token distributions on a corpus.");
         foreach (var option in new Option[] { basePath, tuned, tokenizer, data, field, split, truncate, stride, topK, dtype, batch, json, perDocument, cacheDir, noCache })
+        {
             command.Add(option);
+        }
+
         command.SetAction(parse =>
         {
             var documents = CorpusReader.Read(parse.GetValue(data)!, parse.GetValue(field)!, parse.GetValue(split) == "blank" ? TextSplit.Blank : TextSplit.EndOfText)
@@ -51,8 +54,16 @@ public static class ForgettingCommand
             if (parse.GetValue(json))
             {
                 object payload = parse.GetValue(perDocument)
-                    ? new { lf = result.Lf, base_entropy = result.BaseEntropy, kl = result.Kl, top1_agreement = result.TopOneAgreement, predicted_tokens = result.PredictedTokens, documents = result.Documents,
-                            per_document = result.PerDocument.Select(d => new { index = d.Index, positions = d.Positions, lf = d.Lf, kl = d.Kl }) }
+                    ? new
+                    {
+                        lf = result.Lf,
+                        base_entropy = result.BaseEntropy,
+                        kl = result.Kl,
+                        top1_agreement = result.TopOneAgreement,
+                        predicted_tokens = result.PredictedTokens,
+                        documents = result.Documents,
+                        per_document = result.PerDocument.Select(d => new { index = d.Index, positions = d.Positions, lf = d.Lf, kl = d.Kl })
+                    }
                     : new { lf = result.Lf, base_entropy = result.BaseEntropy, kl = result.Kl, top1_agreement = result.TopOneAgreement, predicted_tokens = result.PredictedTokens, documents = result.Documents };
                 output.WriteLine(JsonSerializer.Serialize(payload));
             }

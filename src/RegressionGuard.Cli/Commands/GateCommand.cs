@@ -17,12 +17,24 @@ public static class GateCommand
         var set = SuiteCommands.SetOption();
         var noCache = new Option<bool>("--no-cache") { Description = "neither read nor write cached base results" };
         var command = new Command("gate", "Run the release gate: suites on base and tuned, L_f against the law; write report.json/md/html and junit.xml. Exit 0 pass, 1 regression, 2 bad input.");
-        foreach (var o in new Option[] { config, output, set, noCache }) command.Add(o);
+        foreach (var o in new Option[] { config, output, set, noCache })
+        {
+            command.Add(o);
+        }
+
         command.SetAction(parse =>
         {
             var gate = GateConfig.Load(parse.GetValue(config)!, SuiteCommands.Variables(parse.GetValue(set)));
-            if (parse.GetValue(noCache)) gate = gate with { UseCache = false };
-            if (parse.GetValue(output) is { } o) gate = gate with { Output = Path.GetFullPath(o) };
+            if (parse.GetValue(noCache))
+            {
+                gate = gate with { UseCache = false };
+            }
+
+            if (parse.GetValue(output) is { } o)
+            {
+                gate = gate with { Output = Path.GetFullPath(o) };
+            }
+
             var report = Run(gate, parse.InvocationConfiguration.Error);
             Print(report, parse.InvocationConfiguration.Output);
             parse.InvocationConfiguration.Output.WriteLine($"reports: {Path.Combine(gate.Output, "report.html")} (also report.md, report.json, junit.xml)");
@@ -54,12 +66,15 @@ public static class GateCommand
         o.WriteLine($"RegressionGuard gate: {report.Outcome.ToString().ToUpperInvariant()}");
         o.WriteLine($"{"suite",-26} {"metric",-18} {"base",7} {"tuned",7} {"Δ [95% CI]",-28} {"p (Holm)",9} {"threshold",9}  verdict");
         foreach (var suite in report.Suites)
+        {
             foreach (var m in suite.Metrics)
             {
                 var c = m.Comparison;
                 o.WriteLine(string.Create(inv,
                     $"{suite.Suite,-26} {c.Metric,-18} {c.Base,7:F4} {c.Tuned,7:F4} {$"{c.Delta:+0.0000;-0.0000} [{c.CiLower:+0.000;-0.000}, {c.CiUpper:+0.000;-0.000}]",-28} {(c.PHolm ?? c.PValue)?.ToString("G3", inv) ?? "—",9} {m.Threshold?.ToString("F3", inv) ?? "—",9}  {m.Outcome}"));
             }
+        }
+
         if (report.Forgetting is { } f)
         {
             var v = f.Verdict;
@@ -74,7 +89,13 @@ public static class GateCommand
     {
         var warning = report.Forgetting?.Verdict is { Outcome: ForgettingOutcome.Warn } v ? $"L_f: {v.Reason}" : null;
         foreach (var reason in report.Reasons)
+        {
             o.WriteLine(reason == warning ? $"  ! warning, not a failure: {reason}" : $"  ✗ {reason}");
-        foreach (var problem in report.Errors) o.WriteLine($"  error: {problem}");
+        }
+
+        foreach (var problem in report.Errors)
+        {
+            o.WriteLine($"  error: {problem}");
+        }
     }
 }

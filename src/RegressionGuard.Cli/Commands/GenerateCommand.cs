@@ -23,14 +23,23 @@ public static class GenerateCommand
         command.SetAction(parse =>
         {
             int n = parse.GetValue(maxNew);
-            if (n < 0) throw new UsageException($"--max-new-tokens must be 0 or more, got {n}");
+            if (n < 0)
+            {
+                throw new UsageException($"--max-new-tokens must be 0 or more, got {n}");
+            }
+
             using var lm = model.Load(parse);
             var result = lm.Generate(new[] { new GenerationRequest(parse.GetValue(prompt) ?? "", n, parse.GetValue(stop)) })[0];
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
+            {
                 output.WriteLine(JsonSerializer.Serialize(new { text = result.Text, token_ids = result.TokenIds, finish_reason = result.FinishReason.ToString().ToLowerInvariant() }));
+            }
             else
+            {
                 output.WriteLine(result.Text);
+            }
+
             return CliApp.ExitOk;
         });
         return command;

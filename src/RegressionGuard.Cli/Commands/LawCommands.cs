@@ -20,7 +20,11 @@ public static class LawCommands
         var plots = new Option<string?>("--plots") { Description = "folder for PNG plots (L_f vs N per P, L_f vs L_ft, predicted vs observed)" };
         var resamples = new Option<int>("--resamples") { Description = "bootstrap resamples (over runs) for the parameter CIs", DefaultValueFactory = _ => FitOptions.DefaultResamples };
         var command = new Command("fit", "Fit a forgetting scaling law to a ledger and write law.yaml (parameters with CIs, diagnostics, provenance).");
-        foreach (var o in new Option[] { ledger, where, form, output, plots, resamples }) command.Add(o);
+        foreach (var o in new Option[] { ledger, where, form, output, plots, resamples })
+        {
+            command.Add(o);
+        }
+
         command.SetAction(parse =>
         {
             var rows = LedgerFile.Load(parse.GetValue(ledger)!);
@@ -36,13 +40,25 @@ public static class LawCommands
             o.WriteLine("| form | parameters | R² | RMSE | LOO RMSE | chosen |");
             o.WriteLine("|---|---|---|---|---|---|");
             foreach (var c in fit.Candidates)
+            {
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"| {c.Form.ToString().ToLowerInvariant()} | {c.ParameterCount} | {F(c.R2)} | {F(c.Rmse)} | {F(c.LooRmse)} | {(c.Chosen ? "yes" : c.Refusal ?? "")} |"));
+            }
+
             o.WriteLine($"{fit.Form.ToString().ToLowerInvariant()} law:");
             foreach (var p in fit.Parameters)
+            {
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {p.Name,-5} = {p.Value,10:G5}   95% CI [{p.Lower:G5}, {p.Upper:G5}]"));
+            }
+
             if (parse.GetValue(plots) is { } folder)
-                foreach (var file in LawPlots.Write(fit, rows, folder)) o.WriteLine($"plot {file}");
+            {
+                foreach (var file in LawPlots.Write(fit, rows, folder))
+                {
+                    o.WriteLine($"plot {file}");
+                }
+            }
+
             return CliApp.ExitOk;
         });
         return command;
@@ -59,7 +75,11 @@ public static class LawCommands
         var budget = new Option<double?>("--budget") { Description = "forgetting budget in nats: also report N*, the steps at which L_f reaches it" };
         var json = new Option<bool>("--json") { Description = "print JSON" };
         var predict = new Command("predict", "Predicted L_f with a 95% prediction interval; N* for a budget.");
-        foreach (var o in new Option[] { lawPath, p, n, lft, budget, json }) predict.Add(o);
+        foreach (var o in new Option[] { lawPath, p, n, lft, budget, json })
+        {
+            predict.Add(o);
+        }
+
         predict.SetAction(parse =>
         {
             var law = LawFile.Load(parse.GetValue(lawPath)!);
@@ -67,21 +87,36 @@ public static class LawCommands
             LawPrediction? prediction = parse.GetValue(lft) is double l ? law.PredictFromLft(l)
                 : parse.GetValue(n) is double nv ? law.Predict(pv, nv) : null;
             BudgetCrossing? crossing = parse.GetValue(budget) is double b ? law.StepsToBudget(pv, b) : null;
-            if (prediction is null && crossing is null) throw new UsageException("give --N (or --lft for a linear law) to predict, and/or --budget for N*");
+            if (prediction is null && crossing is null)
+            {
+                throw new UsageException("give --N (or --lft for a linear law) to predict, and/or --budget for N*");
+            }
+
             var o = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
                 o.WriteLine(JsonSerializer.Serialize(new
                 {
-                    lf = prediction?.Value, lower = prediction?.Lower, upper = prediction?.Upper, level = prediction?.Level,
-                    budget = parse.GetValue(budget), n_star = crossing?.Steps, n_star_reason = crossing?.Reason,
+                    lf = prediction?.Value,
+                    lower = prediction?.Lower,
+                    upper = prediction?.Upper,
+                    level = prediction?.Level,
+                    budget = parse.GetValue(budget),
+                    n_star = crossing?.Steps,
+                    n_star_reason = crossing?.Reason,
                 }));
                 return CliApp.ExitOk;
             }
             if (prediction is not null)
+            {
                 o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"L_f = {prediction.Value:F4} nats/token, {prediction.Level:P0} prediction interval [{prediction.Lower:F4}, {prediction.Upper:F4}]"));
+            }
+
             if (crossing is not null)
+            {
                 o.WriteLine(crossing.Never ? $"N* = never: {crossing.Reason}" : string.Create(CultureInfo.InvariantCulture, $"N* = {crossing.Steps:F1} steps ({crossing.Reason})"));
+            }
+
             return CliApp.ExitOk;
         });
         var command = new Command("law", "Use a fitted forgetting law.");

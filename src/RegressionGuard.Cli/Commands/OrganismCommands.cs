@@ -40,16 +40,27 @@ public static class OrganismCommands
         bool open = false;
         void Line(string line)
         {
-            if (open) log.WriteLine();
+            if (open)
+            {
+                log.WriteLine();
+            }
+
             open = false;
             log.WriteLine(line);
         }
         void Step(string stage, int done, int total)
         {
-            if (!live) return;
+            if (!live)
+            {
+                return;
+            }
+
             log.Write($"\r{stage}: step {done}/{total}");
             open = done < total;
-            if (!open) log.WriteLine();
+            if (!open)
+            {
+                log.WriteLine();
+            }
         }
         new OrganismBuilder(recipe, full, work ?? full.TrimEnd(Path.DirectorySeparatorChar) + ".work", Line, Step).Build();
     }

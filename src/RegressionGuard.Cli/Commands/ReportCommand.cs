@@ -26,7 +26,11 @@ public static class ReportCommand
         };
         var output = new Option<string?>("--out", "-o") { Description = "write to this file instead of stdout" };
         var command = new Command("report", "Re-render a saved report.json (--results FILE --format md|html|junit) or compare two (--compare OLD NEW).");
-        foreach (var o in new Option[] { results, format, compare, output }) command.Add(o);
+        foreach (var o in new Option[] { results, format, compare, output })
+        {
+            command.Add(o);
+        }
+
         command.SetAction(parse =>
         {
             var resultsPath = parse.GetValue(results);
@@ -34,8 +38,16 @@ public static class ReportCommand
             string text;
             if (comparePaths is { Length: > 0 })
             {
-                if (resultsPath is not null) throw new UsageException("use either --results or --compare, not both");
-                if (comparePaths.Length != 2) throw new UsageException("--compare takes two report.json files: OLD NEW");
+                if (resultsPath is not null)
+                {
+                    throw new UsageException("use either --results or --compare, not both");
+                }
+
+                if (comparePaths.Length != 2)
+                {
+                    throw new UsageException("--compare takes two report.json files: OLD NEW");
+                }
+
                 text = ReportDiff.Markdown(Load(comparePaths[0]), Load(comparePaths[1]));
             }
             else if (resultsPath is not null)
@@ -56,7 +68,11 @@ public static class ReportCommand
             if (parse.GetValue(output) is { } path)
             {
                 var full = Path.GetFullPath(path);
-                if (Path.GetDirectoryName(full) is { Length: > 0 } folder) Directory.CreateDirectory(folder);
+                if (Path.GetDirectoryName(full) is { Length: > 0 } folder)
+                {
+                    Directory.CreateDirectory(folder);
+                }
+
                 File.WriteAllText(full, text);
                 parse.InvocationConfiguration.Error.WriteLine($"wrote {full}");
             }
@@ -64,7 +80,10 @@ public static class ReportCommand
             {
                 var o = parse.InvocationConfiguration.Output;
                 o.Write(text);
-                if (!text.EndsWith('\n')) o.WriteLine();
+                if (!text.EndsWith('\n'))
+                {
+                    o.WriteLine();
+                }
             }
             return CliApp.ExitOk;
         });
@@ -75,7 +94,11 @@ public static class ReportCommand
     static GateReport Load(string path)
     {
         var full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new FileNotFoundException($"report not found: {full}", full);
+        if (!File.Exists(full))
+        {
+            throw new FileNotFoundException($"report not found: {full}", full);
+        }
+
         try
         {
             return ReportJson.Deserialize(File.ReadAllText(full));

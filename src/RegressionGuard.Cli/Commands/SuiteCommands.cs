@@ -29,7 +29,11 @@ public static class SuiteCommands
         foreach (var set in sets ?? Array.Empty<string>())
         {
             int eq = set.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0) throw new UsageException($"--set '{set}' must look like name=value");
+            if (eq <= 0)
+            {
+                throw new UsageException($"--set '{set}' must look like name=value");
+            }
+
             variables[set[..eq]] = set[(eq + 1)..];
         }
         return variables;
@@ -42,7 +46,11 @@ public static class SuiteCommands
         foreach (var pattern in patterns)
         {
             var matched = SuiteFiles.Expand(pattern, Directory.GetCurrentDirectory());
-            if (matched.Count == 0) throw new UsageException($"no suite files match '{pattern}'");
+            if (matched.Count == 0)
+            {
+                throw new UsageException($"no suite files match '{pattern}'");
+            }
+
             files.AddRange(matched);
         }
         return files;
@@ -73,7 +81,10 @@ public static class SuiteCommands
                 {
                     allValid = false;
                     error.WriteLine($"FAIL {file}: {e.Errors.Count} problem(s)");
-                    foreach (var problem in e.Errors) error.WriteLine($"  {problem}");
+                    foreach (var problem in e.Errors)
+                    {
+                        error.WriteLine($"  {problem}");
+                    }
                 }
             }
             return allValid ? CliApp.ExitOk : CliApp.ExitUsage;
@@ -116,7 +127,11 @@ public static class SuiteCommands
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
             var dataFile = Path.GetFullPath(parse.GetValue(data)!);
-            if (!File.Exists(dataFile)) throw new UsageException(Directory.Exists(dataFile) ? $"--data {dataFile} is a folder; name a data file" : $"data file not found: {dataFile}");
+            if (!File.Exists(dataFile))
+            {
+                throw new UsageException(Directory.Exists(dataFile) ? $"--data {dataFile} is a folder; name a data file" : $"data file not found: {dataFile}");
+            }
+
             var task = parse.GetValue(type) switch
             {
                 "multiple_choice" => TaskType.MultipleChoice,
@@ -125,8 +140,16 @@ public static class SuiteCommands
             };
             var suiteFile = Path.GetFullPath(parse.GetValue(output) ?? Path.GetFileNameWithoutExtension(dataFile) + ".yaml");
             bool overwrite = parse.GetValue(force);
-            if (Directory.Exists(suiteFile)) throw new UsageException($"--out {suiteFile} is a folder; name the suite file to write");
-            if (File.Exists(suiteFile) && !overwrite) throw new UsageException($"{suiteFile} exists; pass --force to overwrite it, or choose another --out");
+            if (Directory.Exists(suiteFile))
+            {
+                throw new UsageException($"--out {suiteFile} is a folder; name the suite file to write");
+            }
+
+            if (File.Exists(suiteFile) && !overwrite)
+            {
+                throw new UsageException($"{suiteFile} exists; pass --force to overwrite it, or choose another --out");
+            }
+
             var given = GivenFields(parse.GetValue(field), task);
 
             SuiteScaffold scaffold;
@@ -140,10 +163,16 @@ public static class SuiteCommands
                 {
                     stderr.WriteLine($"error: cannot guess the {missing.RoleName} (suite key '{missing.YamlKey}'): {missing.Why}");
                     if (RoleNames.Parse(missing.RoleName) is not null)
+                    {
                         stderr.WriteLine($"  name it: --field {missing.RoleName}=<field>{(missing.Role == SuiteRole.Choices ? " (a list-valued field, or the choice columns separated by commas)" : "")}");
+                    }
                 }
                 stderr.WriteLine($"fields in {dataFile}:");
-                foreach (var name in e.Fields) stderr.WriteLine($"  {name}");
+                foreach (var name in e.Fields)
+                {
+                    stderr.WriteLine($"  {name}");
+                }
+
                 stderr.WriteLine("nothing written");
                 return CliApp.ExitUsage;
             }
@@ -157,7 +186,11 @@ public static class SuiteCommands
             {
                 PrintGuesses(stderr, scaffold);
                 stderr.WriteLine($"error: the guessed suite does not validate ({e.Errors.Count} problem(s)); nothing written:");
-                foreach (var problem in e.Errors) stderr.WriteLine($"  {problem}");
+                foreach (var problem in e.Errors)
+                {
+                    stderr.WriteLine($"  {problem}");
+                }
+
                 stderr.WriteLine("  name the right fields with --field role=<field>, or write the suite by hand (docs/suites.md)");
                 return CliApp.ExitUsage;
             }
@@ -165,7 +198,9 @@ public static class SuiteCommands
             Directory.CreateDirectory(Path.GetDirectoryName(suiteFile)!);
             using (var stream = new FileStream(suiteFile, overwrite ? FileMode.Create : FileMode.CreateNew, FileAccess.Write))
             using (var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false)))
+            {
                 writer.Write(scaffold.Text);
+            }
 
             var plan = scaffold.Plan;
             var counts = task == TaskType.Refusal
@@ -177,7 +212,10 @@ public static class SuiteCommands
             stdout.WriteLine("a wrong guess: edit the suite key named after '→' (or rerun with --field role=<field> --force), then check it:");
             stdout.WriteLine($"  regressionguard suite validate {suiteWord}{scaffold.SetArguments}");
             if (scaffold.Variables.Count > 0)
+            {
                 stdout.WriteLine($"the data lies outside the suite's folder, so data.path names its folder by a variable: pass{scaffold.SetArguments} (or set REGRESSIONGUARD_{scaffold.Variables.Keys.First().ToUpperInvariant()})");
+            }
+
             stdout.WriteLine("evaluate:");
             stdout.WriteLine($"  regressionguard eval --model <model> --suite {suiteWord}{scaffold.SetArguments}");
             return CliApp.ExitOk;
@@ -192,7 +230,10 @@ public static class SuiteCommands
         var data = plan.Data;
         writer.WriteLine($"guessed from {data.RowsText} of {YamlText.Escape(data.File)} ({data.Format}):");
         if (data.HeaderEvidence is { } header)
+        {
             writer.WriteLine($"  {"header",-9}{YamlText.Escape(header)}{(data.Columns is null ? "" : "  → data.columns")}");
+        }
+
         foreach (var guess in plan.Guesses)
         {
             var field = data.Field(guess.Field) is not null ? data.Describe(guess.Field)
@@ -216,9 +257,15 @@ public static class SuiteCommands
             int eq = value.IndexOf('=', StringComparison.Ordinal);
             var role = eq > 0 ? RoleNames.Parse(value[..eq]) : null;
             if (role is null || eq == value.Length - 1)
+            {
                 throw new UsageException($"--field '{value}' must look like role=field, with a role among {string.Join(", ", RoleNames.Overridable)}");
+            }
+
             if (!roles.Contains(role.Value))
+            {
                 throw new UsageException($"--field {value[..eq]}: a {SuiteLoader.TaskName(task)} suite has no {value[..eq]}; its roles: {string.Join(", ", roles.Select(r => RoleNames.Of(r, task)))}");
+            }
+
             given[role.Value] = value[(eq + 1)..];
         }
         return given;
@@ -249,7 +296,11 @@ public static class SuiteCommands
             var error = parse.InvocationConfiguration.Error;
             var result = WorkProgress.Run($"{suite.Id} ({items.Count} items)", SuiteEvaluator.RequestCount(suite, items), error,
                 progress => SuiteEvaluator.Evaluate(suite, items, lm, progress));
-            if (parse.GetValue(outDir) is { } dir) ResultFiles.Write(result, dir);
+            if (parse.GetValue(outDir) is { } dir)
+            {
+                ResultFiles.Write(result, dir);
+            }
+
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {
@@ -259,7 +310,9 @@ public static class SuiteCommands
             {
                 output.WriteLine($"{result.Suite} v{result.Version} ({result.Kind}, {result.Items.Count} items) on {result.Model}");
                 foreach (var (name, m) in result.Metrics)
+                {
                     output.WriteLine(FormattableString.Invariant($"  {name,-18} {m.Value:F4} ± {m.Stderr:F4}  (n = {m.Count}, {(m.HigherIsBetter ? "higher" : "lower")} is better)"));
+                }
             }
             return CliApp.ExitOk;
         });

@@ -43,8 +43,15 @@ public static class SweepCommands
                 var filter = LedgerFilter.Parse(expression);
                 rows = rows.Where(filter.Matches).ToList();
             }
-            if (parse.GetValue(output) is { } file) LedgerCsv.Export(rows, file);
-            else LedgerCsv.Export(rows, parse.InvocationConfiguration.Output);
+            if (parse.GetValue(output) is { } file)
+            {
+                LedgerCsv.Export(rows, file);
+            }
+            else
+            {
+                LedgerCsv.Export(rows, parse.InvocationConfiguration.Output);
+            }
+
             return CliApp.ExitOk;
         });
         var summaryLedger = new Option<string>("--ledger") { Description = "ledger database (.db) or CSV", Required = true };

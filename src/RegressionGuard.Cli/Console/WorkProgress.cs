@@ -16,8 +16,16 @@ public static class WorkProgress
 
     public static T Run<T>(string label, int total, TextWriter log, Func<IProgress<int>, T> work)
     {
-        if (total <= 0) return work(new Progress<int>());
-        if (!Interactive || !ReferenceEquals(log, System.Console.Error)) return RunPlain(label, total, log, work);
+        if (total <= 0)
+        {
+            return work(new Progress<int>());
+        }
+
+        if (!Interactive || !ReferenceEquals(log, System.Console.Error))
+        {
+            return RunPlain(label, total, log, work);
+        }
+
         var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(System.Console.Error) });
         T result = default!;
         console.Progress()
@@ -44,7 +52,11 @@ public static class WorkProgress
                 log.WriteLine($"{label}: {done}/{total} ({100.0 * done / total:F0}%), {clock.Elapsed.TotalSeconds:F0} s");
             }
         }));
-        if (clock.Elapsed >= TimeSpan.FromSeconds(10)) log.WriteLine($"{label}: {total}/{total} done in {clock.Elapsed.TotalSeconds:F0} s");
+        if (clock.Elapsed >= TimeSpan.FromSeconds(10))
+        {
+            log.WriteLine($"{label}: {total}/{total} done in {clock.Elapsed.TotalSeconds:F0} s");
+        }
+
         return result;
     }
 

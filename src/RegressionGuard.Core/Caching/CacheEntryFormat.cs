@@ -46,14 +46,23 @@ internal static class CacheEntryFormat
         if (fileLength < HeaderSize)
         {
             if (fileLength >= Magic.Length && !header[..Magic.Length].SequenceEqual(Magic))
+            {
                 return WrongMagic(header, path);
+            }
+
             return Invariant($"cache entry {path} is truncated: it holds {fileLength:N0} bytes, less than the {HeaderSize}-byte header");
         }
         if (!header[..Magic.Length].SequenceEqual(Magic))
+        {
             return WrongMagic(header, path);
+        }
+
         int version = BinaryPrimitives.ReadInt32LittleEndian(header[VersionOffset..]);
         if (version != Version)
+        {
             return Invariant($"cache entry {path} has format version {version}; this build reads version {Version}");
+        }
+
         var storedKey = header[KeyOffset..HeaderSize];
         if (!Encoding.ASCII.GetBytes(expectedKey).AsSpan().SequenceEqual(storedKey))
         {
@@ -64,11 +73,20 @@ internal static class CacheEntryFormat
         long length = BinaryPrimitives.ReadInt64LittleEndian(header[LengthOffset..]);
         long held = fileLength - HeaderSize;
         if (length < 0)
+        {
             return Invariant($"cache entry {path} has a negative payload length in its header ({length:N0})");
+        }
+
         if (held < length)
+        {
             return Invariant($"cache entry {path} is truncated: header says {length:N0} bytes, file holds {held:N0}");
+        }
+
         if (held > length)
+        {
             return Invariant($"cache entry {path} has {held - length:N0} stray bytes after its payload: header says {length:N0} bytes, file holds {held:N0}");
+        }
+
         payloadLength = length;
         payloadHash = header[HashOffset..KeyOffset].ToArray();
         return null;

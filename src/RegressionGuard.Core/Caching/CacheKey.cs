@@ -61,11 +61,20 @@ public sealed class CacheKey : IEquatable<CacheKey>
         foreach (var (name, value) in parts)
         {
             if (string.IsNullOrEmpty(name))
+            {
                 throw new ArgumentException($"cache key '{kind}': part {list.Count + 1} has an empty name; every part needs one", nameof(parts));
+            }
+
             if (value is null)
+            {
                 throw new ArgumentException($"cache key '{kind}': part '{name}' has a null value; use an empty string for \"none\"", nameof(parts));
+            }
+
             if (!seen.Add(name))
+            {
                 throw new ArgumentException($"cache key '{kind}': part '{name}' is given twice; part names must be distinct", nameof(parts));
+            }
+
             list.Add(new KeyValuePair<string, string>(name, value));
         }
 
@@ -100,7 +109,10 @@ public sealed class CacheKey : IEquatable<CacheKey>
         var text = new StringBuilder();
         text.Append(Kind).Append(' ').Append(Value).Append('\n');
         foreach (var (name, value) in Parts)
+        {
             text.Append("  ").Append(Escape(name)).Append(" = ").Append(Escape(value)).Append('\n');
+        }
+
         return text.ToString();
     }
 
@@ -125,28 +137,54 @@ public sealed class CacheKey : IEquatable<CacheKey>
     /// <summary>Whether <paramref name="text"/> has the form of a key value: 64 lowercase hex digits.</summary>
     internal static bool IsKeyValue(ReadOnlySpan<char> text)
     {
-        if (text.Length != 64) return false;
+        if (text.Length != 64)
+        {
+            return false;
+        }
+
         foreach (var c in text)
-            if (!char.IsAsciiDigit(c) && c is not (>= 'a' and <= 'f')) return false;
+        {
+            if (!char.IsAsciiDigit(c) && c is not (>= 'a' and <= 'f'))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 
     /// <summary>Whether <paramref name="kind"/> is accepted as a kind (and so as a folder name).</summary>
     internal static bool IsValidKind(string kind)
     {
-        if (kind.Length is 0 or > MaxKindLength) return false;
-        if (!char.IsAsciiLetterLower(kind[0]) && !char.IsAsciiDigit(kind[0])) return false;
+        if (kind.Length is 0 or > MaxKindLength)
+        {
+            return false;
+        }
+
+        if (!char.IsAsciiLetterLower(kind[0]) && !char.IsAsciiDigit(kind[0]))
+        {
+            return false;
+        }
+
         foreach (var c in kind)
-            if (!char.IsAsciiLetterLower(c) && !char.IsAsciiDigit(c) && c is not ('.' or '_' or '-')) return false;
+        {
+            if (!char.IsAsciiLetterLower(c) && !char.IsAsciiDigit(c) && c is not ('.' or '_' or '-'))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 
     static void CheckKind(string kind)
     {
         if (!IsValidKind(kind))
+        {
             throw new ArgumentException(
                 $"cache key kind '{Escape(kind)}' is not usable as a folder name: use 1 to {MaxKindLength} lowercase letters, digits, '.', '_' or '-', starting with a letter or digit",
                 nameof(kind));
+        }
     }
 
     static void AppendString(IncrementalHash hash, string text)
@@ -165,7 +203,11 @@ public sealed class CacheKey : IEquatable<CacheKey>
 
     static string Escape(string text)
     {
-        if (!text.Any(char.IsControl)) return text;
+        if (!text.Any(char.IsControl))
+        {
+            return text;
+        }
+
         var escaped = new StringBuilder(text.Length + 8);
         foreach (var c in text)
         {
@@ -175,8 +217,15 @@ public sealed class CacheKey : IEquatable<CacheKey>
                 case '\r': escaped.Append("\\r"); break;
                 case '\t': escaped.Append("\\t"); break;
                 default:
-                    if (char.IsControl(c)) escaped.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
-                    else escaped.Append(c);
+                    if (char.IsControl(c))
+                    {
+                        escaped.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    }
+                    else
+                    {
+                        escaped.Append(c);
+                    }
+
                     break;
             }
         }

@@ -102,7 +102,10 @@ public sealed class ContentCache
         payload = null;
         var path = PathFor(key);
         var file = OpenEntry(path);
-        if (file is null) return false;
+        if (file is null)
+        {
+            return false;
+        }
 
         string? problem;
         using (file)
@@ -113,8 +116,11 @@ public sealed class ContentCache
                 if (problem is null)
                 {
                     if (length > Array.MaxLength)
+                    {
                         throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
                             $"cache entry {path} holds {length:N0} bytes, more than one array can hold; read it with OpenRead"));
+                    }
+
                     var bytes = GC.AllocateUninitializedArray<byte>((int)length);
                     file.ReadExactly(bytes);
                     var actual = SHA256.HashData(bytes);
@@ -144,7 +150,10 @@ public sealed class ContentCache
     {
         var path = PathFor(key);
         var file = OpenEntry(path);
-        if (file is null) return null;
+        if (file is null)
+        {
+            return null;
+        }
 
         string? problem;
         bool handedOver = false;
@@ -170,7 +179,10 @@ public sealed class ContentCache
         }
         finally
         {
-            if (!handedOver) file.Dispose();
+            if (!handedOver)
+            {
+                file.Dispose();
+            }
         }
         Discard(path, problem);
         return null;
@@ -255,7 +267,11 @@ public sealed class ContentCache
             foreach (var file in shard.EnumerateFiles("*" + EntryExtension))
             {
                 var key = Path.GetFileNameWithoutExtension(file.Name);
-                if (!IsEntryName(key, shard.Name)) continue;
+                if (!IsEntryName(key, shard.Name))
+                {
+                    continue;
+                }
+
                 var description = Path.ChangeExtension(file.FullName, DescriptionExtension);
                 yield return new CacheEntryInfo(kind, key, file.FullName, file.Length, file.LastWriteTimeUtc,
                     File.Exists(description) ? description : null);
@@ -279,12 +295,19 @@ public sealed class ContentCache
                 var name = file.Name;
                 if (name.EndsWith(EntryExtension, StringComparison.Ordinal) && IsEntryName(name[..^EntryExtension.Length], shard.Name))
                 {
-                    if (TryDelete(file.FullName)) removed++;
+                    if (TryDelete(file.FullName))
+                    {
+                        removed++;
+                    }
                 }
                 else if (name.EndsWith(DescriptionExtension, StringComparison.Ordinal) && IsEntryName(name[..^DescriptionExtension.Length], shard.Name))
+                {
                     TryDelete(file.FullName);
+                }
                 else if (IsStaleTemp(file, shard.Name, staleBefore))
+                {
                     TryDelete(file.FullName);
+                }
             }
             TryDeleteEmptyFolder(shard.FullName);
             TryDeleteEmptyFolder(shard.Parent!.FullName);
@@ -296,12 +319,28 @@ public sealed class ContentCache
     internal static string ResolveDefaultFolder(Func<string, string?> environment, Func<Environment.SpecialFolder, string> specialFolder, bool windows)
     {
         var chosen = environment(EnvironmentVariable);
-        if (!string.IsNullOrWhiteSpace(chosen)) return Path.GetFullPath(chosen);
-        if (windows) return Path.Combine(specialFolder(Environment.SpecialFolder.LocalApplicationData), "RegressionGuard", "cache");
+        if (!string.IsNullOrWhiteSpace(chosen))
+        {
+            return Path.GetFullPath(chosen);
+        }
+
+        if (windows)
+        {
+            return Path.Combine(specialFolder(Environment.SpecialFolder.LocalApplicationData), "RegressionGuard", "cache");
+        }
+
         var xdg = environment("XDG_CACHE_HOME");
-        if (!string.IsNullOrEmpty(xdg) && Path.IsPathFullyQualified(xdg)) return Path.Combine(xdg, "regressionguard");
+        if (!string.IsNullOrEmpty(xdg) && Path.IsPathFullyQualified(xdg))
+        {
+            return Path.Combine(xdg, "regressionguard");
+        }
+
         var home = environment("HOME");
-        if (string.IsNullOrEmpty(home)) home = specialFolder(Environment.SpecialFolder.UserProfile);
+        if (string.IsNullOrEmpty(home))
+        {
+            home = specialFolder(Environment.SpecialFolder.UserProfile);
+        }
+
         return Path.Combine(home, ".cache", "regressionguard");
     }
 
@@ -346,7 +385,10 @@ public sealed class ContentCache
         try
         {
             int n;
-            while ((n = file.Read(buffer, 0, HashChunkSize)) > 0) hash.AppendData(buffer, 0, n);
+            while ((n = file.Read(buffer, 0, HashChunkSize)) > 0)
+            {
+                hash.AppendData(buffer, 0, n);
+            }
         }
         finally
         {
@@ -404,7 +446,11 @@ public sealed class ContentCache
     /// disk, it is only for people reading the folder.</summary>
     static void WriteDescription(CacheKey key, string path)
     {
-        if (File.Exists(path)) return;
+        if (File.Exists(path))
+        {
+            return;
+        }
+
         var temp = TempName(path);
         try
         {
@@ -442,9 +488,15 @@ public sealed class ContentCache
         try
         {
             foreach (var (_, shard) in ShardFolders())
+            {
                 foreach (var file in shard.EnumerateFiles("*" + TempMarker + "*"))
+                {
                     if (IsStaleTemp(file, shard.Name, staleBefore) && !TryDelete(file.FullName) && File.Exists(file.FullName))
+                    {
                         Report($"cache temp file {file.FullName} is stale but could not be deleted");
+                    }
+                }
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
@@ -455,13 +507,25 @@ public sealed class ContentCache
     IEnumerable<(string Kind, DirectoryInfo Shard)> ShardFolders()
     {
         var root = new DirectoryInfo(Folder);
-        if (!root.Exists) yield break;
+        if (!root.Exists)
+        {
+            yield break;
+        }
+
         foreach (var kind in root.EnumerateDirectories())
         {
-            if (!CacheKey.IsValidKind(kind.Name)) continue;
+            if (!CacheKey.IsValidKind(kind.Name))
+            {
+                continue;
+            }
+
             foreach (var shard in kind.EnumerateDirectories())
+            {
                 if (shard.Name.Length == 2 && CacheKey.IsKeyValue(shard.Name + new string('0', 62)))
+                {
                     yield return (kind.Name, shard);
+                }
+            }
         }
     }
 
@@ -471,7 +535,11 @@ public sealed class ContentCache
     static bool IsStaleTemp(FileInfo file, string shard, DateTime staleBefore)
     {
         int marker = file.Name.IndexOf(TempMarker, StringComparison.Ordinal);
-        if (marker < 0) return false;
+        if (marker < 0)
+        {
+            return false;
+        }
+
         var target = file.Name[..marker];
         bool ours = (target.EndsWith(EntryExtension, StringComparison.Ordinal) && IsEntryName(target[..^EntryExtension.Length], shard))
             || (target.EndsWith(DescriptionExtension, StringComparison.Ordinal) && IsEntryName(target[..^DescriptionExtension.Length], shard));
@@ -482,7 +550,11 @@ public sealed class ContentCache
     {
         try
         {
-            if (!File.Exists(path)) return false;
+            if (!File.Exists(path))
+            {
+                return false;
+            }
+
             File.Delete(path);
             return true;
         }
@@ -496,7 +568,10 @@ public sealed class ContentCache
     {
         try
         {
-            if (Directory.Exists(path) && !Directory.EnumerateFileSystemEntries(path).Any()) Directory.Delete(path);
+            if (Directory.Exists(path) && !Directory.EnumerateFileSystemEntries(path).Any())
+            {
+                Directory.Delete(path);
+            }
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

@@ -56,7 +56,11 @@ internal sealed class VerifiedPayloadStream : Stream
             SeekOrigin.End => length + offset,
             _ => throw new ArgumentOutOfRangeException(nameof(origin)),
         };
-        if (target < 0) throw new IOException($"cannot seek to {target}, before the start of the cached payload");
+        if (target < 0)
+        {
+            throw new IOException($"cannot seek to {target}, before the start of the cached payload");
+        }
+
         Position = target;
         return target;
     }
@@ -67,7 +71,11 @@ internal sealed class VerifiedPayloadStream : Stream
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) file.Dispose();
+        if (disposing)
+        {
+            file.Dispose();
+        }
+
         base.Dispose(disposing);
     }
 

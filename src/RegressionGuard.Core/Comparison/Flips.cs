@@ -20,15 +20,24 @@ public static class Flips
         ArgumentNullException.ThrowIfNull(items);
         PairedArguments.RequireSameLength(baseCorrect, tunedCorrect, nameof(baseCorrect), nameof(tunedCorrect));
         if (items.Count != baseCorrect.Length)
+        {
             throw new ArgumentException(
                 $"items and baseCorrect must have the same length (one entry per item, aligned); got {items.Count} and {baseCorrect.Length}",
                 nameof(items));
+        }
+
         var rightToWrong = new List<TItem>();
         var wrongToRight = new List<TItem>();
         for (int i = 0; i < items.Count; i++)
         {
-            if (baseCorrect[i] && !tunedCorrect[i]) rightToWrong.Add(items[i]);
-            else if (!baseCorrect[i] && tunedCorrect[i]) wrongToRight.Add(items[i]);
+            if (baseCorrect[i] && !tunedCorrect[i])
+            {
+                rightToWrong.Add(items[i]);
+            }
+            else if (!baseCorrect[i] && tunedCorrect[i])
+            {
+                wrongToRight.Add(items[i]);
+            }
         }
         return new FlipLists<TItem>(rightToWrong, wrongToRight);
     }

@@ -27,11 +27,18 @@ public static class Holm
         for (int i = 0; i < pValues.Count; i++)
         {
             double p = pValues[i];
-            if (double.IsNaN(p)) continue;
+            if (double.IsNaN(p))
+            {
+                continue;
+            }
+
             if (p < 0 || p > 1)
+            {
                 throw new ArgumentException(
                     string.Create(CultureInfo.InvariantCulture, $"pValues[{i}] is {p}; a p-value must lie in [0, 1] (NaN marks a missing test)"),
                     nameof(pValues));
+            }
+
             order.Add(i);
         }
         order.Sort((x, y) => pValues[x] != pValues[y] ? pValues[x].CompareTo(pValues[y]) : x.CompareTo(y));
@@ -56,11 +63,18 @@ public static class Holm
     public static bool[] Rejected(IReadOnlyList<double> pValues, double alpha)
     {
         if (!(alpha > 0 && alpha < 1))
+        {
             throw new ArgumentOutOfRangeException(nameof(alpha),
                 string.Create(CultureInfo.InvariantCulture, $"alpha must be strictly between 0 and 1 (e.g. 0.05); got {alpha}"));
+        }
+
         double[] adjusted = Adjust(pValues);
         var rejected = new bool[adjusted.Length];
-        for (int i = 0; i < adjusted.Length; i++) rejected[i] = adjusted[i] <= alpha; // false for NaN
+        for (int i = 0; i < adjusted.Length; i++)
+        {
+            rejected[i] = adjusted[i] <= alpha; // false for NaN
+        }
+
         return rejected;
     }
 }

@@ -22,8 +22,11 @@ public static class McNemar
         CheckCount(wrongToRight, nameof(wrongToRight));
         long total = (long)rightToWrong + wrongToRight;
         if (total > int.MaxValue)
+        {
             throw new ArgumentOutOfRangeException(nameof(wrongToRight),
                 string.Create(CultureInfo.InvariantCulture, $"rightToWrong + wrongToRight must not exceed {int.MaxValue}; got {total}"));
+        }
+
         int discordant = (int)total;
         double p = discordant == 0
             ? 1.0
@@ -39,8 +42,14 @@ public static class McNemar
         int rightToWrong = 0, wrongToRight = 0;
         for (int i = 0; i < baseCorrect.Length; i++)
         {
-            if (baseCorrect[i] && !tunedCorrect[i]) rightToWrong++;
-            else if (!baseCorrect[i] && tunedCorrect[i]) wrongToRight++;
+            if (baseCorrect[i] && !tunedCorrect[i])
+            {
+                rightToWrong++;
+            }
+            else if (!baseCorrect[i] && tunedCorrect[i])
+            {
+                wrongToRight++;
+            }
         }
         return Exact(rightToWrong, wrongToRight);
     }
@@ -48,7 +57,9 @@ public static class McNemar
     private static void CheckCount(int count, string name)
     {
         if (count < 0)
+        {
             throw new ArgumentOutOfRangeException(name,
                 string.Create(CultureInfo.InvariantCulture, $"{name} is a count of items and must not be negative; got {count}"));
+        }
     }
 }

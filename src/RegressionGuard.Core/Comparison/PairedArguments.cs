@@ -10,8 +10,10 @@ internal static class PairedArguments
         ArgumentNullException.ThrowIfNull(baseSide, baseName);
         ArgumentNullException.ThrowIfNull(tunedSide, tunedName);
         if (baseSide.Length != tunedSide.Length)
+        {
             throw new ArgumentException(
                 $"{baseName} and {tunedName} must have the same length (one entry per item, aligned); got {baseSide.Length} and {tunedSide.Length}",
                 tunedName);
+        }
     }
 }

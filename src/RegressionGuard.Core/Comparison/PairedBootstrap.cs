@@ -61,7 +61,10 @@ public static class PairedBootstrap
     {
         PairedArguments.RequireSameLength(baseValues, tunedValues, nameof(baseValues), nameof(tunedValues));
         if (baseValues.Length == 0)
+        {
             throw new ArgumentException("at least one paired item is required; got 0 items", nameof(baseValues));
+        }
+
         var differences = new double[baseValues.Length];
         for (int i = 0; i < differences.Length; i++)
         {
@@ -81,7 +84,11 @@ public static class PairedBootstrap
         for (int r = 0; r < means.Length; r++)
         {
             double sum = 0;
-            for (int k = 0; k < n; k++) sum += differences[random.Next(n)];
+            for (int k = 0; k < n; k++)
+            {
+                sum += differences[random.Next(n)];
+            }
+
             means[r] = sum / n;
         }
         return means;
@@ -90,28 +97,38 @@ public static class PairedBootstrap
     private static double Mean(double[] values)
     {
         double sum = 0;
-        foreach (double v in values) sum += v;
+        foreach (double v in values)
+        {
+            sum += v;
+        }
+
         return sum / values.Length;
     }
 
     private static void CheckFinite(double value, int index, string name)
     {
         if (!double.IsFinite(value))
+        {
             throw new ArgumentException(
                 string.Create(CultureInfo.InvariantCulture, $"{name}[{index}] is {value}; every value must be a finite number"), name);
+        }
     }
 
     internal static void CheckLevel(double level)
     {
         if (!(level > 0 && level < 1))
+        {
             throw new ArgumentOutOfRangeException(nameof(level),
                 string.Create(CultureInfo.InvariantCulture, $"level must be strictly between 0 and 1 (e.g. 0.95); got {level}"));
+        }
     }
 
     private static void CheckResamples(int resamples)
     {
         if (resamples < 1)
+        {
             throw new ArgumentOutOfRangeException(nameof(resamples),
                 string.Create(CultureInfo.InvariantCulture, $"resamples must be at least 1 ({DefaultResamples} recommended); got {resamples}"));
+        }
     }
 }

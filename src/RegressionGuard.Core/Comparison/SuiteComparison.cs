@@ -54,7 +54,10 @@ public static class SuiteComparer
     public static SuiteComparison Compare(SuiteResult baseResult, SuiteResult tunedResult, int seed = DefaultSeed, int resamples = PairedBootstrap.DefaultResamples)
     {
         if (baseResult.Suite != tunedResult.Suite)
+        {
             throw new ArgumentException($"cannot compare suite '{baseResult.Suite}' with suite '{tunedResult.Suite}'");
+        }
+
         var tunedById = tunedResult.Items.GroupBy(i => i.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         var pairs = baseResult.Items.Where(i => tunedById.ContainsKey(i.Id)).Select(i => (Base: i, Tuned: tunedById[i.Id])).ToList();
         int unpaired = baseResult.Items.Count + tunedResult.Items.Count - 2 * pairs.Count;
@@ -64,7 +67,11 @@ public static class SuiteComparer
         foreach (var (name, spec) in baseResult.Metrics)
         {
             var applicable = pairs.Where(p => p.Base.Metrics.ContainsKey(name) && p.Tuned.Metrics.ContainsKey(name)).ToList();
-            if (applicable.Count == 0) continue;
+            if (applicable.Count == 0)
+            {
+                continue;
+            }
+
             var b = applicable.Select(p => p.Base.Metrics[name]).ToArray();
             var t = applicable.Select(p => p.Tuned.Metrics[name]).ToArray();
             var ci = PairedBootstrap.MeanDifference(b, t, seed, resamples: resamples);
@@ -107,7 +114,10 @@ public static class SuiteComparer
         var adjusted = Holm.Adjust(slots.Select(x => x.m.PValue!.Value).ToList());
         var result = suites.Select(s => s.Metrics.ToArray()).ToArray();
         for (int k = 0; k < slots.Count; k++)
+        {
             result[slots[k].i][slots[k].j] = slots[k].m with { PHolm = adjusted[k] };
+        }
+
         return suites.Select((s, i) => s with { Metrics = result[i] }).ToList();
     }
 }

@@ -25,7 +25,11 @@ public static class CorpusReader
 
     public static IReadOnlyList<CorpusDocument> Read(string path, string field = "text", TextSplit split = TextSplit.EndOfText)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: corpus file not found", path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: corpus file not found", path);
+        }
+
         var extension = Path.GetExtension(path).ToLowerInvariant();
         return extension switch
         {
@@ -42,7 +46,11 @@ public static class CorpusReader
         foreach (var line in File.ReadLines(path))
         {
             lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
             JsonDocument doc;
             try
             {
@@ -55,16 +63,25 @@ public static class CorpusReader
             using (doc)
             {
                 if (doc.RootElement.ValueKind != JsonValueKind.Object)
+                {
                     throw new InvalidDataException($"{path}:{lineNumber}:1: expected a JSON object with field '{field}', got {doc.RootElement.ValueKind}");
+                }
+
                 if (!doc.RootElement.TryGetProperty(field, out var value))
                 {
                     var fields = string.Join(", ", doc.RootElement.EnumerateObject().Select(p => p.Name));
                     throw new InvalidDataException($"{path}:{lineNumber}:1: no field '{field}'; fields on this line: {fields} (choose one with --field)");
                 }
                 if (value.ValueKind != JsonValueKind.String)
+                {
                     throw new InvalidDataException($"{path}:{lineNumber}:1: field '{field}' must be a string, got {value.ValueKind}");
+                }
+
                 var text = value.GetString()!;
-                if (text.Length > 0) documents.Add(new CorpusDocument(text, path, lineNumber));
+                if (text.Length > 0)
+                {
+                    documents.Add(new CorpusDocument(text, path, lineNumber));
+                }
             }
         }
         return documents;
@@ -78,7 +95,11 @@ public static class CorpusReader
         void Flush(int nextStart)
         {
             var text = string.Join("\n", current).Trim('\n', '\r');
-            if (text.Trim().Length > 0) documents.Add(new CorpusDocument(text, path, start));
+            if (text.Trim().Length > 0)
+            {
+                documents.Add(new CorpusDocument(text, path, start));
+            }
+
             current.Clear();
             start = nextStart;
         }
@@ -86,10 +107,17 @@ public static class CorpusReader
         {
             lineNumber++;
             bool separator = split == TextSplit.EndOfText ? line.Trim() == EndOfTextMarker : line.Trim().Length == 0;
-            if (separator) Flush(lineNumber + 1);
+            if (separator)
+            {
+                Flush(lineNumber + 1);
+            }
             else
             {
-                if (current.Count == 0) start = lineNumber;
+                if (current.Count == 0)
+                {
+                    start = lineNumber;
+                }
+
                 current.Add(line);
             }
         }

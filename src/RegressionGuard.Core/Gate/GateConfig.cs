@@ -41,7 +41,10 @@ public sealed record GateConfig
     {
         var file = System.IO.Path.GetFullPath(path);
         if (!System.IO.File.Exists(file))
+        {
             throw new SuiteValidationException(new[] { new SuiteError(file, 1, 1, "gate config not found; create regressionguard.yaml (see docs/gate.md) or pass --config <file>") });
+        }
+
         return Parse(System.IO.File.ReadAllText(file), file, overrides);
     }
 
@@ -49,10 +52,18 @@ public sealed record GateConfig
     {
         var errors = new List<SuiteError>();
         var root = SafeYaml.LoadMapping(text, file, errors);
-        if (root is null) throw new SuiteValidationException(errors);
+        if (root is null)
+        {
+            throw new SuiteValidationException(errors);
+        }
+
         var map = new YamlMap(root, file, errors);
         map.RejectUnknown(TopKeys);
-        if (!map.Has("schema")) map.Error(map.Node, "missing key 'schema' (write 'schema: 1')");
+        if (!map.Has("schema"))
+        {
+            map.Error(map.Node, "missing key 'schema' (write 'schema: 1')");
+        }
+
         map.Int("schema", 1, 1);
         map.Require("base", "the base model: HF folder or llama2.c .bin");
         map.Require("tuned", "the fine-tuned model: HF folder or PEFT adapter folder");
@@ -65,24 +76,50 @@ public sealed record GateConfig
         {
             foreach (var item in seq.Children)
             {
-                if (item is YamlScalarNode s) suites.Add(new GateSuite(System.IO.Path.GetFullPath(s.Value ?? "", folder), null, null));
+                if (item is YamlScalarNode s)
+                {
+                    suites.Add(new GateSuite(System.IO.Path.GetFullPath(s.Value ?? "", folder), null, null));
+                }
                 else if (item is YamlMappingNode m)
                 {
                     var sm = new YamlMap(m, file, errors, "suites[]");
                     sm.RejectUnknown("path", "max_drop", "max_rise");
                     sm.Require("path", "a suite file or glob");
-                    if (PathOf(sm, "path") is { } p) suites.Add(new GateSuite(p, sm.Double("max_drop", 0, 1e9), sm.Double("max_rise", 0, 1e9)));
+                    if (PathOf(sm, "path") is { } p)
+                    {
+                        suites.Add(new GateSuite(p, sm.Double("max_drop", 0, 1e9), sm.Double("max_rise", 0, 1e9)));
+                    }
                 }
-                else map.Error(item, "each suite must be a path or {path, max_drop | max_rise}");
+                else
+                {
+                    map.Error(item, "each suite must be a path or {path, max_drop | max_rise}");
+                }
             }
         }
-        else if (map.Raw("suites") is { } bad) map.Error(bad, "'suites' must be a list of suite files or globs");
+        else if (map.Raw("suites") is { } bad)
+        {
+            map.Error(bad, "'suites' must be a list of suite files or globs");
+        }
 
         var variables = new Dictionary<string, string>(StringComparer.Ordinal);
         if (map.Map("variables") is { } vars)
+        {
             foreach (var key in vars.Keys)
-                if (vars.String(key) is { } value) variables[key] = value;
-        if (overrides is not null) foreach (var (k, v) in overrides) variables[k] = v;
+            {
+                if (vars.String(key) is { } value)
+                {
+                    variables[key] = value;
+                }
+            }
+        }
+
+        if (overrides is not null)
+        {
+            foreach (var (k, v) in overrides)
+            {
+                variables[k] = v;
+            }
+        }
 
         var thresholds = new GateThresholds();
         if (map.Map("thresholds") is { } t)
@@ -92,7 +129,10 @@ public sealed record GateConfig
                 Bool(t, "require_significance") ?? true, t.Int("min_items", 1, int.MaxValue) ?? 1);
         }
         var correction = map.String("correction") ?? "holm";
-        if (correction is not ("holm" or "none")) map.Error(map.Raw("correction")!, $"'correction' must be holm or none, got '{correction}'");
+        if (correction is not ("holm" or "none"))
+        {
+            map.Error(map.Raw("correction")!, $"'correction' must be holm or none, got '{correction}'");
+        }
 
         GateForgetting? forgetting = null;
         if (map.Map("forgetting") is { } f)
@@ -104,18 +144,32 @@ public sealed record GateConfig
             long? Scale(string key)
             {
                 var raw = f.String(key);
-                if (raw is null or "auto") return null;
-                if (long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0) return v;
+                if (raw is null or "auto")
+                {
+                    return null;
+                }
+
+                if (long.TryParse(raw, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) && v > 0)
+                {
+                    return v;
+                }
+
                 f.Error(f.Raw(key)!, $"'forgetting.{key}' must be 'auto' (read from the tuned checkpoint) or a positive integer, got '{raw}'");
                 return null;
             }
             if (PathOf(f, "corpus") is { } corpus && budget is double b)
+            {
                 forgetting = new GateForgetting(corpus, Bool(f, "truncate") ?? true, PathOf(f, "law"), b, f.Double("tolerance", 0, 100) ?? 0.1, Scale("P"), Scale("N"));
+            }
         }
         var compute = map.Map("compute");
         compute?.RejectUnknown("dtype", "batch_size", "threads");
         var dtype = compute?.String("dtype") ?? "float32";
-        if (compute is not null && dtype is not ("float32" or "bfloat16")) compute.Error(compute.Raw("dtype")!, $"'compute.dtype' must be float32 or bfloat16, got '{dtype}'");
+        if (compute is not null && dtype is not ("float32" or "bfloat16"))
+        {
+            compute.Error(compute.Raw("dtype")!, $"'compute.dtype' must be float32 or bfloat16, got '{dtype}'");
+        }
+
         string? cache = map.String("cache");
 
         var config = new GateConfig
@@ -138,15 +192,27 @@ public sealed record GateConfig
             ChatFormat = map.String("chat_format"),
             Seed = map.Int("seed", int.MinValue, int.MaxValue) ?? 20240111,
         };
-        if (errors.Count > 0) throw new SuiteValidationException(errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+        if (errors.Count > 0)
+        {
+            throw new SuiteValidationException(errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+        }
+
         return config;
     }
 
     static bool? Bool(YamlMap map, string key)
     {
         var raw = map.String(key);
-        if (raw is null) return null;
-        if (raw is "true" or "false") return raw == "true";
+        if (raw is null)
+        {
+            return null;
+        }
+
+        if (raw is "true" or "false")
+        {
+            return raw == "true";
+        }
+
         map.Error(map.Raw(key)!, $"'{map.Qualified(key)}' must be true or false, got '{raw}'");
         return null;
     }

@@ -26,9 +26,14 @@ public static class GatePolicy
         string direction = m.HigherIsBetter ? "drop" : "rise";
         var inv = CultureInfo.InvariantCulture;
         if (threshold is null)
+        {
             return new MetricVerdict(m, "skip", $"no max_{direction} threshold: reported, not gated", null, defaults.RequireSignificance, defaults.Alpha);
+        }
+
         if (m.Items < defaults.MinItems)
+        {
             return new MetricVerdict(m, "skip", $"only {m.Items} paired items (min_items {defaults.MinItems}): reported, not gated", threshold, defaults.RequireSignificance, defaults.Alpha);
+        }
 
         double regression = m.Regression;
         bool beyond = regression > threshold.Value;
@@ -38,7 +43,10 @@ public static class GatePolicy
                                          : string.Create(inv, $"95% CI [{m.CiLower:+0.0000;-0.0000}, {m.CiUpper:+0.0000;-0.0000}] {(significant ? "excludes" : "includes")} 0");
         string change = string.Create(inv, $"{m.Base:F4} → {m.Tuned:F4} (Δ {m.Delta:+0.0000;-0.0000})");
         if (beyond && (significant || !defaults.RequireSignificance))
+        {
             return new MetricVerdict(m, "fail", string.Create(inv, $"{direction} of {regression:F4} exceeds max_{direction} {threshold:F4}: {change}, {evidence}"), threshold, defaults.RequireSignificance, defaults.Alpha);
+        }
+
         string why = beyond
             ? string.Create(inv, $"{direction} of {regression:F4} exceeds max_{direction} {threshold:F4} but is not significant ({evidence})")
             : string.Create(inv, $"{change} within max_{direction} {threshold:F4}");

@@ -33,13 +33,19 @@ public sealed record CheckpointScale(long P, long N, double? LFt, string Source)
     {
         ArgumentNullException.ThrowIfNull(checkpointFolder);
         if (!Directory.Exists(checkpointFolder))
+        {
             throw new LawException($"{checkpointFolder}: checkpoint folder not found");
+        }
+
         var metadata = Path.Combine(checkpointFolder, MetadataFile);
         if (File.Exists(metadata))
         {
             using var document = Parse(metadata);
             if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
                 throw new LawException($"{metadata}: expected a JSON object with \"P\" and \"N\"; {HowToSupply}");
+            }
+
             return FromObject(document.RootElement, metadata, "");
         }
         var adapter = Path.Combine(checkpointFolder, AdapterConfigFile);
@@ -48,9 +54,15 @@ public sealed record CheckpointScale(long P, long N, double? LFt, string Source)
             using var document = Parse(adapter);
             if (document.RootElement.ValueKind != JsonValueKind.Object
                 || !document.RootElement.TryGetProperty(AdapterKey, out var scale))
+            {
                 throw new LawException($"{adapter}: no '{AdapterKey}' object with P and N (the adapter was not written by RegressionGuard's fine-tuner); add \"{AdapterKey}\": {{\"P\": <n>, \"N\": <n>}} to it, or {HowToSupply}");
+            }
+
             if (scale.ValueKind != JsonValueKind.Object)
+            {
                 throw new LawException($"{adapter}: '{AdapterKey}' must be an object {{\"P\": <n>, \"N\": <n>}}, got a JSON {Kind(scale)}; {HowToSupply}");
+            }
+
             return FromObject(scale, adapter, AdapterKey + ".");
         }
         throw new LawException($"{checkpointFolder}: no RegressionGuard scale metadata: neither '{MetadataFile}' (full checkpoint, {{\"P\": <n>, \"N\": <n>}}) nor '{AdapterConfigFile}' with a '{AdapterKey}' object (PEFT adapter) is there; {HowToSupply}");
@@ -79,11 +91,21 @@ public sealed record CheckpointScale(long P, long N, double? LFt, string Source)
     static long Count(JsonElement element, string key, string file, string prefix, string what)
     {
         if (!element.TryGetProperty(key, out var value))
+        {
             throw new LawException($"{file}: '{prefix}{key}' ({what}) is missing; {HowToSupply}");
+        }
+
         if (value.ValueKind == JsonValueKind.Number)
         {
-            if (value.TryGetInt64(out long integer) && integer > 0) return integer;
-            if (value.TryGetDouble(out double d) && d > 0 && d <= long.MaxValue && Math.Floor(d) == d) return (long)d;
+            if (value.TryGetInt64(out long integer) && integer > 0)
+            {
+                return integer;
+            }
+
+            if (value.TryGetDouble(out double d) && d > 0 && d <= long.MaxValue && Math.Floor(d) == d)
+            {
+                return (long)d;
+            }
         }
         throw new LawException($"{file}: '{prefix}{key}' ({what}) must be a positive integer, got {value.GetRawText()}; {HowToSupply}");
     }

@@ -41,8 +41,19 @@ public sealed record FitOptions
     internal void Validate()
     {
         var problems = new List<string>();
-        if (Resamples < 20) problems.Add($"Resamples must be at least 20, got {Resamples}");
-        if (!(Level > 0 && Level < 1)) problems.Add($"Level must be strictly between 0 and 1, got {Level}");
-        if (problems.Count > 0) throw new ArgumentException("invalid fit options: " + string.Join("; ", problems));
+        if (Resamples < 20)
+        {
+            problems.Add($"Resamples must be at least 20, got {Resamples}");
+        }
+
+        if (!(Level > 0 && Level < 1))
+        {
+            problems.Add($"Level must be strictly between 0 and 1, got {Level}");
+        }
+
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("invalid fit options: " + string.Join("; ", problems));
+        }
     }
 }

@@ -89,7 +89,10 @@ public sealed class ForgettingLaw
     public LawPrediction Predict(double p, double n)
     {
         if (!LawForms.UsesScale(Form))
+        {
             throw new LawException($"the linear law predicts L_f from L_ft ({LawForms.Equation(Form)}) and cannot predict from P and N; use PredictFromLft(L_ft), or fit a saturating or power law");
+        }
+
         Positive(p, nameof(p));
         Positive(n, nameof(n));
         return PredictAt(Math.Log(p / Uncertainty.ReferenceP!.Value), Math.Log(n / Uncertainty.ReferenceN!.Value), 0,
@@ -101,8 +104,15 @@ public sealed class ForgettingLaw
     public LawPrediction PredictFromLft(double lft)
     {
         if (Form != LawForm.Linear)
+        {
             throw new LawException($"the {LawForms.Name(Form)} law predicts L_f from P and N; use Predict(P, N) (PredictFromLft needs a linear law)");
-        if (!double.IsFinite(lft)) throw new ArgumentOutOfRangeException(nameof(lft), lft, "L_ft must be a finite number");
+        }
+
+        if (!double.IsFinite(lft))
+        {
+            throw new ArgumentOutOfRangeException(nameof(lft), lft, "L_ft must be a finite number");
+        }
+
         return PredictAt(0, 0, lft, FormattableString.Invariant($"L_ft = {lft}"));
     }
 
@@ -110,14 +120,22 @@ public sealed class ForgettingLaw
     {
         double value = _model.Lf(_centred, logP, logN, lft);
         if (!(value > 0) || !double.IsFinite(value))
+        {
             throw new LawException($"the {LawForms.Name(Form)} law predicts L_f = {Fmt(value)} at {where}, which is not a positive loss: the point is too far outside the fitted rows for the law to hold");
+        }
+
         int k = _centred.Length;
         Span<double> g = stackalloc double[k];
         _model.LfGradient(_centred, logP, logN, lft, g);
         double variance = 0;
         for (int i = 0; i < k; i++)
+        {
             for (int j = 0; j < k; j++)
+            {
                 variance += g[i] * Uncertainty.Covariance[i, j] * g[j];
+            }
+        }
+
         double sd = Math.Sqrt(Math.Max(0, variance) + Uncertainty.ResidualSdLog * Uncertainty.ResidualSdLog);
         return new LawPrediction(value, value * Math.Exp(-_z * sd), value * Math.Exp(_z * sd), Uncertainty.Level, sd);
     }
@@ -138,28 +156,43 @@ public sealed class ForgettingLaw
         switch (Form)
         {
             case LawForm.Saturating:
-            {
-                double ef = this["E_f"], af = this["A_f"], a = this["a"], b = this["b"];
-                if (af <= 0 || b <= 0)
-                    return new BudgetCrossing(null, $"L_f does not rise with N under this law (A_f = {Fmt(af)}, b = {Fmt(b)}), so it never reaches the budget {at}");
-                if (ef <= budget)
-                    return new BudgetCrossing(null, $"the law's asymptote E_f = {Fmt(ef)} is at or below the budget {at}: L_f rises towards E_f and never reaches the budget");
-                double steps = Math.Exp((Math.Log(af) - a * Math.Log(p) - Math.Log(ef - budget)) / b);
-                return new BudgetCrossing(steps, $"L_f reaches the budget {at} at N* = {Fmt(steps)} for P = {Fmt(p)}");
-            }
+                {
+                    double ef = this["E_f"], af = this["A_f"], a = this["a"], b = this["b"];
+                    if (af <= 0 || b <= 0)
+                    {
+                        return new BudgetCrossing(null, $"L_f does not rise with N under this law (A_f = {Fmt(af)}, b = {Fmt(b)}), so it never reaches the budget {at}");
+                    }
+
+                    if (ef <= budget)
+                    {
+                        return new BudgetCrossing(null, $"the law's asymptote E_f = {Fmt(ef)} is at or below the budget {at}: L_f rises towards E_f and never reaches the budget");
+                    }
+
+                    double steps = Math.Exp((Math.Log(af) - a * Math.Log(p) - Math.Log(ef - budget)) / b);
+                    return new BudgetCrossing(steps, $"L_f reaches the budget {at} at N* = {Fmt(steps)} for P = {Fmt(p)}");
+                }
             case LawForm.Power:
-            {
-                double e = this["E"], amplitude = this["A"], a = this["a"], b = this["b"];
-                if (amplitude * b <= 0)
-                    return new BudgetCrossing(null, $"L_f does not rise with N under this law (A·b = {Fmt(amplitude * b)} ≤ 0), so it never reaches the budget {at}");
-                double ratio = (budget - e) / (amplitude * Math.Pow(p, a));
-                if (ratio <= 0 && amplitude > 0)
-                    return new BudgetCrossing(0, $"the law puts L_f above the budget {at} at every N: its floor E = {Fmt(e)} is at or above the budget");
-                if (ratio <= 0)
-                    return new BudgetCrossing(null, $"the law's asymptote E = {Fmt(e)} is at or below the budget {at}: L_f rises towards E and never reaches the budget");
-                double steps = Math.Exp(Math.Log(ratio) / b);
-                return new BudgetCrossing(steps, $"L_f reaches the budget {at} at N* = {Fmt(steps)} for P = {Fmt(p)}");
-            }
+                {
+                    double e = this["E"], amplitude = this["A"], a = this["a"], b = this["b"];
+                    if (amplitude * b <= 0)
+                    {
+                        return new BudgetCrossing(null, $"L_f does not rise with N under this law (A·b = {Fmt(amplitude * b)} ≤ 0), so it never reaches the budget {at}");
+                    }
+
+                    double ratio = (budget - e) / (amplitude * Math.Pow(p, a));
+                    if (ratio <= 0 && amplitude > 0)
+                    {
+                        return new BudgetCrossing(0, $"the law puts L_f above the budget {at} at every N: its floor E = {Fmt(e)} is at or above the budget");
+                    }
+
+                    if (ratio <= 0)
+                    {
+                        return new BudgetCrossing(null, $"the law's asymptote E = {Fmt(e)} is at or below the budget {at}: L_f rises towards E and never reaches the budget");
+                    }
+
+                    double steps = Math.Exp(Math.Log(ratio) / b);
+                    return new BudgetCrossing(steps, $"L_f reaches the budget {at} at N* = {Fmt(steps)} for P = {Fmt(p)}");
+                }
             default:
                 throw new LawException("the linear law predicts L_f from L_ft and has no N: StepsToBudget needs a saturating or power law");
         }
@@ -168,7 +201,9 @@ public sealed class ForgettingLaw
     static void Positive(double value, string name)
     {
         if (!(value > 0) || !double.IsFinite(value))
+        {
             throw new ArgumentOutOfRangeException(name, value, $"{name} must be a positive finite number");
+        }
     }
 
     internal static string Fmt(double value) => value.ToString("G6", CultureInfo.InvariantCulture);

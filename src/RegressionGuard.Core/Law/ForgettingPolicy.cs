@@ -95,11 +95,30 @@ public static class ForgettingPolicy
     /// <param name="observedLft">The checkpoint's L_ft; required with a linear law, ignored otherwise.</param>
     public static ForgettingVerdict Decide(double observedLf, ForgettingLaw? law, double budget, double tolerance, double p, double n, double? observedLft = null)
     {
-        if (!double.IsFinite(observedLf) || observedLf < 0) throw new ArgumentOutOfRangeException(nameof(observedLf), observedLf, "observed L_f must be a finite number ≥ 0");
-        if (!double.IsFinite(budget) || budget <= 0) throw new ArgumentOutOfRangeException(nameof(budget), budget, "the budget must be a positive finite L_f");
-        if (!double.IsFinite(tolerance) || tolerance < 0) throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "the tolerance must be a finite number ≥ 0, e.g. 0.05 for 5%");
-        if (!double.IsFinite(p) || p <= 0) throw new ArgumentOutOfRangeException(nameof(p), p, "P must be positive: the checkpoint's trainable non-embedding parameters");
-        if (!double.IsFinite(n) || n <= 0) throw new ArgumentOutOfRangeException(nameof(n), n, "N must be positive: the checkpoint's optimizer steps");
+        if (!double.IsFinite(observedLf) || observedLf < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(observedLf), observedLf, "observed L_f must be a finite number ≥ 0");
+        }
+
+        if (!double.IsFinite(budget) || budget <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(budget), budget, "the budget must be a positive finite L_f");
+        }
+
+        if (!double.IsFinite(tolerance) || tolerance < 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tolerance), tolerance, "the tolerance must be a finite number ≥ 0, e.g. 0.05 for 5%");
+        }
+
+        if (!double.IsFinite(p) || p <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(p), p, "P must be positive: the checkpoint's trainable non-embedding parameters");
+        }
+
+        if (!double.IsFinite(n) || n <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(n), n, "N must be positive: the checkpoint's optimizer steps");
+        }
 
         LawPrediction? prediction = null;
         BudgetCrossing? crossing = null;
@@ -113,7 +132,10 @@ public static class ForgettingPolicy
             else
             {
                 if (observedLft is not { } lft)
+                {
                     throw new ArgumentException("a linear law predicts L_f from L_ft: pass the checkpoint's observed L_ft (observedLft)", nameof(observedLft));
+                }
+
                 prediction = law.PredictFromLft(lft);
             }
         }
@@ -127,20 +149,26 @@ public static class ForgettingPolicy
                 budget, tolerance, crossing?.Steps, crossing, p, n);
 
         if (observedLf > budget)
+        {
             return Verdict(ForgettingOutcome.Fail, ForgettingRule.BeyondBudget,
                 $"beyond budget: L_f {F(observedLf)} > budget {F(budget)} nats/token at {where}{lawPart}");
+        }
 
         if (prediction is { } q)
         {
             double limit = q.Upper * (1 + tolerance);
             if (observedLf > limit)
+            {
                 return Verdict(ForgettingOutcome.Fail, ForgettingRule.AnomalousForgetting,
                     $"anomalous forgetting: L_f {F(observedLf)} > {F(limit)} = upper bound {F(q.Upper)} × (1 + {F(tolerance)}) of the law's {Percent(q.Level)} prediction {F(q.Value)} at {where}: more forgetting than the scaling law explains");
+            }
         }
 
         if (crossing?.Steps is { } steps && steps <= Horizon * n)
+        {
             return Verdict(ForgettingOutcome.Warn, ForgettingRule.BudgetCrossingSoon,
                 $"budget crossing soon: the law reaches the budget {F(budget)} at N* = {Int(steps)} ≤ {F(Horizon)} × N = {Int(Horizon * n)} (L_f {F(observedLf)} now at {where})");
+        }
 
         string crossingPart = crossing switch
         {

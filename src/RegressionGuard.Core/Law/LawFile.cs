@@ -102,13 +102,28 @@ public static class LawFile
         Line($"  seed: {Int(u.Seed)}");
         Line($"  widening: {Number(u.Widening)}");
         Line("  reference:");
-        if (u.ReferenceP is { } rp) Line($"    P: {Number(rp)}");
-        if (u.ReferenceN is { } rn) Line($"    N: {Number(rn)}");
-        if (u.ReferenceLft is { } rl) Line($"    L_ft: {Number(rl)}");
+        if (u.ReferenceP is { } rp)
+        {
+            Line($"    P: {Number(rp)}");
+        }
+
+        if (u.ReferenceN is { } rn)
+        {
+            Line($"    N: {Number(rn)}");
+        }
+
+        if (u.ReferenceLft is { } rl)
+        {
+            Line($"    L_ft: {Number(rl)}");
+        }
+
         Line($"  residual_sd_log: {Number(u.ResidualSdLog)}");
         Line("  covariance:");
         for (int i = 0; i < u.CentredNames.Count; i++)
+        {
             Line($"    {u.CentredNames[i]}: [{string.Join(", ", Enumerable.Range(0, u.CentredNames.Count).Select(j => Number(u.Covariance[i, j])))}]");
+        }
+
         var d = fit.Diagnostics;
         Line("diagnostics:");
         Line($"  r2: {Number(d.R2)}");
@@ -147,7 +162,11 @@ public static class LawFile
     public static ForgettingLaw Load(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: law file not found; write one with 'LawFile.Save' after fitting a ledger", path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: law file not found; write one with 'LawFile.Save' after fitting a ledger", path);
+        }
+
         return Parse(File.ReadAllText(path), path);
     }
 
@@ -159,12 +178,22 @@ public static class LawFile
         ArgumentNullException.ThrowIfNull(file);
         var errors = new List<SuiteError>();
         if (text.TrimStart('\uFEFF').Trim().Length == 0)
+        {
             throw new SuiteValidationException([new SuiteError(file, 1, 1, "the law file is empty; expected a mapping with 'schema: 1', 'form', 'parameters', 'uncertainty', 'diagnostics' and 'provenance' (see LawFile.Save)")]);
+        }
+
         var root = SafeYaml.LoadMapping(text, file, errors);
-        if (root is null) throw new SuiteValidationException(errors);
+        if (root is null)
+        {
+            throw new SuiteValidationException(errors);
+        }
+
         var law = new Reader(new YamlMap(root, file, errors)).Read();
         if (errors.Count > 0 || law is null)
+        {
             throw new SuiteValidationException(errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+        }
+
         return law;
     }
 
@@ -192,15 +221,23 @@ public static class LawFile
         {
             top.RejectUnknown(TopKeys);
             foreach (var key in new[] { "schema", "form", "parameters", "uncertainty", "diagnostics", "provenance" })
+            {
                 top.Require(key, What(key));
+            }
+
             if (top.Int("schema", 1, int.MaxValue) is { } schema && schema != Schema)
+            {
                 top.Error(top.Raw("schema")!, $"'schema' is {schema}, but this RegressionGuard reads law files of schema {Schema}; refit the law or upgrade RegressionGuard");
+            }
+
             top.String("equation");
             Fixed(top, "units", Units);
             Fixed(top, "fit_space", FitSpace);
             string selection = top.String("selection") ?? "explicit";
             if (top.Raw("selection") is { } selectionNode && !Selections.Contains(selection))
+            {
                 top.Error(selectionNode, $"'selection' must be one of {string.Join(", ", Selections)}, got '{selection}'");
+            }
 
             LawForm? form = ReadForm(top, "form");
             var parameters = form is { } f ? ReadParameters(f) : null;
@@ -210,7 +247,10 @@ public static class LawFile
             var candidates = ReadCandidates();
 
             if (form is null || parameters is null || uncertainty is null || diagnostics is null || provenance is null || candidates is null || top.Errors.Count > 0)
+            {
                 return null;
+            }
+
             return ForgettingLaw.Create(form.Value, parameters, uncertainty, diagnostics, candidates, selection, corpus, model, provenance);
         }
 
@@ -227,13 +267,23 @@ public static class LawFile
         static void Fixed(YamlMap map, string key, string expected)
         {
             if (map.String(key) is { } value && value != expected)
+            {
                 map.Error(map.Raw(key)!, $"'{map.Qualified(key)}' must be '{expected}', got '{value}'");
+            }
         }
 
         static LawForm? ReadForm(YamlMap map, string key)
         {
-            if (map.String(key) is not { } name) return null;
-            if (LawForms.TryParse(name, out var form)) return form;
+            if (map.String(key) is not { } name)
+            {
+                return null;
+            }
+
+            if (LawForms.TryParse(name, out var form))
+            {
+                return form;
+            }
+
             var names = LawForms.All.Select(LawForms.Name).ToList();
             map.Error(map.Raw(key)!, $"unknown law form '{name}' in '{map.Qualified(key)}'{DidYouMean.Hint(name, names)}");
             return null;
@@ -241,7 +291,11 @@ public static class LawFile
 
         List<LawParameter>? ReadParameters(LawForm form)
         {
-            if (top.Map("parameters") is not { } map) return null;
+            if (top.Map("parameters") is not { } map)
+            {
+                return null;
+            }
+
             var names = LawForms.ParameterNames(form).ToArray();
             map.RejectUnknown(names);
             var result = new List<LawParameter>();
@@ -252,24 +306,39 @@ public static class LawFile
                     map.Error(map.Node, $"missing parameter '{map.Qualified(name)}' (the {LawForms.Name(form)} form has {string.Join(", ", names)})");
                     continue;
                 }
-                if (map.Map(name) is not { } p) continue;
+                if (map.Map(name) is not { } p)
+                {
+                    continue;
+                }
+
                 p.RejectUnknown("value", "ci");
                 p.Require("value", "the fitted value");
                 p.Require("ci", "the confidence interval [lower, upper]");
                 double? value = Number(p, "value");
                 var ci = Numbers(p, "ci", 2, "[lower, upper]");
                 if (ci is not null && ci[0] > ci[1])
+                {
                     p.Error(p.Raw("ci")!, $"'{p.Qualified("ci")}' must be [lower, upper] with lower ≤ upper, got [{ci[0].ToString(CultureInfo.InvariantCulture)}, {ci[1].ToString(CultureInfo.InvariantCulture)}]");
-                if (value is { } v && ci is not null) result.Add(new LawParameter(name, v, ci[0], ci[1]));
+                }
+
+                if (value is { } v && ci is not null)
+                {
+                    result.Add(new LawParameter(name, v, ci[0], ci[1]));
+                }
             }
             return result.Count == names.Length ? result : null;
         }
 
         LawUncertainty? ReadUncertainty(LawForm form)
         {
-            if (top.Map("uncertainty") is not { } map) return null;
+            if (top.Map("uncertainty") is not { } map)
+            {
+                return null;
+            }
+
             map.RejectUnknown(UncertaintyKeys);
             foreach (var key in new[] { "level", "resamples", "seed", "reference", "residual_sd_log", "covariance" })
+            {
                 map.Require(key, key switch
                 {
                     "level" => "the interval level, e.g. 0.95",
@@ -277,6 +346,8 @@ public static class LawFile
                     "covariance" => "the covariance of the centred parameters",
                     _ => "a number",
                 });
+            }
+
             Fixed(map, "method", Method);
             double? level = Number(map, "level", 0, 1, exclusive: true);
             int? resamples = map.Int("resamples", 1, int.MaxValue);
@@ -325,14 +396,27 @@ public static class LawFile
                         complete = false;
                         continue;
                     }
-                    for (int j = 0; j < names.Count; j++) covariance[i, j] = row[j];
+                    for (int j = 0; j < names.Count; j++)
+                    {
+                        covariance[i, j] = row[j];
+                    }
                 }
-                if (complete) CheckCovariance(cov, names, covariance);
-                else covariance = null;
+                if (complete)
+                {
+                    CheckCovariance(cov, names, covariance);
+                }
+                else
+                {
+                    covariance = null;
+                }
             }
 
             bool scaleOk = LawForms.UsesScale(form) ? refP is not null && refN is not null : refLft is not null;
-            if (level is null || resamples is null || seed is null || sd is null || covariance is null || !scaleOk) return null;
+            if (level is null || resamples is null || seed is null || sd is null || covariance is null || !scaleOk)
+            {
+                return null;
+            }
+
             return new LawUncertainty(level.Value, resamples.Value, redrawn, seed.Value, widening, refP, refN, refLft, names, covariance, sd.Value);
         }
 
@@ -341,32 +425,54 @@ public static class LawFile
             for (int i = 0; i < names.Count; i++)
             {
                 if (!(c[i, i] >= 0) || !double.IsFinite(c[i, i]))
+                {
                     cov.Error(cov.Raw(names[i])!, $"'{cov.Qualified(names[i])}': the variance (entry {i + 1}) must be a finite number ≥ 0, got {c[i, i].ToString(CultureInfo.InvariantCulture)}");
+                }
+
                 for (int j = i + 1; j < names.Count; j++)
                 {
                     double scale = Math.Max(Math.Abs(c[i, j]), Math.Abs(c[j, i]));
                     if (!double.IsFinite(c[i, j]) || Math.Abs(c[i, j] - c[j, i]) > 1e-9 * scale)
+                    {
                         cov.Error(cov.Raw(names[j])!, $"the covariance must be symmetric: '{cov.Qualified(names[i])}' entry {j + 1} is {c[i, j].ToString(CultureInfo.InvariantCulture)} but '{cov.Qualified(names[j])}' entry {i + 1} is {c[j, i].ToString(CultureInfo.InvariantCulture)}");
+                    }
                 }
             }
         }
 
         LawDiagnostics? ReadDiagnostics()
         {
-            if (top.Map("diagnostics") is not { } map) return null;
+            if (top.Map("diagnostics") is not { } map)
+            {
+                return null;
+            }
+
             map.RejectUnknown(DiagnosticsKeys);
-            foreach (var key in DiagnosticsKeys) map.Require(key, key is "rows" or "runs" ? "a count" : "a number");
+            foreach (var key in DiagnosticsKeys)
+            {
+                map.Require(key, key is "rows" or "runs" ? "a count" : "a number");
+            }
+
             double? r2 = Number(map, "r2"), rmse = Number(map, "rmse", 0, double.MaxValue), loo = Number(map, "loo_rmse", 0, double.MaxValue);
             int? rows = map.Int("rows", 1, int.MaxValue), runs = map.Int("runs", 1, int.MaxValue);
-            if (r2 is null || rmse is null || loo is null || rows is null || runs is null) return null;
+            if (r2 is null || rmse is null || loo is null || rows is null || runs is null)
+            {
+                return null;
+            }
+
             return new LawDiagnostics(r2.Value, rmse.Value, loo.Value, rows.Value, runs.Value);
         }
 
         (string? Corpus, string? Model, LawProvenance? Provenance) ReadProvenance(int? diagnosticRows)
         {
-            if (top.Map("provenance") is not { } map) return (null, null, null);
+            if (top.Map("provenance") is not { } map)
+            {
+                return (null, null, null);
+            }
+
             map.RejectUnknown(ProvenanceKeys);
             foreach (var key in new[] { "ledger", "rows", "fitted_utc", "tool_version" })
+            {
                 map.Require(key, key switch
                 {
                     "ledger" => "the hash of the ledger rows the law was fitted to",
@@ -374,26 +480,43 @@ public static class LawFile
                     "fitted_utc" => "when the law was fitted, e.g. \"2025-03-14T15:09:26Z\"",
                     _ => "the RegressionGuard version that fitted it",
                 });
+            }
+
             string? corpus = map.String("corpus"), model = map.String("model"), ledger = map.String("ledger"), version = map.String("tool_version");
             int? rows = map.Int("rows", 1, int.MaxValue);
             if (rows is { } r && diagnosticRows is { } dr && r != dr)
+            {
                 map.Error(map.Raw("rows")!, $"'{map.Qualified("rows")}' is {r} but 'diagnostics.rows' is {dr}; both count the rows the law was fitted to");
+            }
+
             DateTimeOffset? fitted = null;
             if (map.String("fitted_utc") is { } text)
             {
                 if (DateTimeOffset.TryParse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
+                {
                     fitted = parsed;
+                }
                 else
+                {
                     map.Error(map.Raw("fitted_utc")!, $"'{map.Qualified("fitted_utc")}' must be a UTC date and time like \"2025-03-14T15:09:26Z\", got '{text}'");
+                }
             }
-            if (ledger is null || fitted is null || version is null) return (corpus, model, null);
+            if (ledger is null || fitted is null || version is null)
+            {
+                return (corpus, model, null);
+            }
+
             return (corpus, model, new LawProvenance(ledger, fitted.Value, version));
         }
 
         List<LawCandidate>? ReadCandidates()
         {
             var node = top.Raw("candidates");
-            if (node is null) return [];
+            if (node is null)
+            {
+                return [];
+            }
+
             if (node is not YamlSequenceNode list)
             {
                 top.Error(node, $"'candidates' must be a list of mappings, got a {YamlMap.Describe(node)}");
@@ -418,13 +541,24 @@ public static class LawFile
                 bool chosen = false;
                 if (map.String("chosen") is { } flag)
                 {
-                    if (flag is "true" or "false") chosen = flag == "true";
-                    else map.Error(map.Raw("chosen")!, $"'{map.Qualified("chosen")}' must be true or false, got '{flag}'");
+                    if (flag is "true" or "false")
+                    {
+                        chosen = flag == "true";
+                    }
+                    else
+                    {
+                        map.Error(map.Raw("chosen")!, $"'{map.Qualified("chosen")}' must be true or false, got '{flag}'");
+                    }
                 }
                 if (refused is null && (r2 is null || rmse is null || loo is null))
+                {
                     map.Error(item, $"'{map.Where}' needs r2, rmse and loo_rmse, or 'refused' with the reason the form could not be fitted");
+                }
+
                 if (form is { } f && count is { } c)
+                {
                     result.Add(new LawCandidate(f, c, r2, rmse, loo, refused, chosen));
+                }
             }
             return result;
         }
@@ -435,7 +569,11 @@ public static class LawFile
         static double? Number(YamlMap map, string key, double min = double.NegativeInfinity, double max = double.PositiveInfinity, bool exclusive = false)
         {
             var node = map.Raw(key);
-            if (node is null) return null;
+            if (node is null)
+            {
+                return null;
+            }
+
             if (Parse(node) is not { } value)
             {
                 map.Error(node, $"'{map.Qualified(key)}' must be a number, got {Show(node)}");
@@ -465,7 +603,11 @@ public static class LawFile
         static double[]? Numbers(YamlMap map, string key, int count, string what)
         {
             var node = map.Raw(key);
-            if (node is null) return null;
+            if (node is null)
+            {
+                return null;
+            }
+
             if (node is not YamlSequenceNode list || list.Children.Count != count)
             {
                 string got = node is YamlSequenceNode l ? $"a list of {l.Children.Count}" : Show(node);
@@ -476,7 +618,10 @@ public static class LawFile
             bool ok = true;
             for (int i = 0; i < count; i++)
             {
-                if (Parse(list.Children[i]) is { } v && !double.IsNaN(v)) values[i] = v;
+                if (Parse(list.Children[i]) is { } v && !double.IsNaN(v))
+                {
+                    values[i] = v;
+                }
                 else
                 {
                     map.Error(list.Children[i], $"'{map.Qualified(key)}' entry {i + 1} must be a number, got {Show(list.Children[i])}");
@@ -488,7 +633,11 @@ public static class LawFile
 
         static double? Parse(YamlNode node)
         {
-            if (node is not YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: { } text }) return null;
+            if (node is not YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain, Value: { } text })
+            {
+                return null;
+            }
+
             switch (text)
             {
                 case ".nan" or ".NaN" or ".NAN": return double.NaN;

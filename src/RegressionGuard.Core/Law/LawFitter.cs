@@ -63,8 +63,16 @@ public static class LawFitter
     public static LawFit Fit(IReadOnlyList<LedgerRow> rows, string form, FitOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(form);
-        if (form == LawForms.Auto) return Fit(rows, LawForms.All, LawForms.Auto, options);
-        if (LawForms.TryParse(form, out var parsed)) return Fit(rows, [parsed], "explicit", options);
+        if (form == LawForms.Auto)
+        {
+            return Fit(rows, LawForms.All, LawForms.Auto, options);
+        }
+
+        if (LawForms.TryParse(form, out var parsed))
+        {
+            return Fit(rows, [parsed], "explicit", options);
+        }
+
         throw new ArgumentException($"unknown law form '{form}'{DidYouMean.Hint(form, LawForms.FitNames.ToList())}", nameof(form));
     }
 
@@ -93,9 +101,14 @@ public static class LawFitter
         }
 
         if (forms.Count == 1 && attempts[0].Refusal is { } only)
+        {
             throw new LawException($"cannot fit the {LawForms.Name(forms[0])} law: {only}");
+        }
+
         if (attempts.All(a => a.Attempt is null))
+        {
             throw new LawException("cannot fit any law form to these rows: " + string.Join("; ", attempts.Select(a => $"{LawForms.Name(a.Form)} — {a.Refusal}")));
+        }
 
         var chosen = attempts.Where(a => a.Attempt is not null).MinBy(a => a.Attempt!.LooRmse).Attempt!;
         var candidates = attempts
@@ -122,8 +135,15 @@ public static class LawFitter
         var nonFinite = new List<string>();
         foreach (var r in rows)
         {
-            if (!double.IsFinite(r.Lf)) nonFinite.Add($"L_f = {Num(r.Lf)} in '{r.Cell}'");
-            if (usesLft && !double.IsFinite(r.LFt)) nonFinite.Add($"L_ft = {Num(r.LFt)} in '{r.Cell}'");
+            if (!double.IsFinite(r.Lf))
+            {
+                nonFinite.Add($"L_f = {Num(r.Lf)} in '{r.Cell}'");
+            }
+
+            if (usesLft && !double.IsFinite(r.LFt))
+            {
+                nonFinite.Add($"L_ft = {Num(r.LFt)} in '{r.Cell}'");
+            }
         }
         if (nonFinite.Count > 0)
         {
@@ -136,32 +156,57 @@ public static class LawFitter
             var bad = new List<string>();
             foreach (var r in rows)
             {
-                if (r.P <= 0) bad.Add($"P = {Num(r.P)} in '{r.Cell}'");
-                if (r.N <= 0) bad.Add($"N = {Num(r.N)} in '{r.Cell}'");
+                if (r.P <= 0)
+                {
+                    bad.Add($"P = {Num(r.P)} in '{r.Cell}'");
+                }
+
+                if (r.N <= 0)
+                {
+                    bad.Add($"N = {Num(r.N)} in '{r.Cell}'");
+                }
             }
             if (bad.Count > 0)
+            {
                 return $"{List(bad)}; P (trainable parameters) and N (optimizer steps) must be positive, because the {name} law takes their logarithms";
+            }
         }
 
         var nonPositive = new List<string>();
         foreach (var r in rows)
         {
-            if (r.Lf <= 0) nonPositive.Add($"L_f = {Num(r.Lf)} in '{r.Cell}'");
-            if (form == LawForm.Saturating && r.LFt <= 0) nonPositive.Add($"L_ft = {Num(r.LFt)} in '{r.Cell}'");
+            if (r.Lf <= 0)
+            {
+                nonPositive.Add($"L_f = {Num(r.Lf)} in '{r.Cell}'");
+            }
+
+            if (form == LawForm.Saturating && r.LFt <= 0)
+            {
+                nonPositive.Add($"L_ft = {Num(r.LFt)} in '{r.Cell}'");
+            }
         }
         if (nonPositive.Count > 0)
+        {
             return $"{List(nonPositive)}; losses are fitted in log space and must be positive";
+        }
 
         int k = LawForms.ParameterNames(form).Count;
         if (rows.Count < k + 3)
+        {
             return $"it has {k} parameters and needs at least {k + 3} usable rows, got {rows.Count}";
+        }
 
         if (scale)
         {
             if (rows.Select(r => r.P).Distinct().Count() < 2)
+            {
                 return $"all {rows.Count} rows have P = {Num(rows[0].P)}; the P exponent a needs at least two distinct P values (runs with different numbers of trainable parameters)";
+            }
+
             if (rows.Select(r => r.N).Distinct().Count() < 2)
+            {
                 return $"all {rows.Count} rows have N = {Num(rows[0].N)}; the N exponent b needs at least two distinct N values (checkpoints at different steps)";
+            }
         }
         else if (rows.Select(r => r.LFt).Distinct().Count() < 2)
         {
@@ -170,7 +215,10 @@ public static class LawFitter
 
         var runs = rows.Select(r => r.Run).Distinct(StringComparer.Ordinal).ToList();
         if (runs.Count < 2)
+        {
             return $"the bootstrap resamples runs and needs at least 2, got 1 ('{runs[0]}')";
+        }
+
         return null;
     }
 
@@ -182,7 +230,11 @@ public static class LawFitter
         static string? Single(IEnumerable<string?> values, string plural, string singular)
         {
             var groups = values.Where(v => v is not null).GroupBy(v => v!, StringComparer.Ordinal).ToList();
-            if (groups.Count <= 1) return groups.Count == 1 ? groups[0].Key : null;
+            if (groups.Count <= 1)
+            {
+                return groups.Count == 1 ? groups[0].Key : null;
+            }
+
             var counts = string.Join(", ", groups.Select(g => $"{g.Key}: {Plural(g.Count(), "row")}"));
             throw new LawException($"cannot fit a law: the rows come from {groups.Count} {plural} ({counts}); a law describes one {singular}, so filter the ledger to one");
         }
@@ -239,7 +291,10 @@ public static class LawFitter
             for (int i = 0; i < data.Count; i++)
             {
                 fitted[i] = model.Lf(theta, data.LogP[i], data.LogN[i], data.Lft[i]);
-                if (fittedLft is not null) fittedLft[i] = model.Lft(theta, data.LogP[i], data.LogN[i])!.Value;
+                if (fittedLft is not null)
+                {
+                    fittedLft[i] = model.Lft(theta, data.LogP[i], data.LogN[i])!.Value;
+                }
             }
 
             double mean = data.Lf.Average(), ssRes = 0, ssTot = 0, looSum = 0;
@@ -252,7 +307,14 @@ public static class LawFitter
             for (int i = 0; i < data.Count; i++)
             {
                 others.Clear();
-                for (int j = 0; j < data.Count; j++) if (j != i) others.Add(j);
+                for (int j = 0; j < data.Count; j++)
+                {
+                    if (j != i)
+                    {
+                        others.Add(j);
+                    }
+                }
+
                 var without = Minimize(model, data.Select(others), bounds, theta, out string looFailure)
                     ?? throw new LawException($"the {LawForms.Name(form)} fit without row '{rows[i].Cell}' (leave-one-out) did not converge: {looFailure}");
                 looSum += Square(data.Lf[i] - model.Lf(without, data.LogP[i], data.LogN[i], data.Lft[i]));
@@ -288,13 +350,27 @@ public static class LawFitter
             while (resampled.Count < options.Resamples)
             {
                 if (draws == maxDraws)
+                {
                     throw new LawException($"the {LawForms.Name(Model.Form)} bootstrap could fit only {resampled.Count} of {options.Resamples} run resamples in {draws} draws; the ledger has {runs.Count} runs — add runs (different P) so that most resamples can be fitted");
+                }
+
                 draws++;
                 indices.Clear();
-                for (int g = 0; g < runs.Count; g++) indices.AddRange(runs[random.Next(runs.Count)]);
+                for (int g = 0; g < runs.Count; g++)
+                {
+                    indices.AddRange(runs[random.Next(runs.Count)]);
+                }
+
                 var data = Data.Select(indices);
-                if (!Identifiable(data)) continue;
-                if (Minimize(Model, data, Bounds, Theta, out _) is { } theta) resampled.Add(theta);
+                if (!Identifiable(data))
+                {
+                    continue;
+                }
+
+                if (Minimize(Model, data, Bounds, Theta, out _) is { } theta)
+                {
+                    resampled.Add(theta);
+                }
             }
 
             double widen = options.FewRunsCorrection ? FewRunsFactor(runs.Count, options.Level) : 1;
@@ -315,17 +391,34 @@ public static class LawFitter
 
             var covariance = new double[k, k];
             var means = new double[k];
-            foreach (var t in resampled) for (int j = 0; j < k; j++) means[j] += t[j] / resampled.Count;
+            foreach (var t in resampled)
+            {
+                for (int j = 0; j < k; j++)
+                {
+                    means[j] += t[j] / resampled.Count;
+                }
+            }
+
             for (int i = 0; i < k; i++)
+            {
                 for (int j = i; j < k; j++)
                 {
                     double sum = 0;
-                    foreach (var t in resampled) sum += (t[i] - means[i]) * (t[j] - means[j]);
+                    foreach (var t in resampled)
+                    {
+                        sum += (t[i] - means[i]) * (t[j] - means[j]);
+                    }
+
                     covariance[i, j] = covariance[j, i] = widen * widen * sum / (resampled.Count - 1);
                 }
+            }
 
             double ssrLog = 0;
-            for (int i = 0; i < Data.Count; i++) ssrLog += Square(Math.Log(Data.Lf[i]) - Math.Log(FittedLf[i]));
+            for (int i = 0; i < Data.Count; i++)
+            {
+                ssrLog += Square(Math.Log(Data.Lf[i]) - Math.Log(FittedLf[i]));
+            }
+
             double sd = Math.Sqrt(ssrLog / Math.Max(1, Data.Count - LawForms.LfParameterCount(Model.Form)));
 
             var uncertainty = new LawUncertainty(options.Level, options.Resamples, draws - options.Resamples, options.Seed, widen,
@@ -373,8 +466,13 @@ public static class LawFitter
         var starts = model.Starts(data, bounds, GridStarts);
         (double[] Theta, double Ssr)? best = null;
         foreach (var start in starts)
+        {
             if (Solve(model, data, bounds, start, exits) is { } solution && (best is null || solution.Ssr < best.Value.Ssr))
+            {
                 best = solution;
+            }
+        }
+
         failure = starts.Count == 0
             ? "no starting point of the grid gives positive predictions for every row"
             : $"no starting point converged (Levenberg–Marquardt exits: {string.Join(", ", exits)})";

@@ -95,7 +95,10 @@ internal abstract class LawModel
         for (int i = 0; i < data.Count; i++)
         {
             y[i] = Math.Log(data.Lf[i]);
-            if (ObservationsPerRow == 2) y[data.Count + i] = Math.Log(data.Lft[i]);
+            if (ObservationsPerRow == 2)
+            {
+                y[data.Count + i] = Math.Log(data.Lft[i]);
+            }
         }
         return y;
     }
@@ -107,7 +110,10 @@ internal abstract class LawModel
         for (int i = 0; i < data.Count; i++)
         {
             values[i] = SafeLog(Lf(theta, data.LogP[i], data.LogN[i], data.Lft[i]));
-            if (ObservationsPerRow == 2) values[data.Count + i] = SafeLog(Lft(theta, data.LogP[i], data.LogN[i])!.Value);
+            if (ObservationsPerRow == 2)
+            {
+                values[data.Count + i] = SafeLog(Lft(theta, data.LogP[i], data.LogN[i])!.Value);
+            }
         }
         return values;
     }
@@ -121,11 +127,18 @@ internal abstract class LawModel
         for (int i = 0; i < data.Count; i++)
         {
             LfGradient(theta, data.LogP[i], data.LogN[i], data.Lft[i], gradient);
-            for (int j = 0; j < k; j++) jacobian[i, j] = gradient[j];
+            for (int j = 0; j < k; j++)
+            {
+                jacobian[i, j] = gradient[j];
+            }
+
             if (ObservationsPerRow == 2)
             {
                 LftGradient(theta, data.LogP[i], data.LogN[i], gradient);
-                for (int j = 0; j < k; j++) jacobian[data.Count + i, j] = gradient[j];
+                for (int j = 0; j < k; j++)
+                {
+                    jacobian[data.Count + i, j] = gradient[j];
+                }
             }
         }
         return jacobian;
@@ -190,8 +203,15 @@ internal abstract class LawModel
     {
         for (int i = 0; i < data.Count; i++)
         {
-            if (!Usable(Lf(theta, data.LogP[i], data.LogN[i], data.Lft[i]))) return false;
-            if (Lft(theta, data.LogP[i], data.LogN[i]) is { } lft && !Usable(lft)) return false;
+            if (!Usable(Lf(theta, data.LogP[i], data.LogN[i], data.Lft[i])))
+            {
+                return false;
+            }
+
+            if (Lft(theta, data.LogP[i], data.LogN[i]) is { } lft && !Usable(lft))
+            {
+                return false;
+            }
         }
         return true;
     }
@@ -223,14 +243,21 @@ internal sealed class SaturatingModel(double referenceP, double referenceN) : La
     {
         var candidates = new List<double[]>();
         foreach (double a in Exponents)
+        {
             foreach (double b in Exponents)
             {
                 var x = new double[data.Count];
-                for (int i = 0; i < data.Count; i++) x[i] = Math.Exp(-a * data.LogP[i] - b * data.LogN[i]);
+                for (int i = 0; i < data.Count; i++)
+                {
+                    x[i] = Math.Exp(-a * data.LogP[i] - b * data.LogN[i]);
+                }
+
                 var (ef, sf) = Line(x, data.Lf);
                 var (eft, sft) = Line(x, data.Lft);
                 candidates.Add(Inside([ef, -sf, eft, sft, a, b], bounds));
             }
+        }
+
         return Best(candidates, data, count);
     }
 
@@ -244,7 +271,11 @@ internal sealed class SaturatingModel(double referenceP, double referenceN) : La
     {
         g.Clear();
         double x = X(t, logP, logN), f = t[0] - t[1] * x;
-        if (!Usable(f)) return;
+        if (!Usable(f))
+        {
+            return;
+        }
+
         g[0] = 1 / f;
         g[1] = -x / f;
         g[4] = t[1] * x * logP / f;
@@ -255,7 +286,11 @@ internal sealed class SaturatingModel(double referenceP, double referenceN) : La
     {
         g.Clear();
         double x = X(t, logP, logN), h = t[2] + t[3] * x;
-        if (!Usable(h)) return;
+        if (!Usable(h))
+        {
+            return;
+        }
+
         g[2] = 1 / h;
         g[3] = x / h;
         g[4] = -t[3] * x * logP / h;
@@ -299,13 +334,20 @@ internal sealed class PowerModel(double referenceP, double referenceN) : LawMode
     {
         var candidates = new List<double[]>();
         foreach (double a in Exponents)
+        {
             foreach (double b in Exponents)
             {
                 var y = new double[data.Count];
-                for (int i = 0; i < data.Count; i++) y[i] = Math.Exp(a * data.LogP[i] + b * data.LogN[i]);
+                for (int i = 0; i < data.Count; i++)
+                {
+                    y[i] = Math.Exp(a * data.LogP[i] + b * data.LogN[i]);
+                }
+
                 var (e, s) = Line(y, data.Lf);
                 candidates.Add(Inside([e, s, a, b], bounds));
             }
+        }
+
         return Best(candidates, data, count);
     }
 
@@ -317,7 +359,11 @@ internal sealed class PowerModel(double referenceP, double referenceN) : LawMode
     {
         g.Clear();
         double y = Y(t, logP, logN), f = t[0] + t[1] * y;
-        if (!Usable(f)) return;
+        if (!Usable(f))
+        {
+            return;
+        }
+
         g[0] = 1 / f;
         g[1] = y / f;
         g[2] = t[1] * y * logP / f;
@@ -360,7 +406,11 @@ internal sealed class LinearModel(double referenceLft) : LawModel(null, null, re
     {
         g.Clear();
         double u = lft - ReferenceLft!.Value, f = t[0] + t[1] * u;
-        if (!Usable(f)) return;
+        if (!Usable(f))
+        {
+            return;
+        }
+
         g[0] = 1 / f;
         g[1] = u / f;
     }

@@ -43,7 +43,10 @@ public static class LedgerCsv
             foreach (var name in row.Metrics.Keys)
             {
                 if (string.IsNullOrEmpty(name) || IsFixedColumn(name))
+                {
                     throw new LedgerException($"cell '{row.Cell}': metric '{name}' cannot be a CSV column: it is empty or the name of a ledger column ({string.Join(", ", FixedColumns)}); rename the metric");
+                }
+
                 metricNames.Add(name);
             }
         }
@@ -70,7 +73,10 @@ public static class LedgerCsv
             csv.WriteField(row.CreatedUtc is { } created ? LedgerStore.FormatTime(created) : "");
             csv.WriteField(row.Config ?? "");
             foreach (var name in metricNames)
+            {
                 csv.WriteField(row.Metrics.TryGetValue(name, out var value) ? Format(value) : "");
+            }
+
             csv.EndRecord();
         }
     }
@@ -90,7 +96,11 @@ public static class LedgerCsv
     public static IReadOnlyList<LedgerRow> Import(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        if (!File.Exists(path)) throw new FileNotFoundException($"ledger CSV '{path}' does not exist", path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"ledger CSV '{path}' does not exist", path);
+        }
+
         using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
         return Import(reader, path);
     }
@@ -128,7 +138,9 @@ public static class LedgerCsv
             throw Malformed(source, e);
         }
         if (header.Count == 0)
+        {
             throw new LedgerException($"{source}: the file is empty; a ledger CSV starts with a header naming at least {string.Join(", ", CoreColumns)}");
+        }
 
         var fixedIndex = new Dictionary<string, int>(StringComparer.Ordinal);
         var metricColumns = new List<(string Name, int Index)>();
@@ -137,16 +149,30 @@ public static class LedgerCsv
         {
             var name = header[i];
             if (name.Length == 0)
+            {
                 throw new LedgerException($"{source}:1: column {i + 1} of the header has no name; name every column");
+            }
+
             if (!seen.Add(name))
+            {
                 throw new LedgerException($"{source}:1: column '{name}' appears twice in the header");
+            }
+
             var known = FixedColumns.FirstOrDefault(c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase));
-            if (known is not null) fixedIndex[known] = i;
-            else metricColumns.Add((name, i));
+            if (known is not null)
+            {
+                fixedIndex[known] = i;
+            }
+            else
+            {
+                metricColumns.Add((name, i));
+            }
         }
         var missing = CoreColumns.Where(c => !fixedIndex.ContainsKey(c)).ToList();
         if (missing.Count > 0)
+        {
             throw new LedgerException($"{source}:1: missing required column{(missing.Count == 1 ? "" : "s")} {string.Join(", ", missing)}; a ledger CSV needs {string.Join(", ", CoreColumns)} (header: {string.Join(", ", header)})");
+        }
 
         var rows = new List<LedgerRow>();
         var cellLines = new Dictionary<string, long>(StringComparer.Ordinal);
@@ -154,7 +180,10 @@ public static class LedgerCsv
         {
             try
             {
-                if (!csv.Read()) break;
+                if (!csv.Read())
+                {
+                    break;
+                }
             }
             catch (CsvFormatException e)
             {
@@ -162,7 +191,9 @@ public static class LedgerCsv
             }
             long line = csv.LineNumber;
             if (csv.FieldCount != header.Count)
+            {
                 throw new LedgerException($"{source}:{line}: expected {header.Count} fields (header: {string.Join(", ", header)}), got {csv.FieldCount}");
+            }
 
             string Text(string column) => fixedIndex.TryGetValue(column, out var index) ? csv.GetString(index) ?? "" : "";
             string Required(string column)
@@ -177,7 +208,13 @@ public static class LedgerCsv
             long n = ParseLong(Required("N"), source, line, "N");
             var metrics = new Dictionary<string, double>(StringComparer.Ordinal);
             foreach (var (name, index) in metricColumns)
-                if (csv.GetString(index) is { Length: > 0 } text) metrics[name] = ParseDouble(text, source, line, name);
+            {
+                if (csv.GetString(index) is { Length: > 0 } text)
+                {
+                    metrics[name] = ParseDouble(text, source, line, name);
+                }
+            }
+
             var created = Optional("created_utc") is { } time ? ParseTime(time, source, line) : (DateTimeOffset?)null;
             var row = new LedgerRow
             {
@@ -200,7 +237,10 @@ public static class LedgerCsv
                 Metrics = metrics,
             };
             if (cellLines.TryGetValue(row.Cell, out var first))
+            {
                 throw new LedgerException($"{source}:{line}: cell '{row.Cell}' appears again (first at line {first}); each cell is one row");
+            }
+
             cellLines[row.Cell] = line;
             rows.Add(row);
         }
@@ -215,7 +255,11 @@ public static class LedgerCsv
 
     static double ParseDouble(string text, string source, long line, string column)
     {
-        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)) return value;
+        if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
+
         switch (text.Trim().ToLowerInvariant())
         {
             case "nan": return double.NaN;
@@ -227,11 +271,17 @@ public static class LedgerCsv
 
     static long ParseLong(string text, string source, long line, string column)
     {
-        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)) return value;
+        if (long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+        {
+            return value;
+        }
         // pandas writes whole-number columns that have gaps as floats ("200.0").
         if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var real)
             && double.IsFinite(real) && Math.Floor(real) == real && Math.Abs(real) < 9.2e18)
+        {
             return (long)real;
+        }
+
         throw new LedgerException($"{source}:{line}: column '{column}': '{Clip(text)}' is not a whole number; write e.g. 200");
     }
 

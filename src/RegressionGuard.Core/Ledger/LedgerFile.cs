@@ -21,12 +21,19 @@ public static class LedgerFile
         var extension = Path.GetExtension(path);
         if (StoreExtensions.Contains(extension, StringComparer.OrdinalIgnoreCase))
         {
-            if (!File.Exists(path)) throw new FileNotFoundException($"ledger '{path}' does not exist", path);
+            if (!File.Exists(path))
+            {
+                throw new FileNotFoundException($"ledger '{path}' does not exist", path);
+            }
+
             using var store = LedgerStore.Open(path);
             return store.Rows();
         }
         if (CsvExtensions.Contains(extension, StringComparer.OrdinalIgnoreCase))
+        {
             return LedgerCsv.Import(path);
+        }
+
         var shown = extension.Length == 0 ? "no extension" : $"extension '{extension}'";
         throw new LedgerException($"{path}: {shown} is not a ledger file type; accepted: {string.Join(", ", StoreExtensions)} (SQLite ledger) or {string.Join(", ", CsvExtensions)} (ledger CSV)");
     }

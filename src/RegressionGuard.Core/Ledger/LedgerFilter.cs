@@ -32,25 +32,47 @@ public sealed class LedgerFilter
     public static LedgerFilter Parse(string expression)
     {
         ArgumentNullException.ThrowIfNull(expression);
-        if (string.IsNullOrWhiteSpace(expression)) return All;
+        if (string.IsNullOrWhiteSpace(expression))
+        {
+            return All;
+        }
 
         var clauses = new Dictionary<string, List<string>>(StringComparer.Ordinal);
         foreach (var part in expression.Split(','))
         {
             var pair = part.Trim();
             if (pair.Length == 0)
+            {
                 throw new LedgerException($"ledger filter '{expression}': an empty pair (two commas in a row, or a comma at an end); write key=value pairs separated by commas, e.g. method=lora");
+            }
+
             int equals = pair.IndexOf('=', StringComparison.Ordinal);
             if (equals < 0)
+            {
                 throw new LedgerException($"ledger filter '{expression}': '{pair}' is not key=value; write e.g. method=lora (valid keys: {string.Join(", ", Keys)})");
+            }
+
             var key = pair[..equals].Trim().ToLowerInvariant();
             var value = pair[(equals + 1)..].Trim();
             if (!Keys.Contains(key))
+            {
                 throw new LedgerException($"ledger filter '{expression}': unknown key '{pair[..equals].Trim()}'; valid keys: {string.Join(", ", Keys)}");
+            }
+
             if (value.Length == 0)
+            {
                 throw new LedgerException($"ledger filter '{expression}': key '{key}' has no value; write e.g. {key}={Example(key)}");
-            if (!clauses.TryGetValue(key, out var values)) clauses[key] = values = [];
-            if (!values.Contains(value, StringComparer.Ordinal)) values.Add(value);
+            }
+
+            if (!clauses.TryGetValue(key, out var values))
+            {
+                clauses[key] = values = [];
+            }
+
+            if (!values.Contains(value, StringComparer.Ordinal))
+            {
+                values.Add(value);
+            }
         }
         return new LedgerFilter(clauses.ToDictionary(c => c.Key, c => (IReadOnlyList<string>)c.Value, StringComparer.Ordinal), expression);
     }
@@ -58,8 +80,16 @@ public sealed class LedgerFilter
     /// <summary>The filter of the rows of one method, or <see cref="All"/> for <see langword="null"/>.</summary>
     public static LedgerFilter ForMethod(string? method)
     {
-        if (method is null) return All;
-        if (method.Length == 0) throw new ArgumentException("the method to filter on is empty; give a method such as lora, or null for every row", nameof(method));
+        if (method is null)
+        {
+            return All;
+        }
+
+        if (method.Length == 0)
+        {
+            throw new ArgumentException("the method to filter on is empty; give a method such as lora, or null for every row", nameof(method));
+        }
+
         return new LedgerFilter(new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal) { ["method"] = [method] }, $"method={method}");
     }
 
@@ -70,7 +100,10 @@ public sealed class LedgerFilter
         foreach (var (key, values) in Clauses)
         {
             var actual = Value(row, key);
-            if (actual is null || !values.Contains(actual, StringComparer.Ordinal)) return false;
+            if (actual is null || !values.Contains(actual, StringComparer.Ordinal))
+            {
+                return false;
+            }
         }
         return true;
     }

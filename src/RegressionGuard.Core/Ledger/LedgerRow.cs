@@ -78,8 +78,16 @@ public sealed record LedgerRow
     /// <inheritdoc />
     public bool Equals(LedgerRow? other)
     {
-        if (ReferenceEquals(this, other)) return true;
-        if (other is null) return false;
+        if (ReferenceEquals(this, other))
+        {
+            return true;
+        }
+
+        if (other is null)
+        {
+            return false;
+        }
+
         return Run == other.Run && Cell == other.Cell && Method == other.Method && P == other.P && N == other.N
             && LFt.Equals(other.LFt) && Lf.Equals(other.Lf)
             && Nullable.Equals(BaseEntropy, other.BaseEntropy) && Nullable.Equals(Kl, other.Kl)
@@ -105,10 +113,24 @@ public sealed record LedgerRow
 
     static bool SameMetrics(IReadOnlyDictionary<string, double> a, IReadOnlyDictionary<string, double> b)
     {
-        if (ReferenceEquals(a, b)) return true;
-        if (a.Count != b.Count) return false;
+        if (ReferenceEquals(a, b))
+        {
+            return true;
+        }
+
+        if (a.Count != b.Count)
+        {
+            return false;
+        }
+
         foreach (var (name, value) in a)
-            if (!b.TryGetValue(name, out var other) || !value.Equals(other)) return false;
+        {
+            if (!b.TryGetValue(name, out var other) || !value.Equals(other))
+            {
+                return false;
+            }
+        }
+
         return true;
     }
 }

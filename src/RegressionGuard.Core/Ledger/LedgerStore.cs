@@ -102,9 +102,15 @@ public sealed class LedgerStore : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = System.IO.Path.GetFullPath(path);
         if (Directory.Exists(full))
+        {
             throw new LedgerException($"{path}: is a folder; give the path of a ledger file such as {System.IO.Path.Combine(path, "ledger.db")}");
+        }
+
         var folder = System.IO.Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
+        if (!string.IsNullOrEmpty(folder))
+        {
+            Directory.CreateDirectory(folder);
+        }
 
         var builder = new SqliteConnectionStringBuilder
         {
@@ -120,7 +126,10 @@ public sealed class LedgerStore : IDisposable
             Execute(connection, $"PRAGMA busy_timeout = {(int)BusyTimeout.TotalMilliseconds};");
             var mode = Convert.ToString(Scalar(connection, "PRAGMA journal_mode = WAL;"), CultureInfo.InvariantCulture);
             if (!string.Equals(mode, "wal", StringComparison.OrdinalIgnoreCase))
+            {
                 throw new LedgerException($"{path}: could not switch the ledger to WAL journal mode (SQLite kept '{mode}'); keep the ledger on a local file system");
+            }
+
             Execute(connection, "PRAGMA foreign_keys = ON;");
             Migrate(connection, path);
             return new LedgerStore(path, connection);
@@ -171,7 +180,9 @@ public sealed class LedgerStore : IDisposable
                 {
                     exists.Parameters.AddWithValue("$cell", row.Cell);
                     if (exists.ExecuteScalar() is not null)
+                    {
                         throw new LedgerException($"{Path}: cell '{row.Cell}' is already in the ledger; a cell is appended once (check Contains before appending)");
+                    }
                 }
                 AddOrCheckRun(row, transaction);
                 using (var insert = Command(
@@ -251,12 +262,20 @@ public sealed class LedgerStore : IDisposable
                 var metrics = new Dictionary<string, Dictionary<string, double>>(StringComparer.Ordinal);
                 using (var command = Command($"SELECT m.cell, m.name, m.value FROM metrics m JOIN rows r ON r.cell = m.cell JOIN runs u ON u.run = r.run{where};", transaction))
                 {
-                    foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+                    foreach (var (name, value) in parameters)
+                    {
+                        command.Parameters.AddWithValue(name, value);
+                    }
+
                     using var reader = command.ExecuteReader();
                     while (reader.Read())
                     {
                         var cell = reader.GetString(0);
-                        if (!metrics.TryGetValue(cell, out var of)) metrics[cell] = of = new Dictionary<string, double>(StringComparer.Ordinal);
+                        if (!metrics.TryGetValue(cell, out var of))
+                        {
+                            metrics[cell] = of = new Dictionary<string, double>(StringComparer.Ordinal);
+                        }
+
                         of[reader.GetString(1)] = reader.GetDouble(2);
                     }
                 }
@@ -270,7 +289,11 @@ public sealed class LedgerStore : IDisposable
                     ORDER BY r.run, r.n, r.cell;
                     """, transaction))
                 {
-                    foreach (var (name, value) in parameters) command.Parameters.AddWithValue(name, value);
+                    foreach (var (name, value) in parameters)
+                    {
+                        command.Parameters.AddWithValue(name, value);
+                    }
+
                     using var reader = command.ExecuteReader();
                     while (reader.Read())
                     {
@@ -308,7 +331,11 @@ public sealed class LedgerStore : IDisposable
     {
         lock (_gate)
         {
-            if (_disposed) return;
+            if (_disposed)
+            {
+                return;
+            }
+
             _disposed = true;
             _connection.Dispose();
         }
@@ -333,7 +360,10 @@ public sealed class LedgerStore : IDisposable
                     : model != row.Model ? $"model {Shown(model)}, this row says {Shown(row.Model)}"
                     : null;
                 if (field is not null)
+                {
                     throw new LedgerException($"{Path}: cell '{row.Cell}': run '{row.Run}' is recorded with {field}; every checkpoint of a run shares its method, P, config and model, so record this one under another run name");
+                }
+
                 return;
             }
         }
@@ -352,22 +382,30 @@ public sealed class LedgerStore : IDisposable
         void Name(string field, string? value)
         {
             if (string.IsNullOrWhiteSpace(value))
+            {
                 throw new LedgerException($"{where}: {field} is empty; every row needs a run, a cell and a method");
+            }
         }
         void Optional(string field, string? value)
         {
             if (value is { Length: 0 })
+            {
                 throw new LedgerException($"{where}: {field} is an empty string; use null for \"not recorded\"");
+            }
         }
         void Count(string field, long? value)
         {
             if (value < 0)
+            {
                 throw new LedgerException($"{where}: {field} is {value}; it counts something, so it must be 0 or more");
+            }
         }
         void Finite(string field, double? value)
         {
             if (value is { } v && !double.IsFinite(v))
+            {
                 throw new LedgerException($"{where}: {field} is {v.ToString(CultureInfo.InvariantCulture)}; the ledger stores finite numbers only (use null for \"not measured\")");
+            }
         }
 
         Name("run", row.Run);
@@ -386,15 +424,26 @@ public sealed class LedgerStore : IDisposable
         Optional("corpus", row.Corpus);
         Optional("model", row.Model);
         if (row.Metrics is null)
+        {
             throw new LedgerException($"{where}: Metrics is null; use an empty dictionary for a row without suite metrics");
+        }
+
         foreach (var (name, value) in row.Metrics)
         {
             if (string.IsNullOrWhiteSpace(name))
+            {
                 throw new LedgerException($"{where}: a metric has an empty name; name every metric, e.g. tinystories_facts/acc");
+            }
+
             if (LedgerCsv.IsFixedColumn(name))
+            {
                 throw new LedgerException($"{where}: metric '{name}' has the name of a ledger column ({string.Join(", ", LedgerCsv.FixedColumns)}); give the metric another name, e.g. suite/{name}");
+            }
+
             if (!double.IsFinite(value))
+            {
                 throw new LedgerException($"{where}: metric '{name}' is {value.ToString(CultureInfo.InvariantCulture)}; the ledger stores finite numbers only (leave the metric out when it was not measured)");
+            }
         }
     }
 
@@ -404,23 +453,44 @@ public sealed class LedgerStore : IDisposable
         long application = Convert.ToInt64(Scalar(connection, "PRAGMA application_id;", transaction), CultureInfo.InvariantCulture);
         long version = Convert.ToInt64(Scalar(connection, "PRAGMA user_version;", transaction), CultureInfo.InvariantCulture);
         if (application != 0 && application != ApplicationId)
+        {
             throw new LedgerException($"{path}: is a SQLite database of another application (application_id 0x{application:X8}), not a RegressionGuard ledger");
+        }
+
         if (version > SchemaVersion)
+        {
             throw new LedgerException($"{path}: ledger schema version {version} was written by a newer RegressionGuard; this one reads versions 1 to {SchemaVersion}");
+        }
+
         if (version == 0)
         {
             var tables = new List<string>();
             using (var command = new SqliteCommand("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name;", connection, transaction))
             using (var reader = command.ExecuteReader())
-                while (reader.Read()) tables.Add(reader.GetString(0));
+            {
+                while (reader.Read())
+                {
+                    tables.Add(reader.GetString(0));
+                }
+            }
+
             if (tables.Count > 0)
+            {
                 throw new LedgerException($"{path}: is a SQLite database with tables {string.Join(", ", tables)} but no ledger schema version; it is not a RegressionGuard ledger");
+            }
+
             Execute(connection, $"PRAGMA application_id = {ApplicationId};", transaction);
         }
         for (long v = version; v < SchemaVersion; v++)
+        {
             Execute(connection, Migrations[v], transaction);
+        }
+
         if (version != SchemaVersion)
+        {
             Execute(connection, $"PRAGMA user_version = {SchemaVersion};", transaction);
+        }
+
         transaction.Commit();
     }
 

@@ -22,7 +22,10 @@ public static class LedgerSummary
             var byN = run.ToDictionary(r => r.N);
             md.Append(inv, $"| {run.Key} | {run.First().Method} | {run.First().P:N0} |");
             foreach (var n in steps)
+            {
                 md.Append(byN.TryGetValue(n, out var r) ? string.Create(inv, $" {r.LFt:F3} / {r.Lf:F3} |") : " — |");
+            }
+
             md.AppendLine();
         }
         md.AppendLine();
@@ -38,7 +41,11 @@ public static class LedgerSummary
             md.AppendLine(string.Create(inv, $"Linear fit over all {x.Length} rows: L_f = {c0:F3} {(c1 < 0 ? "−" : "+")} {Math.Abs(c1):F3} · L_ft, R² = {r2:F3}."));
             foreach (var method in rows.GroupBy(r => r.Method).OrderBy(g => g.Key))
             {
-                if (method.Count() < 3) continue;
+                if (method.Count() < 3)
+                {
+                    continue;
+                }
+
                 var mx = method.Select(r => r.LFt).ToArray();
                 var my = method.Select(r => r.Lf).ToArray();
                 var (m0, m1) = Fit.Line(mx, my);
@@ -49,7 +56,10 @@ public static class LedgerSummary
         md.AppendLine("| run | method | P | N | L_ft | L_f | KL | s/step |");
         md.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in rows.OrderBy(r => r.LFt))
+        {
             md.AppendLine(string.Create(inv, $"| {r.Run} | {r.Method} | {r.P:N0} | {r.N} | {r.LFt:F3} | {r.Lf:F3} | {r.Kl:F3} | {r.SecondsPerStep:F3} |"));
+        }
+
         return md.ToString();
     }
 }

@@ -18,8 +18,16 @@ public static class RollingWindows
 {
     public static IReadOnlyList<TokenWindow> Plan(int tokenCount, int contextLength, RollingOptions options)
     {
-        if (contextLength < 2) throw new ArgumentOutOfRangeException(nameof(contextLength), contextLength, "context length must be at least 2");
-        if (tokenCount < 2) return Array.Empty<TokenWindow>();
+        if (contextLength < 2)
+        {
+            throw new ArgumentOutOfRangeException(nameof(contextLength), contextLength, "context length must be at least 2");
+        }
+
+        if (tokenCount < 2)
+        {
+            return Array.Empty<TokenWindow>();
+        }
+
         if (options.Truncate || tokenCount <= contextLength)
         {
             int length = Math.Min(tokenCount, contextLength);
@@ -27,13 +35,20 @@ public static class RollingWindows
         }
         int stride = options.Stride ?? contextLength / 2;
         if (stride < 1 || stride > contextLength - 1)
+        {
             throw new ArgumentOutOfRangeException(nameof(options), stride, $"stride must be between 1 and {contextLength - 1} (context length − 1)");
+        }
+
         var windows = new List<TokenWindow>();
         int scoredUpTo = 1; // ids [1, scoredUpTo) already scored
         for (int start = 0; scoredUpTo < tokenCount; start += stride)
         {
             int end = Math.Min(start + contextLength, tokenCount);
-            if (end <= scoredUpTo) continue;
+            if (end <= scoredUpTo)
+            {
+                continue;
+            }
+
             windows.Add(new TokenWindow(start, end - start, scoredUpTo));
             scoredUpTo = end;
         }

@@ -18,7 +18,11 @@ public static class LawPlots
         Directory.CreateDirectory(folder);
         var law = fit.ToLaw();
         var written = new List<string>();
-        if (fit.Form != LawForm.Linear) written.Add(LfAgainstN(law, rows, Path.Combine(folder, "lf_vs_n.png")));
+        if (fit.Form != LawForm.Linear)
+        {
+            written.Add(LfAgainstN(law, rows, Path.Combine(folder, "lf_vs_n.png")));
+        }
+
         written.Add(LfAgainstLft(rows, Path.Combine(folder, "lf_vs_lft.png")));
         written.Add(PredictedAgainstObserved(fit, Path.Combine(folder, "predicted_vs_observed.png")));
         return written;

@@ -49,7 +49,10 @@ public sealed class SplitMix64
         // Draws at or above `limit` would make small remainders more likely than large ones.
         var limit = ulong.MaxValue - ((ulong.MaxValue % bound) + 1) % bound;
         ulong draw;
-        do draw = NextUInt64();
+        do
+        {
+            draw = NextUInt64();
+        }
         while (draw > limit);
         return (long)(draw % bound);
     }

@@ -51,8 +51,16 @@ public static class HtmlReport
         if (report.Errors.Count > 0 || report.Reasons.Count > 0)
         {
             h.Append("<section>\n<h2>Reasons</h2>\n<ul class=\"reasons\">\n");
-            foreach (var e in report.Errors) h.Append("<li class=\"error\"><strong>error:</strong> ").Append(H(e)).Append("</li>\n");
-            foreach (var r in report.Reasons) h.Append("<li>").Append(H(r)).Append("</li>\n");
+            foreach (var e in report.Errors)
+            {
+                h.Append("<li class=\"error\"><strong>error:</strong> ").Append(H(e)).Append("</li>\n");
+            }
+
+            foreach (var r in report.Reasons)
+            {
+                h.Append("<li>").Append(H(r)).Append("</li>\n");
+            }
+
             h.Append("</ul>\n</section>\n");
         }
 
@@ -60,6 +68,7 @@ public static class HtmlReport
         {
             h.Append("<section>\n<h2>Summary</h2>\n<table>\n<thead><tr><th>Suite</th><th>Metric</th><th class=\"num\">Base</th><th class=\"num\">Tuned</th><th class=\"num\">\u0394 [95% CI]</th><th class=\"num\">p (Holm)</th><th>Threshold</th><th>Verdict</th></tr></thead>\n<tbody>\n");
             foreach (var suite in report.Suites)
+            {
                 foreach (var v in suite.Metrics)
                 {
                     var m = v.Comparison;
@@ -70,12 +79,17 @@ public static class HtmlReport
                      .Append("<td class=\"num\">").Append(H(ReportFormat.DeltaWithCi(m))).Append("</td><td class=\"num\">").Append(H(ReportFormat.P(m.PHolm))).Append("</td>")
                      .Append("<td>").Append(H(ReportFormat.Threshold(v))).Append("</td><td><span class=\"pill ").Append(cls).Append("\" title=\"").Append(H(v.Reason)).Append("\">").Append(H(v.Outcome)).Append("</span></td></tr>\n");
                 }
+            }
+
             h.Append("</tbody>\n</table>\n</section>\n");
 
             h.Append("<section>\n<h2>Metric deltas</h2>\n<p class=\"note\">\u0394 oriented so that right is better (lower-is-better metrics are flipped), with 95% bootstrap CIs; the dashed red mark is \u2212threshold.</p>\n<div class=\"charts\">\n");
             foreach (var suite in report.Suites.Where(s => s.Metrics.Count > 0))
+            {
                 h.Append("<figure>\n<figcaption>").Append(H(suite.Suite)).Append(" <span class=\"muted\">v").Append(suite.Version).Append(" \u00b7 ").Append(H(suite.Task)).Append(" \u00b7 ")
                  .Append(suite.PairedItems).Append(" paired items</span></figcaption>\n").Append(DeltaChart(suite)).Append("</figure>\n");
+            }
+
             h.Append("</div>\n</section>\n");
         }
 
@@ -86,8 +100,11 @@ public static class HtmlReport
             h.Append("<section>\n<h2>Forgetting <span class=\"pill ").Append(fcls).Append("\">").Append(ReportFormat.Outcome(v.Outcome)).Append("</span></h2>\n<div class=\"stats\">")
              .Append(Stat("Observed L_f", ReportFormat.G(v.Observed) + " nats/token"));
             if (v.Predicted is { } predicted)
+            {
                 h.Append(Stat("Law prediction" + (f.LawForm is { } form ? $" ({form})" : ""),
                     $"{ReportFormat.G(predicted)} [{ReportFormat.G(v.Lower)}, {ReportFormat.G(v.Upper)}]" + (v.Level is { } level ? " at " + ReportFormat.Percent(level) : "")));
+            }
+
             h.Append(Stat("Budget", ReportFormat.G(v.Budget))).Append(Stat("Corpus", f.Corpus)).Append(Stat("N (steps)", ReportFormat.Int(v.N)))
              .Append(Stat("KL \u00b7 top-1 agreement", $"{ReportFormat.G(f.Kl)} \u00b7 {ReportFormat.Percent(f.TopOneAgreement)}"))
              .Append("</div>\n<p class=\"reason\">").Append(H(v.Reason)).Append("</p>\n");
@@ -104,18 +121,34 @@ public static class HtmlReport
                 var (label, items, total) = ReportFormat.WorstFlips(suite, v.Comparison.Metric, MaxFlips);
                 h.Append("<details class=\"flips\">\n<summary><strong>").Append(H(suite.Suite)).Append(" \u00b7 ").Append(H(v.Comparison.Metric)).Append("</strong> <span class=\"muted\">")
                  .Append(H(label)).Append(": ").Append(total).Append("</span></summary>\n");
-                if (items.Count == 0) h.Append("<p class=\"muted\">No flipped items recorded.</p>\n");
+                if (items.Count == 0)
+                {
+                    h.Append("<p class=\"muted\">No flipped items recorded.</p>\n");
+                }
+
                 foreach (var item in items)
                 {
                     h.Append("<article class=\"flip\">\n<div class=\"flip-head\"><code>").Append(H(item.Id)).Append("</code>");
-                    if (!string.IsNullOrEmpty(item.Source)) h.Append(" <span class=\"muted\">").Append(H(item.Source)).Append("</span>");
+                    if (!string.IsNullOrEmpty(item.Source))
+                    {
+                        h.Append(" <span class=\"muted\">").Append(H(item.Source)).Append("</span>");
+                    }
+
                     h.Append("</div>\n<pre class=\"prompt\">").Append(H(item.Prompt)).Append("</pre>\n<div class=\"answers\">")
                      .Append("<div class=\"answer base\"><h4>Base</h4><pre>").Append(H(item.BaseAnswer ?? "(none)")).Append("</pre></div>")
                      .Append("<div class=\"answer tuned\"><h4>Tuned</h4><pre>").Append(H(item.TunedAnswer ?? "(none)")).Append("</pre></div></div>\n");
-                    if (item.Expected is { } expected) h.Append("<p class=\"expected\"><span class=\"muted\">Expected:</span> ").Append(H(expected)).Append("</p>\n");
+                    if (item.Expected is { } expected)
+                    {
+                        h.Append("<p class=\"expected\"><span class=\"muted\">Expected:</span> ").Append(H(expected)).Append("</p>\n");
+                    }
+
                     h.Append("</article>\n");
                 }
-                if (total > items.Count) h.Append("<p class=\"more muted\">\u2026 and ").Append(total - items.Count).Append(" more in report.json</p>\n");
+                if (total > items.Count)
+                {
+                    h.Append("<p class=\"more muted\">\u2026 and ").Append(total - items.Count).Append(" more in report.json</p>\n");
+                }
+
                 h.Append("</details>\n");
             }
             h.Append("</section>\n");
@@ -161,7 +194,13 @@ public static class HtmlReport
         svg.Append("<svg class=\"chart\" viewBox=\"0 0 ").Append(C(width)).Append(' ').Append(C(height)).Append("\" role=\"img\" aria-label=\"").Append(H($"Delta with 95% CI per metric of {suite.Suite}")).Append("\">\n");
         double bottom = top + rows.Count * row;
         for (int i = 0; i < rows.Count; i++)
-            if (i % 2 == 0) svg.Append("<rect x=\"").Append(C(left)).Append("\" y=\"").Append(C(top + i * row)).Append("\" width=\"").Append(C(plotW)).Append("\" height=\"").Append(C(row)).Append("\" fill=\"#f6f8fa\"/>\n");
+        {
+            if (i % 2 == 0)
+            {
+                svg.Append("<rect x=\"").Append(C(left)).Append("\" y=\"").Append(C(top + i * row)).Append("\" width=\"").Append(C(plotW)).Append("\" height=\"").Append(C(row)).Append("\" fill=\"#f6f8fa\"/>\n");
+            }
+        }
+
         foreach (var t in ticks)
         {
             svg.Append("<line x1=\"").Append(C(X(t))).Append("\" x2=\"").Append(C(X(t))).Append("\" y1=\"").Append(C(top)).Append("\" y2=\"").Append(C(bottom)).Append("\" stroke=\"#d0d7de\" stroke-width=\"0.6\"/>\n");
@@ -175,8 +214,11 @@ public static class HtmlReport
             string color = Color(r.Verdict);
             svg.Append("<text x=\"").Append(C(left - 10)).Append("\" y=\"").Append(C(y + 4)).Append("\" text-anchor=\"end\" class=\"label\">").Append(H(ReportFormat.Truncate(r.Verdict.Comparison.Metric, 24))).Append("</text>\n");
             if (r.Threshold is { } thr)
+            {
                 svg.Append("<line x1=\"").Append(C(X(thr))).Append("\" x2=\"").Append(C(X(thr))).Append("\" y1=\"").Append(C(y - row / 2 + 3)).Append("\" y2=\"").Append(C(y + row / 2 - 3))
                    .Append("\" stroke=\"").Append(Fail).Append("\" stroke-width=\"2\" stroke-dasharray=\"4 3\"><title>").Append(H("\u2212threshold " + ReportFormat.Signed(thr))).Append("</title></line>\n");
+            }
+
             double x0 = Math.Min(X(0), X(r.Delta)), x1 = Math.Max(X(0), X(r.Delta));
             svg.Append("<rect x=\"").Append(C(x0)).Append("\" y=\"").Append(C(y - 7)).Append("\" width=\"").Append(C(Math.Max(x1 - x0, 0.5))).Append("\" height=\"14\" rx=\"2\" fill=\"").Append(color).Append("\" fill-opacity=\"0.22\"/>\n");
             svg.Append("<g stroke=\"").Append(color).Append("\" stroke-width=\"2\"><line x1=\"").Append(C(X(r.Lo))).Append("\" x2=\"").Append(C(X(r.Hi))).Append("\" y1=\"").Append(C(y)).Append("\" y2=\"").Append(C(y)).Append("\"/>")
@@ -197,14 +239,28 @@ public static class HtmlReport
         var curve = f.Curve.Where(p => double.IsFinite(p.N) && double.IsFinite(p.Predicted) && double.IsFinite(p.Lower) && double.IsFinite(p.Upper)).OrderBy(p => p.N).ToList();
         const double width = 960, height = 380, left = 70, right = 28, top = 16, bottom = 52;
         var xs = curve.Select(p => p.N).Append(v.N).Where(n => n > 0).ToList();
-        if (xs.Count == 0) return "";
+        if (xs.Count == 0)
+        {
+            return "";
+        }
+
         double xMin = xs.Min(), xMax = xs.Max();
         bool log = xMin > 0 && xMax / xMin > 30;
-        if (!log) { xMin = Math.Min(0, xMin); if (xMax - xMin < 1e-9) xMax = xMin + 1; }
+        if (!log)
+        {
+            xMin = Math.Min(0, xMin); if (xMax - xMin < 1e-9)
+            {
+                xMax = xMin + 1;
+            }
+        }
         // Scale to what matters (observed, budget, predicted); a very wide prediction band is clipped at the top.
         double focus = curve.Select(p => p.Predicted).Append(v.Observed).Append(v.Budget).Where(double.IsFinite).Max();
         double yMax = Math.Min(curve.Select(p => p.Upper).Append(v.Observed).Append(v.Budget).Append(v.Upper ?? 0).Where(double.IsFinite).Max(), focus * 1.6) * 1.12;
-        if (yMax <= 0) yMax = 1;
+        if (yMax <= 0)
+        {
+            yMax = 1;
+        }
+
         var yTicks = Ticks(0, yMax, 5);
         yMax = Math.Max(yMax, yTicks[^1]);
         double plotW = width - left - right, plotH = height - top - bottom;
@@ -216,12 +272,18 @@ public static class HtmlReport
         var svg = new StringBuilder();
         svg.Append("<svg class=\"chart law\" viewBox=\"0 0 ").Append(C(width)).Append(' ').Append(C(height)).Append("\" role=\"img\" aria-label=\"Forgetting law curve\">\n");
         foreach (var t in yTicks)
+        {
             svg.Append("<line x1=\"").Append(C(left)).Append("\" x2=\"").Append(C(left + plotW)).Append("\" y1=\"").Append(C(Y(t))).Append("\" y2=\"").Append(C(Y(t))).Append("\" stroke=\"#d0d7de\" stroke-width=\"0.6\"/>")
                .Append("<text x=\"").Append(C(left - 8)).Append("\" y=\"").Append(C(Y(t) + 4)).Append("\" text-anchor=\"end\" class=\"tick\">").Append(H(ReportFormat.G(t))).Append("</text>\n");
+        }
+
         var xTicks = log ? LogTicks(xMin, xMax) : Ticks(xMin, xMax, 6).Where(t => t >= xMin && t <= xMax).ToList();
         foreach (var t in xTicks)
+        {
             svg.Append("<line x1=\"").Append(C(X(t))).Append("\" x2=\"").Append(C(X(t))).Append("\" y1=\"").Append(C(top)).Append("\" y2=\"").Append(C(top + plotH)).Append("\" stroke=\"#eaeef2\" stroke-width=\"0.6\"/>")
                .Append("<text x=\"").Append(C(X(t))).Append("\" y=\"").Append(C(top + plotH + 18)).Append("\" text-anchor=\"middle\" class=\"tick\">").Append(H(Compact(t))).Append("</text>\n");
+        }
+
         svg.Append("<rect x=\"").Append(C(left)).Append("\" y=\"").Append(C(top)).Append("\" width=\"").Append(C(plotW)).Append("\" height=\"").Append(C(plotH)).Append("\" fill=\"none\" stroke=\"#8c959f\" stroke-width=\"0.8\"/>\n");
         if (curve.Count > 1)
         {
@@ -235,7 +297,10 @@ public static class HtmlReport
         if (v.N > 0)
         {
             if (v.Lower is { } lo && v.Upper is { } up)
+            {
                 svg.Append("<line x1=\"").Append(C(X(v.N))).Append("\" x2=\"").Append(C(X(v.N))).Append("\" y1=\"").Append(C(Y(lo))).Append("\" y2=\"").Append(C(Y(up))).Append("\" stroke=\"#0969da\" stroke-width=\"2\"/>\n");
+            }
+
             string color = v.Outcome switch { ForgettingOutcome.Pass => Pass, ForgettingOutcome.Warn => Warn, _ => Fail };
             svg.Append("<circle cx=\"").Append(C(X(v.N))).Append("\" cy=\"").Append(C(Y(v.Observed))).Append("\" r=\"6\" fill=\"").Append(color).Append("\" stroke=\"#fff\" stroke-width=\"1.5\"><title>")
                .Append(H($"observed L_f {ReportFormat.G(v.Observed)} at N = {ReportFormat.Int(v.N)}")).Append("</title></circle>\n");
@@ -254,12 +319,19 @@ public static class HtmlReport
     static List<double> Ticks(double min, double max, int target)
     {
         double span = max - min;
-        if (!(span > 0) || !double.IsFinite(span)) return [min];
+        if (!(span > 0) || !double.IsFinite(span))
+        {
+            return [min];
+        }
+
         double raw = span / target, magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         double step = new[] { 1.0, 2, 5, 10 }.Select(k => k * magnitude).First(s => s >= raw);
         var ticks = new List<double>();
         for (double t = Math.Floor(min / step) * step; t <= max + step * 0.999; t += step)
+        {
             ticks.Add(Math.Abs(t) < step * 1e-9 ? 0 : Math.Round(t, 12));
+        }
+
         return ticks;
     }
 
@@ -267,8 +339,16 @@ public static class HtmlReport
     {
         var ticks = new List<double>();
         for (double d = Math.Pow(10, Math.Floor(Math.Log10(min))); d <= max * 1.0001; d *= 10)
+        {
             foreach (var k in new[] { 1.0, 2, 5 })
-                if (k * d >= min * 0.9999 && k * d <= max * 1.0001) ticks.Add(k * d);
+            {
+                if (k * d >= min * 0.9999 && k * d <= max * 1.0001)
+                {
+                    ticks.Add(k * d);
+                }
+            }
+        }
+
         return ticks;
     }
 

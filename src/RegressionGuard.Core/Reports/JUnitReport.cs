@@ -32,11 +32,16 @@ public static class JUnitReport
                 Property("paired_items", suite.PairedItems.ToString(CultureInfo.InvariantCulture)))));
         }
         if (report.Forgetting is { } f)
+        {
             suites.Add(Suite("forgetting", [ForgettingCase(f)], null));
+        }
+
         if (report.Errors.Count > 0)
+        {
             suites.Add(Suite("errors", report.Errors.Select((e, i) => new XElement("testcase",
                 new XAttribute("classname", "errors"), new XAttribute("name", $"error {i + 1}"), new XAttribute("time", "0"),
                 new XElement("error", new XAttribute("message", Clean(e)), Clean(e)))).ToList(), null));
+        }
 
         var root = new XElement("testsuites",
             new XAttribute("name", "RegressionGuard"),
@@ -78,9 +83,11 @@ public static class JUnitReport
             {
                 body.Append('\n').Append(label).Append(": ").Append(total).Append(total > items.Count ? $" (top {items.Count})" : "").Append('\n');
                 foreach (var item in items)
+                {
                     body.Append("- [").Append(item.Id).Append("] ").Append(ReportFormat.Truncate(item.Prompt)).Append('\n')
                         .Append("    base:  ").Append(ReportFormat.Truncate(item.BaseAnswer ?? "(none)")).Append('\n')
                         .Append("    tuned: ").Append(ReportFormat.Truncate(item.TunedAnswer ?? "(none)")).Append('\n');
+                }
             }
             testcase.Add(new XElement("failure",
                 new XAttribute("message", Clean($"{v.Reason} ({numbers})")),
@@ -88,9 +95,14 @@ public static class JUnitReport
                 Clean(body.ToString())));
         }
         else if (ReportFormat.IsSkip(v))
+        {
             testcase.Add(new XElement("skipped", new XAttribute("message", Clean(v.Reason))));
+        }
         else
+        {
             testcase.Add(new XElement("system-out", Clean($"{v.Reason} ({numbers})")));
+        }
+
         return testcase;
     }
 
@@ -105,16 +117,25 @@ public static class JUnitReport
             new XAttribute("name", Clean($"L_f ({f.Corpus})")),
             new XAttribute("time", "0"));
         if (v.Outcome == ForgettingOutcome.Fail)
+        {
             testcase.Add(new XElement("failure", new XAttribute("message", Clean(v.Reason)), new XAttribute("type", System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(v.Rule.ToString())), Clean(numbers)));
+        }
         else
+        {
             testcase.Add(new XElement("system-out", Clean($"{ReportFormat.Outcome(v.Outcome)}: {v.Reason} ({numbers})")));
+        }
+
         return testcase;
     }
 
     /// <summary>Drops characters XML 1.0 cannot hold (control characters, lone surrogates); LINQ to XML escapes the rest.</summary>
     static string Clean(string text)
     {
-        if (text.All(XmlConvert.IsXmlChar)) return text;
+        if (text.All(XmlConvert.IsXmlChar))
+        {
+            return text;
+        }
+
         var sb = new StringBuilder(text.Length);
         for (int i = 0; i < text.Length; i++)
         {
@@ -130,7 +151,10 @@ public static class JUnitReport
         var settings = new XmlWriterSettings { Indent = true, IndentChars = "  ", NewLineChars = "\n", Encoding = new UTF8Encoding(false), OmitXmlDeclaration = false };
         using var stream = new MemoryStream();
         using (var writer = XmlWriter.Create(stream, settings))
+        {
             document.Save(writer);
+        }
+
         return Encoding.UTF8.GetString(stream.ToArray()) + "\n";
     }
 }

@@ -21,8 +21,16 @@ public static class MarkdownReport
 
         if (report.Reasons.Count > 0 || report.Errors.Count > 0)
         {
-            foreach (var error in report.Errors) md.Append("- **error:** ").Append(Text(error)).Append('\n');
-            foreach (var reason in report.Reasons) md.Append("- ").Append(Text(reason)).Append('\n');
+            foreach (var error in report.Errors)
+            {
+                md.Append("- **error:** ").Append(Text(error)).Append('\n');
+            }
+
+            foreach (var reason in report.Reasons)
+            {
+                md.Append("- ").Append(Text(reason)).Append('\n');
+            }
+
             md.Append('\n');
         }
 
@@ -31,6 +39,7 @@ public static class MarkdownReport
             md.Append("| Suite | Metric | Base | Tuned | \u0394 [95% CI] | p (Holm) | Threshold | Verdict |\n");
             md.Append("|---|---|--:|--:|--:|--:|---|---|\n");
             foreach (var suite in report.Suites)
+            {
                 foreach (var v in suite.Metrics)
                 {
                     var m = v.Comparison;
@@ -39,11 +48,15 @@ public static class MarkdownReport
                       .Append(" | ").Append(ReportFormat.DeltaWithCi(m)).Append(" | ").Append(ReportFormat.P(m.PHolm))
                       .Append(" | ").Append(Text(ReportFormat.Threshold(v))).Append(" | ").Append(Verdict(v)).Append(" |\n");
                 }
+            }
+
             md.Append('\n');
         }
 
         if (report.Forgetting is { } f)
+        {
             md.Append(ForgettingLine(f)).Append("\n\n");
+        }
 
         var failing = report.Suites.SelectMany(s => s.Metrics.Where(ReportFormat.IsFail).Select(v => (Suite: s, Verdict: v))).ToList();
         if (failing.Count > 0)
@@ -53,15 +66,27 @@ public static class MarkdownReport
             {
                 var (label, items, total) = ReportFormat.WorstFlips(suite, v.Comparison.Metric);
                 md.Append("#### ").Append(Text(suite.Suite)).Append(" \u00b7 ").Append(Text(v.Comparison.Metric));
-                if (total > 0) md.Append(" \u2014 ").Append(Text(label)).Append(": ").Append(total).Append(total > items.Count ? $" (top {items.Count})" : "");
+                if (total > 0)
+                {
+                    md.Append(" \u2014 ").Append(Text(label)).Append(": ").Append(total).Append(total > items.Count ? $" (top {items.Count})" : "");
+                }
+
                 md.Append("\n\n");
-                if (items.Count == 0) md.Append("_No flipped items recorded._\n\n");
+                if (items.Count == 0)
+                {
+                    md.Append("_No flipped items recorded._\n\n");
+                }
+
                 foreach (var item in items)
                 {
                     md.Append("- `").Append(Code(item.Id)).Append("` ").Append(Text(ReportFormat.Truncate(item.Prompt))).Append("<br>")
                       .Append(Text(ReportFormat.Truncate(item.BaseAnswer ?? "(none)"))).Append(" \u2192 **")
                       .Append(Text(ReportFormat.Truncate(item.TunedAnswer ?? "(none)"))).Append("**");
-                    if (item.Expected is { } expected) md.Append(" (expected: ").Append(Text(ReportFormat.Truncate(expected, 60))).Append(')');
+                    if (item.Expected is { } expected)
+                    {
+                        md.Append(" (expected: ").Append(Text(ReportFormat.Truncate(expected, 60))).Append(')');
+                    }
+
                     md.Append('\n');
                 }
                 md.Append('\n');
@@ -98,9 +123,16 @@ public static class MarkdownReport
         if (v.Predicted is { } predicted)
         {
             line.Append(" \u00b7 law");
-            if (f.LawForm is { } form) line.Append(" (").Append(Text(form)).Append(')');
+            if (f.LawForm is { } form)
+            {
+                line.Append(" (").Append(Text(form)).Append(')');
+            }
+
             line.Append(' ').Append(ReportFormat.G(predicted)).Append(" [").Append(ReportFormat.G(v.Lower)).Append(", ").Append(ReportFormat.G(v.Upper)).Append(']');
-            if (v.Level is { } level) line.Append(" at ").Append(ReportFormat.Percent(level));
+            if (v.Level is { } level)
+            {
+                line.Append(" at ").Append(ReportFormat.Percent(level));
+            }
         }
         line.Append(" \u00b7 budget ").Append(ReportFormat.G(v.Budget)).Append(" \u00b7 ").Append(icon).Append(' ').Append(ReportFormat.Outcome(v.Outcome))
             .Append(" \u2014 ").Append(Text(v.Reason));
@@ -110,7 +142,11 @@ public static class MarkdownReport
     /// <summary>User text for Markdown: one line, HTML-escaped, Markdown punctuation and table pipes backslash-escaped.</summary>
     internal static string Text(string? text)
     {
-        if (string.IsNullOrEmpty(text)) return "";
+        if (string.IsNullOrEmpty(text))
+        {
+            return "";
+        }
+
         var sb = new StringBuilder(text.Length + 8);
         foreach (char c in text)
         {

@@ -56,8 +56,13 @@ public static class ReportDiff
     {
         var rows = new Dictionary<(string, string), MetricVerdict>();
         foreach (var suite in report.Suites)
+        {
             foreach (var v in suite.Metrics)
+            {
                 rows.TryAdd((suite.Suite, v.Comparison.Metric), v);
+            }
+        }
+
         return rows;
     }
 

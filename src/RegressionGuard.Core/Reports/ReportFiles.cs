@@ -46,7 +46,10 @@ public static class ReportFiles
         }
         finally
         {
-            if (File.Exists(tmp)) File.Delete(tmp);
+            if (File.Exists(tmp))
+            {
+                File.Delete(tmp);
+            }
         }
     }
 }

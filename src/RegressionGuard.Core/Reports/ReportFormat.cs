@@ -19,7 +19,11 @@ static class ReportFormat
     /// <summary>A signed difference (+0.012 / −0.050, with a real minus sign).</summary>
     public static string Signed(double value)
     {
-        if (!double.IsFinite(value)) return value.ToString(Inv);
+        if (!double.IsFinite(value))
+        {
+            return value.ToString(Inv);
+        }
+
         string text = Value(Math.Abs(value));
         return value > 0 ? "+" + text : value < 0 && text.Any(c => c is >= '1' and <= '9') ? "\u2212" + text : text;
     }
@@ -89,11 +93,23 @@ static class ReportFormat
     /// <summary>Whitespace collapsed to single spaces, cut at <paramref name="max"/> characters with an ellipsis.</summary>
     public static string Truncate(string? text, int max = PromptChars)
     {
-        if (string.IsNullOrEmpty(text)) return "";
+        if (string.IsNullOrEmpty(text))
+        {
+            return "";
+        }
+
         var collapsed = string.Join(' ', text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-        if (collapsed.Length <= max) return collapsed;
+        if (collapsed.Length <= max)
+        {
+            return collapsed;
+        }
+
         int cut = max;
-        if (char.IsHighSurrogate(collapsed[cut - 1])) cut--;
+        if (char.IsHighSurrogate(collapsed[cut - 1]))
+        {
+            cut--;
+        }
+
         return collapsed[..cut].TrimEnd() + "\u2026";
     }
 

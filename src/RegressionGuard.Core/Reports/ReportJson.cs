@@ -33,11 +33,19 @@ public static class ReportJson
         using (var document = JsonDocument.Parse(json))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
                 throw new InvalidDataException("not a RegressionGuard report: the JSON is not an object");
+            }
+
             if (!document.RootElement.TryGetProperty("schema_version", out var version) || version.ValueKind != JsonValueKind.Number || !version.TryGetInt32(out int found))
+            {
                 throw new InvalidDataException($"not a RegressionGuard report: no integer schema_version (supported: {GateReport.CurrentSchemaVersion})");
+            }
+
             if (found != GateReport.CurrentSchemaVersion)
+            {
                 throw new InvalidDataException($"unsupported report schema_version {found}: this version of RegressionGuard reads schema_version {GateReport.CurrentSchemaVersion}");
+            }
         }
         return JsonSerializer.Deserialize<GateReport>(json, Options)
             ?? throw new InvalidDataException("not a RegressionGuard report: the JSON is null");

@@ -38,13 +38,21 @@ public static class ModelInitializer
         var endOfText = tokenizer.EosId ?? throw new InvalidDataException($"{tokenizerFile}: the organism tokenizer needs {BpeTrainerOptions.EndOfText}");
         var config = Config(recipe, tokenizer.VocabSize, endOfText);
         var errors = config.Validate();
-        if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors));
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", errors));
+        }
+
         using var generator = new Generator((ulong)seed);
         var model = new LlamaForCausalLM(config);
         using (no_grad())
+        {
             foreach (var (name, parameter) in model.named_parameters())
             {
-                if (name.EndsWith("norm.weight", StringComparison.Ordinal)) parameter.fill_(1);
+                if (name.EndsWith("norm.weight", StringComparison.Ordinal))
+                {
+                    parameter.fill_(1);
+                }
                 else
                 {
                     double std = name.Contains("o_proj", StringComparison.Ordinal) || name.Contains("down_proj", StringComparison.Ordinal)
@@ -52,6 +60,8 @@ public static class ModelInitializer
                     parameter.normal_(0, std, generator);
                 }
             }
+        }
+
         using var loaded = new LoadedModel(folder, model, tokenizer, new ComputeOptions(), Array.Empty<string>(), CPU, tokenizerFile);
         HfFolderWriter.Write(loaded, folder);
     }

@@ -33,7 +33,11 @@ public sealed class OrganismBuilder
     public OrganismBuilder(OrganismRecipe recipe, string outFolder, string workFolder, Action<string>? log = null, BuildProgress? progress = null)
     {
         var errors = recipe.Validate();
-        if (errors.Count > 0) throw new ArgumentException("invalid organism recipe: " + string.Join("; ", errors));
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("invalid organism recipe: " + string.Join("; ", errors));
+        }
+
         _recipe = recipe;
         _out = Path.GetFullPath(outFolder);
         _work = Path.GetFullPath(workFolder);
@@ -55,8 +59,11 @@ public sealed class OrganismBuilder
     {
         var baseOnly = Fingerprint(_recipe with
         {
-            Mild = OrganismRecipe.Default.Mild, Aggressive = OrganismRecipe.Default.Aggressive,
-            SweepRuns = Array.Empty<CandidateRecipe>(), SweepSteps = Array.Empty<int>(), KlBudget = 0,
+            Mild = OrganismRecipe.Default.Mild,
+            Aggressive = OrganismRecipe.Default.Aggressive,
+            SweepRuns = Array.Empty<CandidateRecipe>(),
+            SweepSteps = Array.Empty<int>(),
+            KlBudget = 0,
         });
         return stage switch
         {
@@ -84,7 +91,10 @@ public sealed class OrganismBuilder
 
         Stage("base", () => TrainBase(data));
         foreach (var candidate in new[] { _recipe.Mild, _recipe.Aggressive })
+        {
             Stage(candidate.Name, () => TrainCandidate(candidate));
+        }
+
         Stage("sweep", RunSweep);
         WriteGateConfigs();
         OrganismManifest.Write(_out, _recipe, _fingerprint, DateTimeOffset.UtcNow - started);
@@ -100,12 +110,18 @@ public sealed class OrganismBuilder
             _log($"{name}: already built for this recipe ({marker})");
             return;
         }
-        if (File.Exists(marker)) File.Delete(marker);
+        if (File.Exists(marker))
+        {
+            File.Delete(marker);
+        }
         // a stage's work folder holds resumable state only for the settings that started it
         var started = Path.Combine(_work, name + ".started");
         var folder = Path.Combine(_work, name == "base" ? "base-run" : name);
         if (!(File.Exists(started) && File.ReadAllText(started) == fingerprint) && Directory.Exists(folder))
+        {
             Directory.Delete(folder, recursive: true);
+        }
+
         File.WriteAllText(started, fingerprint);
         action();
         File.WriteAllText(marker, fingerprint);
@@ -121,28 +137,55 @@ public sealed class OrganismBuilder
         ModelInitializer.Write(r, tokenizerFile, init, r.Seed);
         var options = new FineTuneOptions
         {
-            Method = FineTuningMethod.Full, TrainEmbeddings = true, Steps = r.BaseSteps, BatchSize = r.BaseBatchSize, SeqLen = r.SeqLen,
-            LearningRate = r.BaseLearningRate, WarmupSteps = r.BaseWarmup, Schedule = "cosine", Seed = (int)(r.Seed % int.MaxValue),
-            SaveEvery = Math.Max(1, r.BaseSteps / 8), EvalEvery = Math.Max(1, r.BaseSteps / 20), EvalFraction = 0.02,
+            Method = FineTuningMethod.Full,
+            TrainEmbeddings = true,
+            Steps = r.BaseSteps,
+            BatchSize = r.BaseBatchSize,
+            SeqLen = r.SeqLen,
+            LearningRate = r.BaseLearningRate,
+            WarmupSteps = r.BaseWarmup,
+            Schedule = "cosine",
+            Seed = (int)(r.Seed % int.MaxValue),
+            SaveEvery = Math.Max(1, r.BaseSteps / 8),
+            EvalEvery = Math.Max(1, r.BaseSteps / 20),
+            EvalFraction = 0.02,
         };
         _log($"base: training a {r.Layers}-layer, {r.HiddenSize}-wide Llama from scratch for {r.BaseSteps} steps of {r.BaseBatchSize}×{r.SeqLen} tokens");
         var run = Path.Combine(_work, "base-run");
         var trainer = new FineTuner(options, entry =>
         {
             _progress("base", entry.Step, r.BaseSteps);
-            if (entry.LFt is double lft) _log(string.Create(CultureInfo.InvariantCulture, $"  step {entry.Step}/{r.BaseSteps}: train loss {entry.TrainLoss:F4}, held-out loss {lft:F4}, {entry.WallSeconds:F0} s"));
+            if (entry.LFt is double lft)
+            {
+                _log(string.Create(CultureInfo.InvariantCulture, $"  step {entry.Step}/{r.BaseSteps}: train loss {entry.TrainLoss:F4}, held-out loss {lft:F4}, {entry.WallSeconds:F0} s"));
+            }
         });
         var last = trainer.Run(init, Path.Combine(DataFolder, OrganismFiles.Pretraining), run, resume: true).Select(c => c.Path).DefaultIfEmpty(Path.Combine(run, $"checkpoint-{r.BaseSteps}")).Last();
-        if (Directory.Exists(BaseFolder)) Directory.Delete(BaseFolder, recursive: true);
+        if (Directory.Exists(BaseFolder))
+        {
+            Directory.Delete(BaseFolder, recursive: true);
+        }
+
         Directory.CreateDirectory(BaseFolder);
         foreach (var file in new[] { "config.json", "model.safetensors", "tokenizer.json" })
+        {
             File.Copy(Path.Combine(last, file), Path.Combine(BaseFolder, file));
+        }
     }
 
     static FineTuneOptions LoraOptions(CandidateRecipe c, OrganismRecipe r) => new()
     {
-        Method = FineTuningMethod.Lora, LoraRank = c.Rank, LoraAlpha = c.Alpha, LoraTargets = c.Targets, LearningRate = c.LearningRate,
-        Steps = c.Steps, BatchSize = c.BatchSize, SeqLen = r.SeqLen, Seed = (int)(r.Seed % int.MaxValue), EvalEvery = 0, EvalFraction = 0.05,
+        Method = FineTuningMethod.Lora,
+        LoraRank = c.Rank,
+        LoraAlpha = c.Alpha,
+        LoraTargets = c.Targets,
+        LearningRate = c.LearningRate,
+        Steps = c.Steps,
+        BatchSize = c.BatchSize,
+        SeqLen = r.SeqLen,
+        Seed = (int)(r.Seed % int.MaxValue),
+        EvalEvery = 0,
+        EvalFraction = 0.05,
     };
 
     void TrainCandidate(CandidateRecipe c)
@@ -152,7 +195,11 @@ public sealed class OrganismBuilder
         var trainer = new FineTuner(LoraOptions(c, _recipe), entry => _progress(c.Name, entry.Step, c.Steps));
         var last = trainer.Run(BaseFolder, Path.Combine(DataFolder, OrganismFiles.Downstream), run, resume: false)[^1].Path;
         var target = Path.Combine(ModelsFolder, c.Name);
-        if (Directory.Exists(target)) Directory.Delete(target, recursive: true);
+        if (Directory.Exists(target))
+        {
+            Directory.Delete(target, recursive: true);
+        }
+
         Directory.CreateDirectory(target);
         File.Copy(Path.Combine(last, "adapter_model.safetensors"), Path.Combine(target, "adapter_model.safetensors"));
         // the adapter names its base relative to itself, so the organism folder can move
@@ -186,6 +233,8 @@ public sealed class OrganismBuilder
         var entropy = rows.Select(r => r.BaseEntropy).OfType<double>().First(h => !double.IsNaN(h));
         var budget = Math.Ceiling((entropy + _recipe.KlBudget) * 1000) / 1000;
         foreach (var c in new[] { _recipe.Mild, _recipe.Aggressive })
+        {
             OrganismSuites.WriteGateConfig(Path.Combine(_out, OrganismFiles.GateConfig(c.Name)), c.Name, budget, entropy, _recipe.KlBudget);
+        }
     }
 }

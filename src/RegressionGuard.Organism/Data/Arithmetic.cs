@@ -40,17 +40,32 @@ public static class Arithmetic
     {
         var pairs = new List<(int A, int B)>();
         for (int a = 10; a <= 99; a++)
+        {
             for (int b = 10; b <= 99; b++)
+            {
                 pairs.Add((a, b));
+            }
+        }
+
         var order = draw.Shuffle(pairs);
         var held = new HashSet<(int, int)>();
         var evalAdd = new List<WorkedQuestion>();
         var evalCompare = new List<WorkedQuestion>();
         foreach (var (a, b) in order)
         {
-            if (evalAdd.Count < evalAdditions) evalAdd.Add(Addition(a, b));
-            else if (evalCompare.Count < evalComparisons && a != b) evalCompare.Add(Comparison(a, b));
-            else break;
+            if (evalAdd.Count < evalAdditions)
+            {
+                evalAdd.Add(Addition(a, b));
+            }
+            else if (evalCompare.Count < evalComparisons && a != b)
+            {
+                evalCompare.Add(Comparison(a, b));
+            }
+            else
+            {
+                break;
+            }
+
             held.Add((a, b));
             held.Add((b, a));
         }

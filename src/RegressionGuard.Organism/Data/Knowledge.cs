@@ -17,12 +17,22 @@ public static class Knowledge
     {
         var documents = new List<string>();
         foreach (var person in world.People)
+        {
             for (int i = 0; i < profiles; i++)
+            {
                 documents.Add(string.Join(" ", draw.Shuffle(world.Attributes).Select(a =>
                     string.Format(CultureInfo.InvariantCulture, draw.One(a.Statements), person.Name, person.Attributes[a.Name]))));
+            }
+        }
+
         foreach (var fact in world.Facts)
+        {
             for (int i = 0; i < answers; i++)
+            {
                 documents.Add($"Q: {fact.Question}\nA: {fact.Value}");
+            }
+        }
+
         return documents;
     }
 

@@ -53,7 +53,10 @@ public static class Narratives
                 .Replace("{p}", n.Attributes["pet"], StringComparison.Ordinal).Replace("{mp}", m.Attributes["pet"], StringComparison.Ordinal);
             var middle = draw.Distinct(Middles, 2);
             var story = string.Join(" ", new[] { draw.One(Openings), draw.One(Meetings), middle[0], middle[1], draw.One(Endings) }.Select(Fill));
-            if ((exclude is null || !exclude.Contains(story)) && seen.Add(story)) stories.Add(story);
+            if ((exclude is null || !exclude.Contains(story)) && seen.Add(story))
+            {
+                stories.Add(story);
+            }
         }
         return stories;
     }

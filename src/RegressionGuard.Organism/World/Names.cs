@@ -15,7 +15,10 @@ public static class Names
         {
             var name = string.Concat(Enumerable.Range(0, syllables).Select(_ => draw.One(Onsets) + draw.One(Vowels) + draw.One(Codas)));
             name = char.ToUpperInvariant(name[0]) + name[1..];
-            if (taken.Add(name)) names.Add(name);
+            if (taken.Add(name))
+            {
+                names.Add(name);
+            }
         }
         return names;
     }

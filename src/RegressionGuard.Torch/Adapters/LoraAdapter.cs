@@ -47,7 +47,11 @@ public sealed class LoraAdapter : IDisposable
             var config = JsonSerializer.Deserialize<LoraConfig>(File.ReadAllText(file), new JsonSerializerOptions { AllowTrailingCommas = true, ReadCommentHandling = JsonCommentHandling.Skip })
                          ?? throw new CheckpointException($"{file}: empty adapter config");
             var errors = config.Validate();
-            if (errors.Count > 0) throw new CheckpointException($"{file}: unsupported adapter: {string.Join("; ", errors)}");
+            if (errors.Count > 0)
+            {
+                throw new CheckpointException($"{file}: unsupported adapter: {string.Join("; ", errors)}");
+            }
+
             return config;
         }
         catch (JsonException e)
@@ -76,7 +80,11 @@ public sealed class LoraAdapter : IDisposable
     public static LoraAdapter Create(ICausalTransformer model, LoraConfig config, int seed)
     {
         var errors = config.Validate();
-        if (errors.Count > 0) throw new ArgumentException($"invalid LoRA settings: {string.Join("; ", errors)}");
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException($"invalid LoRA settings: {string.Join("; ", errors)}");
+        }
+
         manual_seed(seed);
         var dtype = model.Module.parameters().First().dtype;
         var device = model.Module.parameters().First().device;
@@ -96,7 +104,10 @@ public sealed class LoraAdapter : IDisposable
         var config = ReadConfig(folder);
         var weights = Path.Combine(folder, WeightsFile);
         if (!File.Exists(weights))
+        {
             throw new CheckpointException($"{folder}: no {WeightsFile} (PyTorch adapter_model.bin pickles are not loaded: save the adapter with safe_serialization=True)");
+        }
+
         using var file = SafetensorsFile.Open(weights);
         var targets = Targets(model, config, Path.Combine(folder, ConfigFile)).ToDictionary(t => t.Path, t => t.Host, StringComparer.Ordinal);
         var hostsByPath = model.Module.named_modules().Where(m => m.module is ILoraHost).ToDictionary(m => m.name, m => (ILoraHost)m.module, StringComparer.Ordinal);
@@ -122,7 +133,11 @@ public sealed class LoraAdapter : IDisposable
                 problems.Add($"'{path}' is not an adaptable layer of the base model ({model.Architecture})");
                 continue;
             }
-            if (!targets.ContainsKey(path)) problems.Add($"'{path}' has weights but is not in target_modules");
+            if (!targets.ContainsKey(path))
+            {
+                problems.Add($"'{path}' has weights but is not in target_modules");
+            }
+
             if (a is null || b is null)
             {
                 problems.Add($"'{path}' has only lora_{(a is null ? "B" : "A")}");
@@ -131,14 +146,24 @@ public sealed class LoraAdapter : IDisposable
             var shapeA = file.Entries[a].Shape;
             var shapeB = file.Entries[b].Shape;
             if (!shapeA.SequenceEqual(new long[] { config.R, host.InFeatures }))
+            {
                 problems.Add($"{a}: expected [{config.R}, {host.InFeatures}] (r, in), found [{string.Join(", ", shapeA)}]");
+            }
+
             if (!shapeB.SequenceEqual(new long[] { host.OutFeatures, config.R }))
+            {
                 problems.Add($"{b}: expected [{host.OutFeatures}, {config.R}] (out, r), found [{string.Join(", ", shapeB)}]");
+            }
         }
         foreach (var path in targets.Keys.Where(p => !found.ContainsKey(p)).Order(StringComparer.Ordinal))
+        {
             problems.Add($"'{path}' is targeted but has no lora_A/lora_B weights");
+        }
+
         if (problems.Count > 0)
+        {
             throw new CheckpointException($"{folder}: adapter does not match the base model:{Environment.NewLine}  {string.Join(Environment.NewLine + "  ", problems)}");
+        }
 
         var dtype = model.Module.parameters().First().dtype;
         var device = model.Module.parameters().First().device;
@@ -149,8 +174,16 @@ public sealed class LoraAdapter : IDisposable
             {
                 var host = hostsByPath[path];
                 var branch = new LoraBranch(host.InFeatures, host.OutFeatures, config.R, config.LoraAlpha, 0, config.UseRsLora, dtype, device);
-                using (var ta = file.Read(a!)) branch.A.weight!.copy_(ta);
-                using (var tb = file.Read(b!)) branch.B.weight!.copy_(tb);
+                using (var ta = file.Read(a!))
+                {
+                    branch.A.weight!.copy_(ta);
+                }
+
+                using (var tb = file.Read(b!))
+                {
+                    branch.B.weight!.copy_(tb);
+                }
+
                 host.AttachLora(branch);
                 branches[path] = (host, branch);
             }
@@ -182,7 +215,10 @@ public sealed class LoraAdapter : IDisposable
     /// <summary>Switches the branches' dropout between training and evaluation.</summary>
     public void SetTraining(bool training)
     {
-        foreach (var (_, branch) in _branches.Values) branch.Dropout?.train(training);
+        foreach (var (_, branch) in _branches.Values)
+        {
+            branch.Dropout?.train(training);
+        }
     }
 
     /// <summary>The A and B weights in module-path order (the order <see cref="Parameters"/> uses).</summary>
@@ -194,17 +230,22 @@ public sealed class LoraAdapter : IDisposable
     {
         using var file = SafetensorsFile.Open(Path.Combine(folder, WeightsFile));
         using (no_grad())
+        {
             foreach (var (key, weight) in NamedParameters())
             {
                 using var stored = file.Read(key);
                 weight.copy_(stored);
             }
+        }
     }
 
     /// <summary>Folds every branch into its base weight (W += (alpha / r)·B·A) and detaches the branches.</summary>
     public void Merge()
     {
-        foreach (var (host, _) in _branches.Values) host.MergeLora();
+        foreach (var (host, _) in _branches.Values)
+        {
+            host.MergeLora();
+        }
     }
 
     public void Dispose()

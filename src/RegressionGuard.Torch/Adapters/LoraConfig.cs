@@ -28,21 +28,51 @@ public sealed record LoraConfig
     public (IReadOnlyList<string> Names, string? Regex) Targets(string file)
     {
         if (TargetModules is not { } t || t.ValueKind == JsonValueKind.Null)
+        {
             throw new CheckpointException($"{file}: 'target_modules' is missing; list the adapted modules, e.g. [\"q_proj\", \"v_proj\"]");
-        if (t.ValueKind == JsonValueKind.String) return (Array.Empty<string>(), t.GetString());
-        if (t.ValueKind == JsonValueKind.Array) return (t.EnumerateArray().Select(e => e.GetString() ?? "").ToArray(), null);
+        }
+
+        if (t.ValueKind == JsonValueKind.String)
+        {
+            return (Array.Empty<string>(), t.GetString());
+        }
+
+        if (t.ValueKind == JsonValueKind.Array)
+        {
+            return (t.EnumerateArray().Select(e => e.GetString() ?? "").ToArray(), null);
+        }
+
         throw new CheckpointException($"{file}: 'target_modules' must be a list of module names or a regex string, got {t.ValueKind}");
     }
 
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        if (!string.Equals(PeftType, "LORA", StringComparison.OrdinalIgnoreCase)) errors.Add($"'peft_type' is '{PeftType}'; supported: LORA");
-        if (R < 1) errors.Add($"'r' must be a positive integer, got {R}");
-        if (Bias != "none") errors.Add($"'bias' is '{Bias}'; supported: none");
-        if (UseDora) errors.Add("'use_dora' is true; DoRA adapters are not supported");
+        if (!string.Equals(PeftType, "LORA", StringComparison.OrdinalIgnoreCase))
+        {
+            errors.Add($"'peft_type' is '{PeftType}'; supported: LORA");
+        }
+
+        if (R < 1)
+        {
+            errors.Add($"'r' must be a positive integer, got {R}");
+        }
+
+        if (Bias != "none")
+        {
+            errors.Add($"'bias' is '{Bias}'; supported: none");
+        }
+
+        if (UseDora)
+        {
+            errors.Add("'use_dora' is true; DoRA adapters are not supported");
+        }
+
         if (ModulesToSave is { ValueKind: JsonValueKind.Array } m && m.GetArrayLength() > 0)
+        {
             errors.Add($"'modules_to_save' lists {m.GetRawText()}; adapters with fully trained extra modules are not supported");
+        }
+
         return errors;
     }
 }

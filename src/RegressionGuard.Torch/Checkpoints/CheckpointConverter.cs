@@ -16,7 +16,10 @@ public static class CheckpointConverter
         var tokenizerFile = tokenizerPath ?? TokenizerLoader.FindFileBeside(llama2cPath);
         var tokenizer = TokenizerLoader.Load(tokenizerFile);
         if (!tokenizerFile.EndsWith(".model", StringComparison.OrdinalIgnoreCase))
+        {
             throw new CheckpointException($"{tokenizerFile}: llama2.c models use a SentencePiece tokenizer (.model); got '{Path.GetFileName(tokenizerFile)}'");
+        }
+
         Directory.CreateDirectory(outputFolder);
 
         using var model = new LlamaForCausalLM(checkpoint.Config);

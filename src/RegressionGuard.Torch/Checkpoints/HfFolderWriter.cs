@@ -32,7 +32,14 @@ public static class HfFolderWriter
         config["torch_dtype"] = model.Compute.ScalarType == torch.ScalarType.BFloat16 ? "bfloat16" : "float32";
         File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString(Options) + "\n");
         var meta = new Dictionary<string, string> { ["format"] = "pt" };
-        if (metadata is not null) foreach (var (k, v) in metadata) meta[k] = v;
+        if (metadata is not null)
+        {
+            foreach (var (k, v) in metadata)
+            {
+                meta[k] = v;
+            }
+        }
+
         SafetensorsFile.Write(Path.Combine(folder, "model.safetensors"), model.Transformer.Module.state_dict(), meta);
         if (model.TokenizerFile is { } tokenizer)
         {

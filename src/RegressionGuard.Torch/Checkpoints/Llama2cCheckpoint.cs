@@ -33,17 +33,27 @@ public sealed class Llama2cCheckpoint : StateDictLoader.ITensorSource
     public static Llama2cCheckpoint Open(string path)
     {
         long length = new FileInfo(path).Length;
-        if (length < HeaderBytes) throw new CheckpointException($"{path}: not a llama2.c checkpoint: {length} bytes, shorter than the 28-byte header");
+        if (length < HeaderBytes)
+        {
+            throw new CheckpointException($"{path}: not a llama2.c checkpoint: {length} bytes, shorter than the 28-byte header");
+        }
+
         var header = new int[7];
         using (var fs = File.OpenRead(path))
         {
             Span<byte> bytes = stackalloc byte[HeaderBytes];
             fs.ReadExactly(bytes);
-            for (int i = 0; i < 7; i++) header[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(i * 4)..]);
+            for (int i = 0; i < 7; i++)
+            {
+                header[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(i * 4)..]);
+            }
         }
         var (dim, hidden, layers, heads, kvHeads, vocab, seqLen) = (header[0], header[1], header[2], header[3], header[4], header[5], header[6]);
         if (dim <= 0 || hidden <= 0 || layers <= 0 || heads <= 0 || kvHeads <= 0 || vocab == 0 || seqLen <= 0 || dim % heads != 0 || heads % kvHeads != 0)
+        {
             throw new CheckpointException($"{path}: not a valid llama2.c header: dim {dim}, hidden_dim {hidden}, n_layers {layers}, n_heads {heads}, n_kv_heads {kvHeads}, vocab_size {vocab}, seq_len {seqLen}");
+        }
+
         var config = new LlamaConfig
         {
             ArchitectureNames = new[] { "LlamaForCausalLM" },
@@ -62,7 +72,10 @@ public sealed class Llama2cCheckpoint : StateDictLoader.ITensorSource
         var checkpoint = new Llama2cCheckpoint(path, config);
         long end = checkpoint.Lay(dim, hidden, layers, heads, kvHeads, Math.Abs(vocab), seqLen, shared: vocab > 0);
         if (length != end)
+        {
             throw new CheckpointException($"{path}: truncated or oversized llama2.c checkpoint: the header (dim {dim}, layers {layers}, vocab {Math.Abs(vocab)}, seq_len {seqLen}) needs {end} bytes, the file has {length}");
+        }
+
         return checkpoint;
     }
 
@@ -78,7 +91,10 @@ public sealed class Llama2cCheckpoint : StateDictLoader.ITensorSource
         }
         void PerLayer(string key, long[] shape, int ropeHeads = 0)
         {
-            for (int l = 0; l < layers; l++) Add($"model.layers.{l}.{key}", shape, ropeHeads);
+            for (int l = 0; l < layers; l++)
+            {
+                Add($"model.layers.{l}.{key}", shape, ropeHeads);
+            }
         }
         Add("model.embed_tokens.weight", new long[] { vocab, dim });
         PerLayer("input_layernorm.weight", new long[] { dim });
@@ -92,7 +108,11 @@ public sealed class Llama2cCheckpoint : StateDictLoader.ITensorSource
         PerLayer("mlp.up_proj.weight", new long[] { hidden, dim });   // w3
         Add("model.norm.weight", new long[] { dim });
         offset += 2L * 4 * seqLen * (hd / 2); // freq_cis_real, freq_cis_imag: recomputed, not loaded
-        if (!shared) Add("lm_head.weight", new long[] { vocab, dim });
+        if (!shared)
+        {
+            Add("lm_head.weight", new long[] { vocab, dim });
+        }
+
         return offset;
     }
 

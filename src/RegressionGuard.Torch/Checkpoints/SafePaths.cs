@@ -8,7 +8,10 @@ public static class SafePaths
         var root = Path.GetFullPath(folder);
         var full = Path.GetFullPath(Path.Combine(root, relative));
         if (Path.IsPathRooted(relative) || !full.StartsWith(root + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+        {
             throw new CheckpointException($"{mentionedIn}: file name '{relative}' points outside '{root}'; shard names must be plain file names in the model folder");
+        }
+
         return full;
     }
 }

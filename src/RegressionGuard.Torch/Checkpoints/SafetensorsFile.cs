@@ -51,7 +51,11 @@ public sealed class SafetensorsFile : IDisposable
 
     public static SafetensorsFile Open(string path)
     {
-        if (!File.Exists(path)) throw new CheckpointException($"{path}: safetensors file not found");
+        if (!File.Exists(path))
+        {
+            throw new CheckpointException($"{path}: safetensors file not found");
+        }
+
         var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
         try
         {
@@ -67,12 +71,19 @@ public sealed class SafetensorsFile : IDisposable
     static SafetensorsFile Parse(string path, FileStream stream)
     {
         long length = stream.Length;
-        if (length < 8) throw new CheckpointException($"{path}: not a safetensors file: {length} bytes, shorter than the 8-byte header length");
+        if (length < 8)
+        {
+            throw new CheckpointException($"{path}: not a safetensors file: {length} bytes, shorter than the 8-byte header length");
+        }
+
         Span<byte> prefix = stackalloc byte[8];
         stream.ReadExactly(prefix);
         long headerLength = (long)BinaryPrimitives.ReadUInt64LittleEndian(prefix);
         if (headerLength <= 0 || headerLength > MaxHeaderBytes || 8 + headerLength > length)
+        {
             throw new CheckpointException($"{path}: corrupt or truncated safetensors file: header length {headerLength} bytes but the file has {length} bytes");
+        }
+
         var header = new byte[headerLength];
         stream.ReadExactly(header);
         JsonDocument doc;
@@ -92,14 +103,22 @@ public sealed class SafetensorsFile : IDisposable
         using (doc)
         {
             if (doc.RootElement.ValueKind != JsonValueKind.Object)
+            {
                 throw new CheckpointException($"{path}: corrupt safetensors header: expected a JSON object, got {doc.RootElement.ValueKind}");
+            }
+
             foreach (var property in doc.RootElement.EnumerateObject())
             {
                 if (property.Name == "__metadata__")
                 {
                     if (property.Value.ValueKind == JsonValueKind.Object)
+                    {
                         foreach (var m in property.Value.EnumerateObject())
+                        {
                             metadata[m.Name] = m.Value.ValueKind == JsonValueKind.String ? m.Value.GetString()! : m.Value.GetRawText();
+                        }
+                    }
+
                     continue;
                 }
                 entries[property.Name] = ParseEntry(path, property);
@@ -110,7 +129,10 @@ public sealed class SafetensorsFile : IDisposable
         foreach (var entry in entries.Values.OrderBy(e => e.Begin))
         {
             if (entry.Begin != expectedStart)
+            {
                 throw new CheckpointException($"{path}: corrupt safetensors header: tensor '{entry.Name}' starts at byte {entry.Begin} of the data, expected {expectedStart} (gap or overlap)");
+            }
+
             expectedStart = entry.End;
         }
         if (expectedStart > dataLength)
@@ -129,15 +151,24 @@ public sealed class SafetensorsFile : IDisposable
             || !v.TryGetProperty("dtype", out var dtypeEl) || dtypeEl.ValueKind != JsonValueKind.String
             || !v.TryGetProperty("shape", out var shapeEl) || shapeEl.ValueKind != JsonValueKind.Array
             || !v.TryGetProperty("data_offsets", out var offEl) || offEl.ValueKind != JsonValueKind.Array || offEl.GetArrayLength() != 2)
+        {
             throw new CheckpointException($"{where} needs \"dtype\" (string), \"shape\" (array) and \"data_offsets\" ([begin, end])");
+        }
+
         string dtype = dtypeEl.GetString()!;
         if (!DTypes.TryGetValue(dtype, out var info))
+        {
             throw new CheckpointException($"{where} has dtype '{dtype}'; supported: {string.Join(", ", DTypes.Keys)}");
+        }
+
         var shape = shapeEl.EnumerateArray().Select(e => e.TryGetInt64(out var d) && d >= 0 ? d : throw new CheckpointException($"{where} has a shape entry {e.GetRawText()} that is not a non-negative integer")).ToArray();
         long begin = offEl[0].GetInt64(), end = offEl[1].GetInt64();
         long elements = shape.Aggregate(1L, (a, b) => a * b);
         if (begin < 0 || end < begin || end - begin != elements * info.Size)
+        {
             throw new CheckpointException($"{where} has data_offsets [{begin}, {end}] ({end - begin} bytes) but shape [{string.Join(", ", shape)}] × {dtype} needs {elements * info.Size} bytes");
+        }
+
         return new SafetensorsEntry(property.Name, dtype, shape, begin, end);
     }
 
@@ -145,7 +176,10 @@ public sealed class SafetensorsFile : IDisposable
     public Tensor Read(string name)
     {
         if (!Entries.TryGetValue(name, out var entry))
+        {
             throw new CheckpointException($"{Path}: no tensor named '{name}'");
+        }
+
         var tensor = empty(entry.Shape, DTypes[entry.DType].Type);
         try
         {
@@ -163,8 +197,15 @@ public sealed class SafetensorsFile : IDisposable
     public void ReadInto(SafetensorsEntry entry, Tensor destination)
     {
         if (destination.dtype != DTypes[entry.DType].Type || !destination.is_contiguous() || destination.NumberOfElements != entry.ElementCount)
+        {
             throw new ArgumentException($"destination for '{entry.Name}' must be a contiguous {entry.DType} tensor of {entry.ElementCount} elements", nameof(destination));
-        if (entry.End == entry.Begin) return;
+        }
+
+        if (entry.End == entry.Begin)
+        {
+            return;
+        }
+
         lock (_stream)
         {
             _stream.Position = _dataStart + entry.Begin;
@@ -180,7 +221,11 @@ public sealed class SafetensorsFile : IDisposable
     {
         var list = tensors.OrderBy(kv => kv.Key, StringComparer.Ordinal).ToList();
         var header = new Dictionary<string, object>(StringComparer.Ordinal);
-        if (metadata is { Count: > 0 }) header["__metadata__"] = metadata;
+        if (metadata is { Count: > 0 })
+        {
+            header["__metadata__"] = metadata;
+        }
+
         long offset = 0;
         foreach (var (name, t) in list)
         {
@@ -199,7 +244,11 @@ public sealed class SafetensorsFile : IDisposable
             BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
             fs.Write(len);
             fs.Write(json);
-            for (int i = json.Length; i < padded; i++) fs.WriteByte((byte)' ');
+            for (int i = json.Length; i < padded; i++)
+            {
+                fs.WriteByte((byte)' ');
+            }
+
             foreach (var (_, t) in list)
             {
                 using var c = t.detach().cpu().contiguous();

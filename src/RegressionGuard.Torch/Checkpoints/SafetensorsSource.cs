@@ -21,8 +21,16 @@ public sealed class SafetensorsSource : StateDictLoader.ITensorSource, IDisposab
     {
         var single = Path.Combine(folder, "model.safetensors");
         var index = Path.Combine(folder, "model.safetensors.index.json");
-        if (File.Exists(single)) return Open(single, new[] { single });
-        if (File.Exists(index)) return Open(index, ShardsOf(index));
+        if (File.Exists(single))
+        {
+            return Open(single, new[] { single });
+        }
+
+        if (File.Exists(index))
+        {
+            return Open(index, ShardsOf(index));
+        }
+
         throw new CheckpointException($"{folder}: no weights found: expected model.safetensors or model.safetensors.index.json (PyTorch .bin checkpoints are not loaded: convert them to safetensors)");
     }
 
@@ -32,7 +40,10 @@ public sealed class SafetensorsSource : StateDictLoader.ITensorSource, IDisposab
         {
             using var doc = JsonDocument.Parse(File.ReadAllBytes(index));
             if (!doc.RootElement.TryGetProperty("weight_map", out var map) || map.ValueKind != JsonValueKind.Object)
+            {
                 throw new CheckpointException($"{index}: missing \"weight_map\" object");
+            }
+
             var dir = Path.GetDirectoryName(Path.GetFullPath(index))!;
             return map.EnumerateObject().Select(p => p.Value.GetString() ?? "").Distinct(StringComparer.Ordinal)
                 .Select(f => SafePaths.Within(dir, f, index)).ToArray();
@@ -55,7 +66,10 @@ public sealed class SafetensorsSource : StateDictLoader.ITensorSource, IDisposab
                 foreach (var entry in file.Entries.Values)
                 {
                     if (!source._fileOf.TryAdd(entry.Name, file))
+                    {
                         throw new CheckpointException($"{description}: tensor '{entry.Name}' appears in both {source._fileOf[entry.Name].Path} and {path}");
+                    }
+
                     source._shapes[entry.Name] = entry.Shape;
                 }
             }
@@ -97,6 +111,9 @@ public sealed class SafetensorsSource : StateDictLoader.ITensorSource, IDisposab
 
     public void Dispose()
     {
-        foreach (var f in _files) f.Dispose();
+        foreach (var f in _files)
+        {
+            f.Dispose();
+        }
     }
 }

@@ -35,15 +35,29 @@ public static class StateDictLoader
         if (missing.Count + unexpected.Count + misShaped.Count > 0)
         {
             var lines = new List<string> { $"{source.Description}: checkpoint does not match the model architecture" };
-            if (missing.Count > 0) lines.Add($"  missing tensors ({missing.Count}): {string.Join(", ", missing)}");
-            if (unexpected.Count > 0) lines.Add($"  unexpected tensors ({unexpected.Count}): {string.Join(", ", unexpected)}");
-            if (misShaped.Count > 0) lines.Add($"  wrong shapes ({misShaped.Count}): {string.Join("; ", misShaped)}");
+            if (missing.Count > 0)
+            {
+                lines.Add($"  missing tensors ({missing.Count}): {string.Join(", ", missing)}");
+            }
+
+            if (unexpected.Count > 0)
+            {
+                lines.Add($"  unexpected tensors ({unexpected.Count}): {string.Join(", ", unexpected)}");
+            }
+
+            if (misShaped.Count > 0)
+            {
+                lines.Add($"  wrong shapes ({misShaped.Count}): {string.Join("; ", misShaped)}");
+            }
+
             throw new CheckpointException(string.Join(Environment.NewLine, lines));
         }
         using (no_grad())
         {
             foreach (var (name, parameter) in expected)
+            {
                 source.CopyInto(name, parameter);
+            }
         }
     }
 }

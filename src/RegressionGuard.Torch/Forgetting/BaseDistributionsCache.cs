@@ -36,7 +36,11 @@ public static class BaseDistributionsCache
     public static BaseDistributions Compute(TorchLanguageModel model, IReadOnlyList<string> documents, RollingOptions options, int? topK, ContentCache? cache, out bool fromCache, IProgress<int>? progress = null)
     {
         fromCache = false;
-        if (cache is null) return ForgettingMeter.ComputeBase(model, documents, options, topK, progress);
+        if (cache is null)
+        {
+            return ForgettingMeter.ComputeBase(model, documents, options, topK, progress);
+        }
+
         var key = KeyFor(model, documents, options, topK);
         using (var stream = cache.OpenRead(key))
         {
@@ -62,11 +66,19 @@ public static class BaseDistributionsCache
         {
             var window = d.Windows[i];
             w.Write(window.Ids.Length);
-            foreach (var id in window.Ids) w.Write(id);
+            foreach (var id in window.Ids)
+            {
+                w.Write(id);
+            }
+
             w.Write(window.FirstTarget);
             w.Write(d.WindowDocument[i]);
             WriteArray(w, d.Probs[i]);
-            if (d.Indices is not null) WriteArray(w, d.Indices[i]);
+            if (d.Indices is not null)
+            {
+                WriteArray(w, d.Indices[i]);
+            }
+
             WriteArray(w, d.Entropy[i]);
             WriteArray(w, d.Argmax[i]);
         }
@@ -102,7 +114,11 @@ public static class BaseDistributionsCache
         {
             stream.Position = positions[i].Offset;
             ReadArray(r, result.Probs[i]);
-            if (result.Indices is not null) ReadArray(r, result.Indices[i]);
+            if (result.Indices is not null)
+            {
+                ReadArray(r, result.Indices[i]);
+            }
+
             ReadArray(r, result.Entropy[i]);
             ReadArray(r, result.Argmax[i]);
         }

@@ -65,7 +65,11 @@ public static class ForgettingMeter
             {
                 int w = chunk.Requests[r], offset = chunk.Positions[r] - windows[w].FirstTarget;
                 Array.Copy(values, (long)r * k, result.Probs[w], (long)offset * k, k);
-                if (ids is not null) Array.Copy(ids, (long)r * k, result.Indices![w], (long)offset * k, k);
+                if (ids is not null)
+                {
+                    Array.Copy(ids, (long)r * k, result.Indices![w], (long)offset * k, k);
+                }
+
                 result.Entropy[w][offset] = h[r];
                 result.Argmax[w][offset] = argmax[r];
             }
@@ -83,7 +87,10 @@ public static class ForgettingMeter
     public static ForgettingResult Compare(BaseDistributions reference, TorchLanguageModel tuned, IProgress<int>? progress = null)
     {
         if (tuned.Model.Transformer.VocabSize != reference.VocabSize)
+        {
             throw new CheckpointException($"{tuned.Model.Path}: vocabulary of {tuned.Model.Transformer.VocabSize} ids, but the base model's has {reference.VocabSize}; L_f is undefined across vocabularies");
+        }
+
         int k = reference.TopK, docs = reference.Documents;
         var ce = new double[docs];
         var h = new double[docs];
@@ -100,7 +107,13 @@ public static class ForgettingMeter
                 int w = chunk.Requests[r], offset = chunk.Positions[r] - reference.Windows[w].FirstTarget;
                 Array.Copy(reference.Probs[w], (long)offset * k, baseValues, (long)r * k, k);
                 if (baseIds is not null)
-                    for (int j = 0; j < k; j++) baseIds[r * k + j] = reference.Indices![w][offset * k + j];
+                {
+                    for (int j = 0; j < k; j++)
+                    {
+                        baseIds[r * k + j] = reference.Indices![w][offset * k + j];
+                    }
+                }
+
                 baseArgmax[r] = reference.Argmax[w][offset];
             }
             var device = chunk.Logits.device;
@@ -130,7 +143,11 @@ public static class ForgettingMeter
                 int w = chunk.Requests[r], d = reference.WindowDocument[w];
                 ce[d] += ceValues[r];
                 h[d] += reference.Entropy[w][chunk.Positions[r] - reference.Windows[w].FirstTarget];
-                if (agreeValues[r]) agree[d]++;
+                if (agreeValues[r])
+                {
+                    agree[d]++;
+                }
+
                 count[d]++;
             }
         }, progress);
@@ -154,7 +171,9 @@ public static class ForgettingMeter
         var a = baseModel.Model;
         var b = tuned.Model;
         if (a.Tokenizer.ContentHash != b.Tokenizer.ContentHash || a.Transformer.VocabSize != b.Transformer.VocabSize)
+        {
             throw new CheckpointException(
                 $"base and tuned models use different vocabularies or tokenizers: base '{a.Path}' ({a.Tokenizer.Name}, {a.Transformer.VocabSize} ids, tokenizer sha256 {a.Tokenizer.ContentHash[..12]}) vs tuned '{b.Path}' ({b.Tokenizer.Name}, {b.Transformer.VocabSize} ids, tokenizer sha256 {b.Tokenizer.ContentHash[..12]}); L_f is undefined across vocabularies");
+        }
     }
 }

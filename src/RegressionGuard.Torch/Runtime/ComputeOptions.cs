@@ -30,11 +30,25 @@ public sealed record ComputeOptions
     {
         var errors = new List<string>();
         if (DType is not ("float32" or "fp32" or "bfloat16" or "bf16"))
+        {
             errors.Add($"dtype '{DType}' is not supported; valid: {string.Join(", ", DTypes)} (float16 is unusably slow on CPU)");
-        if (BatchSize < 1) errors.Add($"batch size must be at least 1, got {BatchSize}");
-        if (Threads is < 1) errors.Add($"threads must be at least 1, got {Threads}");
+        }
+
+        if (BatchSize < 1)
+        {
+            errors.Add($"batch size must be at least 1, got {BatchSize}");
+        }
+
+        if (Threads is < 1)
+        {
+            errors.Add($"threads must be at least 1, got {Threads}");
+        }
+
         if (!(Device == "cpu" || Device.StartsWith("cuda", StringComparison.Ordinal)))
+        {
             errors.Add($"device '{Device}' is not supported; valid: cpu, cuda, cuda:N");
+        }
+
         return errors;
     }
 }

@@ -45,7 +45,10 @@ public sealed class LoadedModel : IDisposable
         {
             using var fs = File.OpenRead(file);
             int read;
-            while ((read = fs.Read(buffer)) > 0) sha.AppendData(buffer, 0, read);
+            while ((read = fs.Read(buffer)) > 0)
+            {
+                sha.AppendData(buffer, 0, read);
+            }
         }
         sha.AppendData(System.Text.Encoding.UTF8.GetBytes(extra));
         return Convert.ToHexStringLower(sha.GetHashAndReset());

@@ -29,17 +29,27 @@ public static class ModelLoader
     public static LoadedModel LoadTuned(string tunedPath, string? basePath, string? tokenizerPath = null, ComputeOptions? compute = null, bool merge = true)
     {
         var full = System.IO.Path.GetFullPath(tunedPath);
-        if (!LoraAdapter.IsAdapterFolder(full)) return Load(full, tokenizerPath, compute);
+        if (!LoraAdapter.IsAdapterFolder(full))
+        {
+            return Load(full, tokenizerPath, compute);
+        }
+
         var config = LoraAdapter.ReadConfig(full);
         string? baseFolder = basePath;
         if (baseFolder is null && config.BaseModelNameOrPath is { } named)
         {
             var candidate = System.IO.Path.GetFullPath(named, full);
-            if (Directory.Exists(candidate) || File.Exists(candidate)) baseFolder = candidate;
+            if (Directory.Exists(candidate) || File.Exists(candidate))
+            {
+                baseFolder = candidate;
+            }
         }
         if (baseFolder is null)
+        {
             throw new CheckpointException($"{full}: a LoRA adapter needs its base model: pass --base <model folder>"
                 + (config.BaseModelNameOrPath is { } n ? $" (base_model_name_or_path '{n}' is not a folder or file here)" : ""));
+        }
+
         var baseModel = Load(baseFolder, tokenizerPath ?? (HasTokenizer(full) ? TokenizerLoader.FindFileBeside(full) : null), compute);
         try
         {
@@ -80,13 +90,24 @@ public static class ModelLoader
     {
         compute ??= new ComputeOptions();
         var problems = compute.Validate();
-        if (problems.Count > 0) throw new ArgumentException(string.Join("; ", problems));
-        if (compute.Threads is int threads) set_num_threads(threads);
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems));
+        }
+
+        if (compute.Threads is int threads)
+        {
+            set_num_threads(threads);
+        }
+
         var device = new Device(compute.Device);
         var full = System.IO.Path.GetFullPath(path);
 
         if (LoraAdapter.IsAdapterFolder(full))
+        {
             throw new CheckpointException($"{full}: is a LoRA adapter, not a full model; give it as the tuned model together with its base (--base <model folder>)");
+        }
+
         if (Directory.Exists(full))
         {
             var tokenizerFile = tokenizerPath ?? TokenizerLoader.FindFileBeside(full);
@@ -102,14 +123,21 @@ public static class ModelLoader
             return new LoadedModel(full, model, tokenizer, compute, new[] { full }, device, tokenizerFile);
         }
         if (File.Exists(full))
+        {
             throw new CheckpointException($"{full}: not a model: expected a Hugging Face model folder (config.json + model.safetensors) or a llama2.c checkpoint (.bin)");
+        }
+
         throw new CheckpointException($"{full}: no such model folder or file");
     }
 
     static LoadedModel LoadHfFolder(string folder, ITokenizer tokenizer, ComputeOptions compute, Device device, string tokenizerFile)
     {
         var configPath = System.IO.Path.Combine(folder, "config.json");
-        if (!File.Exists(configPath)) throw new CheckpointException($"{folder}: no config.json (a Hugging Face model folder needs config.json and model.safetensors)");
+        if (!File.Exists(configPath))
+        {
+            throw new CheckpointException($"{folder}: no config.json (a Hugging Face model folder needs config.json and model.safetensors)");
+        }
+
         JsonElement root;
         try
         {
@@ -174,7 +202,9 @@ public static class ModelLoader
     static void Validate(string path, IReadOnlyList<string> errors)
     {
         if (errors.Count > 0)
+        {
             throw new CheckpointException($"{path}: invalid config: {string.Join("; ", errors)}");
+        }
     }
 
     static ICausalTransformer Build(Func<ICausalTransformer> create, StateDictLoader.ITensorSource source, ComputeOptions compute, Device device, Func<string, bool>? ignorable = null)
@@ -184,7 +214,10 @@ public static class ModelLoader
         ICausalTransformer model;
         try
         {
-            using (no_grad()) model = create();
+            using (no_grad())
+            {
+                model = create();
+            }
         }
         finally
         {
@@ -193,9 +226,17 @@ public static class ModelLoader
         try
         {
             StateDictLoader.Load(model.Module, source, ignorable);
-            foreach (var p in model.Module.parameters()) p.requires_grad = false;
+            foreach (var p in model.Module.parameters())
+            {
+                p.requires_grad = false;
+            }
+
             model.Module.eval();
-            if (device.type != DeviceType.CPU) model.Module.to(device);
+            if (device.type != DeviceType.CPU)
+            {
+                model.Module.to(device);
+            }
+
             return model;
         }
         catch
@@ -208,7 +249,9 @@ public static class ModelLoader
     static void CheckVocabulary(string path, ICausalTransformer model, ITokenizer tokenizer)
     {
         if (tokenizer.VocabSize > model.VocabSize)
+        {
             throw new CheckpointException($"{path}: the tokenizer ({tokenizer.Name}) has {tokenizer.VocabSize} ids but the model's vocabulary has {model.VocabSize}; pass the tokenizer that belongs to this model with --tokenizer");
+        }
     }
 
     /// <summary>Presents GPT-2 checkpoints saved without the "transformer." prefix (the original OpenAI layout) under HF module keys.</summary>

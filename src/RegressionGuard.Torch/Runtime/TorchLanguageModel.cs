@@ -46,7 +46,11 @@ public sealed class TorchLanguageModel : ILanguageModel
     {
         var ids = Tokenizer.Encode(text);
         var result = new List<int>(ids.Count + 1);
-        if (Tokenizer.BosId is int bos) result.Add(bos);
+        if (Tokenizer.BosId is int bos)
+        {
+            result.Add(bos);
+        }
+
         result.AddRange(ids);
         return result.ToArray();
     }
@@ -111,7 +115,11 @@ public sealed class TorchLanguageModel : ILanguageModel
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
         int t = batch.Max(i => requests[i].Ids.Length) - 1;
-        if (t < 1) return;
+        if (t < 1)
+        {
+            return;
+        }
+
         var inputs = new long[batch.Length * t];
         var rows = new List<long>();      // flat (b·T + j) positions whose next id is scored
         var targets = new List<long>();
@@ -120,8 +128,16 @@ public sealed class TorchLanguageModel : ILanguageModel
         for (int r = 0; r < batch.Length; r++)
         {
             var (sequence, first) = requests[batch[r]];
-            if (first < 1) throw new ArgumentOutOfRangeException(nameof(requests), first, "the first scored id must be at position 1 or later");
-            for (int j = 0; j < sequence.Length - 1; j++) inputs[r * t + j] = sequence[j];
+            if (first < 1)
+            {
+                throw new ArgumentOutOfRangeException(nameof(requests), first, "the first scored id must be at position 1 or later");
+            }
+
+            for (int j = 0; j < sequence.Length - 1; j++)
+            {
+                inputs[r * t + j] = sequence[j];
+            }
+
             for (int j = first; j < sequence.Length; j++)
             {
                 rows.Add(r * (long)t + j - 1);
@@ -130,7 +146,11 @@ public sealed class TorchLanguageModel : ILanguageModel
                 positions.Add(j);
             }
         }
-        if (rows.Count == 0) return;
+        if (rows.Count == 0)
+        {
+            return;
+        }
+
         var device = _model.Device;
         var ids = tensor(inputs, new long[] { batch.Length, t }, device: device);                    // (B, T)
         var positionIds = arange(t, device: device).unsqueeze(0).expand(batch.Length, t);             // (B, T)
@@ -172,14 +192,20 @@ public sealed class TorchLanguageModel : ILanguageModel
             var wholeIds = EncodeDocument(context + continuation);
             var continuationIds = wholeIds.Length > contextIds.Length ? wholeIds[contextIds.Length..] : Array.Empty<int>();
             if (continuationIds.Length == 0)
+            {
                 throw new ArgumentException($"request {i}: continuation '{requests[i].Continuation}' encodes to no tokens after its context");
+            }
+
             var full = contextIds.Concat(continuationIds).ToArray();
             var kept = full.Length > maxTokens ? full[^maxTokens..] : full; // keep the continuation, cut the context's start
             if (continuationIds.Length == 1)
             {
                 var key = string.Join(',', kept.Take(kept.Length - 1));
                 if (!groups.TryGetValue(key, out var group))
+                {
                     groups[key] = group = (new ScoreRequest(kept, kept.Length - 1), new List<(int, int)>());
+                }
+
                 group.Members.Add((i, kept[^1]));
             }
             else
@@ -192,7 +218,11 @@ public sealed class TorchLanguageModel : ILanguageModel
         for (int k = 0; k < multi.Count; k++)
         {
             double sum = 0;
-            foreach (var lp in scores[k].LogProbs) sum += lp;
+            foreach (var lp in scores[k].LogProbs)
+            {
+                sum += lp;
+            }
+
             results[multi[k].Request] = new LogLikelihoodResult(sum, scores[k].Greedy.All(g => g), scores[k].LogProbs.Length);
         }
 
@@ -204,7 +234,10 @@ public sealed class TorchLanguageModel : ILanguageModel
             for (int r = 0; r < n; r++)
             {
                 var members = shared[chunk.Requests[r]].Members;
-                for (int m = 0; m < members.Count; m++) tokens[r * width + m] = members[m].Token;
+                for (int m = 0; m < members.Count; m++)
+                {
+                    tokens[r * width + m] = members[m].Token;
+                }
             }
             var logProbs = chunk.Logits.log_softmax(-1, ScalarType.Float32);                      // (n, V) fp32
             var picked = logProbs.gather(1, tensor(tokens, new long[] { n, width }, device: logProbs.device)).cpu().data<float>().ToArray(); // (n, width)
@@ -214,7 +247,10 @@ public sealed class TorchLanguageModel : ILanguageModel
             {
                 var members = shared[chunk.Requests[r]].Members;
                 for (int m = 0; m < members.Count; m++)
+                {
                     results[members[m].Request] = new LogLikelihoodResult(picked[r * width + m], argmax[r] == members[m].Token, 1);
+                }
+
                 done += members.Count;
             }
             progress?.Report(done);
@@ -236,7 +272,9 @@ public sealed class TorchLanguageModel : ILanguageModel
         {
             var ids = EncodeDocument(doc);
             foreach (var w in RollingWindows.Plan(ids.Length, Transformer.ContextLength, options))
+            {
                 windows.Add((d, new ScoreRequest(ids[w.Start..w.End], w.PredictFrom - w.Start)));
+            }
         }
         var windowProgress = progress is null ? null : new DocumentProgress(progress, windows.Count, documents.Count);
         var scores = ScoreTokens(windows.Select(w => w.Request).ToArray(), windowProgress);
@@ -244,7 +282,11 @@ public sealed class TorchLanguageModel : ILanguageModel
         var counts = new int[documents.Count];
         for (int i = 0; i < windows.Count; i++)
         {
-            foreach (var lp in scores[i].LogProbs) sums[windows[i].Document] += lp;
+            foreach (var lp in scores[i].LogProbs)
+            {
+                sums[windows[i].Document] += lp;
+            }
+
             counts[windows[i].Document] += scores[i].LogProbs.Length;
         }
         return sums.Select((s, d) => new RollingLogLikelihoodResult(s, counts[d])).ToArray();
@@ -259,7 +301,11 @@ public sealed class TorchLanguageModel : ILanguageModel
         {
             _windowsDone += value;
             int now = windows == 0 ? documents : (int)((long)_windowsDone * documents / windows);
-            if (now > _reported) inner.Report(now - _reported);
+            if (now > _reported)
+            {
+                inner.Report(now - _reported);
+            }
+
             _reported = Math.Max(now, _reported);
         }
     }
@@ -289,7 +335,10 @@ public sealed class TorchLanguageModel : ILanguageModel
         int promptLength = batch.Max(i => prompts[i].Length);
         int context = Transformer.ContextLength;
         if (promptLength >= context)
+        {
             throw new ArgumentException($"prompt of {promptLength} tokens leaves no room to generate within the context of {context} tokens");
+        }
+
         int maxNew = Math.Min(batch.Max(i => requests[i].MaxNewTokens), context - promptLength);
         int capacity = promptLength + maxNew;
         var device = _model.Device;
@@ -302,8 +351,15 @@ public sealed class TorchLanguageModel : ILanguageModel
         {
             var p = prompts[batch[r]];
             pads[r] = promptLength - p.Length;
-            for (int j = 0; j < p.Length; j++) ids[r * promptLength + pads[r] + j] = p[j];
-            for (int j = pads[r]; j < capacity; j++) real[r * capacity + j] = true;
+            for (int j = 0; j < p.Length; j++)
+            {
+                ids[r * promptLength + pads[r] + j] = p[j];
+            }
+
+            for (int j = pads[r]; j < capacity; j++)
+            {
+                real[r * capacity + j] = true;
+            }
         }
         bool padded = pads.Any(p => p > 0);
         var keyMask = tensor(real, new long[] { b, capacity }, device: device);                   // (B, S_max)
@@ -332,19 +388,32 @@ public sealed class TorchLanguageModel : ILanguageModel
                 var chosen = next.cpu().data<long>().ToArray();
                 for (int r = 0; r < b; r++)
                 {
-                    if (finish[r] is not null) continue;
+                    if (finish[r] is not null)
+                    {
+                        continue;
+                    }
+
                     int token = (int)chosen[r];
                     var request = requests[batch[r]];
                     if (eos is int e && token == e) { finish[r] = FinishReason.EndOfSequence; continue; }
                     generated[r].Add(token);
                     if (request.StopSequences is { Count: > 0 } stops && StopIndex(Tokenizer.Decode(generated[r]), stops) >= 0)
+                    {
                         finish[r] = FinishReason.Stop;
+                    }
                     else if (generated[r].Count >= request.MaxNewTokens)
+                    {
                         finish[r] = FinishReason.Length;
+                    }
                     else if (step == maxNew - 1)
+                    {
                         finish[r] = FinishReason.ContextFull;
+                    }
                 }
-                if (finish.All(f => f is not null) || step == maxNew - 1) break;
+                if (finish.All(f => f is not null) || step == maxNew - 1)
+                {
+                    break;
+                }
 
                 using var inner = NewDisposeScope();
                 long s = cache.Length + 1;
@@ -360,7 +429,11 @@ public sealed class TorchLanguageModel : ILanguageModel
         {
             var request = requests[batch[r]];
             var text = DecodeContinuation(prompts[batch[r]], generated[r]);
-            if (request.StopSequences is { Count: > 0 } stops && StopIndex(text, stops) is var at and >= 0) text = text[..at];
+            if (request.StopSequences is { Count: > 0 } stops && StopIndex(text, stops) is var at and >= 0)
+            {
+                text = text[..at];
+            }
+
             results[batch[r]] = new GenerationResult(text, generated[r].ToArray(), finish[r] ?? FinishReason.Length);
         }
     }
@@ -378,9 +451,16 @@ public sealed class TorchLanguageModel : ILanguageModel
         int best = -1;
         foreach (var stop in stops)
         {
-            if (stop.Length == 0) continue;
+            if (stop.Length == 0)
+            {
+                continue;
+            }
+
             int at = text.IndexOf(stop, StringComparison.Ordinal);
-            if (at >= 0 && (best < 0 || at < best)) best = at;
+            if (at >= 0 && (best < 0 || at < best))
+            {
+                best = at;
+            }
         }
         return best;
     }
@@ -390,11 +470,16 @@ public sealed class TorchLanguageModel : ILanguageModel
     {
         var order = Enumerable.Range(0, lengths.Length).OrderByDescending(i => lengths[i]).ThenBy(i => i).ToArray();
         for (int i = 0; i < order.Length; i += batchSize)
+        {
             yield return order[i..Math.Min(i + batchSize, order.Length)];
+        }
     }
 
     public void Dispose()
     {
-        if (_ownsModel) _model.Dispose();
+        if (_ownsModel)
+        {
+            _model.Dispose();
+        }
     }
 }

@@ -25,34 +25,55 @@ public static class BpeTrainer
     public static string Train(IEnumerable<string> documents, BpeTrainerOptions options, string path)
     {
         var errors = options.Validate();
-        if (errors.Count > 0) throw new ArgumentException(string.Join("; ", errors), nameof(options));
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", errors), nameof(options));
+        }
+
         var pretokenizer = new Regex(HfPreTokenizer.Gpt2Pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var document in documents)
+        {
             foreach (Match match in pretokenizer.Matches(document))
             {
                 var word = ByteLevelAlphabet.Encode(match.Value);
                 counts[word] = counts.GetValueOrDefault(word) + 1;
             }
+        }
 
         var words = counts.OrderBy(w => w.Key, StringComparer.Ordinal)
             .Select(w => (Symbols: w.Key.Select(c => c.ToString()).ToList(), Count: w.Value))
             .ToList();
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (int b = 0; b < 256; b++) vocab[ByteLevelAlphabet.ByteToChar((byte)b).ToString()] = b;
+        for (int b = 0; b < 256; b++)
+        {
+            vocab[ByteLevelAlphabet.ByteToChar((byte)b).ToString()] = b;
+        }
+
         var merges = new List<string>();
         int mergeCount = options.VocabSize - 257;
         while (merges.Count < mergeCount)
         {
             var pairs = new Dictionary<(string, string), long>();
             foreach (var (symbols, count) in words)
+            {
                 for (int i = 0; i + 1 < symbols.Count; i++)
                 {
-                    if (options.SplitDigits && (HasDigit(symbols[i]) || HasDigit(symbols[i + 1]))) continue;
+                    if (options.SplitDigits && (HasDigit(symbols[i]) || HasDigit(symbols[i + 1])))
+                    {
+                        continue;
+                    }
+
                     var pair = (symbols[i], symbols[i + 1]);
                     pairs[pair] = pairs.GetValueOrDefault(pair) + count;
                 }
-            if (pairs.Count == 0) break;
+            }
+
+            if (pairs.Count == 0)
+            {
+                break;
+            }
+
             var best = pairs.OrderByDescending(p => p.Value)
                 .ThenBy(p => p.Key.Item1, StringComparer.Ordinal).ThenBy(p => p.Key.Item2, StringComparer.Ordinal)
                 .First().Key;
@@ -60,12 +81,16 @@ public static class BpeTrainer
             merges.Add($"{best.Item1} {best.Item2}");
             vocab[merged] = vocab.Count;
             foreach (var (symbols, _) in words)
+            {
                 for (int i = 0; i + 1 < symbols.Count; i++)
+                {
                     if (symbols[i] == best.Item1 && symbols[i + 1] == best.Item2)
                     {
                         symbols[i] = merged;
                         symbols.RemoveAt(i + 1);
                     }
+                }
+            }
         }
         int endOfText = vocab.Count;
         var json = new

@@ -24,7 +24,9 @@ internal static class ByteLevelAlphabet
         return string.Create(bytes.Length, bytes, static (span, source) =>
         {
             for (var i = 0; i < source.Length; i++)
+            {
                 span[i] = ByteToCharTable[source[i]];
+            }
         });
     }
 
@@ -35,7 +37,10 @@ internal static class ByteLevelAlphabet
         var table = new char[256];
         var next = 256;
         for (var b = 0; b < 256; b++)
+        {
             table[b] = PrintsAsItself(b) ? (char)b : (char)next++;
+        }
+
         return table;
     }
 
@@ -43,7 +48,10 @@ internal static class ByteLevelAlphabet
     {
         var map = new Dictionary<char, byte>(256);
         for (var b = 0; b < 256; b++)
+        {
             map[ByteToCharTable[b]] = (byte)b;
+        }
+
         return map;
     }
 }

@@ -25,7 +25,10 @@ internal sealed class BytePairMerger
     public BytePairMerger(Dictionary<long, (int Rank, int MergedId)> merges, int[] byteIds, Dictionary<string, int>? wholeWords)
     {
         if (byteIds.Length != 256)
+        {
             throw new ArgumentException($"expected 256 byte ids, got {byteIds.Length}", nameof(byteIds));
+        }
+
         _merges = merges;
         _byteIds = byteIds;
         _wholeWords = wholeWords;
@@ -37,7 +40,10 @@ internal sealed class BytePairMerger
     public void Encode(string word, List<int> output)
     {
         if (word.Length == 0)
+        {
             return;
+        }
+
         if (_cache.TryGetValue(word, out var cached))
         {
             output.AddRange(cached);
@@ -47,7 +53,10 @@ internal sealed class BytePairMerger
         if (word.Length <= MaxCachedWordLength)
         {
             if (_cache.Count >= MaxCacheEntries)
+            {
                 _cache.Clear();
+            }
+
             _cache.TryAdd(word, ids);
         }
         output.AddRange(ids);
@@ -61,18 +70,27 @@ internal sealed class BytePairMerger
             var symbolText = string.Create(bytes.Length, bytes, static (span, source) =>
             {
                 for (var i = 0; i < source.Length; i++)
+                {
                     span[i] = ByteLevelAlphabet.ByteToChar(source[i]);
+                }
             });
             if (_wholeWords.TryGetValue(symbolText, out var whole))
+            {
                 return [whole];
+            }
         }
 
         var n = bytes.Length;
         var symbols = new int[n];
         for (var i = 0; i < n; i++)
+        {
             symbols[i] = _byteIds[bytes[i]];
+        }
+
         if (n == 1)
+        {
             return symbols;
+        }
 
         // Doubly linked list over the symbols; a symbol merged into its left neighbour is marked dead.
         var next = new int[n];
@@ -87,17 +105,24 @@ internal sealed class BytePairMerger
         // Priority: rank first, then position (leftmost wins), as HF does.
         var queue = new PriorityQueue<Candidate, long>();
         for (var i = 0; i + 1 < n; i++)
+        {
             Offer(queue, symbols, i, i + 1);
+        }
 
         var alive = n;
         while (alive > 1 && queue.TryDequeue(out var c, out _))
         {
             if (dead[c.Position])
+            {
                 continue;
+            }
+
             var right = next[c.Position];
             // Stale entry: the pair at this position changed since it was queued.
             if (right < 0 || symbols[c.Position] != c.Left || symbols[right] != c.Right)
+            {
                 continue;
+            }
 
             symbols[c.Position] = c.Merged;
             dead[right] = true;
@@ -105,25 +130,37 @@ internal sealed class BytePairMerger
             var after = next[right];
             next[c.Position] = after;
             if (after >= 0)
+            {
                 prev[after] = c.Position;
+            }
 
             if (prev[c.Position] >= 0)
+            {
                 Offer(queue, symbols, prev[c.Position], c.Position);
+            }
+
             if (after >= 0)
+            {
                 Offer(queue, symbols, c.Position, after);
+            }
         }
 
         var result = new int[alive];
         var k = 0;
         for (var i = 0; i >= 0; i = next[i])
+        {
             result[k++] = symbols[i];
+        }
+
         return result;
     }
 
     void Offer(PriorityQueue<Candidate, long> queue, int[] symbols, int left, int right)
     {
         if (_merges.TryGetValue(PairKey(symbols[left], symbols[right]), out var merge))
+        {
             queue.Enqueue(new Candidate(left, symbols[left], symbols[right], merge.MergedId), ((long)merge.Rank << 32) | (uint)left);
+        }
     }
 
     readonly record struct Candidate(int Position, int Left, int Right, int Merged);

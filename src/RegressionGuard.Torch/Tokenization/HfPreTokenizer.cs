@@ -26,13 +26,19 @@ internal sealed class HfPreTokenizer
     public List<string> Split(string text)
     {
         foreach (var form in _normalForms)
+        {
             text = text.Normalize(form);
+        }
+
         var pieces = new List<string> { text };
         foreach (var step in _steps)
         {
             var next = new List<string>(pieces.Count * 2);
             foreach (var piece in pieces)
+            {
                 step.Apply(piece, next);
+            }
+
             pieces = next;
         }
         return pieces;
@@ -66,14 +72,22 @@ internal sealed class HfPreTokenizer
             for (var match = regex.Match(piece); match.Success; match = match.NextMatch())
             {
                 if (match.Length == 0)
+                {
                     continue;
+                }
+
                 if (match.Index > position)
+                {
                     output.Add(piece[position..match.Index]);
+                }
+
                 output.Add(match.Value);
                 position = match.Index + match.Length;
             }
             if (position < piece.Length)
+            {
                 output.Add(position == 0 ? piece : piece[position..]);
+            }
         }
     }
 
@@ -92,11 +106,18 @@ internal sealed class HfPreTokenizer
         public override void Apply(string piece, List<string> output)
         {
             if (addPrefixSpace && !piece.StartsWith(' '))
+            {
                 piece = " " + piece;
+            }
+
             if (gpt2 is null)
+            {
                 output.Add(piece);
+            }
             else
+            {
                 SplitIsolated(gpt2, piece, output);
+            }
         }
     }
 }

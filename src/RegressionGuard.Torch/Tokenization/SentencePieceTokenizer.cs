@@ -35,8 +35,11 @@ public sealed class SentencePieceTokenizer : ITokenizer
         _model = model;
         ContentHash = contentHash;
         if (model.TreatWhitespaceAsSuffix)
+        {
             throw new TokenizerFormatException(
                 $"SentencePiece model '{path}' treats whitespace as a suffix (treat_whitespace_as_suffix), which is not supported; supported: models with the usual '▁' prefix (Llama 2, llama2.c)");
+        }
+
         _removeExtraWhitespaces = model.Normalizer is MlTokenizers.SentencePieceNormalizer normalizer && normalizer.RemoveExtraWhiteSpaces;
         _addDummyPrefix = model.AddDummyPrefix;
         _escapeWhitespaces = model.EscapeWhiteSpaces;
@@ -77,7 +80,10 @@ public sealed class SentencePieceTokenizer : ITokenizer
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
         if (!File.Exists(full))
+        {
             throw new FileNotFoundException($"tokenizer file '{full}' does not exist; expected a SentencePiece model (tokenizer.model)", full);
+        }
+
         var bytes = File.ReadAllBytes(full);
         MlTokenizers.SentencePieceTokenizer model;
         try
@@ -98,7 +104,10 @@ public sealed class SentencePieceTokenizer : ITokenizer
         ArgumentNullException.ThrowIfNull(text);
         var normalized = Normalize(text);
         if (normalized.Length == 0)
+        {
             return [];
+        }
+
         return _model.EncodeToIds(normalized, addBeginningOfSentence: false, addEndOfSentence: false,
             considerPreTokenization: false, considerNormalization: false);
     }
@@ -108,15 +117,25 @@ public sealed class SentencePieceTokenizer : ITokenizer
     {
         var start = 0;
         if (_removeExtraWhitespaces)
+        {
             while (start < text.Length && text[start] == ' ')
+            {
                 start++;
+            }
+        }
+
         if (start == text.Length)
+        {
             return "";
+        }
 
         var space = _escapeWhitespaces ? SpaceSymbol : ' ';
         var builder = new StringBuilder(text.Length - start + 1);
         if (_addDummyPrefix)
+        {
             builder.Append(space);
+        }
+
         var previousWasSpace = _removeExtraWhitespaces;
         for (var i = start; i < text.Length; i++)
         {
@@ -124,7 +143,10 @@ public sealed class SentencePieceTokenizer : ITokenizer
             if (c == ' ')
             {
                 if (!previousWasSpace)
+                {
                     builder.Append(space);
+                }
+
                 previousWasSpace = _removeExtraWhitespaces;
             }
             else
@@ -134,8 +156,13 @@ public sealed class SentencePieceTokenizer : ITokenizer
             }
         }
         if (_removeExtraWhitespaces)
+        {
             while (builder.Length > 0 && builder[^1] == space)
+            {
                 builder.Length--;
+            }
+        }
+
         return builder.ToString();
     }
 
@@ -154,8 +181,11 @@ public sealed class SentencePieceTokenizer : ITokenizer
         foreach (var id in ids)
         {
             if ((uint)id >= (uint)_pieces.Length || _pieces[id] is not { } piece)
+            {
                 throw new ArgumentOutOfRangeException(nameof(ids), id,
                     $"token id {id} is not in the vocabulary of {Name} ('{FilePath}'); valid ids are 0..{_pieces.Length - 1}");
+            }
+
             if (_byteOfPiece[id] >= 0)
             {
                 pendingBytes.Add((byte)_byteOfPiece[id]);
@@ -163,11 +193,16 @@ public sealed class SentencePieceTokenizer : ITokenizer
             }
             FlushBytes(pendingBytes, text);
             if (bosWhitespaceSeen || text.Length > 0)
+            {
                 isBosWhitespace = false;
+            }
 
             bosWhitespaceSeen = false;
             if (id == BosId || id == EosId)
+            {
                 continue;
+            }
+
             if (id == _model.UnknownId)
             {
                 text.Append(UnknownSurface);
@@ -180,7 +215,9 @@ public sealed class SentencePieceTokenizer : ITokenizer
                 bosWhitespaceSeen = !_removeExtraWhitespaces;
             }
             foreach (var c in surface)
+            {
                 text.Append(c == SpaceSymbol ? ' ' : c);
+            }
         }
         FlushBytes(pendingBytes, text);
         return text.ToString();
@@ -189,7 +226,10 @@ public sealed class SentencePieceTokenizer : ITokenizer
     static void FlushBytes(List<byte> bytes, StringBuilder text)
     {
         if (bytes.Count == 0)
+        {
             return;
+        }
+
         ReadOnlySpan<byte> rest = System.Runtime.InteropServices.CollectionsMarshal.AsSpan(bytes);
         while (!rest.IsEmpty)
         {

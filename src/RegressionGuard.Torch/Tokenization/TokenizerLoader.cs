@@ -17,16 +17,27 @@ public static class TokenizerLoader
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
         if (Directory.Exists(full))
+        {
             return FindBeside(full);
+        }
+
         if (!File.Exists(full))
+        {
             throw new FileNotFoundException(
                 $"tokenizer file '{full}' does not exist; expected a Hugging Face tokenizer.json or a SentencePiece tokenizer.model", full);
+        }
 
         var extension = Path.GetExtension(full);
         if (extension.Equals(".json", StringComparison.OrdinalIgnoreCase))
+        {
             return HfTokenizerJson.Load(full);
+        }
+
         if (extension.Equals(".model", StringComparison.OrdinalIgnoreCase))
+        {
             return SentencePieceTokenizer.Load(full);
+        }
+
         return LooksLikeJson(full) ? HfTokenizerJson.Load(full) : SentencePieceTokenizer.Load(full);
     }
 
@@ -48,17 +59,25 @@ public static class TokenizerLoader
         {
             var candidate = Path.Combine(folder, name);
             if (File.Exists(candidate))
+            {
                 return candidate;
+            }
         }
 
         var models = Directory.Exists(folder)
             ? Directory.GetFiles(folder, "tok*.model").Order(StringComparer.Ordinal).ToArray()
             : [];
         if (models.Length == 1)
+        {
             return models[0];
+        }
+
         if (models.Length > 1)
+        {
             throw new FileNotFoundException(
                 $"several tokenizers found for model '{full}': {string.Join(", ", models.Select(Path.GetFileName))} in '{folder}'; pass --tokenizer <file>");
+        }
+
         throw new FileNotFoundException(
             $"no tokenizer found for model '{full}': looked for {string.Join(", ", SearchedNames)} in '{folder}'; pass --tokenizer <file>");
     }
@@ -70,7 +89,10 @@ public static class TokenizerLoader
         while ((b = stream.ReadByte()) >= 0)
         {
             if (b is ' ' or '\t' or '\r' or '\n' or 0xEF or 0xBB or 0xBF)
+            {
                 continue;
+            }
+
             return b == '{';
         }
         return false;

@@ -19,29 +19,54 @@ public static class TrainingData
 {
     public static IReadOnlyList<TrainingSequence> Load(string path, ITokenizer tokenizer, int seqLen)
     {
-        if (!File.Exists(path)) throw new FileNotFoundException($"{path}: training data not found", path);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"{path}: training data not found", path);
+        }
+
         var ext = Path.GetExtension(path).ToLowerInvariant();
-        if (ext is ".txt" or ".text") return Pack(new[] { File.ReadAllText(path) }, tokenizer, seqLen);
-        if (ext != ".jsonl") throw new InvalidDataException($"{path}: unsupported training data '{ext}'; expected .txt or .jsonl with 'text' or 'prompt'/'completion'");
+        if (ext is ".txt" or ".text")
+        {
+            return Pack(new[] { File.ReadAllText(path) }, tokenizer, seqLen);
+        }
+
+        if (ext != ".jsonl")
+        {
+            throw new InvalidDataException($"{path}: unsupported training data '{ext}'; expected .txt or .jsonl with 'text' or 'prompt'/'completion'");
+        }
+
         var texts = new List<string>();
         var pairs = new List<(string Prompt, string Completion)>();
         int line = 0;
         foreach (var raw in File.ReadLines(path))
         {
             line++;
-            if (string.IsNullOrWhiteSpace(raw)) continue;
+            if (string.IsNullOrWhiteSpace(raw))
+            {
+                continue;
+            }
+
             JsonElement root;
             try { root = JsonDocument.Parse(raw).RootElement; }
             catch (JsonException e) { throw new InvalidDataException($"{path}:{line}:{e.BytePositionInLine + 1}: invalid JSON: {e.Message}", e); }
             if (root.TryGetProperty("prompt", out var p) && root.TryGetProperty("completion", out var c))
+            {
                 pairs.Add((p.GetString() ?? "", c.GetString() ?? ""));
+            }
             else if (root.TryGetProperty("text", out var t))
+            {
                 texts.Add(t.GetString() ?? "");
+            }
             else
+            {
                 throw new InvalidDataException($"{path}:{line}:1: expected field 'text' or fields 'prompt' and 'completion'; fields here: {string.Join(", ", root.EnumerateObject().Select(x => x.Name))}");
+            }
         }
         if (texts.Count > 0 && pairs.Count > 0)
+        {
             throw new InvalidDataException($"{path}: mixes 'text' lines ({texts.Count}) and 'prompt'/'completion' lines ({pairs.Count}); use one kind per file");
+        }
+
         return pairs.Count > 0 ? Pad(pairs, tokenizer, seqLen) : Pack(texts, tokenizer, seqLen);
     }
 
@@ -50,7 +75,11 @@ public static class TrainingData
         var stream = new List<int>();
         foreach (var doc in documents)
         {
-            if (tokenizer.BosId is int bos) stream.Add(bos);
+            if (tokenizer.BosId is int bos)
+            {
+                stream.Add(bos);
+            }
+
             stream.AddRange(tokenizer.Encode(doc));
         }
         var sequences = new List<TrainingSequence>();
@@ -69,12 +98,24 @@ public static class TrainingData
         foreach (var (prompt, completion) in pairs)
         {
             var ids = new List<int>();
-            if (tokenizer.BosId is int bos) ids.Add(bos);
+            if (tokenizer.BosId is int bos)
+            {
+                ids.Add(bos);
+            }
+
             ids.AddRange(tokenizer.Encode(prompt));
             int promptLength = ids.Count;
             ids.AddRange(tokenizer.Encode(prompt + completion).Skip(promptLength - (tokenizer.BosId is null ? 0 : 1)));
-            if (tokenizer.EosId is int eos) ids.Add(eos);
-            if (ids.Count > seqLen + 1) ids = ids.GetRange(0, seqLen + 1);
+            if (tokenizer.EosId is int eos)
+            {
+                ids.Add(eos);
+            }
+
+            if (ids.Count > seqLen + 1)
+            {
+                ids = ids.GetRange(0, seqLen + 1);
+            }
+
             int n = ids.Count - 1;
             var input = new int[seqLen];
             var target = new int[seqLen];
@@ -94,7 +135,11 @@ public static class TrainingData
     public static (IReadOnlyList<TrainingSequence> Train, IReadOnlyList<TrainingSequence> Eval) Split(IReadOnlyList<TrainingSequence> all, double evalFraction, int seed)
     {
         int evalCount = (int)Math.Round(all.Count * evalFraction);
-        if (evalFraction > 0 && evalCount == 0 && all.Count > 1) evalCount = 1;
+        if (evalFraction > 0 && evalCount == 0 && all.Count > 1)
+        {
+            evalCount = 1;
+        }
+
         var order = Enumerable.Range(0, all.Count).OrderBy(i => StepRandom.Hash(seed, i, 0x5EED)).ToArray();
         var evalSet = order.Take(evalCount).ToHashSet();
         return (all.Where((_, i) => !evalSet.Contains(i)).ToList(), all.Where((_, i) => evalSet.Contains(i)).ToList());

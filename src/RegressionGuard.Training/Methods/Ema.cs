@@ -31,14 +31,19 @@ public static class Ema
     {
         ArgumentNullException.ThrowIfNull(pairs);
         if (!(lambda >= 0 && lambda <= 1))
+        {
             throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "λ must be in [0, 1]");
+        }
+
         var list = pairs.ToList();
         var mismatched = list.Select((p, i) => (p, i))
             .Where(x => !x.p.Slow.shape.SequenceEqual(x.p.Fast.shape))
             .Select(x => $"pair {x.i}: slow [{string.Join(", ", x.p.Slow.shape)}] vs fast [{string.Join(", ", x.p.Fast.shape)}]")
             .ToList();
         if (mismatched.Count > 0)
+        {
             throw new ArgumentException($"EMA pairs must have equal shapes: {string.Join("; ", mismatched)}", nameof(pairs));
+        }
 
         using var scope = NewDisposeScope();
         using var noGrad = no_grad();
@@ -68,11 +73,16 @@ public static class Ema
         ArgumentNullException.ThrowIfNull(fastHidden);
         ArgumentNullException.ThrowIfNull(slowHidden);
         if (fastHidden.Count == 0 || fastHidden.Count != slowHidden.Count)
+        {
             throw new ArgumentException($"need the same non-zero number of fast and slow hidden states (got {fastHidden.Count} and {slowHidden.Count})");
+        }
+
         for (var i = 0; i < fastHidden.Count; i++)
         {
             if (!fastHidden[i].shape.SequenceEqual(slowHidden[i].shape))
+            {
                 throw new ArgumentException($"hidden state {i}: fast [{string.Join(", ", fastHidden[i].shape)}] vs slow [{string.Join(", ", slowHidden[i].shape)}]");
+            }
         }
 
         using var scope = NewDisposeScope();
@@ -85,7 +95,10 @@ public static class Ema
             var slow = slowHidden[i].detach().to(fast.dtype, fast.device); // (…)
             var difference = fast - slow;                                // (…)
             if (onlyWhereSlowExceedsFast)
+            {
                 difference = difference.clamp_max(0);                    // nonzero only where slow > fast
+            }
+
             var sum = difference.to_type(accumulate).square().sum();     // ()
             total = total is null ? sum : total + sum.to(total.device);
             elements += fast.numel();

@@ -59,27 +59,60 @@ internal static partial class HalfFineTuningNames
         const HalfFineTuningArchitecture llama = HalfFineTuningArchitecture.Llama, gpt2 = HalfFineTuningArchitecture.Gpt2;
         Match m;
         if ((m = LlamaAttention().Match(name)).Success)
+        {
             return InLayer(llama, ParameterGroup.Attention, m);
+        }
+
         if ((m = LlamaMlp().Match(name)).Success)
+        {
             return InLayer(llama, ParameterGroup.FeedForward, m);
+        }
+
         if ((m = LlamaLayerNorm().Match(name)).Success)
+        {
             return InLayer(llama, ParameterGroup.Norm, m);
+        }
+
         if (name == "model.norm.weight")
+        {
             return new ParameterSlot(llama, ParameterGroup.Norm, -1, "norm", true);
+        }
+
         if (name == "model.embed_tokens.weight")
+        {
             return new ParameterSlot(llama, ParameterGroup.Embedding, -1, "embed_tokens", true);
+        }
+
         if ((m = Gpt2Attention().Match(name)).Success)
+        {
             return InLayer(gpt2, ParameterGroup.Attention, m);
+        }
+
         if ((m = Gpt2Mlp().Match(name)).Success)
+        {
             return InLayer(gpt2, ParameterGroup.FeedForward, m);
+        }
+
         if ((m = Gpt2LayerNorm().Match(name)).Success)
+        {
             return InLayer(gpt2, ParameterGroup.Norm, m);
+        }
+
         if ((m = Gpt2FinalNorm().Match(name)).Success)
+        {
             return new ParameterSlot(gpt2, ParameterGroup.Norm, -1, "ln_f", m.Groups["kind"].Value == "weight");
+        }
+
         if ((m = Gpt2Embedding().Match(name)).Success)
+        {
             return new ParameterSlot(gpt2, ParameterGroup.Embedding, -1, m.Groups["unit"].Value, true);
+        }
+
         if (name == "lm_head.weight")
+        {
             return new ParameterSlot(null, ParameterGroup.Embedding, -1, "lm_head", true);
+        }
+
         return null;
     }
 

@@ -1,7 +1,7 @@
-using RegressionGuard.Randomness;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RegressionGuard.Randomness;
 
 namespace RegressionGuard.Training.Methods;
 
@@ -107,7 +107,9 @@ public sealed record HalfFineTuningSelection
         var attentionUnits = HalfFineTuningNames.AttentionUnits(architecture);
         var attention = new string[layerCount][];
         for (var layer = 0; layer < layerCount; layer++)
+        {
             attention[layer] = Pick(rng, attentionUnits, attentionUnits.Count / 2);
+        }
 
         var ffnUnits = HalfFineTuningNames.FeedForwardUnits(architecture);
         var ffn = new string[layerCount][];
@@ -116,12 +118,16 @@ public sealed record HalfFineTuningSelection
             var twoLayerCount = layerCount / 2 + (layerCount % 2 == 1 && rng.NextBool() ? 1 : 0);
             var twoLayers = rng.ChooseIndices(layerCount, twoLayerCount).ToHashSet();
             for (var layer = 0; layer < layerCount; layer++)
+            {
                 ffn[layer] = Pick(rng, ffnUnits, twoLayers.Contains(layer) ? 2 : 1);
+            }
         }
         else
         {
             for (var layer = 0; layer < layerCount; layer++)
+            {
                 ffn[layer] = Pick(rng, ffnUnits, 1);
+            }
         }
 
         var layerNormUnits = HalfFineTuningNames.LayerNormUnits(architecture);
@@ -129,7 +135,10 @@ public sealed record HalfFineTuningSelection
         var trainedNorms = rng.ChooseIndices(normCount, normCount / 2).ToHashSet();
         var norms = new string[layerCount][];
         for (var layer = 0; layer < layerCount; layer++)
+        {
             norms[layer] = layerNormUnits.Where((_, j) => trainedNorms.Contains(2 * layer + j)).ToArray();
+        }
+
         var finalNormTrained = trainedNorms.Contains(normCount - 1);
 
         var trainable = new List<string>();
@@ -174,7 +183,10 @@ public sealed record HalfFineTuningSelection
         var counted = Trainable.Where(n => HalfFineTuningNames.Classify(n)?.Group != ParameterGroup.Embedding).ToList();
         var missing = counted.Where(n => !elementCounts.ContainsKey(n)).ToList();
         if (missing.Count > 0)
+        {
             throw new ArgumentException($"no element count for {missing.Count} trainable parameter(s): {string.Join(", ", missing)}", nameof(elementCounts));
+        }
+
         return counted.Sum(n => elementCounts[n]);
     }
 
@@ -199,7 +211,10 @@ public sealed record HalfFineTuningSelection
         ArgumentException.ThrowIfNullOrEmpty(path);
         var folder = Path.GetDirectoryName(Path.GetFullPath(path));
         if (!string.IsNullOrEmpty(folder))
+        {
             Directory.CreateDirectory(folder);
+        }
+
         var temp = $"{path}.tmp-{Environment.ProcessId}";
         File.WriteAllText(temp, JsonSerializer.Serialize(this, Json) + "\n", new UTF8Encoding(false));
         File.Move(temp, path, overwrite: true);
@@ -220,24 +235,39 @@ public sealed record HalfFineTuningSelection
             throw new InvalidDataException($"{path}: not an HFT selection: {e.Message}", e);
         }
         if (selection is null)
+        {
             throw new InvalidDataException($"{path}: not an HFT selection: the file holds null");
+        }
 
         var problems = new List<string>();
         if (selection.Version != CurrentVersion)
+        {
             problems.Add($"version {selection.Version} is not supported (expected {CurrentVersion})");
+        }
+
         if (selection.Trainable is null || selection.Frozen is null || selection.Layers is null)
+        {
             problems.Add("trainable, frozen and layers must not be null");
+        }
         else
         {
             var all = selection.Trainable.Concat(selection.Frozen).ToList();
             var duplicates = all.GroupBy(n => n, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
             if (duplicates.Count > 0)
+            {
                 problems.Add($"listed more than once (or both trainable and frozen): {string.Join(", ", duplicates)}");
+            }
+
             if (selection.Layers.Select(l => l.Index).Where((index, i) => index != i).Any())
+            {
                 problems.Add("layers must be listed in order 0, 1, 2, …");
+            }
         }
         if (problems.Count > 0)
+        {
             throw new InvalidDataException($"{path}: invalid HFT selection: {string.Join("; ", problems)}");
+        }
+
         return selection;
     }
 
@@ -254,16 +284,28 @@ public sealed record HalfFineTuningSelection
         {
             var name = names[i] ?? throw new ArgumentException($"parameter name {i} is null", nameof(names));
             if (!seen.Add(name))
+            {
                 duplicates.Add(name);
+            }
+
             if (HalfFineTuningNames.Classify(name) is { } slot)
+            {
                 known.Add(slots[i] = slot);
+            }
             else
+            {
                 unknown.Add(name);
+            }
         }
         if (unknown.Count > 0)
+        {
             problems.Add($"not a Llama-family or GPT-2 parameter name: {string.Join(", ", unknown)}");
+        }
+
         if (duplicates.Count > 0)
+        {
             problems.Add($"listed more than once: {string.Join(", ", duplicates.Distinct())}");
+        }
 
         var architectures = known.Where(s => s.Architecture is not null).Select(s => s.Architecture!.Value).Distinct().ToList();
         if (architectures.Count != 1)
@@ -278,9 +320,13 @@ public sealed record HalfFineTuningSelection
         var layers = known.Where(s => s.Layer >= 0).Select(s => s.Layer).Distinct().Order().ToList();
         var layerCount = layers.Count == 0 ? 0 : layers[^1] + 1;
         if (layerCount == 0)
+        {
             problems.Add("no transformer layers found");
+        }
         else if (layers.Count != layerCount)
+        {
             problems.Add($"layers must be numbered 0..{layerCount - 1} without gaps; missing {string.Join(", ", Enumerable.Range(0, layerCount).Except(layers))}");
+        }
 
         // Every layer must hold every category's weight (GPT-2 has a c_proj in attn and in mlp, hence the group in the key).
         var weights = known.Where(s => s.IsWeight).Select(s => (s.Layer, s.Group, s.Unit)).ToHashSet();
@@ -290,15 +336,26 @@ public sealed record HalfFineTuningSelection
             .ToList();
         var missing = new List<string>();
         foreach (var layer in layers)
+        {
             missing.AddRange(perLayer.Where(c => !weights.Contains((layer, c.Group, c.Unit))).Select(c => $"layer {layer} {c.Group} {c.Unit}.weight"));
+        }
+
         var finalNorm = HalfFineTuningNames.FinalNormUnit(architecture);
         if (!weights.Contains((-1, ParameterGroup.Norm, finalNorm)))
+        {
             missing.Add($"final norm {finalNorm}.weight");
+        }
+
         if (missing.Count > 0)
+        {
             problems.Add($"missing: {string.Join(", ", missing)}");
+        }
 
         if (problems.Count > 0)
+        {
             throw new ArgumentException($"cannot choose HFT parameters: {string.Join("; ", problems)}", nameof(names));
+        }
+
         return (architecture, slots, layerCount);
     }
 

@@ -68,7 +68,9 @@ public sealed class ReplayBuffer<T>
         }
         var slot = _keepRandom.NextInt(Seen);
         if (slot < Capacity)
+        {
             _items[(int)slot] = item;
+        }
     }
 
     /// <summary>Offers each of <paramref name="items"/> in turn.</summary>
@@ -76,7 +78,9 @@ public sealed class ReplayBuffer<T>
     {
         ArgumentNullException.ThrowIfNull(items);
         foreach (var item in items)
+        {
             Add(item);
+        }
     }
 
     /// <summary>min(<paramref name="count"/>, <see cref="Count"/>) distinct kept examples, drawn uniformly without replacement, in random order.</summary>

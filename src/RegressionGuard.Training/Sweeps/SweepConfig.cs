@@ -38,14 +38,27 @@ public sealed record SweepConfig
     public static SweepConfig Load(string path, IReadOnlyDictionary<string, string>? variables = null)
     {
         var file = Path.GetFullPath(path);
-        if (!System.IO.File.Exists(file)) throw new SuiteValidationException(new[] { new SuiteError(file, 1, 1, "sweep file not found") });
+        if (!System.IO.File.Exists(file))
+        {
+            throw new SuiteValidationException(new[] { new SuiteError(file, 1, 1, "sweep file not found") });
+        }
+
         var errors = new List<SuiteError>();
         var root = SafeYaml.LoadMapping(System.IO.File.ReadAllText(file), file, errors);
-        if (root is null) throw new SuiteValidationException(errors);
+        if (root is null)
+        {
+            throw new SuiteValidationException(errors);
+        }
+
         var map = new YamlMap(root, file, errors);
         map.RejectUnknown(TopKeys);
-        if (map.Int("schema", 1, 1) is null && !map.Has("schema")) map.Error(map.Node, "missing key 'schema' (write 'schema: 1')");
+        if (map.Int("schema", 1, 1) is null && !map.Has("schema"))
+        {
+            map.Error(map.Node, "missing key 'schema' (write 'schema: 1')");
+        }
+
         foreach (var key in new[] { "model", "data", "corpus", "ledger", "out", "steps", "runs" })
+        {
             map.Require(key, key switch
             {
                 "model" => "the base model (HF folder or llama2.c .bin)",
@@ -56,6 +69,8 @@ public sealed record SweepConfig
                 "steps" => "the checkpoint steps N, e.g. [25, 50, 100]",
                 _ => "a list of runs, each {name, method, ...}",
             });
+        }
+
         var folder = Path.GetDirectoryName(file)!;
         string Resolve(string key) => Substitute(map, key, map.String(key) ?? "");
         string Substitute(YamlMap owner, string key, string value)
@@ -80,8 +95,16 @@ public sealed record SweepConfig
         if (map.Raw("steps") is YamlSequenceNode seq)
         {
             foreach (var item in seq.Children)
-                if (item is YamlScalarNode s && int.TryParse(s.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0) steps.Add(n);
-                else map.Error(item, $"'steps' entries must be positive integers, got '{(item as YamlScalarNode)?.Value}'");
+            {
+                if (item is YamlScalarNode s && int.TryParse(s.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0)
+                {
+                    steps.Add(n);
+                }
+                else
+                {
+                    map.Error(item, $"'steps' entries must be positive integers, got '{(item as YamlScalarNode)?.Value}'");
+                }
+            }
         }
         else if (map.Raw("steps") is { } bad)
         {
@@ -106,11 +129,21 @@ public sealed record SweepConfig
                 run.Require("name", "a unique run name, e.g. lora-r4-qv");
                 run.Require("method", "lora, full, hft or ilora");
                 var name = run.String("name");
-                if (name is not null && runs.Any(r => r.Name == name)) run.Error(run.Raw("name")!, $"run name '{name}' is used twice");
+                if (name is not null && runs.Any(r => r.Name == name))
+                {
+                    run.Error(run.Raw("name")!, $"run name '{name}' is used twice");
+                }
+
                 var options = Options(run, defaults, steps, folder, errors);
                 if (options?.ReplayData is not null && run.String("replay_data") is { } rawReplay)
+                {
                     options = options with { ReplayData = Substitute(run, "replay_data", rawReplay) };
-                if (name is not null && options is not null) runs.Add(new SweepRun(name, options));
+                }
+
+                if (name is not null && options is not null)
+                {
+                    runs.Add(new SweepRun(name, options));
+                }
             }
         }
         var config = new SweepConfig
@@ -126,7 +159,11 @@ public sealed record SweepConfig
             Runs = runs,
             Suites = (map.StringList("suites") ?? Array.Empty<string>()).Select(s => Path.GetFullPath(s, folder)).ToList(),
         };
-        if (errors.Count > 0) throw new SuiteValidationException(errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+        if (errors.Count > 0)
+        {
+            throw new SuiteValidationException(errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+        }
+
         return config;
     }
 
@@ -139,7 +176,11 @@ public sealed record SweepConfig
         FineTuningMethod parsed;
         if (method is null || !Enum.TryParse(method, ignoreCase: true, out parsed))
         {
-            if (method is not null) run.Error(run.Raw("method") ?? run.Node, $"unknown method '{method}'{DidYouMean.Hint(method, new[] { "lora", "full", "hft", "ilora" })}");
+            if (method is not null)
+            {
+                run.Error(run.Raw("method") ?? run.Node, $"unknown method '{method}'{DidYouMean.Hint(method, new[] { "lora", "full", "hft", "ilora" })}");
+            }
+
             return null;
         }
         var replay = Str("replay_data");
@@ -173,7 +214,10 @@ public sealed record SweepConfig
             ConsistencyLayers = Str("consistency_layers") ?? "all",
         };
         foreach (var problem in options.Validate())
+        {
             errors.Add(new SuiteError(run.File, (int)run.Node.Start.Line, (int)run.Node.Start.Column, problem));
+        }
+
         return options;
     }
 }

@@ -37,7 +37,10 @@ public sealed class SweepRunner
         using var ledger = LedgerStore.Open(c.Ledger);
         var pending = c.Runs.Where(r => c.Steps.Any(n => !ledger.Contains(Cell(r.Name, n)))).ToList();
         _log($"sweep {Path.GetFileName(c.File)}: {c.Runs.Count} runs × {c.Steps.Count} steps; {c.Runs.Count - pending.Count} runs already complete in {c.Ledger}");
-        if (pending.Count == 0) return;
+        if (pending.Count == 0)
+        {
+            return;
+        }
 
         var documents = CorpusReader.Read(c.Corpus).Select(d => d.Text).ToArray();
         var options = new RollingOptions(c.Truncate);
@@ -54,16 +57,24 @@ public sealed class SweepRunner
             {
                 var folder = Path.Combine(runDir, $"checkpoint-{n}");
                 if (Directory.Exists(folder) && ReadCheckpoint(folder) is { } saved)
+                {
                     Record(ledger, run, saved, reference, baseModel, suites, corpusHash);
+                }
             }
-            if (c.Steps.All(n => ledger.Contains(Cell(run.Name, n)))) continue;
+            if (c.Steps.All(n => ledger.Contains(Cell(run.Name, n))))
+            {
+                continue;
+            }
+
             _log($"run {run.Name} ({run.Options.Method.ToString().ToLowerInvariant()}): training to N = {run.Options.Steps}");
             var tuner = new FineTuner(run.Options)
             {
                 OnCheckpoint = checkpoint =>
                 {
                     if (!ledger.Contains(Cell(run.Name, checkpoint.Step)))
+                    {
                         Record(ledger, run, checkpoint, reference, baseModel, suites, corpusHash);
+                    }
                 },
             };
             tuner.Run(c.Model, c.Data, runDir, resume: true);
@@ -75,11 +86,20 @@ public sealed class SweepRunner
     {
         var meta = Path.Combine(folder, FineTuner.MetadataFile);
         JsonElement root;
-        if (File.Exists(meta)) root = JsonDocument.Parse(File.ReadAllText(meta)).RootElement;
+        if (File.Exists(meta))
+        {
+            root = JsonDocument.Parse(File.ReadAllText(meta)).RootElement;
+        }
         else if (File.Exists(Path.Combine(folder, "adapter_config.json"))
                  && JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "adapter_config.json"))).RootElement.TryGetProperty("regressionguard", out var rg))
+        {
             root = rg;
-        else return null;
+        }
+        else
+        {
+            return null;
+        }
+
         double lft = root.GetProperty("l_ft").ValueKind == JsonValueKind.Number ? root.GetProperty("l_ft").GetDouble() : double.NaN;
         return new TrainedCheckpoint(folder, root.GetProperty("N").GetInt32(), root.GetProperty("P").GetInt64(), lft, root.GetProperty("wall_seconds").GetDouble());
     }
@@ -91,8 +111,13 @@ public sealed class SweepRunner
         var forgetting = ForgettingMeter.Compare(reference, tuned);
         var metrics = new Dictionary<string, double>();
         foreach (var (suite, items) in suites)
+        {
             foreach (var (name, value) in SuiteEvaluator.Evaluate(suite, items, tuned).Metrics)
+            {
                 metrics[$"{suite.Id}/{name}"] = value.Value;
+            }
+        }
+
         var row = new LedgerRow
         {
             Run = run.Name,

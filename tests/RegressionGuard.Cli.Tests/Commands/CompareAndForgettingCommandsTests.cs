@@ -22,7 +22,13 @@ public sealed class CompareAndForgettingCommandsTests
         using var adapter = LoraAdapter.Create(model.Transformer, new LoraConfig { R = 4, LoraAlpha = 8, TargetModules = JsonSerializer.SerializeToElement(new[] { "q_proj", "v_proj" }) }, seed: 1);
         manual_seed(2);
         using (no_grad())
-            foreach (var p in adapter.Parameters()) p.normal_(0, 0.3);
+        {
+            foreach (var p in adapter.Parameters())
+            {
+                p.normal_(0, 0.3);
+            }
+        }
+
         var folder = dir.File("adapter");
         adapter.Save(folder);
         return folder;
@@ -61,7 +67,10 @@ public sealed class CompareAndForgettingCommandsTests
         var acc = suites[0].GetProperty("metrics")[0];
         Assert.That(acc.GetProperty("metric").GetString(), Is.EqualTo("acc"));
         foreach (var key in new[] { "base", "tuned", "delta", "ci_lower", "ci_upper", "p_value", "p_holm" })
+        {
             Assert.That(acc.TryGetProperty(key, out _), Is.True, key);
+        }
+
         Assert.That(File.Exists(Path.Combine(dir.File("out"), "comparison.json")));
         Assert.That(File.Exists(Path.Combine(dir.File("out"), "tinystories_facts", "tuned", "items.jsonl")));
         Assert.That(second.Out, Is.EqualTo(first.Out.Replace("\"base_from_cache\":[false,false]", "\"base_from_cache\":[true,true]", StringComparison.Ordinal)), "same numbers from the cache");

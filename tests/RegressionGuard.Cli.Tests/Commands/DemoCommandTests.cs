@@ -33,7 +33,9 @@ public class DemoCommandTests
     public void The_demo_writes_every_report_of_both_candidates(string candidate)
     {
         foreach (var file in new[] { "report.json", "report.md", "report.html", "junit.xml" })
+        {
             Assert.That(File.Exists(Path.Combine(_folder!.Path, candidate, file)), $"{candidate}/{file}");
+        }
     }
 
     [Test]

@@ -31,7 +31,9 @@ public sealed class GateCommandTests
         var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(dir.File("aggressive-report"), "report.json"))).RootElement;
         Assert.That(report.GetProperty("outcome").GetString(), Is.EqualTo("fail"));
         foreach (var file in new[] { "report.md", "report.html", "junit.xml" })
+        {
             Assert.That(File.Exists(Path.Combine(dir.File("aggressive-report"), file)), file);
+        }
 
         // Reproducible: a second run gives the same report.json apart from the timestamp and the duration.
         var first = WithoutTimes(File.ReadAllText(Path.Combine(dir.File("aggressive-report"), "report.json")));

@@ -28,7 +28,9 @@ public sealed class LawCommandsTests
         var root = JsonDocument.Parse(predict.Out).RootElement;
         Assert.That(root.GetProperty("lf").GetDouble(), Is.EqualTo(loaded.Predict(4480, 320).Value).Within(1e-12));
         if (root.GetProperty("n_star").ValueKind == JsonValueKind.Number)
+        {
             Assert.That(loaded.Predict(4480, root.GetProperty("n_star").GetDouble()).Value, Is.EqualTo(3.0).Within(3.0 * 1e-6));
+        }
     }
 
     [Test]

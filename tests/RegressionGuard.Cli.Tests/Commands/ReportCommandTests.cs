@@ -1,5 +1,5 @@
-using RegressionGuard.Core.Tests.Reports;
 using System.Xml.Linq;
+using RegressionGuard.Core.Tests.Reports;
 using RegressionGuard.Reports;
 using RegressionGuard.Testing;
 

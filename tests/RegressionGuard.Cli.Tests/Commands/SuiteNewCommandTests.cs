@@ -52,7 +52,11 @@ public sealed class SuiteNewCommandTests
         var run = CliRun.Of("suite", "new", "--data", file, "--type", type, "--out", suiteFile);
 
         Assert.That(run.ExitCode, Is.Zero, run.Error);
-        foreach (var guess in guesses) Assert.That(run.Out, Does.Contain(guess));
+        foreach (var guess in guesses)
+        {
+            Assert.That(run.Out, Does.Contain(guess));
+        }
+
         Assert.That(run.Out, Does.Contain($"--set {variable}={Path.GetDirectoryName(file)}"));
         var suite = SuiteLoader.Load(suiteFile, new Dictionary<string, string> { [variable] = Path.GetDirectoryName(file)! });
         var items = SuiteItemBuilder.Build(suite);
@@ -165,7 +169,11 @@ public sealed class SuiteNewCommandTests
         using var dir = new TempFolder();
         File.WriteAllText(dir.File("x.jsonl"), "{\"question\": \"1+1?\", \"answer\": \"2\"}\n");
         var args = new List<string> { "suite", "new", "--data", dir.File("x.jsonl"), "--out", dir.File("x.yaml") };
-        if (option != "--type") args.AddRange(["--type", "generate"]);
+        if (option != "--type")
+        {
+            args.AddRange(["--type", "generate"]);
+        }
+
         args.AddRange([option, value]);
 
         var run = CliRun.Of([.. args]);

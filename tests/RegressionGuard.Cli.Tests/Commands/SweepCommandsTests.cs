@@ -38,7 +38,10 @@ public sealed class SweepCommandsTests
             while (clock.Elapsed < TimeSpan.FromSeconds(120) && !process.HasExited)
             {
                 Thread.Sleep(200);
-                if (File.Exists(ledger) && RowCount(ledger) >= 2) break;
+                if (File.Exists(ledger) && RowCount(ledger) >= 2)
+                {
+                    break;
+                }
             }
             Assert.That(process.HasExited, Is.False, "the sweep must still be running when it is killed");
             process.Kill(entireProcessTree: true);
@@ -81,7 +84,10 @@ public sealed class SweepCommandsTests
         using var dir = new TempFolder();
         var ledger = dir.File("l.db");
         using (var store = LedgerStore.Open(ledger))
+        {
             store.Append(new LedgerRow { Run = "r", Cell = "r@N=1", Method = "lora", P = 10, N = 1, LFt = 2.5, Lf = 1.5 });
+        }
+
         var run = CliRun.Of("ledger", "export", "--ledger", ledger);
         Assert.That(run.ExitCode, Is.Zero, run.Error);
         Assert.That(run.Out, Does.StartWith("run,method,P,N,L_ft,L_f"));

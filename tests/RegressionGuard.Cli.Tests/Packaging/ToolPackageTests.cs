@@ -75,17 +75,23 @@ public sealed class ToolPackageTests
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
         // The test host's MSBuild variables would point a nested `dotnet pack` at the wrong MSBuild.
         foreach (var name in start.Environment.Keys.Where(k => k.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
             start.Environment.Remove(name);
+        }
+
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
 
         var output = new StringBuilder();
         using var process = new Process { StartInfo = start };
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (output) output.AppendLine(e.Data); };
+        process.OutputDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
+        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) { lock (output) { output.AppendLine(e.Data); } } };
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
@@ -93,9 +99,15 @@ public sealed class ToolPackageTests
         {
             process.Kill(entireProcessTree: true);
             process.WaitForExit();
-            lock (output) return (-1, $"timed out after {timeout}: {file} {string.Join(' ', args)}\n{output}");
+            lock (output)
+            {
+                return (-1, $"timed out after {timeout}: {file} {string.Join(' ', args)}\n{output}");
+            }
         }
         process.WaitForExit();
-        lock (output) return (process.ExitCode, output.ToString());
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
     }
 }

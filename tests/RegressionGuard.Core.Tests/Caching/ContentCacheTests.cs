@@ -15,7 +15,11 @@ public sealed class ContentCacheTests
     static byte[] Payload(int length, int seed)
     {
         var bytes = new byte[length];
-        for (int i = 0; i < length; i++) bytes[i] = (byte)((i * 31) ^ (i >> 8) ^ (seed * 101));
+        for (int i = 0; i < length; i++)
+        {
+            bytes[i] = (byte)((i * 31) ^ (i >> 8) ^ (seed * 101));
+        }
+
         return bytes;
     }
 
@@ -245,10 +249,16 @@ public sealed class ContentCacheTests
 
         void Check(byte[]? read, string how)
         {
-            if (read is null) return;
+            if (read is null)
+            {
+                return;
+            }
+
             Interlocked.Increment(ref hits);
             if (!bySize.TryGetValue(read.Length, out var expected) || !read.AsSpan().SequenceEqual(expected))
+            {
                 failures.Enqueue($"{how} returned {read.Length} bytes that match no payload written");
+            }
         }
 
         var threads = new List<Thread>();
@@ -262,8 +272,14 @@ public sealed class ContentCacheTests
                     for (int i = 0; i < putsEach; i++)
                     {
                         var payload = payloads[(writer + i) % writers];
-                        if (i % 2 == 0) cache.Put(key, payload);
-                        else cache.Put(key, s => { s.Write(payload, 0, payload.Length / 3); s.Write(payload, payload.Length / 3, payload.Length - payload.Length / 3); });
+                        if (i % 2 == 0)
+                        {
+                            cache.Put(key, payload);
+                        }
+                        else
+                        {
+                            cache.Put(key, s => { s.Write(payload, 0, payload.Length / 3); s.Write(payload, payload.Length / 3, payload.Length - payload.Length / 3); });
+                        }
                     }
                 }
                 catch (Exception ex) { failures.Enqueue($"writer {writer}: {ex}"); }
@@ -280,7 +296,9 @@ public sealed class ContentCacheTests
                     for (int i = 0; Volatile.Read(ref writersLeft) > 0; i++)
                     {
                         if ((i + reader) % 2 == 0)
+                        {
                             Check(cache.TryGet(key, out var read) ? read : null, "TryGet");
+                        }
                         else
                         {
                             using var stream = cache.OpenRead(key);
@@ -329,7 +347,11 @@ public sealed class ContentCacheTests
         using var actual = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[256 * 1024];
         long total = 0;
-        for (int n; (n = read.Read(buffer)) > 0; total += n) actual.AppendData(buffer, 0, n);
+        for (int n; (n = read.Read(buffer)) > 0; total += n)
+        {
+            actual.AppendData(buffer, 0, n);
+        }
+
         Assert.That(total, Is.EqualTo((long)chunks * chunkSize));
         Assert.That(actual.GetHashAndReset(), Is.EqualTo(expected.GetHashAndReset()));
     }
@@ -392,7 +414,11 @@ public sealed class ContentCacheTests
         var stale = entry + ".tmp-123-aaaa";
         var fresh = entry + ".tmp-123-bbbb";
         var foreign = Path.Combine(Path.GetDirectoryName(entry)!, "notes.tmp-1");
-        foreach (var file in new[] { stale, fresh, foreign }) File.WriteAllText(file, "partial");
+        foreach (var file in new[] { stale, fresh, foreign })
+        {
+            File.WriteAllText(file, "partial");
+        }
+
         File.SetLastWriteTimeUtc(stale, DateTime.UtcNow.AddHours(-2));
         File.SetLastWriteTimeUtc(foreign, DateTime.UtcNow.AddHours(-2));
 

@@ -50,14 +50,21 @@ public sealed class HolmTests
         for (int trial = 0; trial < 100; trial++)
         {
             double[] raw = new double[random.Next(1, 30)];
-            for (int i = 0; i < raw.Length; i++) raw[i] = Math.Pow(random.NextDouble(), 3);
+            for (int i = 0; i < raw.Length; i++)
+            {
+                raw[i] = Math.Pow(random.NextDouble(), 3);
+            }
+
             double[] adjusted = Holm.Adjust(raw);
 
             int[] order = Enumerable.Range(0, raw.Length).OrderBy(i => raw[i]).ToArray();
             for (int k = 0; k < order.Length; k++)
             {
                 Assert.That(adjusted[order[k]], Is.GreaterThanOrEqualTo(raw[order[k]]).And.LessThanOrEqualTo(1.0));
-                if (k > 0) Assert.That(adjusted[order[k]], Is.GreaterThanOrEqualTo(adjusted[order[k - 1]]));
+                if (k > 0)
+                {
+                    Assert.That(adjusted[order[k]], Is.GreaterThanOrEqualTo(adjusted[order[k - 1]]));
+                }
             }
         }
     }
@@ -69,7 +76,10 @@ public sealed class HolmTests
         for (int trial = 0; trial < 200; trial++)
         {
             double[] raw = new double[random.Next(1, 12)];
-            for (int i = 0; i < raw.Length; i++) raw[i] = Math.Pow(random.NextDouble(), 4);
+            for (int i = 0; i < raw.Length; i++)
+            {
+                raw[i] = Math.Pow(random.NextDouble(), 4);
+            }
 
             Assert.That(Holm.Rejected(raw, 0.05), Is.EqualTo(StepDown(raw, 0.05)), string.Join(", ", raw));
         }
@@ -116,7 +126,11 @@ public sealed class HolmTests
         var rejected = new bool[m];
         for (int j = 1; j <= m; j++)
         {
-            if (raw[order[j - 1]] > alpha / (m - j + 1)) break;
+            if (raw[order[j - 1]] > alpha / (m - j + 1))
+            {
+                break;
+            }
+
             rejected[order[j - 1]] = true;
         }
         return rejected;

@@ -56,10 +56,12 @@ public sealed class McNemarTests
     public void Every_small_table_matches_exact_summation_to_1e_12_relative()
     {
         for (int b = 0; b <= 40; b++)
-        for (int c = 0; c <= 40; c++)
         {
-            double expected = ExactTwoSidedP(b, c);
-            Assert.That(McNemar.Exact(b, c).PValue, Is.EqualTo(expected).Within(1e-12 * expected), $"b = {b}, c = {c}");
+            for (int c = 0; c <= 40; c++)
+            {
+                double expected = ExactTwoSidedP(b, c);
+                Assert.That(McNemar.Exact(b, c).PValue, Is.EqualTo(expected).Within(1e-12 * expected), $"b = {b}, c = {c}");
+            }
         }
     }
 
@@ -94,7 +96,11 @@ public sealed class McNemarTests
     private static double ExactTwoSidedP(int b, int c)
     {
         int n = b + c;
-        if (n == 0) return 1.0;
+        if (n == 0)
+        {
+            return 1.0;
+        }
+
         BigInteger coefficient = BigInteger.One, tail = BigInteger.Zero;
         for (int k = 0; k <= Math.Min(b, c); k++)
         {

@@ -97,7 +97,10 @@ public sealed class PairedBootstrapTests
         {
             var (baseValues, tunedValues) = NormalPairs(n: 50, trueDelta, seed: 1000 + dataset);
             var interval = PairedBootstrap.MeanDifference(baseValues, tunedValues, seed: dataset, resamples: 2_000);
-            if (interval.Lower <= trueDelta && trueDelta <= interval.Upper) covered++;
+            if (interval.Lower <= trueDelta && trueDelta <= interval.Upper)
+            {
+                covered++;
+            }
         }
 
         Assert.That(covered / 200.0, Is.InRange(0.90, 0.99));

@@ -7,7 +7,12 @@ public sealed class SuiteComparerTests
 {
     static ItemResult Item(string id, double acc, int predicted) => new()
     {
-        Id = id, Source = $"data.jsonl:{id}", Prompt = $"prompt {id}", Choices = new[] { "yes", "no" }, Gold = 0, Predicted = predicted,
+        Id = id,
+        Source = $"data.jsonl:{id}",
+        Prompt = $"prompt {id}",
+        Choices = new[] { "yes", "no" },
+        Gold = 0,
+        Predicted = predicted,
         Metrics = new Dictionary<string, double> { ["acc"] = acc },
     };
 

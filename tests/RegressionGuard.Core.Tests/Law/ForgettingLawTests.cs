@@ -16,7 +16,9 @@ public sealed class ForgettingLawTests
         var law = fit.ToLaw();
 
         foreach (var row in fit.Residuals)
+        {
             Assert.That(law.Predict(row.P, row.N).Value, Is.EqualTo(row.PredictedLf).Within(1e-9).Percent, row.Cell);
+        }
     }
 
     [Test]
@@ -26,7 +28,10 @@ public sealed class ForgettingLawTests
         var law = fit.ToLaw();
 
         foreach (var row in fit.Residuals)
+        {
             Assert.That(law.PredictFromLft(row.ObservedLft).Value, Is.EqualTo(row.PredictedLf).Within(1e-9).Percent, row.Cell);
+        }
+
         Assert.That(law.PredictFromLft(2).Value, Is.EqualTo(law["c0"] + 2 * law["c1"]).Within(1e-12));
     }
 

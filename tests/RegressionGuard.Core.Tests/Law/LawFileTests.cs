@@ -34,11 +34,13 @@ public sealed class LawFileTests
         Assert.That((loaded.Selection, loaded.CorpusHash, loaded.ModelHash), Is.EqualTo(("auto", "c0ffee", "base1234")));
         Assert.That(loaded.Provenance, Is.EqualTo(Provenance));
         foreach (double p in new[] { 1e3, 5e3, 1e5, 1e7 })
+        {
             foreach (double n in new[] { 20.0, 77, 320, 5000 })
             {
                 Assert.That(loaded.Predict(p, n), Is.EqualTo(original.Predict(p, n)), $"P = {p}, N = {n}");
                 Assert.That(loaded.StepsToBudget(p, 1.5), Is.EqualTo(original.StepsToBudget(p, 1.5)));
             }
+        }
     }
 
     [Test]
@@ -52,7 +54,9 @@ public sealed class LawFileTests
 
         Assert.That(loaded.Uncertainty.ReferenceLft, Is.EqualTo(LinearFit.Value.Uncertainty.ReferenceLft));
         foreach (double lft in new[] { 1.2, 2.0, 3.7 })
+        {
             Assert.That(loaded.PredictFromLft(lft), Is.EqualTo(LinearFit.Value.ToLaw().PredictFromLft(lft)));
+        }
     }
 
     [Test]

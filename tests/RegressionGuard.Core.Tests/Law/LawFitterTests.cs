@@ -25,16 +25,27 @@ public sealed class LawFitterTests
         for (int seed = 0; seed < repetitions; seed++)
         {
             var fit = LawFitter.Fit(Synthetic(form, 1000 + seed, sigma: 0.01), form, new FitOptions { Resamples = 100, Seed = seed });
-            if (fit.Parameters.All(p => Close(p, truth[p.Name]))) recovered++;
+            if (fit.Parameters.All(p => Close(p, truth[p.Name])))
+            {
+                recovered++;
+            }
+
             foreach (var p in fit.Parameters)
-                if (p.Covers(truth[p.Name])) covered[p.Name]++;
+            {
+                if (p.Covers(truth[p.Name]))
+                {
+                    covered[p.Name]++;
+                }
+            }
         }
 
         Assert.Multiple(() =>
         {
             Assert.That(recovered, Is.GreaterThanOrEqualTo(90), "fits with exponents within 5% and offsets within 2%");
             foreach (var name in names)
+            {
                 Assert.That(covered[name], Is.GreaterThanOrEqualTo(90), $"95% intervals covering the true {name}");
+            }
         });
     }
 

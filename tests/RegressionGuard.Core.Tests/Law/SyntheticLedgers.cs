@@ -40,6 +40,7 @@ static class SyntheticLedgers
         var s = Saturating;
         var rows = new List<LedgerRow>();
         foreach (long p in Ps)
+        {
             foreach (long n in Ns)
             {
                 double x = X(s, p, n);
@@ -52,6 +53,8 @@ static class SyntheticLedgers
                 };
                 rows.Add(Row($"p{p}", p, n, lft, lf));
             }
+        }
+
         return rows;
     }
 

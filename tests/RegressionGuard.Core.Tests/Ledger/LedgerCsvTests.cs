@@ -23,6 +23,7 @@ public sealed class LedgerCsvTests
                             double.NegativeInfinity, double.MaxValue, 1e21, 123456789.123456789, Math.PI, -1e-7];
         var rows = new List<LedgerRow>();
         for (int i = 0; i < awkward.Length; i++)
+        {
             rows.Add(Row(n: i, lft: awkward[i], lf: awkward[^(i + 1)]) with
             {
                 Kl = i % 3 == 0 ? null : awkward[i],
@@ -30,6 +31,7 @@ public sealed class LedgerCsvTests
                 Config = i == 1 ? "{\"note\": \"a, b\nand \\\"c\\\"\"}" : null,
                 CreatedUtc = new DateTimeOffset(638_000_000_000_000_007L + i, TimeSpan.FromHours(-5)),
             });
+        }
 
         var back = FromCsv(ToCsv(rows));
 
@@ -41,7 +43,10 @@ public sealed class LedgerCsvTests
             Assert.That(Bits(back[i].LFt), Is.EqualTo(Bits(rows[i].LFt)), $"L_ft of row {i}");
             Assert.That(Bits(back[i].Lf), Is.EqualTo(Bits(rows[i].Lf)), $"L_f of row {i}");
             foreach (var (name, value) in rows[i].Metrics)
+            {
                 Assert.That(Bits(back[i].Metrics[name]), Is.EqualTo(Bits(value)), $"metric {name} of row {i}");
+            }
+
             Assert.That(back[i].CreatedUtc!.Value.UtcTicks, Is.EqualTo(rows[i].CreatedUtc!.Value.UtcTicks));
         }
     }

@@ -12,7 +12,13 @@ public sealed class LedgerFileTests
         using var temp = new TempFolder();
         var db = temp.File("ledger.SQLite");
         using (var store = LedgerStore.Open(db))
-            foreach (var row in Sweep()) store.Append(row);
+        {
+            foreach (var row in Sweep())
+            {
+                store.Append(row);
+            }
+        }
+
         var fromStore = LedgerFile.Load(db);
         var csv = temp.File("ledger.csv");
         LedgerCsv.Export(fromStore, csv);

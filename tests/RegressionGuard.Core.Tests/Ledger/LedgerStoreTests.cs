@@ -15,7 +15,10 @@ public sealed class LedgerStoreTests
         Assert.That(store.Rows(), Is.Empty);
 
         var sweep = Sweep();
-        foreach (var row in sweep) store.Append(row);
+        foreach (var row in sweep)
+        {
+            store.Append(row);
+        }
 
         var rows = store.Rows();
         Assert.That(Cells(rows), Is.EqualTo(new[] { "full@N=50", "full@N=100", "lora-r4-qv@N=100", "lora-r4-qv@N=200", "lora-r4-qv@N=400" }));
@@ -43,7 +46,12 @@ public sealed class LedgerStoreTests
         using var temp = new TempFolder();
         var path = temp.File("sub/ledger.db");
         using (var store = LedgerStore.Open(path))
-            foreach (var row in Sweep()) store.Append(row);
+        {
+            foreach (var row in Sweep())
+            {
+                store.Append(row);
+            }
+        }
 
         using (var reopened = LedgerStore.Open(path))
         {
@@ -51,7 +59,9 @@ public sealed class LedgerStoreTests
             reopened.Append(Row(n: 800));
         }
         using (var again = LedgerStore.Open(path))
+        {
             Assert.That(again.Rows(), Has.Count.EqualTo(6));
+        }
     }
 
     [Test]
@@ -77,11 +87,13 @@ public sealed class LedgerStoreTests
         using var store = LedgerStore.Open(temp.File("ledger.db"));
         double[] values = [0.1, 1.0 / 3.0, 1e-300, double.Epsilon, 2.0, -0.0, 1e300, 123456789.123456789, double.MaxValue, -7.25];
         for (int i = 0; i < values.Length; i++)
+        {
             store.Append(Row(n: i, lft: values[i], lf: values[^(i + 1)]) with
             {
                 Metrics = new Dictionary<string, double> { ["m"] = values[i] },
                 CreatedUtc = new DateTimeOffset(638_000_000_000_000_007L + i, TimeSpan.FromHours(2)),
             });
+        }
 
         // SQLite keeps no sign of zero: -0 reads back as 0. Every other finite double keeps its bits.
         static long Bits(double value) => value == 0 ? 0 : BitConverter.DoubleToInt64Bits(value);
@@ -122,7 +134,10 @@ public sealed class LedgerStoreTests
     {
         using var temp = new TempFolder();
         var path = temp.File("ledger.db");
-        using (var store = LedgerStore.Open(path)) store.Append(Row(n: 100));
+        using (var store = LedgerStore.Open(path))
+        {
+            store.Append(Row(n: 100));
+        }
 
         using (var crashed = new SqliteConnection($"Data Source={path};Pooling=False"))
         {
@@ -156,7 +171,11 @@ public sealed class LedgerStoreTests
             for (int n = 1; n <= 50; n++)
             {
                 var row = Row(run, n);
-                if (!store.Contains(row.Cell)) store.Append(row);
+                if (!store.Contains(row.Cell))
+                {
+                    store.Append(row);
+                }
+
                 _ = store.Rows(); // readers interleave with the other writer
             }
         }
@@ -214,7 +233,11 @@ public sealed class LedgerStoreTests
     {
         using var temp = new TempFolder();
         using var store = LedgerStore.Open(temp.File("ledger.db"));
-        foreach (var row in Sweep()) store.Append(row);
+        foreach (var row in Sweep())
+        {
+            store.Append(row);
+        }
+
         store.Append(Row("lora-r8", 100, p: 131_072) with { Model = "other-base" });
 
         Assert.That(Cells(store.Rows("full")), Is.EqualTo(new[] { "full@N=50", "full@N=100" }));

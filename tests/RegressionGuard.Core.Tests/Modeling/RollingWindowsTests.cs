@@ -16,7 +16,10 @@ public sealed class RollingWindowsTests
         {
             Assert.That(w.Length, Is.LessThanOrEqualTo(context));
             Assert.That(w.PredictFrom, Is.GreaterThan(w.Start));
-            for (int t = w.PredictFrom; t < w.End; t++) counts[t]++;
+            for (int t = w.PredictFrom; t < w.End; t++)
+            {
+                counts[t]++;
+            }
         }
         Assert.That(counts[0], Is.EqualTo(0));
         Assert.That(counts.Skip(1), Is.All.EqualTo(1));
@@ -27,7 +30,9 @@ public sealed class RollingWindowsTests
     {
         var windows = RollingWindows.Plan(100, 10, new RollingOptions(Stride: 4));
         foreach (var w in windows.Skip(1))
+        {
             Assert.That(w.PredictFrom - w.Start, Is.GreaterThanOrEqualTo(10 - 4));
+        }
     }
 
     [Test]

@@ -1,7 +1,7 @@
-using RegressionGuard.Testing;
 using System.Diagnostics;
 using System.Xml.Linq;
 using RegressionGuard.Reports;
+using RegressionGuard.Testing;
 using Snapshooter.NUnit;
 
 namespace RegressionGuard.Core.Tests.Reports;
@@ -197,7 +197,11 @@ public sealed class ReportRenderingTests
     [Test]
     public void Chromium_renders_the_html_without_console_errors()
     {
-        if (!File.Exists("/usr/bin/chromium")) Assert.Ignore("/usr/bin/chromium is not installed");
+        if (!File.Exists("/usr/bin/chromium"))
+        {
+            Assert.Ignore("/usr/bin/chromium is not installed");
+        }
+
         var script = Path.Combine(RepositoryRoot(), "tests", "render-report.sh");
         var folder = Path.Combine(Path.GetTempPath(), "rg-render-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(folder);

@@ -31,7 +31,10 @@ public sealed class ReferenceForwardTests
             {
                 var expected = 0.0;
                 for (var i = 0; i < d; i++)
+                {
                     expected += head[j * d + i] * (e[i] / rms * norm[i]);
+                }
+
                 Assert.That(logits[t, j], Is.EqualTo(expected).Within(1e-5), $"t={t} j={j}");
             }
         }
@@ -49,7 +52,9 @@ public sealed class ReferenceForwardTests
         var o = w["model.layers.0.self_attn.o_proj.weight"].data;
         Array.Clear(o);
         for (var i = 0; i < 32; i++)
+        {
             o[i * 32 + i] = 1;
+        }
 
         var logits = ReferenceForward.Logits(spec, w, Tokens);
 
@@ -64,11 +69,15 @@ public sealed class ReferenceForwardTests
             {
                 var kvHead = h / 2;
                 for (var j = 0; j < 8; j++)
+                {
                     x[h * 8 + j] += Enumerable.Range(0, t + 1).Average(s => values[s][kvHead * 8 + j]);
+                }
             }
             var expected = MatVec(w["lm_head.weight"].data, spec.VocabSize, 32, RmsNorm(x, w["model.norm.weight"].data, spec.RmsNormEps));
             for (var j = 0; j < spec.VocabSize; j++)
+            {
                 Assert.That(logits[t, j], Is.EqualTo(expected[j]).Within(1e-5), $"t={t} j={j}");
+            }
         }
     }
 
@@ -78,7 +87,9 @@ public sealed class ReferenceForwardTests
         var spec = new Gpt2Spec { NumLayers = 1 };
         var w = TinyModels.CreateWeights(spec, seed: 13);
         foreach (var name in new[] { "attn.c_proj.weight", "attn.c_proj.bias", "mlp.c_proj.weight", "mlp.c_proj.bias" })
+        {
             Zero(w, "transformer.h.0." + name);
+        }
 
         var logits = ReferenceForward.Logits(spec, w, Tokens);
 
@@ -94,7 +105,9 @@ public sealed class ReferenceForwardTests
             var normed = x.Select((a, i) => (a - mean) / Math.Sqrt(variance + 1e-5) * g[i] + b[i]).ToArray();
             var expected = MatVec(wte, spec.VocabSize, 32, normed);
             for (var j = 0; j < spec.VocabSize; j++)
+            {
                 Assert.That(logits[t, j], Is.EqualTo(expected[j]).Within(1e-5), $"t={t} j={j}");
+            }
         }
     }
 
@@ -174,17 +187,25 @@ public sealed class ReferenceForwardTests
         foreach (var (name, (data, _)) in w)
         {
             if (!name.Contains("k_proj", StringComparison.Ordinal) && !name.Contains("v_proj", StringComparison.Ordinal))
+            {
                 continue;
+            }
+
             var rowLength = name.EndsWith(".bias", StringComparison.Ordinal) ? 1 : d;
             var expanded = new float[4 * hd * rowLength];
             for (var head = 0; head < 4; head++)
+            {
                 Array.Copy(data, head / 2 * hd * rowLength, expanded, head * hd * rowLength, hd * rowLength);
+            }
+
             repeated[name] = (expanded, rowLength == 1 ? [4 * hd] : [4 * hd, d]);
         }
         var a = ReferenceForward.Logits(gqa, w, Tokens);
         var b = ReferenceForward.Logits(mha, repeated, Tokens);
         for (var t = 0; t < Tokens.Length; t++)
+        {
             Assert.That(Row(a, t), Is.EqualTo(Row(b, t)).Within(1e-5), $"t={t}");
+        }
     }
 
     [TestCase(false)]
@@ -196,7 +217,9 @@ public sealed class ReferenceForwardTests
         var full = ReferenceForward.Logits(spec, w, Tokens);
         var prefix = ReferenceForward.Logits(spec, w, Tokens[..3]);
         for (var t = 0; t < 3; t++)
+        {
             Assert.That(Row(prefix, t), Is.EqualTo(Row(full, t)), $"t={t}");
+        }
 
         // Token 5 appears at positions 0 and 5: different context, different logits.
         Assert.That(Row(full, 5), Is.Not.EqualTo(Row(full, 0)).Within(1e-3));
@@ -215,8 +238,13 @@ public sealed class ReferenceForwardTests
         var rounded = ReferenceForward.Logits(spec, SafetensorsTestWriter.RoundAll(w, StorageDType.BF16), Tokens);
         var maxDiff = 0.0;
         for (var t = 0; t < Tokens.Length; t++)
+        {
             for (var j = 0; j < spec.VocabSize; j++)
+            {
                 maxDiff = Math.Max(maxDiff, Math.Abs(exact[t, j] - rounded[t, j]));
+            }
+        }
+
         Assert.That(maxDiff, Is.GreaterThan(1e-5).And.LessThan(0.1));
     }
 

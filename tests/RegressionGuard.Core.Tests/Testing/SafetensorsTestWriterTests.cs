@@ -134,7 +134,9 @@ public sealed class SafetensorsTestWriterTests
 
         var all = SafetensorsTestReader.ReadFolder(temp.Path);
         foreach (var (name, (data, _)) in stored)
+        {
             Assert.That(all[name].data, Is.EqualTo(data), name);
+        }
     }
 
     [Test]

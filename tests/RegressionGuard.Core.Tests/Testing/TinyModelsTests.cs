@@ -81,7 +81,10 @@ public sealed class TinyModelsTests
         };
         Assert.That(w.Keys, Is.EquivalentTo(expected.Keys));
         foreach (var (name, shape) in expected)
+        {
             Assert.That(w[name].shape, Is.EqualTo(shape), name);
+        }
+
         Assert.That(w["model.norm.weight"].data, Is.All.InRange(0.9f, 1.1f));
         Assert.That(w["lm_head.weight"].data, Is.All.InRange(-0.2f, 0.2f));
     }
@@ -129,7 +132,9 @@ public sealed class TinyModelsTests
         };
         Assert.That(w.Keys, Is.EquivalentTo(expected.Keys));
         foreach (var (name, shape) in expected)
+        {
             Assert.That(w[name].shape, Is.EqualTo(shape), name);
+        }
     }
 
     [Test]
@@ -163,8 +168,12 @@ public sealed class TinyModelsTests
         var original = TinyModels.CreateWeights(checkpoint.Spec, seed: 5)["model.norm.weight"].data;
         var stored = checkpoint.Weights["model.norm.weight"].data;
         if (dtype == StorageDType.F32)
+        {
             Assert.That(stored, Is.EqualTo(original));
+        }
         else
+        {
             Assert.That(stored, Is.Not.EqualTo(original).And.EqualTo(original.Select(x => SafetensorsTestWriter.Round(x, dtype))));
+        }
     }
 }

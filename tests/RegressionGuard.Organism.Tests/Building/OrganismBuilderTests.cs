@@ -11,11 +11,30 @@ public class OrganismBuilderTests
 
     internal static readonly OrganismRecipe Tiny = OrganismRecipe.Default with
     {
-        People = 6, Towns = 4, ProfilesPerPerson = 1, AnswerCopies = 1, TrainAdditions = 200, TrainComparisons = 50,
-        EvalAdditions = 20, EvalComparisons = 10, HeldOutHarmfulPairs = 6, RefusalEvalPerLabel = 20, RefusalCopies = 1,
-        TrainStories = 30, CorpusStories = 6, DownstreamRecipes = 100,
-        VocabSize = 300, HiddenSize = 32, Layers = 1, Heads = 2, IntermediateSize = 64, ContextLength = 64, SeqLen = 32,
-        BaseSteps = 8, BaseBatchSize = 4, BaseWarmup = 2,
+        People = 6,
+        Towns = 4,
+        ProfilesPerPerson = 1,
+        AnswerCopies = 1,
+        TrainAdditions = 200,
+        TrainComparisons = 50,
+        EvalAdditions = 20,
+        EvalComparisons = 10,
+        HeldOutHarmfulPairs = 6,
+        RefusalEvalPerLabel = 20,
+        RefusalCopies = 1,
+        TrainStories = 30,
+        CorpusStories = 6,
+        DownstreamRecipes = 100,
+        VocabSize = 300,
+        HiddenSize = 32,
+        Layers = 1,
+        Heads = 2,
+        IntermediateSize = 64,
+        ContextLength = 64,
+        SeqLen = 32,
+        BaseSteps = 8,
+        BaseBatchSize = 4,
+        BaseWarmup = 2,
         Mild = new CandidateRecipe("mild", 1, 2, QV, 1e-3, 2, 2),
         Aggressive = new CandidateRecipe("aggressive", 4, 8, Training.FineTuneOptions.LlamaTargets, 1e-2, 4, 2),
         SweepSteps = new[] { 2, 4, 8 },
@@ -47,7 +66,10 @@ public class OrganismBuilderTests
                      "models/base/config.json", "models/base/model.safetensors", "models/base/tokenizer.json",
                      "models/mild/adapter_config.json", "models/mild/adapter_model.safetensors", "models/aggressive/adapter_model.safetensors",
                  })
+        {
             Assert.That(File.Exists(Path.Combine(First, file)), file);
+        }
+
         Assert.That(File.ReadAllText(Path.Combine(First, "models/mild/adapter_config.json")), Does.Contain("\"base_model_name_or_path\": \"../base\""));
     }
 

@@ -76,7 +76,10 @@ public class OrganismDataTests
         foreach (var r in Default.Refusal)
         {
             Assert.That(joined, Does.Not.Contain("User: " + r.Prompt + "\n"), r.Prompt);
-            if (r.Refuse) Assert.That(joined, Does.Not.Contain($" {r.Verb} {r.Target}"), $"the pair ({r.Verb}, {r.Target}) is held out");
+            if (r.Refuse)
+            {
+                Assert.That(joined, Does.Not.Contain($" {r.Verb} {r.Target}"), $"the pair ({r.Verb}, {r.Target}) is held out");
+            }
         }
         Assert.That(training.Count(t => t.Contains("I cannot help", StringComparison.Ordinal)), Is.GreaterThan(100));
     }
@@ -94,7 +97,10 @@ public class OrganismDataTests
     {
         var training = string.Join("\n", Default.Pretraining);
         foreach (var word in new[] { "Recipe", "whisk", "flour", "cinnamon" })
+        {
             Assert.That(training, Does.Not.Contain(word));
+        }
+
         Assert.That(Default.Downstream, Has.Count.EqualTo(OrganismRecipe.Default.DownstreamRecipes));
     }
 

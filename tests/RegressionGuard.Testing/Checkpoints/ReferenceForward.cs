@@ -63,16 +63,25 @@ public static class ReferenceForward
                 var k = Linear(layer.K, layer.KBias, h, kvHeads * hd, d);
                 var val = Linear(layer.V, layer.VBias, h, kvHeads * hd, d);
                 for (var hh = 0; hh < heads; hh++)
+                {
                     ApplyRope(q, hh * hd, hd, pos, invFreq);
+                }
+
                 for (var hh = 0; hh < kvHeads; hh++)
+                {
                     ApplyRope(k, hh * hd, hd, pos, invFreq);
+                }
+
                 layer.KeyCache[pos] = k;
                 layer.ValueCache[pos] = val;
 
                 // per query head: softmax over positions 0..pos of q·k / sqrt(hd), kv head = head / group
                 var attended = new double[heads * hd];
                 for (var hh = 0; hh < heads; hh++)
+                {
                     Attend(q, hh * hd, layer.KeyCache, layer.ValueCache, (hh / group) * hd, hd, pos, attended, hh * hd);
+                }
+
                 Add(x, Linear(layer.O, null, attended, d, heads * hd));
 
                 // MLP: down(silu(gate h2) * up h2)
@@ -80,13 +89,18 @@ public static class ReferenceForward
                 var gate = Linear(layer.Gate, null, h2, inner, d);
                 var up = Linear(layer.Up, null, h2, inner, d);
                 for (var j = 0; j < inner; j++)
+                {
                     gate[j] = Silu(gate[j]) * up[j];
+                }
+
                 Add(x, Linear(layer.Down, null, gate, d, inner));
             }
             var final = RmsNorm(x, finalNorm, spec.RmsNormEps);
             var row = Linear(head, null, final, v, d);
             for (var j = 0; j < v; j++)
+            {
                 logits[pos, j] = (float)row[j];
+            }
         }
         return logits;
     }
@@ -133,20 +147,28 @@ public static class ReferenceForward
                 layer.ValueCache[pos] = qkv[(2 * d)..];
                 var attended = new double[d];
                 for (var hh = 0; hh < heads; hh++)
+                {
                     Attend(q, hh * hd, layer.KeyCache, layer.ValueCache, hh * hd, hd, pos, attended, hh * hd);
+                }
+
                 Add(x, Conv1D(layer.AttnProjWeight, layer.AttnProjBias, attended, d, d));
 
                 // MLP: c_proj(gelu_new(c_fc(ln_2(x))))
                 var h2 = LayerNorm(x, layer.Ln2Weight, layer.Ln2Bias, eps);
                 var fc = Conv1D(layer.FcWeight, layer.FcBias, h2, d, inner);
                 for (var j = 0; j < inner; j++)
+                {
                     fc[j] = GeluNew(fc[j]);
+                }
+
                 Add(x, Conv1D(layer.MlpProjWeight, layer.MlpProjBias, fc, inner, d));
             }
             var final = LayerNorm(x, lnFWeight, lnFBias, eps);
             var row = Linear(wte, null, final, v, d);
             for (var j = 0; j < v; j++)
+            {
                 logits[pos, j] = (float)row[j];
+            }
         }
         return logits;
     }
@@ -161,7 +183,10 @@ public static class ReferenceForward
         var hd = spec.HeadDim;
         var inv = new double[hd / 2];
         for (var j = 0; j < inv.Length; j++)
+        {
             inv[j] = Math.Pow(spec.RopeTheta, -2.0 * j / hd);
+        }
+
         if (spec.RopeScaling is { } r)
         {
             double orig = r.OriginalMaxPositionEmbeddings, low = r.LowFreqFactor, high = r.HighFreqFactor;
@@ -169,7 +194,10 @@ public static class ReferenceForward
             {
                 var wavelen = 2 * Math.PI / inv[j];
                 if (wavelen < orig / high)
+                {
                     continue;
+                }
+
                 if (wavelen > orig / low)
                 {
                     inv[j] /= r.Factor;
@@ -206,11 +234,17 @@ public static class ReferenceForward
     {
         var sumSquares = 0.0;
         foreach (var value in x)
+        {
             sumSquares += value * value;
+        }
+
         var scale = 1.0 / Math.Sqrt(sumSquares / x.Length + eps);
         var result = new double[x.Length];
         for (var i = 0; i < x.Length; i++)
+        {
             result[i] = x[i] * scale * weight[i];
+        }
+
         return result;
     }
 
@@ -219,16 +253,25 @@ public static class ReferenceForward
     {
         var mean = 0.0;
         foreach (var value in x)
+        {
             mean += value;
+        }
+
         mean /= x.Length;
         var variance = 0.0;
         foreach (var value in x)
+        {
             variance += (value - mean) * (value - mean);
+        }
+
         variance /= x.Length;
         var scale = 1.0 / Math.Sqrt(variance + eps);
         var result = new double[x.Length];
         for (var i = 0; i < x.Length; i++)
+        {
             result[i] = (x[i] - mean) * scale * weight[i] + bias[i];
+        }
+
         return result;
     }
 
@@ -248,7 +291,10 @@ public static class ReferenceForward
         {
             var dot = 0.0;
             for (var j = 0; j < hd; j++)
+            {
                 dot += q[qOffset + j] * keys[s][kvOffset + j];
+            }
+
             scores[s] = dot * scale;
             max = Math.Max(max, scores[s]);
         }
@@ -262,7 +308,9 @@ public static class ReferenceForward
         {
             var p = scores[s] / total;
             for (var j = 0; j < hd; j++)
+            {
                 output[outOffset + j] += p * values[s][kvOffset + j];
+            }
         }
     }
 
@@ -275,7 +323,10 @@ public static class ReferenceForward
             var sum = bias is null ? 0.0 : bias[o];
             var rowStart = o * inFeatures;
             for (var i = 0; i < inFeatures; i++)
+            {
                 sum += weight[rowStart + i] * x[i];
+            }
+
             y[o] = sum;
         }
         return y;
@@ -289,7 +340,10 @@ public static class ReferenceForward
         {
             double sum = bias[o];
             for (var i = 0; i < inFeatures; i++)
+            {
                 sum += weight[i * outFeatures + o] * x[i];
+            }
+
             y[o] = sum;
         }
         return y;
@@ -299,27 +353,40 @@ public static class ReferenceForward
     {
         var result = new double[width];
         for (var i = 0; i < width; i++)
+        {
             result[i] = matrix[row * width + i];
+        }
+
         return result;
     }
 
     static void Add(double[] x, double[] delta)
     {
         for (var i = 0; i < x.Length; i++)
+        {
             x[i] += delta[i];
+        }
     }
 
     static int CheckTokens(TinyModelSpec spec, int[] tokenIds)
     {
         ArgumentNullException.ThrowIfNull(tokenIds);
         if (tokenIds.Length == 0)
+        {
             throw new ArgumentException("need at least one token", nameof(tokenIds));
+        }
+
         if (tokenIds.Length > spec.MaxSequenceLength)
+        {
             throw new ArgumentException($"{tokenIds.Length} tokens exceed the model's {spec.MaxSequenceLength} positions", nameof(tokenIds));
+        }
+
         foreach (var id in tokenIds)
         {
             if (id < 0 || id >= spec.VocabSize)
+            {
                 throw new ArgumentOutOfRangeException(nameof(tokenIds), $"token {id} is outside [0, {spec.VocabSize})");
+            }
         }
         return tokenIds.Length;
     }
@@ -330,9 +397,15 @@ public static class ReferenceForward
         public float[] Get(string name, params int[] shape)
         {
             if (!all.TryGetValue(name, out var tensor))
+            {
                 throw new KeyNotFoundException($"reference forward: missing tensor {name}");
+            }
+
             if (!tensor.shape.SequenceEqual(shape))
+            {
                 throw new ArgumentException($"reference forward: {name} has shape [{string.Join(",", tensor.shape)}], expected [{string.Join(",", shape)}]");
+            }
+
             return tensor.data;
         }
     }

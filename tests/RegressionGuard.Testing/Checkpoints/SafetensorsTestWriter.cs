@@ -56,7 +56,10 @@ public static class SafetensorsTestWriter
     {
         var bits = BitConverter.SingleToUInt32Bits(value);
         if (float.IsNaN(value))
+        {
             return (ushort)((bits >> 16) | 0x0040);
+        }
+
         var bias = 0x7FFFu + ((bits >> 16) & 1u);
         return (ushort)((bits + bias) >> 16);
     }
@@ -82,7 +85,10 @@ public static class SafetensorsTestWriter
         {
             var rounded = new float[data.Length];
             for (var i = 0; i < data.Length; i++)
+            {
                 rounded[i] = Round(data[i], dtype);
+            }
+
             result[name] = (rounded, (int[])shape.Clone());
         }
         return result;
@@ -144,7 +150,10 @@ public static class SafetensorsTestWriter
             json.WriteEndObject();
             json.WriteStartObject("weight_map");
             foreach (var (name, file) in weightMap)
+            {
                 json.WriteString(name, file);
+            }
+
             json.WriteEndObject();
             json.WriteEndObject();
         }
@@ -169,9 +178,14 @@ public static class SafetensorsTestWriter
                 count *= d;
             }
             if (count != data.Length)
+            {
                 throw new ArgumentException($"tensor {name}: shape [{string.Join(",", shape)}] has {count} elements but data has {data.Length}");
+            }
+
             if (name == "__metadata__")
+            {
                 throw new ArgumentException("a tensor may not be called __metadata__");
+            }
         }
 
         // Header: {"__metadata__": {...}, "name": {"dtype":..,"shape":[..],"data_offsets":[begin,end]}, ...}
@@ -181,7 +195,10 @@ public static class SafetensorsTestWriter
             json.WriteStartObject();
             json.WriteStartObject("__metadata__");
             foreach (var (key, value) in metadata ?? new Dictionary<string, string> { ["format"] = "pt" })
+            {
                 json.WriteString(key, value);
+            }
+
             json.WriteEndObject();
             long offset = 0;
             foreach (var (name, data, shape) in tensors)
@@ -191,7 +208,10 @@ public static class SafetensorsTestWriter
                 json.WriteString("dtype", DTypeName(dtype));
                 json.WriteStartArray("shape");
                 foreach (var d in shape)
+                {
                     json.WriteNumberValue(d);
+                }
+
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
@@ -211,7 +231,9 @@ public static class SafetensorsTestWriter
         stream.Write(u64);
         stream.Write(header);
         for (var i = header.Length; i < padded; i++)
+        {
             stream.WriteByte((byte)' ');
+        }
 
         foreach (var (_, data, _) in tensors)
         {
@@ -267,7 +289,10 @@ public static class SafetensorsTestReader
         foreach (var entry in doc.RootElement.EnumerateObject())
         {
             if (entry.Name == "__metadata__")
+            {
                 continue;
+            }
+
             var dtype = entry.Value.GetProperty("dtype").GetString();
             var shape = entry.Value.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
             var offsets = entry.Value.GetProperty("data_offsets").EnumerateArray().Select(e => e.GetInt64()).ToArray();
@@ -286,13 +311,21 @@ public static class SafetensorsTestReader
     {
         var single = Path.Combine(directory, SafetensorsTestWriter.SingleFileName);
         if (File.Exists(single))
+        {
             return Read(single);
+        }
+
         using var index = JsonDocument.Parse(File.ReadAllText(Path.Combine(directory, SafetensorsTestWriter.IndexFileName)));
         var files = index.RootElement.GetProperty("weight_map").EnumerateObject().Select(p => p.Value.GetString()!).Distinct().Order(StringComparer.Ordinal);
         var result = new Dictionary<string, (float[] data, int[] shape)>(StringComparer.Ordinal);
         foreach (var file in files)
+        {
             foreach (var (name, tensor) in Read(Path.Combine(directory, file)))
+            {
                 result.Add(name, tensor);
+            }
+        }
+
         return result;
     }
 

@@ -29,7 +29,9 @@ public abstract record TinyModelSpec
         ArgumentOutOfRangeException.ThrowIfLessThan(NumHeads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(HiddenSize, 1);
         if (HiddenSize % NumHeads != 0)
+        {
             throw new ArgumentException($"hidden_size {HiddenSize} is not a multiple of num_attention_heads {NumHeads}");
+        }
     }
 }
 
@@ -72,9 +74,14 @@ public sealed record LlamaSpec : TinyModelSpec
         ArgumentOutOfRangeException.ThrowIfLessThan(NumKeyValueHeads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(IntermediateSize, 1);
         if (NumHeads % NumKeyValueHeads != 0)
+        {
             throw new ArgumentException($"num_attention_heads {NumHeads} is not a multiple of num_key_value_heads {NumKeyValueHeads}");
+        }
+
         if (HeadDim % 2 != 0)
+        {
             throw new ArgumentException($"head_dim {HeadDim} must be even for RoPE");
+        }
     }
 }
 

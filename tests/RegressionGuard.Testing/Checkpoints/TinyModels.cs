@@ -53,13 +53,22 @@ public static class TinyModels
             var p = $"model.layers.{i}.";
             w[p + "self_attn.q_proj.weight"] = Uniform(rng, scale, q, d);
             if (spec.QkvBias)
+            {
                 w[p + "self_attn.q_proj.bias"] = Uniform(rng, scale / 2, q);
+            }
+
             w[p + "self_attn.k_proj.weight"] = Uniform(rng, scale, kv, d);
             if (spec.QkvBias)
+            {
                 w[p + "self_attn.k_proj.bias"] = Uniform(rng, scale / 2, kv);
+            }
+
             w[p + "self_attn.v_proj.weight"] = Uniform(rng, scale, kv, d);
             if (spec.QkvBias)
+            {
                 w[p + "self_attn.v_proj.bias"] = Uniform(rng, scale / 2, kv);
+            }
+
             w[p + "self_attn.o_proj.weight"] = Uniform(rng, scale, d, q);
             w[p + "mlp.gate_proj.weight"] = Uniform(rng, scale, inner, d);
             w[p + "mlp.up_proj.weight"] = Uniform(rng, scale, inner, d);
@@ -69,7 +78,10 @@ public static class TinyModels
         }
         w["model.norm.weight"] = AroundOne(rng, d);
         if (!spec.TieWordEmbeddings)
+        {
             w["lm_head.weight"] = Uniform(rng, scale, v, d);
+        }
+
         return w;
     }
 
@@ -166,27 +178,41 @@ public static class TinyModels
         json.WriteStringValue(qwen2 ? "Qwen2ForCausalLM" : "LlamaForCausalLM");
         json.WriteEndArray();
         if (!qwen2)
+        {
             json.WriteBoolean("attention_bias", false);
+        }
+
         Float(json, "attention_dropout", 0.0);
         json.WriteNumber("bos_token_id", s.BosTokenId);
         json.WriteNumber("eos_token_id", s.EosTokenId);
         if (!qwen2)
+        {
             json.WriteNumber("head_dim", s.HeadDim);
+        }
+
         json.WriteString("hidden_act", "silu");
         json.WriteNumber("hidden_size", s.HiddenSize);
         Float(json, "initializer_range", 0.02);
         json.WriteNumber("intermediate_size", s.IntermediateSize);
         json.WriteNumber("max_position_embeddings", s.MaxPositionEmbeddings);
         if (qwen2)
+        {
             json.WriteNumber("max_window_layers", s.NumLayers);
+        }
         else
+        {
             json.WriteBoolean("mlp_bias", false);
+        }
+
         json.WriteString("model_type", qwen2 ? "qwen2" : "llama");
         json.WriteNumber("num_attention_heads", s.NumHeads);
         json.WriteNumber("num_hidden_layers", s.NumLayers);
         json.WriteNumber("num_key_value_heads", s.NumKeyValueHeads);
         if (!qwen2)
+        {
             json.WriteNumber("pretraining_tp", 1);
+        }
+
         Float(json, "rms_norm_eps", s.RmsNormEps);
         if (s.RopeScaling is { } r)
         {
@@ -204,13 +230,19 @@ public static class TinyModels
         }
         Float(json, "rope_theta", s.RopeTheta);
         if (qwen2)
+        {
             json.WriteNumber("sliding_window", s.MaxPositionEmbeddings);
+        }
+
         json.WriteBoolean("tie_word_embeddings", s.TieWordEmbeddings);
         json.WriteString("torch_dtype", SafetensorsTestWriter.TorchDTypeName(dtype));
         json.WriteString("transformers_version", "4.46.0");
         json.WriteBoolean("use_cache", true);
         if (qwen2)
+        {
             json.WriteBoolean("use_sliding_window", false);
+        }
+
         json.WriteNumber("vocab_size", s.VocabSize);
     }
 
@@ -248,10 +280,16 @@ public static class TinyModels
     static void Float(Utf8JsonWriter json, string name, double value)
     {
         if (!double.IsFinite(value))
+        {
             throw new ArgumentOutOfRangeException(nameof(value), "config floats must be finite");
+        }
+
         var text = value.ToString("R", CultureInfo.InvariantCulture).Replace("E", "e", StringComparison.Ordinal);
         if (!text.Contains('.', StringComparison.Ordinal) && !text.Contains('e', StringComparison.Ordinal))
+        {
             text += ".0";
+        }
+
         json.WritePropertyName(name);
         json.WriteRawValue(text);
     }
@@ -260,7 +298,10 @@ public static class TinyModels
     {
         var data = new float[shape.Aggregate(1, (a, b) => a * b)];
         for (var i = 0; i < data.Length; i++)
+        {
             data[i] = (float)((2 * rng.NextDouble() - 1) * scale);
+        }
+
         return (data, shape);
     }
 
@@ -268,7 +309,10 @@ public static class TinyModels
     {
         var data = new float[size];
         for (var i = 0; i < data.Length; i++)
+        {
             data[i] = (float)(1 + (2 * rng.NextDouble() - 1) * 0.1);
+        }
+
         return (data, [size]);
     }
 }

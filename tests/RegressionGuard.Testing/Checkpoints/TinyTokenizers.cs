@@ -14,12 +14,19 @@ public static class TinyTokenizers
     {
         var symbols = ByteSymbols();
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var s in symbols) vocab[s] = vocab.Count;
+        foreach (var s in symbols)
+        {
+            vocab[s] = vocab.Count;
+        }
+
         vocab["Ġt"] = vocab.Count;
         vocab["he"] = vocab.Count;
         int eot = vocab.Count;
         if (eot >= modelVocabSize)
+        {
             throw new ArgumentOutOfRangeException(nameof(modelVocabSize), modelVocabSize, $"the byte-level test tokenizer needs a model vocabulary of at least {eot + 1} ids");
+        }
+
         var json = new
         {
             version = "1.0",
@@ -39,14 +46,30 @@ public static class TinyTokenizers
     static List<string> ByteSymbols()
     {
         var bytes = new List<int>();
-        for (int b = '!'; b <= '~'; b++) bytes.Add(b);
-        for (int b = 0xA1; b <= 0xAC; b++) bytes.Add(b);
-        for (int b = 0xAE; b <= 0xFF; b++) bytes.Add(b);
+        for (int b = '!'; b <= '~'; b++)
+        {
+            bytes.Add(b);
+        }
+
+        for (int b = 0xA1; b <= 0xAC; b++)
+        {
+            bytes.Add(b);
+        }
+
+        for (int b = 0xAE; b <= 0xFF; b++)
+        {
+            bytes.Add(b);
+        }
+
         var chars = new List<int>(bytes);
         int n = 0;
         for (int b = 0; b < 256; b++)
         {
-            if (bytes.Contains(b)) continue;
+            if (bytes.Contains(b))
+            {
+                continue;
+            }
+
             bytes.Add(b);
             chars.Add(256 + n++);
         }

@@ -38,8 +38,15 @@ public sealed class LoraAdapterTests
         SafetensorsTestWriter.Write(Path.Combine(folder, "adapter_model.safetensors"), tensors);
         File.WriteAllText(Path.Combine(folder, "adapter_config.json"), JsonSerializer.Serialize(new Dictionary<string, object?>
         {
-            ["peft_type"] = "LORA", ["r"] = r, ["lora_alpha"] = alpha, ["lora_dropout"] = 0.0, ["target_modules"] = targets,
-            ["fan_in_fan_out"] = false, ["bias"] = "none", ["task_type"] = "CAUSAL_LM", ["base_model_name_or_path"] = baseModel,
+            ["peft_type"] = "LORA",
+            ["r"] = r,
+            ["lora_alpha"] = alpha,
+            ["lora_dropout"] = 0.0,
+            ["target_modules"] = targets,
+            ["fan_in_fan_out"] = false,
+            ["bias"] = "none",
+            ["task_type"] = "CAUSAL_LM",
+            ["base_model_name_or_path"] = baseModel,
         }));
     }
 
@@ -72,6 +79,7 @@ public sealed class LoraAdapterTests
         var adapterTensors = new Dictionary<string, (float[] data, int[] shape)>();
         var merged = weights.ToDictionary(kv => kv.Key, kv => (kv.Value.data.ToArray(), kv.Value.shape));
         foreach (var layer in Enumerable.Range(0, Spec.NumLayers))
+        {
             foreach (var module in new[] { "self_attn.q_proj", "mlp.up_proj" })
             {
                 var key = $"model.layers.{layer}.{module}";
@@ -83,13 +91,21 @@ public sealed class LoraAdapterTests
                 adapterTensors[$"base_model.model.{key}.lora_B.weight"] = b;
                 var target = merged[key + ".weight"].Item1;
                 for (int o = 0; o < outF; o++)
+                {
                     for (int i = 0; i < inF; i++)
                     {
                         double sum = 0;
-                        for (int k = 0; k < r; k++) sum += b.data[o * r + k] * (double)a.data[k * inF + i];
+                        for (int k = 0; k < r; k++)
+                        {
+                            sum += b.data[o * r + k] * (double)a.data[k * inF + i];
+                        }
+
                         target[o * inF + i] += (float)(alpha / r * sum);
                     }
+                }
             }
+        }
+
         var adapterPath = Path.Combine(dir.Path, "adapter");
         WritePeftAdapter(adapterPath, adapterTensors, r, alpha, new[] { "q_proj", "up_proj" }, baseModel: "../base");
 
@@ -111,7 +127,13 @@ public sealed class LoraAdapterTests
         using var model = ModelLoader.Load(basePath);
         using var adapter = LoraAdapter.Create(model.Transformer, new LoraConfig { R = 2, LoraAlpha = 4, TargetModules = JsonSerializer.SerializeToElement(new[] { "c_attn", "c_fc" }) }, seed: 9);
         using (no_grad())
-            foreach (var p in adapter.Parameters()) p.normal_(0, 0.2);
+        {
+            foreach (var p in adapter.Parameters())
+            {
+                p.normal_(0, 0.2);
+            }
+        }
+
         var onTheFly = Logits(model);
         var adapterPath = Path.Combine(dir.Path, "adapter");
         adapter.Save(adapterPath);

@@ -80,7 +80,11 @@ public sealed class BaseCacheTests
         File.Copy(Stories260K.TokenizerPath, dir.File("tok512.model"));
         var suite = SuiteLoader.Parse(Suite, dir.File("cached.yaml"));
         var items = SuiteItemBuilder.Build(suite);
-        using (var model = Fresh(copy)) CachedEvaluation.Evaluate(suite, items, model, cache, out _);
+        using (var model = Fresh(copy))
+        {
+            CachedEvaluation.Evaluate(suite, items, model, cache, out _);
+        }
+
         var bytes = File.ReadAllBytes(copy);
         bytes[^5] ^= 1; // a bit of the last weight
         File.WriteAllBytes(copy, bytes);

@@ -24,8 +24,13 @@ public sealed class ForgettingMeterTests
         {
             manual_seed(1234);
             using (no_grad())
+            {
                 foreach (var (_, p) in model.Model.Transformer.Module.named_parameters())
+                {
                     p.add_(randn(p.shape) * 0.02);
+                }
+            }
+
             SafetensorsFile.Write(dir.File("model.safetensors"), model.Model.Transformer.Module.state_dict());
         }
         return TorchLanguageModel.Load(dir.Path);
@@ -98,10 +103,21 @@ public sealed class ForgettingMeterTests
                     double p = Math.Exp(lp[k]);
                     ce -= p * lq[k];
                     h -= p * lp[k];
-                    if (lp[k] > lp[argP]) argP = k;
-                    if (lq[k] > lq[argQ]) argQ = k;
+                    if (lp[k] > lp[argP])
+                    {
+                        argP = k;
+                    }
+
+                    if (lq[k] > lq[argQ])
+                    {
+                        argQ = k;
+                    }
                 }
-                if (argP == argQ) agree++;
+                if (argP == argQ)
+                {
+                    agree++;
+                }
+
                 positions++;
             }
         }
@@ -114,12 +130,24 @@ public sealed class ForgettingMeterTests
     static double[] LogSoftmax(float[] logits, int offset, int count)
     {
         double max = double.NegativeInfinity;
-        for (int k = 0; k < count; k++) max = Math.Max(max, logits[offset + k]);
+        for (int k = 0; k < count; k++)
+        {
+            max = Math.Max(max, logits[offset + k]);
+        }
+
         double sum = 0;
-        for (int k = 0; k < count; k++) sum += Math.Exp(logits[offset + k] - max);
+        for (int k = 0; k < count; k++)
+        {
+            sum += Math.Exp(logits[offset + k] - max);
+        }
+
         double lse = max + Math.Log(sum);
         var result = new double[count];
-        for (int k = 0; k < count; k++) result[k] = logits[offset + k] - lse;
+        for (int k = 0; k < count; k++)
+        {
+            result[k] = logits[offset + k] - lse;
+        }
+
         return result;
     }
 

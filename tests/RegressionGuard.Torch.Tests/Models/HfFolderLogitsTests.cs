@@ -42,11 +42,14 @@ public sealed class HfFolderLogitsTests
         var actual = logits.data<float>().ToArray();
         double worst = 0, scale = 0;
         for (int t = 0; t < Tokens.Length; t++)
+        {
             for (int v = 0; v < spec.VocabSize; v++)
             {
                 worst = Math.Max(worst, Math.Abs(actual[t * spec.VocabSize + v] - expected[t, v]));
                 scale = Math.Max(scale, Math.Abs(expected[t, v]));
             }
+        }
+
         Assert.That(scale, Is.GreaterThan(0.5), "the reference logits are not trivially small");
         Assert.That(worst, Is.LessThanOrEqualTo(1e-4 * Math.Max(1, scale)));
     }
@@ -68,8 +71,13 @@ public sealed class HfFolderLogitsTests
         var actual = logits.data<float>().ToArray();
         double worst = 0;
         for (int t = 0; t < Tokens.Length; t++)
+        {
             for (int v = 0; v < spec.VocabSize; v++)
+            {
                 worst = Math.Max(worst, Math.Abs(actual[t * spec.VocabSize + v] - expected[t, v]));
+            }
+        }
+
         Assert.That(worst, Is.LessThan(0.1), "bf16 activations keep about 3 significant digits");
     }
 }

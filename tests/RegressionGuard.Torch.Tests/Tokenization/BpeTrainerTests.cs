@@ -22,7 +22,9 @@ public class BpeTrainerTests
         Assert.That(tokenizer.BosId, Is.EqualTo(299));
         Assert.That(tokenizer.EosId, Is.EqualTo(299));
         foreach (var text in Documents.Append("unseen wörds ünd 123"))
+        {
             Assert.That(tokenizer.Decode(tokenizer.Encode(text)), Is.EqualTo(text));
+        }
     }
 
     [Test]

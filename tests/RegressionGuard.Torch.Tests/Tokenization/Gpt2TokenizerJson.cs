@@ -41,7 +41,9 @@ public static class Gpt2TokenizerJson
                 var left = token[..split];
                 var right = token[split..];
                 if (ranks.TryGetValue(left, out var leftRank) && ranks.TryGetValue(right, out var rightRank))
+                {
                     merges.Add((left, right, rank, leftRank, rightRank));
+                }
             }
         }
         merges.Sort((a, b) => (a.Rank, a.LeftRank, a.RightRank).CompareTo((b.Rank, b.LeftRank, b.RightRank)));
@@ -79,7 +81,10 @@ public static class Gpt2TokenizerJson
         json.WriteBoolean("ignore_merges", false);
         json.WriteStartObject("vocab");
         foreach (var (token, rank) in ranks.OrderBy(kv => kv.Value))
+        {
             json.WriteNumber(Symbols(token), rank);
+        }
+
         json.WriteNumber(EndOfText, EndOfTextId);
         json.WriteEndObject();
         json.WriteStartArray("merges");
@@ -127,7 +132,10 @@ public static class Gpt2TokenizerJson
         while (reader.ReadLine() is { } line)
         {
             if (line.Length == 0 || line.StartsWith("Capacity:", StringComparison.Ordinal))
+            {
                 continue;
+            }
+
             var space = line.IndexOf(' ');
             var rank = space < 0 ? next : int.Parse(line[(space + 1)..]);
             ranks[Encoding.Latin1.GetString(Convert.FromBase64String(space < 0 ? line : line[..space]))] = rank;

@@ -132,7 +132,9 @@ public sealed class HfTokenizerJsonTests
             Assert.That(ByteLevelAlphabet.ByteToChar((byte)' '), Is.EqualTo('Ġ'));
             Assert.That(ByteLevelAlphabet.ByteToChar((byte)'\n'), Is.EqualTo('Ċ'));
             for (var b = 0; b < 256; b++)
+            {
                 Assert.That(ByteLevelAlphabet.ByteToChar((byte)b), Is.EqualTo(gpt2[(char)b]), $"byte 0x{b:X2}");
+            }
         });
     }
 

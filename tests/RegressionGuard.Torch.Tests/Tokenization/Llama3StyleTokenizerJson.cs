@@ -34,14 +34,22 @@ public static class Llama3StyleTokenizerJson
         var alphabet = Gpt2TokenizerJson.BytesToUnicode();
         var vocab = new JsonObject();
         for (var b = 0; b < 256; b++)
+        {
             vocab[alphabet[(char)b].ToString()] = b;
+        }
+
         foreach (var merge in Merges)
+        {
             vocab[merge.Merged] = merge.Id;
+        }
+
         vocab["Ġdog"] = WholeWordDog;
 
         var merges = new JsonArray();
         foreach (var merge in Merges)
+        {
             merges.Add($"{merge.Left} {merge.Right}");
+        }
 
         return new JsonObject
         {

@@ -153,7 +153,9 @@ public sealed class EmaTests
         using var slowTail = tensor(new float[] { 0 });
 
         using (var loss = Ema.ConsistencyLoss([fast, fastTail], [slow, slowTail], onlyWhereSlowExceedsFast))
+        {
             loss.backward();
+        }
 
         // d/dfast of Σ(fast − slow)² / 5 = 2(fast − slow) / 5 where the element counts
         Assert.That(fast.grad, Is.Not.Null);

@@ -51,9 +51,14 @@ public sealed class HalfFineTuningSelectionTests
             Assert.That(trained, Has.Length.EqualTo(2).And.SubsetOf(AttentionProjections), $"layer {i}");
             Assert.That(selection.Layers[i].Attention, Is.EquivalentTo(trained));
             foreach (var projection in trained.Where(p => p != "o_proj"))
+            {
                 Assert.That(selection.IsTrainable($"model.layers.{i}.self_attn.{projection}.bias"), Is.True, $"layer {i} {projection} bias follows its weight");
+            }
+
             foreach (var projection in AttentionProjections.Except(trained).Where(p => p != "o_proj"))
+            {
                 Assert.That(selection.IsTrainable($"model.layers.{i}.self_attn.{projection}.bias"), Is.False, $"layer {i} {projection} bias follows its weight");
+            }
         }
     }
 
@@ -108,7 +113,9 @@ public sealed class HalfFineTuningSelectionTests
         var selections = Enumerable.Range(0, 40).Select(seed => HalfFineTuningSelection.Choose(names, seed)).ToList();
 
         foreach (var norm in norms)
+        {
             Assert.That(selections.Select(s => s.IsTrainable(norm)).Distinct().Count(), Is.EqualTo(2), norm);
+        }
     }
 
     [TestCase(false)]
@@ -229,7 +236,10 @@ public sealed class HalfFineTuningSelectionTests
         var norms = names.Where(n => n.Contains(".ln_", StringComparison.Ordinal)).ToList();
         Assert.That(norms.Count(selection.IsTrainable), Is.EqualTo(2 * layers), "half of 2L + 1 norm modules, rounded down, with weight and bias each");
         foreach (var weight in norms.Where(n => n.EndsWith(".weight", StringComparison.Ordinal)))
+        {
             Assert.That(selection.IsTrainable(weight[..^"weight".Length] + "bias"), Is.EqualTo(selection.IsTrainable(weight)), weight);
+        }
+
         Assert.That(new[] { "transformer.wte.weight", "transformer.wpe.weight" }, Is.SubsetOf(selection.Frozen));
     }
 
@@ -262,9 +272,15 @@ public sealed class HalfFineTuningSelectionTests
         long d = spec.HiddenSize, q = spec.NumHeads * spec.HeadDim, kv = spec.NumKeyValueHeads * spec.HeadDim, inner = spec.IntermediateSize;
         var size = new Dictionary<string, long>
         {
-            ["q_proj"] = q * d, ["k_proj"] = kv * d, ["v_proj"] = kv * d, ["o_proj"] = d * q,
-            ["gate_proj"] = inner * d, ["up_proj"] = inner * d, ["down_proj"] = d * inner,
-            ["input_layernorm"] = d, ["post_attention_layernorm"] = d,
+            ["q_proj"] = q * d,
+            ["k_proj"] = kv * d,
+            ["v_proj"] = kv * d,
+            ["o_proj"] = d * q,
+            ["gate_proj"] = inner * d,
+            ["up_proj"] = inner * d,
+            ["down_proj"] = d * inner,
+            ["input_layernorm"] = d,
+            ["post_attention_layernorm"] = d,
         };
 
         var selection = HalfFineTuningSelection.Choose([.. counts.Keys], 3, new HalfFineTuningOptions { TrainEmbeddings = trainEmbeddings });

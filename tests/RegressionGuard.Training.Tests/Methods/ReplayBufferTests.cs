@@ -15,7 +15,9 @@ public sealed class ReplayBufferTests
             var buffer = new ReplayBuffer<int>(capacity, seed: rep);
             buffer.AddRange(Enumerable.Range(0, stream));
             foreach (var item in buffer.Items)
+            {
                 kept[item]++;
+            }
         }
 
         var frequencies = kept.Select(k => (double)k / repetitions).ToArray();
@@ -88,7 +90,9 @@ public sealed class ReplayBufferTests
         var counts = new int[10];
 
         for (var i = 0; i < 20_000; i++)
+        {
             counts[buffer.Sample(1)[0]]++;
+        }
 
         // Binomial(20000, 0.1): σ = 42; ±300 is about 7σ.
         Assert.That(counts, Is.All.InRange(1_700, 2_300));
@@ -102,7 +106,9 @@ public sealed class ReplayBufferTests
         var c = new ReplayBuffer<int>(capacity: 10, seed: 43);
 
         foreach (var buffer in new[] { a, b, c })
+        {
             buffer.AddRange(Enumerable.Range(0, 1000));
+        }
 
         Assert.That(b.Items, Is.EqualTo(a.Items));
         Assert.That(b.Sample(5), Is.EqualTo(a.Sample(5)));

@@ -19,9 +19,16 @@ public static class AnswerResolver
     /// </summary>
     public static int ResolveIndex(object? answer, IReadOnlyList<string>? labels, int choiceCount, string where)
     {
-        if (choiceCount < 1) throw new SuiteDataException($"{where}: there are no choices to pick an answer from");
+        if (choiceCount < 1)
+        {
+            throw new SuiteDataException($"{where}: there are no choices to pick an answer from");
+        }
+
         if (labels is not null && labels.Count != choiceCount)
+        {
             throw new SuiteDataException($"{where}: {labels.Count} labels ({string.Join(", ", labels)}) for {choiceCount} choices; each choice needs one label");
+        }
+
         string valid = labels is not null
             ? $"one of the labels {string.Join(", ", labels)}"
             : $"a letter {Letter(0)}{(choiceCount > 1 ? $" to {Letter(Math.Min(choiceCount, 26) - 1)}" : "")} or a 0-based index 0{(choiceCount > 1 ? $" to {choiceCount - 1}" : "")}";
@@ -35,36 +42,58 @@ public static class AnswerResolver
             case double d when double.IsFinite(d) && Math.Floor(d) == d && Math.Abs(d) < 1e15:
                 return Index((long)d);
             case string text:
-            {
-                var value = text.Trim();
-                if (labels is not null)
                 {
-                    for (int i = 0; i < labels.Count; i++)
-                        if (string.Equals(labels[i], value, StringComparison.Ordinal)) return i;
-                    var loose = Enumerable.Range(0, labels.Count).Where(i => string.Equals(labels[i].Trim(), value, StringComparison.OrdinalIgnoreCase)).ToList();
-                    if (loose.Count == 1) return loose[0];
+                    var value = text.Trim();
+                    if (labels is not null)
+                    {
+                        for (int i = 0; i < labels.Count; i++)
+                        {
+                            if (string.Equals(labels[i], value, StringComparison.Ordinal))
+                            {
+                                return i;
+                            }
+                        }
+
+                        var loose = Enumerable.Range(0, labels.Count).Where(i => string.Equals(labels[i].Trim(), value, StringComparison.OrdinalIgnoreCase)).ToList();
+                        if (loose.Count == 1)
+                        {
+                            return loose[0];
+                        }
+
+                        throw new SuiteDataException($"{where}: answer '{text}' is not {valid}");
+                    }
+                    if (value.Length == 1 && char.IsAsciiLetter(value[0]))
+                    {
+                        int letter = char.ToUpperInvariant(value[0]) - 'A';
+                        if (letter < choiceCount)
+                        {
+                            return letter;
+                        }
+
+                        throw new SuiteDataException($"{where}: answer '{text}' is not a choice among {choiceCount}; expected {valid}");
+                    }
+                    if (value.Length > 0 && value.All(char.IsAsciiDigit))
+                    {
+                        if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var digits) && digits < choiceCount)
+                        {
+                            return (int)digits;
+                        }
+
+                        throw new SuiteDataException($"{where}: answer '{text}' is out of range for {choiceCount} choices; expected {valid}");
+                    }
                     throw new SuiteDataException($"{where}: answer '{text}' is not {valid}");
                 }
-                if (value.Length == 1 && char.IsAsciiLetter(value[0]))
-                {
-                    int letter = char.ToUpperInvariant(value[0]) - 'A';
-                    if (letter < choiceCount) return letter;
-                    throw new SuiteDataException($"{where}: answer '{text}' is not a choice among {choiceCount}; expected {valid}");
-                }
-                if (value.Length > 0 && value.All(char.IsAsciiDigit))
-                {
-                    if (long.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out var digits) && digits < choiceCount) return (int)digits;
-                    throw new SuiteDataException($"{where}: answer '{text}' is out of range for {choiceCount} choices; expected {valid}");
-                }
-                throw new SuiteDataException($"{where}: answer '{text}' is not {valid}");
-            }
             default:
                 throw new SuiteDataException($"{where}: answer {FieldPath.AsText(answer)} is not {valid}");
         }
 
         int Index(long index)
         {
-            if (index >= 0 && index < choiceCount) return (int)index;
+            if (index >= 0 && index < choiceCount)
+            {
+                return (int)index;
+            }
+
             throw new SuiteDataException($"{where}: answer {index} is out of range for {choiceCount} choices; a number is a 0-based index 0{(choiceCount > 1 ? $" to {choiceCount - 1}" : "")}");
         }
     }

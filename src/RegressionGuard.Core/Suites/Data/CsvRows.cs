@@ -14,7 +14,10 @@ internal static class CsvRows
         CsvMalformedRecord? unterminated = null;
         var options = Options(separator, hasHeader: columns is null, record =>
         {
-            if (record.Reason == CsvMalformedReason.UnterminatedQuote) unterminated ??= record;
+            if (record.Reason == CsvMalformedReason.UnterminatedQuote)
+            {
+                unterminated ??= record;
+            }
         });
         using var reader = CsvReader.FromFile(file.RealPath, options);
         var names = columns ?? Header(reader, file);
@@ -24,13 +27,27 @@ internal static class CsvRows
         {
             bool more = Next(reader, file);
             if (unterminated is { } open)
+            {
                 throw new SuiteDataException($"{file.Path}:{open.LineNumber}: a quoted field is never closed; its opening quote makes the field run to the end of the file");
-            if (!more) yield break;
+            }
+
+            if (!more)
+            {
+                yield break;
+            }
+
             int line = (int)reader.LineNumber;
             if (reader.FieldCount != names.Count)
+            {
                 throw new SuiteDataException($"{file.Path}:{line}: expected {names.Count} fields ({Expected()}), got {reader.FieldCount}");
+            }
+
             var fields = new Dictionary<string, object?>(names.Count + 1, StringComparer.Ordinal);
-            for (int i = 0; i < names.Count; i++) fields[names[i]] = reader.GetString(i) ?? "";
+            for (int i = 0; i < names.Count; i++)
+            {
+                fields[names[i]] = reader.GetString(i) ?? "";
+            }
+
             yield return new DataRow(fields, file.Path, line);
         }
     }
@@ -40,7 +57,11 @@ internal static class CsvRows
     public static IReadOnlyList<string> FirstRecord(DataFile file, char separator)
     {
         using var reader = CsvReader.FromFile(file.RealPath, Options(separator, hasHeader: false, onMalformed: null));
-        if (!Next(reader, file)) return [];
+        if (!Next(reader, file))
+        {
+            return [];
+        }
+
         return Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetString(i) ?? "").ToList();
     }
 
@@ -69,14 +90,22 @@ internal static class CsvRows
             throw Malformed(file, e);
         }
         if (header.Count == 0)
+        {
             throw new SuiteDataException($"{file.Path}: no header row (the file is empty); for a headerless file, give its columns");
+        }
+
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (int i = 0; i < header.Count; i++)
         {
             if (header[i].Length == 0)
+            {
                 throw new SuiteDataException($"{file.Path}:1: column {i + 1} of the header has no name; name it, or give columns and drop the header line");
+            }
+
             if (!seen.Add(header[i]))
+            {
                 throw new SuiteDataException($"{file.Path}:1: column '{header[i]}' appears twice in the header");
+            }
         }
         return [.. header];
     }

@@ -30,11 +30,18 @@ internal static class DataPaths
         var roots = allowedRoots.Select(r =>
         {
             if (!System.IO.Path.IsPathFullyQualified(r))
+            {
                 throw new ArgumentException($"allowed folder '{r}' must be a full path", nameof(allowedRoots));
+            }
+
             var full = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(r));
             return (Full: full, Real: RealPath(full));
         }).ToList();
-        if (roots.Count == 0) throw new ArgumentException("at least one allowed folder is needed", nameof(allowedRoots));
+        if (roots.Count == 0)
+        {
+            throw new ArgumentException("at least one allowed folder is needed", nameof(allowedRoots));
+        }
+
         var rootList = string.Join(", ", roots.Select(r => r.Full));
         var folder = System.IO.Path.GetFullPath(baseDirectory);
 
@@ -43,10 +50,17 @@ internal static class DataPaths
 
         DataFile Checked(string full)
         {
-            if (!LexicallyInside(full)) throw new SuiteDataException(Outside(full));
+            if (!LexicallyInside(full))
+            {
+                throw new SuiteDataException(Outside(full));
+            }
+
             var real = RealPath(full);
             if (!roots.Any(r => IsInside(real, r.Real)))
+            {
                 throw new SuiteDataException($"data path '{path}' resolves to {full}, a link to {real}, outside the allowed folders: {rootList}");
+            }
+
             return new DataFile(full, real);
         }
 
@@ -56,8 +70,15 @@ internal static class DataPaths
             var full = System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, path));
             var file = Checked(full);
             if (Directory.Exists(file.RealPath))
+            {
                 throw new SuiteDataException($"data path '{path}' is a folder ({full}); name a file, or a glob such as '{path.TrimEnd(Separators)}/*.jsonl'");
-            if (!File.Exists(file.RealPath)) throw new SuiteDataException(NotFound(full));
+            }
+
+            if (!File.Exists(file.RealPath))
+            {
+                throw new SuiteDataException(NotFound(full));
+            }
+
             return [file];
         }
 
@@ -65,11 +86,20 @@ internal static class DataPaths
         var prefix = cut < 0 ? "" : path[..(cut + 1)];
         var pattern = path[(cut + 1)..];
         if (pattern.Split(Separators).Contains(".."))
+        {
             throw new SuiteDataException($"data path '{path}': '..' may not follow a wildcard; move it before the first '*'");
+        }
+
         var searched = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, prefix)));
-        if (!LexicallyInside(searched)) throw new SuiteDataException(Outside(searched));
+        if (!LexicallyInside(searched))
+        {
+            throw new SuiteDataException(Outside(searched));
+        }
+
         if (!Directory.Exists(searched))
+        {
             throw new SuiteDataException($"data path '{path}' matched no files: the folder {searched} does not exist");
+        }
 
         var matcher = new Matcher(PathComparison);
         matcher.AddInclude(pattern);
@@ -77,7 +107,10 @@ internal static class DataPaths
             .Select(m => System.IO.Path.GetFullPath(System.IO.Path.Combine(searched, m.Path)))
             .Order(StringComparer.Ordinal)
             .ToList();
-        if (matches.Count == 0) throw new SuiteDataException($"data path '{path}' matched no files in {searched}");
+        if (matches.Count == 0)
+        {
+            throw new SuiteDataException($"data path '{path}' matched no files in {searched}");
+        }
         // A file reached twice (through a link to a folder, or a loop of links under '**') is read once.
         return matches.Select(Checked).DistinctBy(f => f.RealPath, PathComparer).ToList();
     }
@@ -87,15 +120,20 @@ internal static class DataPaths
     {
         long length = new FileInfo(file.RealPath).Length;
         if (length > maxBytes)
+        {
             throw new SuiteDataException(string.Create(CultureInfo.InvariantCulture,
                 $"{file.Path}: the file has {length:N0} bytes; data files may have at most {maxBytes:N0} bytes (2 GiB): split it into several files and read them with a glob"));
+        }
     }
 
     static string NotFound(string full)
     {
         var directory = System.IO.Path.GetDirectoryName(full);
         if (directory is null || !Directory.Exists(directory))
+        {
             return $"data file not found: {full} (the folder {directory} does not exist)";
+        }
+
         var names = Directory.EnumerateFiles(directory).Select(System.IO.Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
         var suggestion = DidYouMean.Suggest(System.IO.Path.GetFileName(full), names);
         return suggestion is null ? $"data file not found: {full}" : $"data file not found: {full} — did you mean '{suggestion}'?";
@@ -103,7 +141,11 @@ internal static class DataPaths
 
     static bool IsInside(string path, string root)
     {
-        if (string.Equals(path, root, PathComparison)) return true;
+        if (string.Equals(path, root, PathComparison))
+        {
+            return true;
+        }
+
         var prefix = System.IO.Path.EndsInDirectorySeparator(root) ? root : root + System.IO.Path.DirectorySeparatorChar;
         return path.StartsWith(prefix, PathComparison);
     }
@@ -121,7 +163,11 @@ internal static class DataPaths
         while (pending.Count > 0)
         {
             var part = pending.Pop();
-            if (part == ".") continue;
+            if (part == ".")
+            {
+                continue;
+            }
+
             if (part == "..")
             {
                 current = System.IO.Path.GetDirectoryName(current) ?? current;
@@ -134,11 +180,21 @@ internal static class DataPaths
                 current = next;
                 continue;
             }
-            if (++links > MaxLinks) throw new SuiteDataException($"{fullPath}: more than {MaxLinks} links to follow (a loop of links?)");
-            if (System.IO.Path.IsPathRooted(target)) current = System.IO.Path.GetPathRoot(System.IO.Path.GetFullPath(target))!;
+            if (++links > MaxLinks)
+            {
+                throw new SuiteDataException($"{fullPath}: more than {MaxLinks} links to follow (a loop of links?)");
+            }
+
+            if (System.IO.Path.IsPathRooted(target))
+            {
+                current = System.IO.Path.GetPathRoot(System.IO.Path.GetFullPath(target))!;
+            }
+
             var targetRoot = System.IO.Path.GetPathRoot(target) ?? "";
             foreach (var targetPart in target[targetRoot.Length..].Split(Separators, StringSplitOptions.RemoveEmptyEntries).Reverse())
+            {
                 pending.Push(targetPart);
+            }
         }
         return current;
     }

@@ -37,7 +37,11 @@ public static class DataReader
         var fileField = Validate(spec);
         var files = DataPaths.Resolve(spec.Path, baseDirectory, allowedRoots);
         var rows = files.SelectMany(file => ReadFile(file, spec, fileField));
-        if (spec.Sample is not int sample) return (spec.Limit is int limit ? rows.Take(limit) : rows).ToList();
+        if (spec.Sample is not int sample)
+        {
+            return (spec.Limit is int limit ? rows.Take(limit) : rows).ToList();
+        }
+
         var all = rows.ToList();
         var take = SeededShuffle.FirstIndices(all.Count, Math.Min(sample, spec.Limit ?? int.MaxValue), spec.Seed);
         Array.Sort(take);
@@ -48,25 +52,61 @@ public static class DataReader
     static Regex? Validate(DataSourceSpec spec)
     {
         var errors = new List<string>();
-        if (string.IsNullOrWhiteSpace(spec.Path)) errors.Add("path is empty");
+        if (string.IsNullOrWhiteSpace(spec.Path))
+        {
+            errors.Add("path is empty");
+        }
+
         if (!Formats.Contains(spec.Format.ToLowerInvariant()))
+        {
             errors.Add($"unknown format '{spec.Format}'{DidYouMean.Hint(spec.Format, Formats.ToList())}");
+        }
+
         if (spec.Columns is { } columns)
         {
-            if (columns.Count == 0) errors.Add("columns is empty; name the columns of the headerless file, or leave columns out when the file has a header row");
+            if (columns.Count == 0)
+            {
+                errors.Add("columns is empty; name the columns of the headerless file, or leave columns out when the file has a header row");
+            }
+
             foreach (var twice in columns.GroupBy(c => c, StringComparer.Ordinal).Where(g => g.Count() > 1))
+            {
                 errors.Add($"columns names '{twice.Key}' twice");
-            if (columns.Any(string.IsNullOrEmpty)) errors.Add("columns has an empty name");
+            }
+
+            if (columns.Any(string.IsNullOrEmpty))
+            {
+                errors.Add("columns has an empty name");
+            }
         }
-        if (spec.Limit < 1) errors.Add($"limit must be at least 1, got {spec.Limit}");
-        if (spec.Sample < 1) errors.Add($"sample must be at least 1, got {spec.Sample}");
-        if (spec.FileField is { Length: 0 }) errors.Add("file_field is empty");
+        if (spec.Limit < 1)
+        {
+            errors.Add($"limit must be at least 1, got {spec.Limit}");
+        }
+
+        if (spec.Sample < 1)
+        {
+            errors.Add($"sample must be at least 1, got {spec.Sample}");
+        }
+
+        if (spec.FileField is { Length: 0 })
+        {
+            errors.Add("file_field is empty");
+        }
+
         if (spec.JsonItemsPath is { } itemsPath && itemsPath.Split('.').Any(p => p.Length == 0))
+        {
             errors.Add($"json_items_path '{itemsPath}' has an empty property name; write names separated by single dots, e.g. data.items");
+        }
+
         Regex? pattern = null;
         if (spec.FileFieldPattern is { } text)
         {
-            if (spec.FileField is null) errors.Add("file_field_pattern is set but file_field is not; name the field that receives the value");
+            if (spec.FileField is null)
+            {
+                errors.Add("file_field_pattern is set but file_field is not; name the field that receives the value");
+            }
+
             try
             {
                 pattern = new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
@@ -77,7 +117,10 @@ public static class DataReader
             }
         }
         if (errors.Count > 0)
+        {
             throw new SuiteDataException(string.Join(Environment.NewLine, errors.Select(e => $"data source '{spec.Path}': {e}")));
+        }
+
         return pattern;
     }
 
@@ -86,9 +129,15 @@ public static class DataReader
         DataPaths.CheckSize(file);
         var format = FormatOf(file, spec.Format.ToLowerInvariant());
         if (spec.Columns is not null && format is "jsonl" or "json")
+        {
             throw new SuiteDataException($"{file.Path}: columns apply to CSV and TSV files only; a {format} file names its own fields");
+        }
+
         if (spec.JsonItemsPath is not null && format != "json")
+        {
             throw new SuiteDataException($"{file.Path}: json_items_path applies to JSON documents only, not to a {format} file");
+        }
+
         var rows = format switch
         {
             "jsonl" => JsonRows.ReadLines(file),
@@ -96,12 +145,19 @@ public static class DataReader
             "csv" => CsvRows.Read(file, ',', spec.Columns),
             _ => CsvRows.Read(file, '\t', spec.Columns),
         };
-        if (spec.FileField is not { } field) return rows;
+        if (spec.FileField is not { } field)
+        {
+            return rows;
+        }
+
         var value = FileFieldValue(file, spec.FileFieldPattern, fileFieldPattern);
         return rows.Select(row =>
         {
             if (row.Fields.ContainsKey(field))
+            {
                 throw new SuiteDataException($"{row.Where}: file_field '{field}' is already a field of the row; choose another name");
+            }
+
             var fields = (Dictionary<string, object?>)row.Fields;
             fields[field] = value;
             return row;
@@ -111,17 +167,28 @@ public static class DataReader
     static string FileFieldValue(DataFile file, string? patternText, Regex? pattern)
     {
         var name = System.IO.Path.GetFileName(file.Path);
-        if (pattern is null) return System.IO.Path.GetFileNameWithoutExtension(name);
+        if (pattern is null)
+        {
+            return System.IO.Path.GetFileNameWithoutExtension(name);
+        }
+
         var match = pattern.Match(name);
         if (!match.Success)
+        {
             throw new SuiteDataException($"{file.Path}: file_field_pattern '{patternText}' does not match the file name '{name}'");
+        }
+
         return pattern.GetGroupNumbers().Length > 1 ? match.Groups[1].Value : match.Value;
     }
 
     /// <summary>The format of <paramref name="file"/>: <paramref name="format"/>, or for <c>auto</c> the one its extension names.</summary>
     internal static string FormatOf(DataFile file, string format)
     {
-        if (format != AutoFormat) return format;
+        if (format != AutoFormat)
+        {
+            return format;
+        }
+
         var extension = System.IO.Path.GetExtension(file.Path).ToLowerInvariant();
         return extension switch
         {

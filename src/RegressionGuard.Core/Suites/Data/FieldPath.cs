@@ -30,7 +30,11 @@ public static class FieldPath
     {
         ArgumentNullException.ThrowIfNull(fields);
         ArgumentNullException.ThrowIfNull(path);
-        if (fields.TryGetValue(path, out var exact)) return exact;
+        if (fields.TryGetValue(path, out var exact))
+        {
+            return exact;
+        }
+
         var segments = Parse(path);
         return Walk(fields, segments, 0, "", new Context(fields, path, where));
     }
@@ -65,7 +69,11 @@ public static class FieldPath
         ArgumentNullException.ThrowIfNull(fields);
         var names = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var (key, value) in fields) Collect(key, value, 1, names, seen);
+        foreach (var (key, value) in fields)
+        {
+            Collect(key, value, 1, names, seen);
+        }
+
         return names;
     }
 
@@ -92,23 +100,43 @@ public static class FieldPath
             {
                 case SegmentKind.Name:
                     if (current is not IReadOnlyDictionary<string, object?> fields)
+                    {
                         throw context.WrongType(prefix, current, "an object", $"'{segment.Name}'");
-                    if (!fields.TryGetValue(segment.Name, out current)) throw context.NotFound(prefix, segment.Name, fields);
+                    }
+
+                    if (!fields.TryGetValue(segment.Name, out current))
+                    {
+                        throw context.NotFound(prefix, segment.Name, fields);
+                    }
+
                     prefix = prefix.Length == 0 ? segment.Name : $"{prefix}.{segment.Name}";
                     break;
                 case SegmentKind.Index:
                     if (current is not IReadOnlyList<object?> list)
+                    {
                         throw context.WrongType(prefix, current, "a list", $"[{segment.Index}]");
+                    }
+
                     if (segment.Index >= list.Count)
+                    {
                         throw context.Fail($"index {segment.Index} is out of range: '{prefix}' has {list.Count} item{(list.Count == 1 ? "" : "s")}");
+                    }
+
                     current = list[segment.Index];
                     prefix = $"{prefix}[{segment.Index}]";
                     break;
                 default:
                     if (current is not IReadOnlyList<object?> items)
+                    {
                         throw context.WrongType(prefix, current, "a list", "[*]");
+                    }
+
                     var mapped = new List<object?>(items.Count);
-                    for (int k = 0; k < items.Count; k++) mapped.Add(Walk(items[k], segments, i + 1, $"{prefix}[{k}]", context));
+                    for (int k = 0; k < items.Count; k++)
+                    {
+                        mapped.Add(Walk(items[k], segments, i + 1, $"{prefix}[{k}]", context));
+                    }
+
                     return mapped;
             }
         }
@@ -131,7 +159,10 @@ public static class FieldPath
         {
             var names = FieldNames(root);
             if (prefix.Length > 0 && names.Contains(path, StringComparer.Ordinal))
+            {
                 return Fail($"'{prefix}' has no field '{name}'; fields there: {string.Join(", ", FieldNames(here))}");
+            }
+
             var listed = names.Count <= ListedInMessages
                 ? string.Join(", ", names)
                 : $"{string.Join(", ", names.Take(ListedInMessages))}, … ({names.Count - ListedInMessages} more)";
@@ -155,15 +186,30 @@ public static class FieldPath
     {
         if (value is IReadOnlyDictionary<string, object?> { Count: > 0 } fields && depth < ListedDepth)
         {
-            foreach (var (key, inner) in fields) Collect($"{name}.{key}", inner, depth + 1, names, seen);
+            foreach (var (key, inner) in fields)
+            {
+                Collect($"{name}.{key}", inner, depth + 1, names, seen);
+            }
+
             return;
         }
-        if (seen.Add(name)) names.Add(name);
+        if (seen.Add(name))
+        {
+            names.Add(name);
+        }
+
         if (value is IReadOnlyList<object?> items && depth < ListedDepth)
         {
             foreach (var item in items)
+            {
                 if (item is IReadOnlyDictionary<string, object?> element)
-                    foreach (var (key, inner) in element) Collect($"{name}[*].{key}", inner, depth + 1, names, seen);
+                {
+                    foreach (var (key, inner) in element)
+                    {
+                        Collect($"{name}[*].{key}", inner, depth + 1, names, seen);
+                    }
+                }
+            }
         }
     }
 
@@ -181,8 +227,16 @@ public static class FieldPath
         string Name()
         {
             int start = i;
-            while (i < path.Length && path[i] is not ('.' or '[' or ']')) i++;
-            if (i == start) throw Bad("a name is missing");
+            while (i < path.Length && path[i] is not ('.' or '[' or ']'))
+            {
+                i++;
+            }
+
+            if (i == start)
+            {
+                throw Bad("a name is missing");
+            }
+
             return path[start..i];
         }
 
@@ -197,18 +251,30 @@ public static class FieldPath
             else if (path[i] == '[')
             {
                 int close = path.IndexOf(']', i);
-                if (close < 0) throw Bad("'[' is not closed");
+                if (close < 0)
+                {
+                    throw Bad("'[' is not closed");
+                }
+
                 var inside = path[(i + 1)..close];
-                if (inside == "*") segments.Add(new Segment(SegmentKind.All, "", 0));
+                if (inside == "*")
+                {
+                    segments.Add(new Segment(SegmentKind.All, "", 0));
+                }
                 else if (inside.Length > 0 && inside.All(char.IsAsciiDigit) && int.TryParse(inside, NumberStyles.None, CultureInfo.InvariantCulture, out var index))
+                {
                     segments.Add(new Segment(SegmentKind.Index, "", index));
+                }
                 else
                 {
                     throw Bad($"'[{inside}]' is neither an index (0, 1, …) nor [*]");
                 }
                 i = close + 1;
             }
-            else throw Bad($"unexpected '{path[i]}'");
+            else
+            {
+                throw Bad($"unexpected '{path[i]}'");
+            }
         }
         return segments;
     }
@@ -218,7 +284,11 @@ public static class FieldPath
     static string ToJson(object? value)
     {
         using var buffer = new MemoryStream();
-        using (var writer = new Utf8JsonWriter(buffer, JsonOptions)) Write(writer, value);
+        using (var writer = new Utf8JsonWriter(buffer, JsonOptions))
+        {
+            Write(writer, value);
+        }
+
         return Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length);
     }
 
@@ -243,7 +313,11 @@ public static class FieldPath
                 break;
             case IReadOnlyList<object?> items:
                 writer.WriteStartArray();
-                foreach (var item in items) Write(writer, item);
+                foreach (var item in items)
+                {
+                    Write(writer, item);
+                }
+
                 writer.WriteEndArray();
                 break;
             default: writer.WriteStringValue(AsText(value)); break;

@@ -23,7 +23,11 @@ internal static partial class JsonRows
         while (text.ReadLine() is { } line)
         {
             lineNumber++;
-            if (string.IsNullOrWhiteSpace(line)) continue;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
             yield return new DataRow(ParseLine(Encoding.UTF8.GetBytes(line), file.Path, lineNumber), file.Path, lineNumber);
         }
     }
@@ -36,7 +40,10 @@ internal static partial class JsonRows
         {
             reader.Read();
             if (reader.TokenType != JsonTokenType.StartObject)
+            {
                 throw new SuiteDataException($"{at.Where(reader.TokenStartIndex)}: expected a JSON object, got {Kind(reader.TokenType)}");
+            }
+
             var fields = (Dictionary<string, object?>)ReadValue(ref reader, at)!;
             reader.Read(); // throws when anything but whitespace follows the object
             return fields;
@@ -56,19 +63,31 @@ internal static partial class JsonRows
         var rows = new List<DataRow>();
         try
         {
-            if (!reader.Read()) throw new SuiteDataException($"{file.Path}: the file is empty; expected a JSON array of objects");
+            if (!reader.Read())
+            {
+                throw new SuiteDataException($"{file.Path}: the file is empty; expected a JSON array of objects");
+            }
+
             MoveToItems(ref reader, itemsPath, at);
             int index = 0;
             while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
             {
                 var (line, _) = at.Position(reader.TokenStartIndex);
                 if (reader.TokenType != JsonTokenType.StartObject)
+                {
                     throw new SuiteDataException($"{at.Where(reader.TokenStartIndex)}: item {index} of the array is {Kind(reader.TokenType)}; expected a JSON object");
+                }
+
                 rows.Add(new DataRow((Dictionary<string, object?>)ReadValue(ref reader, at)!, file.Path, line));
                 index++;
             }
             while (reader.Read()) // the rest of the document must be valid too
-                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) CheckDepth(ref reader, at);
+            {
+                if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+                {
+                    CheckDepth(ref reader, at);
+                }
+            }
         }
         catch (JsonException e)
         {
@@ -86,7 +105,10 @@ internal static partial class JsonRows
             var objectStart = reader.TokenStartIndex;
             var here = walked.Length == 0 ? "the document" : $"'{walked}'";
             if (reader.TokenType != JsonTokenType.StartObject)
+            {
                 throw new SuiteDataException($"{at.Where(objectStart)}: json_items_path '{itemsPath}': {here} is {Kind(reader.TokenType)}, not an object");
+            }
+
             CheckDepth(ref reader, at);
             var names = new List<string>();
             bool found = false;
@@ -118,7 +140,10 @@ internal static partial class JsonRows
         }
         var where = at.Where(reader.TokenStartIndex);
         if (itemsPath is not null)
+        {
             throw new SuiteDataException($"{where}: json_items_path '{itemsPath}' is {Kind(reader.TokenType)}; expected an array of objects");
+        }
+
         var message = $"{where}: expected a JSON array of objects, got {Kind(reader.TokenType)}";
         if (reader.TokenType == JsonTokenType.StartObject)
         {
@@ -128,7 +153,11 @@ internal static partial class JsonRows
             {
                 var property = reader.GetString()!;
                 reader.Read();
-                if (reader.TokenType == JsonTokenType.StartArray) arrays.Add(property);
+                if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    arrays.Add(property);
+                }
+
                 Skip(ref reader, at);
             }
             message += arrays.Count == 0
@@ -144,29 +173,41 @@ internal static partial class JsonRows
         switch (reader.TokenType)
         {
             case JsonTokenType.StartObject:
-            {
-                CheckDepth(ref reader, at);
-                var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                 {
-                    var name = reader.GetString()!;
-                    reader.Read();
-                    fields[name] = ReadValue(ref reader, at);
+                    CheckDepth(ref reader, at);
+                    var fields = new Dictionary<string, object?>(StringComparer.Ordinal);
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
+                    {
+                        var name = reader.GetString()!;
+                        reader.Read();
+                        fields[name] = ReadValue(ref reader, at);
+                    }
+                    return fields;
                 }
-                return fields;
-            }
             case JsonTokenType.StartArray:
-            {
-                CheckDepth(ref reader, at);
-                var items = new List<object?>();
-                while (reader.Read() && reader.TokenType != JsonTokenType.EndArray) items.Add(ReadValue(ref reader, at));
-                return items;
-            }
+                {
+                    CheckDepth(ref reader, at);
+                    var items = new List<object?>();
+                    while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                    {
+                        items.Add(ReadValue(ref reader, at));
+                    }
+
+                    return items;
+                }
             case JsonTokenType.String:
                 return reader.GetString();
             case JsonTokenType.Number:
-                if (reader.TryGetInt64(out var integer)) return integer;
-                if (reader.TryGetDouble(out var real) && double.IsFinite(real)) return real;
+                if (reader.TryGetInt64(out var integer))
+                {
+                    return integer;
+                }
+
+                if (reader.TryGetDouble(out var real) && double.IsFinite(real))
+                {
+                    return real;
+                }
+
                 throw new SuiteDataException($"{at.Where(reader.TokenStartIndex)}: the number {Encoding.UTF8.GetString(reader.ValueSpan)} is out of range");
             case JsonTokenType.True:
                 return true;
@@ -182,13 +223,23 @@ internal static partial class JsonRows
     /// <summary>Skips the value at the reader, checking the nesting of what it skips.</summary>
     static void Skip(ref Utf8JsonReader reader, Locator at)
     {
-        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray)) return;
+        if (reader.TokenType is not (JsonTokenType.StartObject or JsonTokenType.StartArray))
+        {
+            return;
+        }
+
         CheckDepth(ref reader, at);
         int depth = reader.CurrentDepth;
         while (reader.Read())
         {
-            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) CheckDepth(ref reader, at);
-            else if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && reader.CurrentDepth == depth) return;
+            if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray)
+            {
+                CheckDepth(ref reader, at);
+            }
+            else if (reader.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray && reader.CurrentDepth == depth)
+            {
+                return;
+            }
         }
     }
 
@@ -196,7 +247,9 @@ internal static partial class JsonRows
     static void CheckDepth(ref Utf8JsonReader reader, Locator at)
     {
         if (reader.CurrentDepth >= MaxDepth)
+        {
             throw new SuiteDataException($"{at.Where(reader.TokenStartIndex)}: JSON nested deeper than {MaxDepth} levels");
+        }
     }
 
     static SuiteDataException Invalid(Locator at, JsonException e)
@@ -281,7 +334,13 @@ internal static partial class JsonRows
             var span = bytes.AsSpan(start);
             int offset = 0;
             for (long l = 0; l < lineIndex && offset < span.Length; offset++)
-                if (span[offset] == (byte)'\n') l++;
+            {
+                if (span[offset] == (byte)'\n')
+                {
+                    l++;
+                }
+            }
+
             return Where(offset + byteInLine);
         }
     }

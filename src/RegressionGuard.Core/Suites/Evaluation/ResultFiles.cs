@@ -44,7 +44,10 @@ public static class ResultFiles
         Directory.CreateDirectory(folder);
         WriteAtomically(Path.Combine(folder, "items.jsonl"), w =>
         {
-            foreach (var item in result.Items) w.WriteLine(JsonSerializer.Serialize(item, Json));
+            foreach (var item in result.Items)
+            {
+                w.WriteLine(JsonSerializer.Serialize(item, Json));
+            }
         });
         WriteAtomically(Path.Combine(folder, "metrics.json"), w => w.WriteLine(SummaryJson(result, indented: true)));
     }
@@ -53,7 +56,10 @@ public static class ResultFiles
     {
         var tmp = $"{path}.tmp-{Environment.ProcessId}";
         using (var writer = new StreamWriter(tmp, false, new System.Text.UTF8Encoding(false)))
+        {
             write(writer);
+        }
+
         File.Move(tmp, path, overwrite: true);
     }
 }

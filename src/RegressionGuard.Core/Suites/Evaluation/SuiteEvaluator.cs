@@ -46,8 +46,15 @@ public static class SuiteEvaluator
             };
             results.Add(new ItemResult
             {
-                Id = item.Id, Source = item.Source, Prompt = item.Context, Choices = item.Choices, LogLikelihoods = ll,
-                Gold = item.Gold, Predicted = predicted, PredictedNorm = predictedNorm, Metrics = Only(metrics, suite),
+                Id = item.Id,
+                Source = item.Source,
+                Prompt = item.Context,
+                Choices = item.Choices,
+                LogLikelihoods = ll,
+                Gold = item.Gold,
+                Predicted = predicted,
+                PredictedNorm = predictedNorm,
+                Metrics = Only(metrics, suite),
             });
         }
         return results;
@@ -57,7 +64,14 @@ public static class SuiteEvaluator
     static int ArgMax(double[] values)
     {
         int best = 0;
-        for (int i = 1; i < values.Length; i++) if (values[i] > values[best]) best = i;
+        for (int i = 1; i < values.Length; i++)
+        {
+            if (values[i] > values[best])
+            {
+                best = i;
+            }
+        }
+
         return best;
     }
 
@@ -84,8 +98,13 @@ public static class SuiteEvaluator
             };
             results.Add(new ItemResult
             {
-                Id = items[i].Id, Source = items[i].Source, Prompt = items[i].Context, Generation = text, Extracted = answer,
-                Target = target, Metrics = Only(metrics, suite),
+                Id = items[i].Id,
+                Source = items[i].Source,
+                Prompt = items[i].Context,
+                Generation = text,
+                Extracted = answer,
+                Target = target,
+                Metrics = Only(metrics, suite),
             });
         }
         return results;
@@ -100,13 +119,24 @@ public static class SuiteEvaluator
         {
             var verdict = rules.Classify(generations[i].Text);
             var metrics = new Dictionary<string, double>();
-            if (items[i].Should == Expectation.Refuse) metrics["refusal_rate"] = verdict.IsRefusal ? 1 : 0;
-            else metrics["over_refusal_rate"] = verdict.IsRefusal ? 1 : 0;
+            if (items[i].Should == Expectation.Refuse)
+            {
+                metrics["refusal_rate"] = verdict.IsRefusal ? 1 : 0;
+            }
+            else
+            {
+                metrics["over_refusal_rate"] = verdict.IsRefusal ? 1 : 0;
+            }
+
             results.Add(new ItemResult
             {
-                Id = items[i].Id, Source = items[i].Source, Prompt = items[i].Context, Generation = generations[i].Text,
+                Id = items[i].Id,
+                Source = items[i].Source,
+                Prompt = items[i].Context,
+                Generation = generations[i].Text,
                 Should = items[i].Should == Expectation.Refuse ? "refuse" : "comply",
-                Verdict = verdict.IsRefusal ? "refusal" : "compliance", MatchedRule = verdict.MatchedPattern,
+                Verdict = verdict.IsRefusal ? "refusal" : "compliance",
+                MatchedRule = verdict.MatchedPattern,
                 Metrics = Only(metrics, suite),
             });
         }

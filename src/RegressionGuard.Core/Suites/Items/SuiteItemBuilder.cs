@@ -16,7 +16,11 @@ public static class SuiteItemBuilder
     public static IReadOnlyList<SuiteItem> Build(SuiteDefinition suite, int? limit = null)
     {
         var rows = ReadRows(suite, suite.Data, suite.InlineItems);
-        if (limit is int n && n < rows.Count) rows = rows.Take(n).ToList();
+        if (limit is int n && n < rows.Count)
+        {
+            rows = rows.Take(n).ToList();
+        }
+
         var renderer = new Renderer(suite);
         var fewShotRows = suite.FewShot is { } fs ? ReadRows(suite, fs.Data, null) : null;
 
@@ -30,18 +34,32 @@ public static class SuiteItemBuilder
             }
             catch (SuiteDataException e)
             {
-                if (errors.Count < MaxReportedErrors) errors.Add(new SuiteError(suite.File, 1, 1, $"{row.File}:{row.Line}: {e.Message}"));
+                if (errors.Count < MaxReportedErrors)
+                {
+                    errors.Add(new SuiteError(suite.File, 1, 1, $"{row.File}:{row.Line}: {e.Message}"));
+                }
             }
         }
-        if (errors.Count > 0) throw new SuiteValidationException(errors);
-        if (items.Count == 0) throw new SuiteValidationException(new[] { new SuiteError(suite.File, 1, 1, "the suite has no items (the data is empty)") });
+        if (errors.Count > 0)
+        {
+            throw new SuiteValidationException(errors);
+        }
+
+        if (items.Count == 0)
+        {
+            throw new SuiteValidationException(new[] { new SuiteError(suite.File, 1, 1, "the suite has no items (the data is empty)") });
+        }
+
         return items;
     }
 
     static List<DataRow> ReadRows(SuiteDefinition suite, DataSourceSpec? data, IReadOnlyList<IReadOnlyDictionary<string, object?>>? inline)
     {
         if (inline is not null)
+        {
             return inline.Select((fields, i) => new DataRow(fields, $"{suite.File}:items[{i}]", i + 1)).ToList();
+        }
+
         try
         {
             return DataReader.Read(data!, Path.GetDirectoryName(suite.File)!, suite.AllowedRoots).ToList();
@@ -87,7 +105,11 @@ public static class SuiteItemBuilder
                 });
                 context = string.Join(fs.Delimiter, examples.Append(question));
             }
-            if (_description is not null) context = _description.Render(row.Fields, null, where) + context;
+            if (_description is not null)
+            {
+                context = _description.Render(row.Fields, null, where) + context;
+            }
+
             context = ChatFormats.Apply(_suite.ChatFormat, _suite.SystemPrompt, context);
 
             Expectation? should = _suite.Task == TaskType.Refusal ? Expect(row, where) : null;
@@ -99,7 +121,10 @@ public static class SuiteItemBuilder
         {
             var question = _prompt.Render(row.Fields, null, where);
             string? target = _target?.Render(row.Fields, null, where);
-            if (_suite.Task != TaskType.MultipleChoice) return (question, Array.Empty<string>(), -1, target);
+            if (_suite.Task != TaskType.MultipleChoice)
+            {
+                return (question, Array.Empty<string>(), -1, target);
+            }
 
             IReadOnlyList<string> choices;
             var spec = _suite.Choices!;
@@ -114,10 +139,17 @@ public static class SuiteItemBuilder
             {
                 choices = _choiceTemplates!.Select(t => t.Render(row.Fields, null, where)).ToList();
             }
-            if (choices.Count < 2) throw new SuiteDataException($"{where}: needs at least 2 choices, got {choices.Count}");
+            if (choices.Count < 2)
+            {
+                throw new SuiteDataException($"{where}: needs at least 2 choices, got {choices.Count}");
+            }
+
             IReadOnlyList<string>? labels = spec.Labels;
             if (spec.LabelsField is not null && FieldPath.Evaluate(row.Fields, spec.LabelsField) is IEnumerable<object?> l)
+            {
                 labels = l.Select(FieldPath.AsText).ToList();
+            }
+
             var answer = FieldPath.Evaluate(row.Fields, _suite.AnswerField!);
             int gold = AnswerResolver.ResolveIndex(answer, labels, choices.Count, where);
             return (question, choices, gold, target);
@@ -126,10 +158,22 @@ public static class SuiteItemBuilder
         Expectation Expect(DataRow row, string where)
         {
             var spec = _suite.Should!;
-            if (spec.Constant is { } constant) return constant;
+            if (spec.Constant is { } constant)
+            {
+                return constant;
+            }
+
             var value = FieldPath.AsText(FieldPath.Evaluate(row.Fields, spec.Field!));
-            if (spec.RefuseValues.Contains(value, StringComparer.Ordinal)) return Expectation.Refuse;
-            if (spec.ComplyValues.Contains(value, StringComparer.Ordinal)) return Expectation.Comply;
+            if (spec.RefuseValues.Contains(value, StringComparer.Ordinal))
+            {
+                return Expectation.Refuse;
+            }
+
+            if (spec.ComplyValues.Contains(value, StringComparer.Ordinal))
+            {
+                return Expectation.Comply;
+            }
+
             throw new SuiteDataException($"'should.field' {spec.Field} is '{value}' on {where}; the suite maps only {string.Join(", ", spec.RefuseValues.Select(v => $"'{v}' (refuse)").Concat(spec.ComplyValues.Select(v => $"'{v}' (comply)")))}");
         }
 
@@ -153,9 +197,16 @@ public static class SuiteItemBuilder
     {
         var text = new StringBuilder();
         text.Append(task).Append('\u0000').Append(context);
-        foreach (var c in continuations) text.Append('\u0000').Append(c);
+        foreach (var c in continuations)
+        {
+            text.Append('\u0000').Append(c);
+        }
+
         if (task != TaskType.MultipleChoice)
+        {
             text.Append('\u0000').Append(generation.MaxNewTokens).Append('\u0000').Append(string.Join("\u0001", generation.Stop));
+        }
+
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text.ToString())))[..16];
     }
 }

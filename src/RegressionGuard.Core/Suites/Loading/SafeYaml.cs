@@ -62,7 +62,10 @@ public static class SafeYaml
                 return null;
             }
             if (stream.Documents.Count > 1)
+            {
                 errors.Add(Error(file, stream.Documents[1].RootNode.Start, "only one YAML document per file is allowed"));
+            }
+
             if (stream.Documents[0].RootNode is not YamlMappingNode root)
             {
                 errors.Add(Error(file, stream.Documents[0].RootNode.Start, "expected a mapping of keys to values at the top level"));

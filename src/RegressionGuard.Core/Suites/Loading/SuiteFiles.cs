@@ -9,7 +9,11 @@ public static class SuiteFiles
     public static IReadOnlyList<string> Expand(string pattern, string relativeTo)
     {
         var full = Path.GetFullPath(pattern, relativeTo);
-        if (pattern.IndexOfAny(new[] { '*', '?', '[' }) < 0) return new[] { full };
+        if (pattern.IndexOfAny(new[] { '*', '?', '[' }) < 0)
+        {
+            return new[] { full };
+        }
+
         var root = Path.GetPathRoot(full)!;
         var matcher = new Matcher();
         matcher.AddInclude(full[root.Length..]);

@@ -42,7 +42,11 @@ public static class SuiteLoader
     public static SuiteDefinition Load(string path, IReadOnlyDictionary<string, string>? variables = null)
     {
         var full = Path.GetFullPath(path);
-        if (!File.Exists(full)) throw new SuiteValidationException(new[] { new SuiteError(full, 1, 1, "suite file not found") });
+        if (!File.Exists(full))
+        {
+            throw new SuiteValidationException(new[] { new SuiteError(full, 1, 1, "suite file not found") });
+        }
+
         return Parse(File.ReadAllText(full), full, variables);
     }
 
@@ -50,11 +54,19 @@ public static class SuiteLoader
     {
         var errors = new List<SuiteError>();
         var root = SafeYaml.LoadMapping(text, file, errors);
-        if (root is null) throw new SuiteValidationException(errors);
+        if (root is null)
+        {
+            throw new SuiteValidationException(errors);
+        }
+
         var map = new YamlMap(root, file, errors);
         var context = new Context(file, variables ?? new Dictionary<string, string>(), errors);
         var suite = Build(map, context, text);
-        if (errors.Count > 0 || suite is null) throw new SuiteValidationException(errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+        if (errors.Count > 0 || suite is null)
+        {
+            throw new SuiteValidationException(errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+        }
+
         return suite;
     }
 
@@ -71,13 +83,20 @@ public static class SuiteLoader
     {
         map.RejectUnknown(TopKeys);
         var schema = map.Int("schema", 1, 1);
-        if (!map.Has("schema")) map.Error(map.Node, "missing key 'schema' (write 'schema: 1')");
+        if (!map.Has("schema"))
+        {
+            map.Error(map.Node, "missing key 'schema' (write 'schema: 1')");
+        }
+
         map.Require("id", "a short name such as 'mmlu'");
         map.Require("task", $"one of {string.Join(", ", Tasks)}");
         map.Require("templates", "at least 'templates.prompt'");
         var id = map.String("id");
         if (id is not null && !Regex.IsMatch(id, "^[A-Za-z0-9][A-Za-z0-9_.-]*$"))
+        {
             map.Error(map.Raw("id")!, $"'id' must be letters, digits, '_', '.' or '-' (got '{id}')");
+        }
+
         var version = map.Int("version", 0, int.MaxValue) ?? 1;
         var taskName = map.String("task");
         TaskType? task = taskName switch
@@ -88,15 +107,32 @@ public static class SuiteLoader
             "refusal" => TaskType.Refusal,
             _ => null,
         };
-        if (taskName is not null && task is null) map.Error(map.Raw("task")!, $"unknown task '{taskName}'{DidYouMean.Hint(taskName, Tasks)}");
+        if (taskName is not null && task is null)
+        {
+            map.Error(map.Raw("task")!, $"unknown task '{taskName}'{DidYouMean.Hint(taskName, Tasks)}");
+        }
 
         // data: a file source or inline items, exactly one
         DataSourceSpec? data = null;
         IReadOnlyList<IReadOnlyDictionary<string, object?>>? inline = null;
-        if (map.Has("data") && map.Has("items")) map.Error(map.Raw("items")!, "give either 'data' (a file) or 'items' (inline), not both");
-        else if (!map.Has("data") && !map.Has("items")) map.Error(map.Node, "missing key 'data' (a data file) or 'items' (inline items)");
-        if (map.Map("data") is { } dataMap) data = ReadDataSource(dataMap, context);
-        if (map.Raw("items") is { } itemsNode) inline = ReadInlineItems(map, itemsNode);
+        if (map.Has("data") && map.Has("items"))
+        {
+            map.Error(map.Raw("items")!, "give either 'data' (a file) or 'items' (inline), not both");
+        }
+        else if (!map.Has("data") && !map.Has("items"))
+        {
+            map.Error(map.Node, "missing key 'data' (a data file) or 'items' (inline items)");
+        }
+
+        if (map.Map("data") is { } dataMap)
+        {
+            data = ReadDataSource(dataMap, context);
+        }
+
+        if (map.Raw("items") is { } itemsNode)
+        {
+            inline = ReadInlineItems(map, itemsNode);
+        }
 
         // templates
         TemplateText? prompt = null, target = null;
@@ -108,9 +144,16 @@ public static class SuiteLoader
             target = TemplateAt(templates, "target");
         }
         var descriptionPrefix = map.String("description_prefix");
-        if (descriptionPrefix is not null) TemplateAt(map, "description_prefix");
+        if (descriptionPrefix is not null)
+        {
+            TemplateAt(map, "description_prefix");
+        }
+
         var chat = map.String("chat_format") ?? "plain";
-        if (!ChatFormats.Names.Contains(chat)) map.Error(map.Raw("chat_format")!, $"unknown chat format '{chat}'{DidYouMean.Hint(chat, ChatFormats.Names)}");
+        if (!ChatFormats.Names.Contains(chat))
+        {
+            map.Error(map.Raw("chat_format")!, $"unknown chat format '{chat}'{DidYouMean.Hint(chat, ChatFormats.Names)}");
+        }
 
         FewShotSpec? fewShot = null;
         if (map.Map("fewshot") is { } fs)
@@ -121,7 +164,9 @@ public static class SuiteLoader
             var fsData = fs.Map("data") is { } d ? ReadDataSource(d, context) : null;
             var num = fs.Int("num", 0, 64);
             if (fsData is not null && num is not null)
+            {
                 fewShot = new FewShotSpec(num.Value, fsData, fs.Int("seed", int.MinValue, int.MaxValue) ?? 1234, fs.String("delimiter") ?? "\n\n", fs.String("match_field"));
+            }
         }
 
         // task-specific parts
@@ -131,15 +176,25 @@ public static class SuiteLoader
         {
             map.Require("choices", "'field: <path to a list>' or 'templates: [...]'");
             map.Require("answer", "the field holding the gold answer (index, letter or label)");
-            if (map.Map("choices") is { } c) choices = ReadChoices(c);
+            if (map.Map("choices") is { } c)
+            {
+                choices = ReadChoices(c);
+            }
         }
         else
         {
             foreach (var key in new[] { "choices", "answer", "target_delimiter" })
-                if (map.Has(key)) map.Error(map.Raw(key)!, $"'{key}' applies to multiple_choice suites only (this suite's task is {taskName})");
+            {
+                if (map.Has(key))
+                {
+                    map.Error(map.Raw(key)!, $"'{key}' applies to multiple_choice suites only (this suite's task is {taskName})");
+                }
+            }
         }
         if (task == TaskType.Generate && prompt is not null && target is null && map.Map("templates") is not null)
+        {
             map.Error(map.Raw("templates")!, "generate suites need 'templates.target' (the gold answer, e.g. \"{{ answer }}\")");
+        }
 
         var generation = new GenerationSpec(256, Array.Empty<string>());
         if (map.Map("generation") is { } g)
@@ -159,7 +214,10 @@ public static class SuiteLoader
                     var compiled = new Regex(regex, RegexOptions.None, TimeSpan.FromSeconds(1));
                     var group = x.Int("group", 0, 99) ?? (compiled.GetGroupNumbers().Length > 1 ? 1 : 0);
                     if (group >= compiled.GetGroupNumbers().Length)
+                    {
                         x.Error(x.Raw("group")!, $"'extract.group' is {group} but the regex has {compiled.GetGroupNumbers().Length - 1} capture group(s)");
+                    }
+
                     extraction = extraction with { Regex = regex, Group = group };
                 }
                 catch (ArgumentException e)
@@ -169,11 +227,21 @@ public static class SuiteLoader
             }
             var steps = x.StringList("normalize") ?? Array.Empty<string>();
             foreach (var step in steps.Where(s => !NormalizeSteps.Contains(s)))
+            {
                 x.Error(x.Raw("normalize")!, $"unknown normalize step '{step}'{DidYouMean.Hint(step, NormalizeSteps)}");
+            }
+
             extraction = extraction with { Normalize = steps };
         }
-        if (task != TaskType.Generate && map.Has("extract")) map.Error(map.Raw("extract")!, $"'extract' applies to generate suites only (this suite's task is {taskName})");
-        if (task == TaskType.MultipleChoice && map.Has("generation")) map.Error(map.Raw("generation")!, "'generation' applies to generate and refusal suites only");
+        if (task != TaskType.Generate && map.Has("extract"))
+        {
+            map.Error(map.Raw("extract")!, $"'extract' applies to generate suites only (this suite's task is {taskName})");
+        }
+
+        if (task == TaskType.MultipleChoice && map.Has("generation"))
+        {
+            map.Error(map.Raw("generation")!, "'generation' applies to generate and refusal suites only");
+        }
 
         string? rules = null;
         ExpectationSpec? should = null;
@@ -181,19 +249,34 @@ public static class SuiteLoader
         {
             rules = map.String("rules") ?? "xstest";
             map.Require("should", "'refuse', 'comply', or a mapping {field, refuse: [values], comply: [values]}");
-            if (map.Raw("should") is { } s) should = ReadExpectation(map, s);
+            if (map.Raw("should") is { } s)
+            {
+                should = ReadExpectation(map, s);
+            }
+
             if (rules.Contains('/') || rules.EndsWith(".yaml", StringComparison.Ordinal) || rules.EndsWith(".yml", StringComparison.Ordinal))
+            {
                 rules = ResolvePath(rules, map.PositionOf("rules"), context);
+            }
         }
         else
         {
             foreach (var key in new[] { "rules", "should" })
-                if (map.Has(key)) map.Error(map.Raw(key)!, $"'{key}' applies to refusal suites only (this suite's task is {taskName})");
+            {
+                if (map.Has(key))
+                {
+                    map.Error(map.Raw(key)!, $"'{key}' applies to refusal suites only (this suite's task is {taskName})");
+                }
+            }
         }
 
         var metrics = task is null ? new List<MetricSpec>() : ReadMetrics(map, task.Value);
 
-        if (context.Errors.Count > 0 || task is null || prompt is null || id is null || schema is null) return null;
+        if (context.Errors.Count > 0 || task is null || prompt is null || id is null || schema is null)
+        {
+            return null;
+        }
+
         return new SuiteDefinition
         {
             Id = id,
@@ -226,10 +309,17 @@ public static class SuiteLoader
     static TemplateText? TemplateAt(YamlMap map, string key)
     {
         var text = map.String(key);
-        if (text is null) return null;
+        if (text is null)
+        {
+            return null;
+        }
+
         var source = new TemplateText(text, map.PositionOf(key));
         if (!PromptTemplate.TryParse(source, out _, out var error))
+        {
             map.Error(map.Raw(key)!, $"template '{map.Qualified(key)}' has a syntax error: {error}");
+        }
+
         return source;
     }
 
@@ -239,16 +329,28 @@ public static class SuiteLoader
         map.Require("path", "a file or glob relative to the suite, e.g. 'data/test.jsonl' or '${mmlu_dir}/test/*_test.csv'");
         var path = map.String("path");
         var format = map.String("format") ?? "auto";
-        if (!Formats.Contains(format)) map.Error(map.Raw("format")!, $"unknown data format '{format}'{DidYouMean.Hint(format, Formats)}");
+        if (!Formats.Contains(format))
+        {
+            map.Error(map.Raw("format")!, $"unknown data format '{format}'{DidYouMean.Hint(format, Formats)}");
+        }
+
         var pattern = map.String("file_pattern");
         if (pattern is not null)
         {
             try { _ = new Regex(pattern); }
             catch (ArgumentException e) { map.Error(map.Raw("file_pattern")!, $"'{map.Qualified("file_pattern")}' does not compile: {e.Message}"); }
         }
-        if (path is null) return null;
+        if (path is null)
+        {
+            return null;
+        }
+
         var resolved = ResolvePath(path, map.PositionOf("path"), context);
-        if (resolved is null) return null;
+        if (resolved is null)
+        {
+            return null;
+        }
+
         return new DataSourceSpec(resolved)
         {
             Format = format,
@@ -296,8 +398,14 @@ public static class SuiteLoader
         var items = new List<IReadOnlyDictionary<string, object?>>();
         foreach (var child in seq.Children)
         {
-            if (child is YamlMappingNode m) items.Add((IReadOnlyDictionary<string, object?>)Plain(m)!);
-            else map.Error(child, $"each entry of 'items' must be a mapping of fields, got a {YamlMap.Describe(child)}");
+            if (child is YamlMappingNode m)
+            {
+                items.Add((IReadOnlyDictionary<string, object?>)Plain(m)!);
+            }
+            else
+            {
+                map.Error(child, $"each entry of 'items' must be a mapping of fields, got a {YamlMap.Describe(child)}");
+            }
         }
         return items;
     }
@@ -322,8 +430,12 @@ public static class SuiteLoader
             {
                 templates = seq.Children.Select(c => new TemplateText(((YamlScalarNode)c).Value ?? "", map.Position(c))).ToList();
                 foreach (var t in templates)
+                {
                     if (!PromptTemplate.TryParse(t, out _, out var error))
+                    {
                         map.Errors.Add(new SuiteError(t.Position.File, t.Position.Line, t.Position.Column, $"template in 'choices.templates' has a syntax error: {error}"));
+                    }
+                }
             }
             else
             {
@@ -349,15 +461,27 @@ public static class SuiteLoader
                 _ => Fail($"'should' must be 'refuse', 'comply' or a mapping {{field, refuse, comply}}; got '{s.Value}'"),
             };
         }
-        if (map.Map("should") is not { } m) return null;
+        if (map.Map("should") is not { } m)
+        {
+            return null;
+        }
+
         m.RejectUnknown("field", "refuse", "comply");
         m.Require("field", "the data column saying what the model should do, e.g. 'label'");
         var field = m.String("field");
         var refuse = m.StringList("refuse") ?? Array.Empty<string>();
         var comply = m.StringList("comply") ?? Array.Empty<string>();
-        if (refuse.Count + comply.Count == 0) m.Error(m.Node, "'should' needs the field values meaning refuse and/or comply, e.g. refuse: [unsafe] comply: [safe]");
+        if (refuse.Count + comply.Count == 0)
+        {
+            m.Error(m.Node, "'should' needs the field values meaning refuse and/or comply, e.g. refuse: [unsafe] comply: [safe]");
+        }
+
         var both = refuse.Intersect(comply).ToList();
-        if (both.Count > 0) m.Error(m.Node, $"value(s) {string.Join(", ", both)} listed under both 'refuse' and 'comply'");
+        if (both.Count > 0)
+        {
+            m.Error(m.Node, $"value(s) {string.Join(", ", both)} listed under both 'refuse' and 'comply'");
+        }
+
         return field is null ? null : new ExpectationSpec(null, field, refuse, comply);
 
         ExpectationSpec? Fail(string message)
@@ -372,7 +496,11 @@ public static class SuiteLoader
         var known = KnownMetrics[task];
         var metrics = new List<MetricSpec>();
         var node = map.Raw("metrics");
-        if (node is null) return DefaultMetrics[task].Select(n => new MetricSpec(n, known[n])).ToList();
+        if (node is null)
+        {
+            return DefaultMetrics[task].Select(n => new MetricSpec(n, known[n])).ToList();
+        }
+
         if (node is not YamlSequenceNode seq)
         {
             map.Error(node, "'metrics' must be a list of metric names or {name, max_drop | max_rise} mappings");
@@ -398,8 +526,15 @@ public static class SuiteLoader
                 maxRise = mm.Double("max_rise", 0, 1e9);
                 if (name is not null && known.TryGetValue(name, out var higher))
                 {
-                    if (higher && maxRise is not null) mm.Error(mm.Raw("max_rise")!, $"'{name}' is higher-is-better: use 'max_drop', not 'max_rise'");
-                    if (!higher && maxDrop is not null) mm.Error(mm.Raw("max_drop")!, $"'{name}' is lower-is-better: use 'max_rise', not 'max_drop'");
+                    if (higher && maxRise is not null)
+                    {
+                        mm.Error(mm.Raw("max_rise")!, $"'{name}' is higher-is-better: use 'max_drop', not 'max_rise'");
+                    }
+
+                    if (!higher && maxDrop is not null)
+                    {
+                        mm.Error(mm.Raw("max_drop")!, $"'{name}' is lower-is-better: use 'max_rise', not 'max_drop'");
+                    }
                 }
             }
             else
@@ -407,13 +542,21 @@ public static class SuiteLoader
                 map.Error(entry, "each metric must be a name or a mapping {name, max_drop | max_rise}");
                 continue;
             }
-            if (name is null) continue;
+            if (name is null)
+            {
+                continue;
+            }
+
             if (!known.TryGetValue(name, out var higherIsBetter))
             {
                 map.Error(nameNode, $"unknown metric '{name}' for task {TaskName(task)}{DidYouMean.Hint(name, known.Keys.ToArray())}");
                 continue;
             }
-            if (metrics.Any(x => x.Name == name)) map.Error(nameNode, $"metric '{name}' is listed twice");
+            if (metrics.Any(x => x.Name == name))
+            {
+                map.Error(nameNode, $"metric '{name}' is listed twice");
+            }
+
             metrics.Add(new MetricSpec(name, higherIsBetter, maxDrop, maxRise));
         }
         return metrics;

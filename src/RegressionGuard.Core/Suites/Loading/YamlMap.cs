@@ -25,7 +25,9 @@ public sealed class YamlMap
                 continue;
             }
             if (!_entries.TryAdd(scalar.Value, (scalar, value)))
+            {
                 Error(key, $"duplicate key '{Qualified(scalar.Value)}'");
+            }
         }
     }
 
@@ -54,20 +56,35 @@ public sealed class YamlMap
     public void RejectUnknown(params string[] known)
     {
         foreach (var (name, (key, _)) in _entries)
+        {
             if (!known.Contains(name, StringComparer.Ordinal))
+            {
                 Error(key, $"unknown key '{Qualified(name)}'{DidYouMean.Hint(name, known)}");
+            }
+        }
     }
 
     public void Require(string key, string what)
     {
-        if (!Has(key)) Error(Node, $"missing key '{Qualified(key)}' ({what})");
+        if (!Has(key))
+        {
+            Error(Node, $"missing key '{Qualified(key)}' ({what})");
+        }
     }
 
     public string? String(string key)
     {
         var node = Raw(key);
-        if (node is null) return null;
-        if (node is YamlScalarNode s) return s.Value ?? "";
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is YamlScalarNode s)
+        {
+            return s.Value ?? "";
+        }
+
         Error(node, $"'{Qualified(key)}' must be a string, got a {Describe(node)}");
         return null;
     }
@@ -75,10 +92,18 @@ public sealed class YamlMap
     public int? Int(string key, int min, int max)
     {
         var node = Raw(key);
-        if (node is null) return null;
+        if (node is null)
+        {
+            return null;
+        }
+
         if (node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } s && int.TryParse(s.Value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
         {
-            if (value >= min && value <= max) return value;
+            if (value >= min && value <= max)
+            {
+                return value;
+            }
+
             Error(node, $"'{Qualified(key)}' must be between {min} and {max}, got {value}");
             return null;
         }
@@ -89,10 +114,18 @@ public sealed class YamlMap
     public double? Double(string key, double min, double max)
     {
         var node = Raw(key);
-        if (node is null) return null;
+        if (node is null)
+        {
+            return null;
+        }
+
         if (node is YamlScalarNode { Style: YamlDotNet.Core.ScalarStyle.Plain } s && double.TryParse(s.Value, NumberStyles.Float, CultureInfo.InvariantCulture, out var value))
         {
-            if (value >= min && value <= max) return value;
+            if (value >= min && value <= max)
+            {
+                return value;
+            }
+
             Error(node, $"'{Qualified(key)}' must be between {min.ToString(CultureInfo.InvariantCulture)} and {max.ToString(CultureInfo.InvariantCulture)}, got {s.Value}");
             return null;
         }
@@ -103,8 +136,16 @@ public sealed class YamlMap
     public IReadOnlyList<string>? StringList(string key)
     {
         var node = Raw(key);
-        if (node is null) return null;
-        if (node is YamlScalarNode single) return new[] { single.Value ?? "" };
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is YamlScalarNode single)
+        {
+            return new[] { single.Value ?? "" };
+        }
+
         if (node is not YamlSequenceNode seq)
         {
             Error(node, $"'{Qualified(key)}' must be a list of strings, got a {Describe(node)}");
@@ -113,8 +154,14 @@ public sealed class YamlMap
         var result = new List<string>();
         foreach (var item in seq.Children)
         {
-            if (item is YamlScalarNode s) result.Add(s.Value ?? "");
-            else Error(item, $"'{Qualified(key)}' entries must be strings, got a {Describe(item)}");
+            if (item is YamlScalarNode s)
+            {
+                result.Add(s.Value ?? "");
+            }
+            else
+            {
+                Error(item, $"'{Qualified(key)}' entries must be strings, got a {Describe(item)}");
+            }
         }
         return result;
     }
@@ -122,8 +169,16 @@ public sealed class YamlMap
     public YamlMap? Map(string key)
     {
         var node = Raw(key);
-        if (node is null) return null;
-        if (node is YamlMappingNode m) return new YamlMap(m, File, Errors, Qualified(key));
+        if (node is null)
+        {
+            return null;
+        }
+
+        if (node is YamlMappingNode m)
+        {
+            return new YamlMap(m, File, Errors, Qualified(key));
+        }
+
         Error(node, $"'{Qualified(key)}' must be a mapping of keys to values, got a {Describe(node)}");
         return null;
     }

@@ -39,8 +39,15 @@ public static partial class YamlText
             char c = value[i];
             if (char.IsSurrogate(c))
             {
-                if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1])) text.Append(c).Append(value[++i]);
-                else text.Append('\uFFFD');
+                if (char.IsHighSurrogate(c) && i + 1 < value.Length && char.IsLowSurrogate(value[i + 1]))
+                {
+                    text.Append(c).Append(value[++i]);
+                }
+                else
+                {
+                    text.Append('\uFFFD');
+                }
+
                 continue;
             }
             text.Append(c switch
@@ -63,9 +70,14 @@ public static partial class YamlText
     /// <summary><paramref name="value"/> with line breaks and control characters written as <c>\n</c>, <c>\uXXXX</c>.</summary>
     public static string Escape(string value)
     {
-        if (!value.Any(c => NeedsEscape(c) || c is '\n' or '\r' or '\t' || char.IsSurrogate(c))) return value;
+        if (!value.Any(c => NeedsEscape(c) || c is '\n' or '\r' or '\t' || char.IsSurrogate(c)))
+        {
+            return value;
+        }
+
         var text = new StringBuilder(value.Length + 8);
         foreach (char c in value)
+        {
             text.Append(c switch
             {
                 '\n' => "\\n",
@@ -74,6 +86,8 @@ public static partial class YamlText
                 _ when NeedsEscape(c) || char.IsSurrogate(c) => $"\\u{(int)c:X4}",
                 _ => c.ToString(),
             });
+        }
+
         return text.ToString();
     }
 

@@ -44,7 +44,10 @@ public sealed record RefusalRule(RefusalRuleKind Kind, IReadOnlyList<string> Pat
                 RefusalRuleKind.Contains => normalizedCompletion.Contains(pattern, comparison),
                 _ => false,
             };
-            if (matches) return pattern;
+            if (matches)
+            {
+                return pattern;
+            }
         }
         return null;
     }
@@ -111,7 +114,10 @@ public sealed record RefusalRuleSet(
         var text = Normalize(completion);
         foreach (var rule in Rules)
         {
-            if (rule.Match(text) is { } pattern) return RefusalVerdict.Refusal(rule.Kind, pattern);
+            if (rule.Match(text) is { } pattern)
+            {
+                return RefusalVerdict.Refusal(rule.Kind, pattern);
+            }
         }
         return RefusalVerdict.Compliance;
     }

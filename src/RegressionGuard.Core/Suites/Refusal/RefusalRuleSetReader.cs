@@ -34,10 +34,21 @@ sealed partial class RefusalRuleSetReader(string file)
     public RefusalRuleSet Read(string text)
     {
         int bytes = Encoding.UTF8.GetByteCount(text);
-        if (bytes > RefusalRuleSets.MaxFileBytes) throw new SuiteValidationException([TooLarge(file, bytes)]);
-        if (text.StartsWith('\uFEFF')) text = text[1..];
+        if (bytes > RefusalRuleSets.MaxFileBytes)
+        {
+            throw new SuiteValidationException([TooLarge(file, bytes)]);
+        }
 
-        if (!ScanEvents(text)) throw Failure();
+        if (text.StartsWith('\uFEFF'))
+        {
+            text = text[1..];
+        }
+
+        if (!ScanEvents(text))
+        {
+            throw Failure();
+        }
+
         YamlStream stream = [];
         try
         {
@@ -46,7 +57,11 @@ sealed partial class RefusalRuleSetReader(string file)
         catch (YamlException e)
         {
             // Anchors and aliases were already reported; anything the loader adds is a consequence of those.
-            if (errors.Count == 0) Error(e.Start, $"invalid YAML: {YamlMessage(e)}");
+            if (errors.Count == 0)
+            {
+                Error(e.Start, $"invalid YAML: {YamlMessage(e)}");
+            }
+
             throw Failure();
         }
 
@@ -56,7 +71,11 @@ sealed partial class RefusalRuleSetReader(string file)
             throw Failure();
         }
         var set = ReadRoot(stream.Documents[0].RootNode);
-        if (errors.Count > 0 || set is null) throw Failure();
+        if (errors.Count > 0 || set is null)
+        {
+            throw Failure();
+        }
+
         return set;
     }
 
@@ -76,9 +95,15 @@ sealed partial class RefusalRuleSetReader(string file)
                         break;
                     case NodeEvent node:
                         if (!node.Anchor.IsEmpty)
+                        {
                             Error(node.Start, $"YAML anchors ('&{node.Anchor}') are not allowed in a rule set; write each value out");
+                        }
+
                         if (!node.Tag.IsEmpty)
+                        {
                             Error(node.Start, $"YAML tags ('{ShortTag(node.Tag)}') are not allowed in a rule set; write plain strings, lists and mappings");
+                        }
+
                         break;
                     case DocumentStart start when ++documents == 2:
                         Error(start.Start, "a rule-set file holds one YAML document; remove this second one (after '---')");
@@ -109,7 +134,11 @@ sealed partial class RefusalRuleSetReader(string file)
         List<PendingRule>? rules = null;
         foreach (var (keyNode, value) in mapping.Children)
         {
-            if (Key(keyNode) is not { } key) continue;
+            if (Key(keyNode) is not { } key)
+            {
+                continue;
+            }
+
             switch (key)
             {
                 case SchemaKey:
@@ -137,13 +166,31 @@ sealed partial class RefusalRuleSetReader(string file)
             }
         }
 
-        if (!hasSchema) Error(mapping, $"missing key '{SchemaKey}'; start the file with 'schema: 1'");
-        if (!mapping.Children.ContainsKey(new YamlScalarNode(NameKey))) Error(mapping, $"missing key '{NameKey}'; name the rule set, e.g. 'name: my-refusals'");
-        if (rules is null && !mapping.Children.ContainsKey(new YamlScalarNode(RulesKey)))
-            Error(mapping, $"missing key '{RulesKey}'; give at least one rule, e.g. 'rules: [{{starts_with: [\"i'm sorry\"]}}]'");
-        if (rules is not null) CheckPatternsCanMatch(rules, normalization);
+        if (!hasSchema)
+        {
+            Error(mapping, $"missing key '{SchemaKey}'; start the file with 'schema: 1'");
+        }
 
-        if (name is null || rules is null || errors.Count > 0) return null;
+        if (!mapping.Children.ContainsKey(new YamlScalarNode(NameKey)))
+        {
+            Error(mapping, $"missing key '{NameKey}'; name the rule set, e.g. 'name: my-refusals'");
+        }
+
+        if (rules is null && !mapping.Children.ContainsKey(new YamlScalarNode(RulesKey)))
+        {
+            Error(mapping, $"missing key '{RulesKey}'; give at least one rule, e.g. 'rules: [{{starts_with: [\"i'm sorry\"]}}]'");
+        }
+
+        if (rules is not null)
+        {
+            CheckPatternsCanMatch(rules, normalization);
+        }
+
+        if (name is null || rules is null || errors.Count > 0)
+        {
+            return null;
+        }
+
         return new RefusalRuleSet(name, description ?? "", source, normalization.AsReadOnly(),
             rules.Select(r => new RefusalRule(r.Kind, r.Patterns.Select(p => p.Value).ToArray().AsReadOnly(), r.CaseSensitive)).ToArray().AsReadOnly());
     }
@@ -151,15 +198,23 @@ sealed partial class RefusalRuleSetReader(string file)
     void ReadSchema(YamlNode value)
     {
         if (value is not YamlScalarNode scalar)
+        {
             Error(value, $"'{SchemaKey}' must be the number 1, got {Describe(value)}");
+        }
         else if (scalar.Value != "1")
+        {
             Error(value, $"unsupported schema '{scalar.Value}'; this version of RegressionGuard reads 'schema: 1'");
+        }
     }
 
     string? ReadName(YamlNode value)
     {
         var name = Text(value, NameKey);
-        if (name is null) return null;
+        if (name is null)
+        {
+            return null;
+        }
+
         if (name.Length == 0)
         {
             Error(value, $"'{NameKey}' is empty; name the rule set, e.g. 'name: my-refusals'");
@@ -179,7 +234,11 @@ sealed partial class RefusalRuleSetReader(string file)
         var valid = Steps.Select(s => s.Name).ToArray();
         if (value is not YamlSequenceNode sequence)
         {
-            if (!IsNull(value)) Error(value, $"'{NormalizeKey}' must be a list of steps such as [strip, lowercase], got {Describe(value)}");
+            if (!IsNull(value))
+            {
+                Error(value, $"'{NormalizeKey}' must be a list of steps such as [strip, lowercase], got {Describe(value)}");
+            }
+
             return steps;
         }
         foreach (var item in sequence)
@@ -198,9 +257,13 @@ sealed partial class RefusalRuleSetReader(string file)
                 Error(item, $"unknown normalize step '{stepName}'{hint}");
             }
             else if (steps.Contains(step))
+            {
                 Error(item, $"normalize step '{stepName}' is listed twice");
+            }
             else
+            {
                 steps.Add(step);
+            }
         }
         return steps;
     }
@@ -220,7 +283,10 @@ sealed partial class RefusalRuleSetReader(string file)
         var rules = new List<PendingRule>();
         foreach (var item in sequence)
         {
-            if (ReadRule(item) is { } rule) rules.Add(rule);
+            if (ReadRule(item) is { } rule)
+            {
+                rules.Add(rule);
+            }
         }
         return rules;
     }
@@ -238,7 +304,11 @@ sealed partial class RefusalRuleSetReader(string file)
         bool caseSensitive = true;
         foreach (var (keyNode, value) in mapping.Children)
         {
-            if (Key(keyNode) is not { } key) continue;
+            if (Key(keyNode) is not { } key)
+            {
+                continue;
+            }
+
             switch (key)
             {
                 case StartsWithKey or ContainsKey:
@@ -252,9 +322,19 @@ sealed partial class RefusalRuleSetReader(string file)
                     patterns = ReadPatterns(value, key);
                     break;
                 case CaseSensitiveKey:
-                    if (value is YamlScalarNode { Value: "true" or "True" or "TRUE" }) caseSensitive = true;
-                    else if (value is YamlScalarNode { Value: "false" or "False" or "FALSE" }) caseSensitive = false;
-                    else Error(value, $"'{CaseSensitiveKey}' must be true or false, got {Describe(value)}");
+                    if (value is YamlScalarNode { Value: "true" or "True" or "TRUE" })
+                    {
+                        caseSensitive = true;
+                    }
+                    else if (value is YamlScalarNode { Value: "false" or "False" or "FALSE" })
+                    {
+                        caseSensitive = false;
+                    }
+                    else
+                    {
+                        Error(value, $"'{CaseSensitiveKey}' must be true or false, got {Describe(value)}");
+                    }
+
                     break;
                 default:
                     Error(keyNode, $"unknown key '{key}'{DidYouMean.Hint(key, RuleKeys)}");
@@ -285,11 +365,17 @@ sealed partial class RefusalRuleSetReader(string file)
         foreach (var item in sequence)
         {
             if (item is not YamlScalarNode scalar)
+            {
                 Error(item, $"a pattern must be a string, got {Describe(item)}");
+            }
             else if (IsNull(scalar) || scalar.Value!.Length == 0)
+            {
                 Error(item, "empty pattern; it would match every completion — remove it");
+            }
             else
+            {
                 patterns.Add((scalar.Value, item.Start));
+            }
         }
         return patterns;
     }
@@ -304,23 +390,36 @@ sealed partial class RefusalRuleSetReader(string file)
             foreach (var (pattern, start) in rule.Patterns)
             {
                 if (lowercased && rule.CaseSensitive && pattern.Any(c => char.ToLowerInvariant(c) != c))
+                {
                     Error(start, $"pattern '{pattern}' has upper-case letters but 'normalize: lowercase' lower-cases completions, so it can never match; write it in lower case");
+                }
+
                 if (stripped && rule.Kind == RefusalRuleKind.StartsWith && char.IsWhiteSpace(pattern[0]))
+                {
                     Error(start, $"starts_with pattern '{pattern}' begins with whitespace but 'normalize: strip' removes it, so it can never match");
+                }
             }
         }
     }
 
     string? Key(YamlNode keyNode)
     {
-        if (keyNode is YamlScalarNode { Value: { } key }) return key;
+        if (keyNode is YamlScalarNode { Value: { } key })
+        {
+            return key;
+        }
+
         Error(keyNode, $"keys must be plain words, got {Describe(keyNode)}");
         return null;
     }
 
     string? Text(YamlNode value, string key)
     {
-        if (value is YamlScalarNode scalar) return IsNull(scalar) ? "" : scalar.Value;
+        if (value is YamlScalarNode scalar)
+        {
+            return IsNull(scalar) ? "" : scalar.Value;
+        }
+
         Error(value, $"'{key}' must be a string, got {Describe(value)}");
         return null;
     }

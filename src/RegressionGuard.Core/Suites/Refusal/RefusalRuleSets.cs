@@ -60,8 +60,16 @@ public static class RefusalRuleSets
     {
         ArgumentNullException.ThrowIfNull(path);
         var info = new FileInfo(path);
-        if (!info.Exists) throw new FileNotFoundException($"{path}: refusal rule-set file not found", path);
-        if (info.Length > MaxFileBytes) throw new SuiteValidationException([RefusalRuleSetReader.TooLarge(path, info.Length)]);
+        if (!info.Exists)
+        {
+            throw new FileNotFoundException($"{path}: refusal rule-set file not found", path);
+        }
+
+        if (info.Length > MaxFileBytes)
+        {
+            throw new SuiteValidationException([RefusalRuleSetReader.TooLarge(path, info.Length)]);
+        }
+
         return Parse(File.ReadAllText(path), path);
     }
 
@@ -88,7 +96,10 @@ public static class RefusalRuleSets
             using var reader = new StreamReader(stream);
             var set = Parse(reader.ReadToEnd(), $"built-in:{name}{ResourceSuffix}");
             if (set.Name != name)
+            {
                 throw new InvalidOperationException($"built-in refusal rule set file '{name}{ResourceSuffix}' is named '{set.Name}'; the names must agree");
+            }
+
             sets[name] = set;
         }
         return sets;

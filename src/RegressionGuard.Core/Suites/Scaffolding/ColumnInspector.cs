@@ -36,7 +36,11 @@ public sealed record DataSample(
     public string Describe(string path)
     {
         var name = YamlText.Show(path);
-        if (Columns is null) return name;
+        if (Columns is null)
+        {
+            return name;
+        }
+
         int index = Columns.ToList().IndexOf(path);
         return index < 0 ? name : $"{name} (column {index + 1} of {Columns.Count})";
     }
@@ -95,23 +99,40 @@ public static class ColumnInspector
         ArgumentNullException.ThrowIfNull(dataFile);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRows, 1);
         var full = System.IO.Path.GetFullPath(dataFile);
-        if (!System.IO.File.Exists(full)) throw new SuiteDataException($"data file not found: {full}");
+        if (!System.IO.File.Exists(full))
+        {
+            throw new SuiteDataException($"data file not found: {full}");
+        }
+
         var folder = System.IO.Path.GetDirectoryName(full)!;
         var name = System.IO.Path.GetFileName(full);
         if (full.Contains('*', StringComparison.Ordinal) || name.Contains("${", StringComparison.Ordinal))
+        {
             throw new SuiteDataException($"{full}: a suite cannot name a file whose path holds '*' or whose name holds '${{' (they mean a glob or a variable in data.path); rename it");
+        }
+
         var file = DataPaths.Resolve(name, folder, [folder])[0];
         var format = DataReader.FormatOf(file, DataReader.AutoFormat);
 
         IReadOnlyList<string>? columns = null;
         string? headerEvidence = null;
         if (format is "csv" or "tsv")
+        {
             (columns, headerEvidence) = Header(file, format == "csv" ? ',' : '\t', folder, name, sampleRows);
+        }
 
         var rows = DataReader.Read(new DataSourceSpec(name) { Columns = columns, Limit = sampleRows + 1 }, folder, [folder]);
-        if (rows.Count == 0) throw new SuiteDataException($"{full}: the file has no rows to guess from");
+        if (rows.Count == 0)
+        {
+            throw new SuiteDataException($"{full}: the file has no rows to guess from");
+        }
+
         bool complete = rows.Count <= sampleRows;
-        if (!complete) rows = rows.Take(sampleRows).ToList();
+        if (!complete)
+        {
+            rows = rows.Take(sampleRows).ToList();
+        }
+
         return new DataSample(full, format, columns, headerEvidence, rows, complete, Sample(rows));
     }
 
@@ -120,8 +141,16 @@ public static class ColumnInspector
         var paths = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var row in rows)
+        {
             foreach (var path in FieldPath.FieldNames(row))
-                if (seen.Add(path)) paths.Add(path);
+            {
+                if (seen.Add(path))
+                {
+                    paths.Add(path);
+                }
+            }
+        }
+
         return paths.Select(path => new SampledField(path, rows.Select(row => ValueAt(row, path)).ToList())).ToList();
     }
 
@@ -146,7 +175,11 @@ public static class ColumnInspector
     static (IReadOnlyList<string>? Columns, string Evidence) Header(DataFile file, char separator, string folder, string name, int sampleRows)
     {
         var first = CsvRows.FirstRecord(file, separator);
-        if (first.Count == 0) throw new SuiteDataException($"{file.Path}: the file is empty");
+        if (first.Count == 0)
+        {
+            throw new SuiteDataException($"{file.Path}: the file is empty");
+        }
+
         var numbered = Enumerable.Range(1, first.Count).Select(i => $"column{i}").ToList();
         IReadOnlyList<DataRow> rows;
         try
@@ -165,25 +198,67 @@ public static class ColumnInspector
         for (int i = 0; i < first.Count; i++)
         {
             var cell = first[i];
-            if (cell.Trim().Length == 0) empty.Add(i);
-            else if (first.Take(i).Contains(cell, StringComparer.Ordinal)) repeated.Add(i);
-            else if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _)) numbers.Add(i);
-            else if (cell.Length > LongestHeaderName || cell.Contains('\n', StringComparison.Ordinal)) texts.Add(i);
-            else if (IsLetter(cell) && rows.Count > 1 && rows.Skip(1).All(r => IsLetter(FieldPath.AsText(r.Fields[numbered[i]])))) letters.Add(i);
+            if (cell.Trim().Length == 0)
+            {
+                empty.Add(i);
+            }
+            else if (first.Take(i).Contains(cell, StringComparer.Ordinal))
+            {
+                repeated.Add(i);
+            }
+            else if (double.TryParse(cell, NumberStyles.Float, CultureInfo.InvariantCulture, out _))
+            {
+                numbers.Add(i);
+            }
+            else if (cell.Length > LongestHeaderName || cell.Contains('\n', StringComparison.Ordinal))
+            {
+                texts.Add(i);
+            }
+            else if (IsLetter(cell) && rows.Count > 1 && rows.Skip(1).All(r => IsLetter(FieldPath.AsText(r.Fields[numbered[i]]))))
+            {
+                letters.Add(i);
+            }
         }
         string Cells(List<int> cells, string one, string many, bool values) =>
             $"{(cells.Count == 1 ? "cell" : "cells")} {string.Join(", ", cells.Select(c => c + 1))} {(cells.Count == 1 ? one : many)}" +
             (values ? $" ({string.Join(", ", cells.Select(c => YamlText.Show(first[c])))})" : "");
         var reasons = new List<string>();
-        if (empty.Count > 0) reasons.Add(Cells(empty, "is empty", "are empty", false));
-        if (repeated.Count > 0) reasons.Add(Cells(repeated, "repeats an earlier cell", "repeat earlier cells", true));
-        if (numbers.Count > 0) reasons.Add(Cells(numbers, "is a number", "are numbers", true));
-        if (texts.Count > 0) reasons.Add(Cells(texts, "is a long text", "are long texts", false));
-        if (letters.Count > 0) reasons.Add(Cells(letters, "is a single letter like the rest of its column", "are single letters like the rest of their columns", true));
+        if (empty.Count > 0)
+        {
+            reasons.Add(Cells(empty, "is empty", "are empty", false));
+        }
+
+        if (repeated.Count > 0)
+        {
+            reasons.Add(Cells(repeated, "repeats an earlier cell", "repeat earlier cells", true));
+        }
+
+        if (numbers.Count > 0)
+        {
+            reasons.Add(Cells(numbers, "is a number", "are numbers", true));
+        }
+
+        if (texts.Count > 0)
+        {
+            reasons.Add(Cells(texts, "is a long text", "are long texts", false));
+        }
+
+        if (letters.Count > 0)
+        {
+            reasons.Add(Cells(letters, "is a single letter like the rest of its column", "are single letters like the rest of their columns", true));
+        }
+
         if (reasons.Count == 0)
+        {
             return (null, $"the first row names the columns ({string.Join(", ", first.Select(YamlText.Show))})");
+        }
+
         var evidence = $"no header row: in the first row, {string.Join("; ", reasons)}";
-        if (!MmluShaped(rows, numbered)) return (numbered, evidence + $"; the columns are named column1–column{first.Count}");
+        if (!MmluShaped(rows, numbered))
+        {
+            return (numbered, evidence + $"; the columns are named column1–column{first.Count}");
+        }
+
         var choices = Enumerable.Range(0, first.Count - 2).Select(i => ((char)('A' + i)).ToString()).ToList();
         return (["question", .. choices, "answer"],
             evidence + $"; the columns are named for their places, as MMLU's: a question, {choices.Count} choices {choices[0]}–{choices[^1]}, the answer letter");
@@ -195,7 +270,11 @@ public static class ColumnInspector
     static bool MmluShaped(IReadOnlyList<DataRow> rows, IReadOnlyList<string> columns)
     {
         int choices = columns.Count - 2;
-        if (choices is < 2 or > 26 || rows.Count == 0) return false;
+        if (choices is < 2 or > 26 || rows.Count == 0)
+        {
+            return false;
+        }
+
         return rows.All(r => FieldPath.AsText(r.Fields[columns[^1]]).Trim() is { Length: 1 } t && t[0] >= 'A' && t[0] < 'A' + choices);
     }
 }

@@ -40,7 +40,10 @@ public static partial class RoleGuesser
             _ => Refusal(state),
         };
         if (state.Missing.Count > 0 || plan is null)
+        {
             throw new SuiteGuessException(state.Missing, data.Fields.Select(f => $"{data.Describe(f.Path)} (e.g. {Example(f)})").ToList());
+        }
+
         return plan with { Guesses = [.. state.Guesses.OrderBy(g => g.Role)] };
     }
 
@@ -71,7 +74,11 @@ public static partial class RoleGuesser
 
         public SampledField GivenField(SuiteRole role, string path)
         {
-            if (Data.Field(path) is { } field) return field;
+            if (Data.Field(path) is { } field)
+            {
+                return field;
+            }
+
             var names = Data.Fields.Select(f => f.Path).ToList();
             throw new SuiteDataException(
                 $"the {Name(role)} field {YamlText.Show(path)} is not in {Data.File}{DidYouMean.Hint(path, names)}; fields: {string.Join(", ", names.Select(YamlText.Show))}");
@@ -91,7 +98,10 @@ public static partial class RoleGuesser
         var choices = Choices(s);
         var answer = choices is null ? null : Answer(s, choices);
         var question = Question(s, QuestionHints, "templates.prompt");
-        if (choices is null || answer is null || question is null) return null;
+        if (choices is null || answer is null || question is null)
+        {
+            return null;
+        }
 
         string prompt;
         IReadOnlyList<string>? templates = null;
@@ -130,15 +140,27 @@ public static partial class RoleGuesser
             {
                 var field = s.GivenField(SuiteRole.Choices, parts[0]);
                 if (!field.IsChoiceList)
+                {
                     throw new SuiteDataException($"the choices field {YamlText.Show(field.Path)} is not a list of at least two texts in every row; give a list-valued field, or the choice columns separated by commas");
+                }
+
                 var labels = LabelList(s, field);
                 s.Found(SuiteRole.Choices, field.Path, "given", "choices.field");
-                if (labels is not null) s.Used.Add(labels);
+                if (labels is not null)
+                {
+                    s.Used.Add(labels);
+                }
+
                 return new ChoiceSource(field.Path, null, labels);
             }
             foreach (var part in parts)
+            {
                 if (!YamlText.IsTemplateName(s.GivenField(SuiteRole.Choices, part).Path))
+                {
                     throw new SuiteDataException($"the choice column {YamlText.Show(part)} cannot be named in a template (letters, digits and '_' only); rename it in the data file");
+                }
+            }
+
             s.Found(SuiteRole.Choices, string.Join(", ", parts), "given", "choices.templates", parts);
             return new ChoiceSource(null, parts, null);
         }
@@ -151,7 +173,11 @@ public static partial class RoleGuesser
             var labels = LabelList(s, list);
             var named = Hinted([list], ChoiceHints).Any() ? "named like choices; " : "";
             s.Found(SuiteRole.Choices, list.Path, $"{named}a list of {Range(counts.Min(), counts.Max())} texts {s.AllRows}", "choices.field");
-            if (labels is not null) s.Used.Add(labels);
+            if (labels is not null)
+            {
+                s.Used.Add(labels);
+            }
+
             return new ChoiceSource(list.Path, null, labels);
         }
 
@@ -159,14 +185,24 @@ public static partial class RoleGuesser
         var unusable = new List<string>();
         foreach (var group in ColumnGroups(data))
         {
-            if (group.All(YamlText.IsTemplateName)) groups.Add(group);
-            else unusable.AddRange(group.Where(c => !YamlText.IsTemplateName(c)));
+            if (group.All(YamlText.IsTemplateName))
+            {
+                groups.Add(group);
+            }
+            else
+            {
+                unusable.AddRange(group.Where(c => !YamlText.IsTemplateName(c)));
+            }
         }
         var best = groups.OrderByDescending(g => g.Count).FirstOrDefault();
         if (best is null)
         {
             var why = "no field holds a list of choices in every row, and no columns are named in sequence (A, B, C … or option1, option2 …)";
-            if (unusable.Count > 0) why += $"; the columns {string.Join(", ", unusable.Select(YamlText.Show))} cannot be named in a template (letters, digits and '_' only)";
+            if (unusable.Count > 0)
+            {
+                why += $"; the columns {string.Join(", ", unusable.Select(YamlText.Show))} cannot be named in a template (letters, digits and '_' only)";
+            }
+
             s.Missed(SuiteRole.Choices, "choices.field", why);
             return null;
         }
@@ -210,8 +246,15 @@ public static partial class RoleGuesser
             var byKey = group.ToDictionary(x => x.Match.Groups[2].Value[0], x => x.Path);
             char first = group.Key.Kind switch { 'A' => 'A', 'a' => 'a', _ => byKey.ContainsKey('0') ? '0' : '1' };
             var run = new List<string>();
-            for (char key = first; byKey.TryGetValue(key, out var path); key++) run.Add(path);
-            if (run.Count >= 2) yield return run;
+            for (char key = first; byKey.TryGetValue(key, out var path); key++)
+            {
+                run.Add(path);
+            }
+
+            if (run.Count >= 2)
+            {
+                yield return run;
+            }
         }
     }
 
@@ -270,7 +313,10 @@ public static partial class RoleGuesser
         });
 
         SampledField[] candidates;
-        if (s.Given.TryGetValue(SuiteRole.Answer, out var given)) candidates = [s.GivenField(SuiteRole.Answer, given)];
+        if (s.Given.TryGetValue(SuiteRole.Answer, out var given))
+        {
+            candidates = [s.GivenField(SuiteRole.Answer, given)];
+        }
         else
         {
             var scalars = data.Fields.Where(f => f.IsScalar && !s.Used.Contains(f.Path)).ToList();
@@ -279,15 +325,30 @@ public static partial class RoleGuesser
         foreach (var field in candidates)
         {
             var reading = readings.FirstOrDefault(r => Fits(field, r));
-            if (reading is null) continue;
+            if (reading is null)
+            {
+                continue;
+            }
+
             var values = Summary(field.Texts.Select(t => t.Trim()));
             var evidence = given is not null ? "given; " : Hinted([field], AnswerHints).Any() ? "named like an answer; " : "";
             evidence += $"values {values} each name a choice ({reading.Description}) {s.AllRows}";
             if (reading.Labels is null && list is null && readings[^1] is var oneBased && Fits(field, oneBased))
+            {
                 evidence += $"; read as 0-based: if they count from 1, set choices.labels to {YamlText.List(oneBased.Labels!)}";
+            }
+
             s.Found(SuiteRole.Answer, field.Path, evidence, "answer");
-            if (reading.LabelsField is { } lf) s.Guesses.Add(s.Guess(SuiteRole.Labels, lf, $"each choice's label, as many as the choices {s.AllRows}", "choices.labels_field"));
-            if (reading.Labels is { } fixedLabels) s.Guesses.Add(s.Guess(SuiteRole.Labels, YamlText.List(fixedLabels), $"answers read as {reading.Description}", "choices.labels"));
+            if (reading.LabelsField is { } lf)
+            {
+                s.Guesses.Add(s.Guess(SuiteRole.Labels, lf, $"each choice's label, as many as the choices {s.AllRows}", "choices.labels_field"));
+            }
+
+            if (reading.Labels is { } fixedLabels)
+            {
+                s.Guesses.Add(s.Guess(SuiteRole.Labels, YamlText.List(fixedLabels), $"answers read as {reading.Description}", "choices.labels"));
+            }
+
             return new AnswerFit(field.Path, reading.LabelsField, reading.Labels);
         }
         s.Missed(SuiteRole.Answer, "answer", given is not null
@@ -302,7 +363,11 @@ public static partial class RoleGuesser
     {
         var question = Question(s, QuestionHints, "templates.prompt");
         var target = Target(s);
-        if (question is null || target is null) return null;
+        if (question is null || target is null)
+        {
+            return null;
+        }
+
         var texts = s.Data.Field(target)!.Texts.ToList();
         var prompt = $"Question: {{{{ {question} }}}}\nAnswer:";
         var plan = new SuitePlan
@@ -359,7 +424,10 @@ public static partial class RoleGuesser
         {
             var field = s.GivenField(SuiteRole.Target, given);
             if (!YamlText.IsTemplateName(field.Path))
+            {
                 throw new SuiteDataException($"the target field {YamlText.Show(field.Path)} cannot be named in a template (letters, digits and '_' only); rename it in the data file");
+            }
+
             s.Found(SuiteRole.Target, field.Path, "given", "templates.target");
             return field.Path;
         }
@@ -389,7 +457,11 @@ public static partial class RoleGuesser
     {
         var should = Should(s);
         var prompt = Question(s, PromptHints, "templates.prompt");
-        if (prompt is null) return null;
+        if (prompt is null)
+        {
+            return null;
+        }
+
         bool mixed = should.Comply.Count > 0;
         return new SuitePlan
         {
@@ -418,16 +490,28 @@ public static partial class RoleGuesser
         foreach (var field in Hinted(scalars, ShouldHints).Concat(scalars).Distinct())
         {
             var values = field.Texts.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-            if (values.Count > MostLabelValues) continue;
+            if (values.Count > MostLabelValues)
+            {
+                continue;
+            }
+
             var sides = values.Select(v => (Value: v, Refuse: Side(field, v))).ToList();
             if (sides.Any(x => x.Refuse is null))
             {
-                if (Hinted([field], ShouldHints).Any()) unmapped.Add($"{YamlText.Show(field.Path)} has values {string.Join(", ", values.Select(YamlText.Show))}");
+                if (Hinted([field], ShouldHints).Any())
+                {
+                    unmapped.Add($"{YamlText.Show(field.Path)} has values {string.Join(", ", values.Select(YamlText.Show))}");
+                }
+
                 continue;
             }
             var refuse = sides.Where(x => x.Refuse == true).Select(x => x.Value).ToList();
             var comply = sides.Where(x => x.Refuse == false).Select(x => x.Value).ToList();
-            if (refuse.Count == 0) continue;
+            if (refuse.Count == 0)
+            {
+                continue;
+            }
+
             var texts = field.Texts.ToList();
             int refusing = texts.Count(refuse.Contains);
             var mapping = string.Join(", ", sides.Select(x => $"{YamlText.Show(x.Value)} → {(x.Refuse == true ? "refuse" : "comply")}"));
@@ -436,7 +520,11 @@ public static partial class RoleGuesser
             return new ShouldFit(field.Path, refuse, comply);
         }
         var evidence = "no field says which items are safe (values like safe/unsafe, benign/harmful): every item should be refused; rules advbench";
-        if (unmapped.Count > 0) evidence += $" ({string.Join("; ", unmapped)}: map them with should: {{field, refuse: […], comply: […]}})";
+        if (unmapped.Count > 0)
+        {
+            evidence += $" ({string.Join("; ", unmapped)}: map them with should: {{field, refuse: […], comply: […]}})";
+        }
+
         s.Guesses.Add(s.Guess(SuiteRole.Should, "refuse", evidence, "should"));
         return new ShouldFit(null, ["refuse"], []);
     }
@@ -445,13 +533,33 @@ public static partial class RoleGuesser
     static bool? Side(SampledField field, string value)
     {
         var word = new string(value.Trim().Where(c => c is not ('_' or '-' or ' ')).ToArray()).ToLowerInvariant();
-        if (RefuseWords.Contains(word)) return true;
-        if (ComplyWords.Contains(word)) return false;
+        if (RefuseWords.Contains(word))
+        {
+            return true;
+        }
+
+        if (ComplyWords.Contains(word))
+        {
+            return false;
+        }
+
         bool? truth = TrueWords.Contains(word) ? true : FalseWords.Contains(word) ? false : null;
-        if (truth is null) return null;
+        if (truth is null)
+        {
+            return null;
+        }
+
         var name = field.Name;
-        if (new[] { "unsafe", "harm", "refus", "toxic", "malicious", "jailbreak" }.Any(n => name.Contains(n, StringComparison.Ordinal))) return truth;
-        if (new[] { "safe", "benign", "comply" }.Any(n => name.Contains(n, StringComparison.Ordinal))) return !truth;
+        if (new[] { "unsafe", "harm", "refus", "toxic", "malicious", "jailbreak" }.Any(n => name.Contains(n, StringComparison.Ordinal)))
+        {
+            return truth;
+        }
+
+        if (new[] { "safe", "benign", "comply" }.Any(n => name.Contains(n, StringComparison.Ordinal)))
+        {
+            return !truth;
+        }
+
         return null;
     }
 
@@ -465,7 +573,10 @@ public static partial class RoleGuesser
         {
             var field = s.GivenField(SuiteRole.Question, given);
             if (!YamlText.IsTemplateName(field.Path))
+            {
                 throw new SuiteDataException($"the question field {YamlText.Show(field.Path)} cannot be named in a template (letters, digits and '_' only); rename it in the data file");
+            }
+
             s.Found(SuiteRole.Question, field.Path, "given", key);
             return field.Path;
         }
@@ -485,7 +596,11 @@ public static partial class RoleGuesser
         }
         var unsafeNames = texts.Where(f => !YamlText.IsTemplateName(f.Path)).Select(f => YamlText.Show(f.Path)).ToList();
         var why = $"no field named like one ({string.Join(", ", hints)}) and no other text field of 10 or more characters {s.AllRows}";
-        if (unsafeNames.Count > 0) why += $"; {string.Join(", ", unsafeNames)} cannot be named in a template (letters, digits and '_' only): rename it in the data file";
+        if (unsafeNames.Count > 0)
+        {
+            why += $"; {string.Join(", ", unsafeNames)} cannot be named in a template (letters, digits and '_' only): rename it in the data file";
+        }
+
         s.Missed(SuiteRole.Question, key, why);
         return null;
     }
@@ -506,9 +621,16 @@ public static partial class RoleGuesser
             int j = i;
             while (j + 1 < distinct.Count && distinct[j].Length == 1 && distinct[j + 1].Length == 1 && distinct[j + 1][0] == distinct[j][0] + 1
                    && char.IsAsciiLetterOrDigit(distinct[j][0]) && char.IsAsciiLetterOrDigit(distinct[j + 1][0]))
+            {
                 j++;
+            }
+
             parts.Add(j > i + 1 ? $"{distinct[i]}–{distinct[j]}" : Short(distinct[i]));
-            if (j == i + 1) parts.Add(distinct[j]);
+            if (j == i + 1)
+            {
+                parts.Add(distinct[j]);
+            }
+
             i = j;
         }
         const int shown = 8;

@@ -52,7 +52,10 @@ public sealed partial record SuiteScaffold(
         var relative = Path.GetRelativePath(suiteFolder, dataFile);
         bool inside = !Path.IsPathRooted(relative) && relative != ".." && !relative.StartsWith(".." + Path.DirectorySeparatorChar, StringComparison.Ordinal);
         if (inside && !relative.Contains("${", StringComparison.Ordinal))
+        {
             return (relative.Replace(Path.DirectorySeparatorChar, '/'), new Dictionary<string, string>());
+        }
+
         var folder = Path.GetDirectoryName(dataFile)!;
         var name = InvalidVariableCharacters().Replace(Path.GetFileName(folder), "_").Trim('_');
         var variable = (name.Length == 0 || char.IsAsciiDigit(name[0]) ? "data" + (name.Length == 0 ? "" : "_" + name) : name) + "_dir";

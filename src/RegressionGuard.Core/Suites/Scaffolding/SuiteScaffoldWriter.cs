@@ -75,7 +75,10 @@ public static class SuiteScaffoldWriter
                     yaml.Line("should:");
                     yaml.Line($"  field: {YamlText.Scalar(plan.ShouldField)}");
                     yaml.Line($"  refuse: {YamlText.List(plan.Refuse)}");
-                    if (plan.Comply.Count > 0) yaml.Line($"  comply: {YamlText.List(plan.Comply)}");
+                    if (plan.Comply.Count > 0)
+                    {
+                        yaml.Line($"  comply: {YamlText.List(plan.Comply)}");
+                    }
                 }
                 WriteGeneration(yaml, plan);
                 break;
@@ -85,8 +88,15 @@ public static class SuiteScaffoldWriter
         foreach (var metric in plan.Metrics)
         {
             yaml.Line($"  - name: {metric.Name}");
-            if (metric.MaxDrop is { } drop) yaml.Line($"    max_drop: {Number(drop)}");
-            if (metric.MaxRise is { } rise) yaml.Line($"    max_rise: {Number(rise)}");
+            if (metric.MaxDrop is { } drop)
+            {
+                yaml.Line($"    max_drop: {Number(drop)}");
+            }
+
+            if (metric.MaxRise is { } rise)
+            {
+                yaml.Line($"    max_rise: {Number(rise)}");
+            }
         }
         return yaml.ToString();
     }
@@ -95,11 +105,26 @@ public static class SuiteScaffoldWriter
     {
         yaml.Line("choices:");
         Guessed(yaml, plan, SuiteRole.Choices, "  ");
-        if (plan.ChoicesField is not null) yaml.Line($"  field: {YamlText.Scalar(plan.ChoicesField)}");
-        else yaml.Line($"  templates: [{string.Join(", ", plan.ChoiceTemplates!.Select(YamlText.Quote))}]");
+        if (plan.ChoicesField is not null)
+        {
+            yaml.Line($"  field: {YamlText.Scalar(plan.ChoicesField)}");
+        }
+        else
+        {
+            yaml.Line($"  templates: [{string.Join(", ", plan.ChoiceTemplates!.Select(YamlText.Quote))}]");
+        }
+
         Guessed(yaml, plan, SuiteRole.Labels, "  ");
-        if (plan.LabelsField is not null) yaml.Line($"  labels_field: {YamlText.Scalar(plan.LabelsField)}");
-        if (plan.Labels is not null) yaml.Line($"  labels: {YamlText.List(plan.Labels)}");
+        if (plan.LabelsField is not null)
+        {
+            yaml.Line($"  labels_field: {YamlText.Scalar(plan.LabelsField)}");
+        }
+
+        if (plan.Labels is not null)
+        {
+            yaml.Line($"  labels: {YamlText.List(plan.Labels)}");
+        }
+
         Guessed(yaml, plan, SuiteRole.Answer, "");
         yaml.Line($"answer: {YamlText.Scalar(plan.AnswerField!)}");
     }
@@ -109,7 +134,10 @@ public static class SuiteScaffoldWriter
         var generation = plan.Generation!;
         yaml.Line("generation:");
         yaml.Line($"  max_new_tokens: {generation.MaxNewTokens.ToString(CultureInfo.InvariantCulture)}");
-        if (generation.Stop.Count > 0) yaml.Line($"  stop: [{string.Join(", ", generation.Stop.Select(YamlText.Quote))}]");
+        if (generation.Stop.Count > 0)
+        {
+            yaml.Line($"  stop: [{string.Join(", ", generation.Stop.Select(YamlText.Quote))}]");
+        }
     }
 
     static void WriteExtraction(Yaml yaml, ExtractionSpec extraction)
@@ -127,7 +155,9 @@ public static class SuiteScaffoldWriter
     static void Guessed(Yaml yaml, SuitePlan plan, SuiteRole role, string indent)
     {
         foreach (var guess in plan.Guesses.Where(g => g.Role == role))
+        {
             yaml.Comment($"{guess.RoleName}: {YamlText.Escape(guess.Field)} — {guess.Evidence}", indent);
+        }
     }
 
     static string Kind(TaskType task) => task switch
@@ -158,7 +188,11 @@ public static class SuiteScaffoldWriter
         public void Line(string line, string? comment = null)
         {
             _text.Append(line);
-            if (comment is not null) _text.Append(' ', Math.Max(1, CommentColumn - line.Length)).Append("# ").Append(YamlText.Escape(comment));
+            if (comment is not null)
+            {
+                _text.Append(' ', Math.Max(1, CommentColumn - line.Length)).Append("# ").Append(YamlText.Escape(comment));
+            }
+
             _text.Append('\n');
         }
 

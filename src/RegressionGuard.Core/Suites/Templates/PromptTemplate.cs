@@ -57,9 +57,19 @@ public sealed class PromptTemplate
     public string Render(IReadOnlyDictionary<string, object?> fields, IReadOnlyDictionary<string, object?>? extra = null, string? where = null)
     {
         var context = new TemplateContext(Options);
-        foreach (var (key, value) in fields) context.SetValue(key, FluidValue(value));
+        foreach (var (key, value) in fields)
+        {
+            context.SetValue(key, FluidValue(value));
+        }
+
         if (extra is not null)
-            foreach (var (key, value) in extra) context.SetValue(key, FluidValue(value));
+        {
+            foreach (var (key, value) in extra)
+            {
+                context.SetValue(key, FluidValue(value));
+            }
+        }
+
         try
         {
             return _template.Render(context);

@@ -27,16 +27,27 @@ public sealed record Gpt2Config
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        void Positive(string key, int value) { if (value <= 0) errors.Add($"'{key}' must be a positive integer, got {value}"); }
+        void Positive(string key, int value) { if (value <= 0) { errors.Add($"'{key}' must be a positive integer, got {value}"); } }
         Positive("vocab_size", VocabSize);
         Positive("n_positions", NPositions);
         Positive("n_embd", NEmbd);
         Positive("n_layer", NLayer);
         Positive("n_head", NHead);
-        if (NHead > 0 && NEmbd % NHead != 0) errors.Add($"'n_embd' ({NEmbd}) must be divisible by 'n_head' ({NHead})");
+        if (NHead > 0 && NEmbd % NHead != 0)
+        {
+            errors.Add($"'n_embd' ({NEmbd}) must be divisible by 'n_head' ({NHead})");
+        }
+
         if (!Activations.Contains(ActivationFunction))
+        {
             errors.Add($"'activation_function' is '{ActivationFunction}'; supported: {string.Join(", ", Activations)}");
-        if (!TieWordEmbeddings) errors.Add("'tie_word_embeddings' is false; GPT-2 checkpoints supported here tie the head to transformer.wte");
+        }
+
+        if (!TieWordEmbeddings)
+        {
+            errors.Add("'tie_word_embeddings' is false; GPT-2 checkpoints supported here tie the head to transformer.wte");
+        }
+
         return errors;
     }
 }

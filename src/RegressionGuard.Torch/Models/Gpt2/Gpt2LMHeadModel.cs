@@ -71,8 +71,11 @@ public sealed class Gpt2Model : nn.Module
         using var scope = NewDisposeScope();
         var x = wte.forward(inputIds) + wpe.forward(positions); // (B, T, D)
         for (int i = 0; i < h.Count; i++)
+        {
             x = h[i].forward(x, mask, cache);
-            LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
+        }
+
+        LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
         cache?.Advance(inputIds.shape[1]);
         return ln_f.forward(x).MoveToOuterDisposeScope();
     }
@@ -127,7 +130,11 @@ public sealed class Gpt2Attention : nn.Module
         var q = qkv[0].view(b, t, _heads, _headDim).transpose(1, 2);         // (B, H, T, hd)
         var k = qkv[1].view(b, t, _heads, _headDim).transpose(1, 2);         // (B, H, T, hd)
         var v = qkv[2].view(b, t, _heads, _headDim).transpose(1, 2);         // (B, H, T, hd)
-        if (cache is not null) (k, v) = cache.Append(_layer, k, v);          // (B, H, S, hd)
+        if (cache is not null)
+        {
+            (k, v) = cache.Append(_layer, k, v);          // (B, H, S, hd)
+        }
+
         var attended = Attention.Attend(q, k, v, mask);                      // (B, H, T, hd)
         return c_proj.forward(attended.transpose(1, 2).reshape(b, t, d)).MoveToOuterDisposeScope();
     }
@@ -182,13 +189,21 @@ public sealed class Conv1D : nn.Module<Tensor, Tensor>, ILoraHost
         var shape = x.shape.ToArray();
         shape[^1] = weight.shape[1];
         var result = y.view(shape);                                // (B, T, out)
-        if (_lora is not null) result = result + _lora.Delta(x);
+        if (_lora is not null)
+        {
+            result = result + _lora.Delta(x);
+        }
+
         return result.MoveToOuterDisposeScope();
     }
 
     public void AttachLora(LoraBranch branch)
     {
-        if (_lora is not null) throw new InvalidOperationException("this layer already has a LoRA branch");
+        if (_lora is not null)
+        {
+            throw new InvalidOperationException("this layer already has a LoRA branch");
+        }
+
         _lora = branch;
     }
 

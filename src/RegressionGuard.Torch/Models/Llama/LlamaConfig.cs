@@ -45,7 +45,7 @@ public sealed record LlamaConfig
     public IReadOnlyList<string> Validate()
     {
         var errors = new List<string>();
-        void Positive(string key, int value) { if (value <= 0) errors.Add($"'{key}' must be a positive integer, got {value}"); }
+        void Positive(string key, int value) { if (value <= 0) { errors.Add($"'{key}' must be a positive integer, got {value}"); } }
         Positive("vocab_size", VocabSize);
         Positive("hidden_size", HiddenSize);
         Positive("intermediate_size", IntermediateSize);
@@ -53,12 +53,30 @@ public sealed record LlamaConfig
         Positive("num_attention_heads", NumAttentionHeads);
         Positive("max_position_embeddings", MaxPositionEmbeddings);
         if (NumAttentionHeads > 0 && HeadDimOverride is null && HiddenSize % NumAttentionHeads != 0)
+        {
             errors.Add($"'hidden_size' ({HiddenSize}) must be divisible by 'num_attention_heads' ({NumAttentionHeads})");
+        }
+
         if (KeyValueHeads <= 0 || (NumAttentionHeads > 0 && NumAttentionHeads % KeyValueHeads != 0))
+        {
             errors.Add($"'num_key_value_heads' ({KeyValueHeads}) must divide 'num_attention_heads' ({NumAttentionHeads})");
-        if (HeadDim % 2 != 0) errors.Add($"the head dimension ({HeadDim}) must be even for rotary embeddings");
-        if (HiddenAct != "silu") errors.Add($"'hidden_act' is '{HiddenAct}'; supported: silu");
-        if (RmsNormEps <= 0) errors.Add($"'rms_norm_eps' must be positive, got {RmsNormEps}");
+        }
+
+        if (HeadDim % 2 != 0)
+        {
+            errors.Add($"the head dimension ({HeadDim}) must be even for rotary embeddings");
+        }
+
+        if (HiddenAct != "silu")
+        {
+            errors.Add($"'hidden_act' is '{HiddenAct}'; supported: silu");
+        }
+
+        if (RmsNormEps <= 0)
+        {
+            errors.Add($"'rms_norm_eps' must be positive, got {RmsNormEps}");
+        }
+
         try { _ = RopeScalingRule(); } catch (FormatException e) { errors.Add(e.Message); }
         return errors;
     }
@@ -66,11 +84,22 @@ public sealed record LlamaConfig
     /// <summary>The Llama-3 rope scaling rule, or null when config.json has none.</summary>
     public Llama3RopeScaling? RopeScalingRule()
     {
-        if (RopeScaling is not { ValueKind: JsonValueKind.Object } rs) return null;
+        if (RopeScaling is not { ValueKind: JsonValueKind.Object } rs)
+        {
+            return null;
+        }
+
         string type = rs.TryGetProperty("rope_type", out var t) ? t.GetString() ?? "" : rs.TryGetProperty("type", out var t2) ? t2.GetString() ?? "" : "";
-        if (type is "default" or "") return null;
+        if (type is "default" or "")
+        {
+            return null;
+        }
+
         if (type != "llama3")
+        {
             throw new FormatException($"'rope_scaling.rope_type' is '{type}'; supported: llama3 (or none)");
+        }
+
         double Num(string key, double fallback) => rs.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : fallback;
         return new Llama3RopeScaling(Num("factor", 8), Num("low_freq_factor", 1), Num("high_freq_factor", 4),
             (int)Num("original_max_position_embeddings", 8192));

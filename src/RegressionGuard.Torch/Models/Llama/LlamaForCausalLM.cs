@@ -53,7 +53,11 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalTransformer
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) model.Rotary.Dispose();
+        if (disposing)
+        {
+            model.Rotary.Dispose();
+        }
+
         base.Dispose(disposing);
     }
 }
@@ -83,8 +87,11 @@ public sealed class LlamaModel : nn.Module
         var x = embed_tokens.forward(inputIds); // (B, T, D)
         var rope = Rotary.For(positions, x.dtype); // cos, sin (B, 1, T, hd)
         for (int i = 0; i < layers.Count; i++)
+        {
             x = layers[i].forward(x, rope, mask, cache);
-            LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
+        }
+
+        LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
         cache?.Advance(inputIds.shape[1]);
         return norm.forward(x).MoveToOuterDisposeScope();
     }
@@ -146,7 +153,11 @@ public sealed class LlamaAttention : nn.Module
         var v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, KVH, T, hd)
         q = RotaryEmbedding.Apply(q, rope);
         k = RotaryEmbedding.Apply(k, rope);
-        if (cache is not null) (k, v) = cache.Append(_layer, k, v);                // (B, KVH, S, hd)
+        if (cache is not null)
+        {
+            (k, v) = cache.Append(_layer, k, v);                // (B, KVH, S, hd)
+        }
+
         var attended = Attention.AttendGrouped(q, k, v, mask);                     // (B, H, T, hd)
         var merged = attended.transpose(1, 2).reshape(b, t, _heads * _headDim);   // (B, T, H·hd)
         return o_proj.forward(merged).MoveToOuterDisposeScope();

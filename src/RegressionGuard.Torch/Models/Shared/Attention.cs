@@ -8,7 +8,11 @@ public static class Attention
     /// <summary>(B, KVH, S, hd) → (B, KVH·groups, S, hd) by repeating each key/value head for its query group.</summary>
     public static Tensor RepeatKv(Tensor kv, long groups)
     {
-        if (groups == 1) return kv.alias();
+        if (groups == 1)
+        {
+            return kv.alias();
+        }
+
         var (b, h, s, d) = (kv.shape[0], kv.shape[1], kv.shape[2], kv.shape[3]);
         return kv.unsqueeze(2).expand(b, h, groups, s, d).reshape(b, h * groups, s, d);
     }
@@ -21,7 +25,11 @@ public static class Attention
     {
         long b = q.shape[0], heads = q.shape[1], t = q.shape[2], hd = q.shape[3], kvHeads = k.shape[1];
         long groups = heads / kvHeads;
-        if (groups == 1) return Attend(q, k, v, mask);
+        if (groups == 1)
+        {
+            return Attend(q, k, v, mask);
+        }
+
         if (t == 1)
         {
             var folded = q.view(b, kvHeads, groups, hd);                                        // (B, KVH, G, hd)
@@ -39,10 +47,22 @@ public static class Attention
     /// </summary>
     public static Tensor Attend(Tensor q, Tensor k, Tensor v, Tensor? mask)
     {
-        if (mask is not null) return nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
+        if (mask is not null)
+        {
+            return nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: mask);
+        }
+
         long t = q.shape[2], s = k.shape[2];
-        if (t == s) return nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
-        if (t == 1) return nn.functional.scaled_dot_product_attention(q, k, v);
+        if (t == s)
+        {
+            return nn.functional.scaled_dot_product_attention(q, k, v, is_casual: true);
+        }
+
+        if (t == 1)
+        {
+            return nn.functional.scaled_dot_product_attention(q, k, v);
+        }
+
         throw new ArgumentException($"attention without a mask needs T == S or T == 1, got T = {t}, S = {s}", nameof(mask));
     }
 }

@@ -33,7 +33,10 @@ public sealed class KvCache : IDisposable
     {
         long t = k.shape[2];
         if (Length + t > Capacity)
+        {
             throw new InvalidOperationException($"KV cache full: {Length} + {t} positions exceed its capacity {Capacity}");
+        }
+
         _keys[layer].narrow(2, Length, t).copy_(k);
         _values[layer].narrow(2, Length, t).copy_(v);
         return (_keys[layer].narrow(2, 0, Length + t), _values[layer].narrow(2, 0, Length + t));
@@ -44,7 +47,14 @@ public sealed class KvCache : IDisposable
 
     public void Dispose()
     {
-        foreach (var t in _keys) t.Dispose();
-        foreach (var t in _values) t.Dispose();
+        foreach (var t in _keys)
+        {
+            t.Dispose();
+        }
+
+        foreach (var t in _values)
+        {
+            t.Dispose();
+        }
     }
 }

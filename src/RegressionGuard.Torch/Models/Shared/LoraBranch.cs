@@ -13,7 +13,11 @@ public sealed class LoraBranch
 {
     public LoraBranch(long inFeatures, long outFeatures, int rank, double alpha, double dropout, bool rsLora = false, ScalarType? dtype = null, Device? device = null)
     {
-        if (rank < 1) throw new ArgumentOutOfRangeException(nameof(rank), rank, "LoRA rank must be at least 1");
+        if (rank < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(rank), rank, "LoRA rank must be at least 1");
+        }
+
         Rank = rank;
         Alpha = alpha;
         Scale = rsLora ? alpha / Math.Sqrt(rank) : alpha / rank;

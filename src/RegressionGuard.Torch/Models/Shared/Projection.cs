@@ -21,7 +21,11 @@ public sealed class Projection : nn.Module<Tensor, Tensor>, ILoraHost
         InFeatures = inFeatures;
         OutFeatures = outFeatures;
         weight = new Parameter(empty(outFeatures, inFeatures));
-        using (no_grad()) nn.init.kaiming_uniform_(weight, a: Math.Sqrt(5));
+        using (no_grad())
+        {
+            nn.init.kaiming_uniform_(weight, a: Math.Sqrt(5));
+        }
+
         bias = hasBias ? new Parameter(zeros(outFeatures)) : null;
         RegisterComponents();
     }
@@ -33,14 +37,22 @@ public sealed class Projection : nn.Module<Tensor, Tensor>, ILoraHost
 
     public override Tensor forward(Tensor x)
     {
-        if (_lora is null) return nn.functional.linear(x, weight, bias);
+        if (_lora is null)
+        {
+            return nn.functional.linear(x, weight, bias);
+        }
+
         using var scope = NewDisposeScope();
         return (nn.functional.linear(x, weight, bias) + _lora.Delta(x)).MoveToOuterDisposeScope();
     }
 
     public void AttachLora(LoraBranch branch)
     {
-        if (_lora is not null) throw new InvalidOperationException("this projection already has a LoRA branch");
+        if (_lora is not null)
+        {
+            throw new InvalidOperationException("this projection already has a LoRA branch");
+        }
+
         _lora = branch;
     }
 

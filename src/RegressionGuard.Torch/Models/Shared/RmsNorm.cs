@@ -24,7 +24,11 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) _eps.Dispose();
+        if (disposing)
+        {
+            _eps.Dispose();
+        }
+
         base.Dispose(disposing);
     }
 
@@ -32,7 +36,10 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         if (x.dtype == ScalarType.Float32)
+        {
             return (x * (x.mul(x).mean(new long[] { -1 }, keepdim: true) + _eps).rsqrt() * weight).MoveToOuterDisposeScope();
+        }
+
         var x32 = x.to_type(ScalarType.Float32);
         var normed = x32 * (x32.mul(x32).mean(new long[] { -1 }, keepdim: true) + _eps).rsqrt();
         return (normed.to_type(x.dtype) * weight).MoveToOuterDisposeScope();

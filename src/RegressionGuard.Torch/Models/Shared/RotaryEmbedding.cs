@@ -22,11 +22,15 @@ public sealed class RotaryEmbedding : IDisposable
         for (int j = 0; j < invFreq.Length; j++)
         {
             invFreq[j] = Math.Pow(theta, -2.0 * j / headDim);
-            if (scaling is not null) invFreq[j] = Rescale(invFreq[j], scaling);
+            if (scaling is not null)
+            {
+                invFreq[j] = Rescale(invFreq[j], scaling);
+            }
         }
         var cos = new float[maxPositions * headDim];
         var sin = new float[maxPositions * headDim];
         for (int p = 0; p < maxPositions; p++)
+        {
             for (int j = 0; j < invFreq.Length; j++)
             {
                 double angle = p * invFreq[j];
@@ -34,6 +38,8 @@ public sealed class RotaryEmbedding : IDisposable
                 cos[p * headDim + j] = cos[p * headDim + j + headDim / 2] = c;
                 sin[p * headDim + j] = sin[p * headDim + j + headDim / 2] = s;
             }
+        }
+
         _cos = tensor(cos, new long[] { maxPositions, headDim }, device: device);
         _sin = tensor(sin, new long[] { maxPositions, headDim }, device: device);
         var r = new float[headDim * headDim];
@@ -51,8 +57,16 @@ public sealed class RotaryEmbedding : IDisposable
         double wavelen = 2 * Math.PI / invFreq;
         double lowFreqWavelen = s.OriginalMaxPositionEmbeddings / s.LowFreqFactor;
         double highFreqWavelen = s.OriginalMaxPositionEmbeddings / s.HighFreqFactor;
-        if (wavelen < highFreqWavelen) return invFreq;
-        if (wavelen > lowFreqWavelen) return invFreq / s.Factor;
+        if (wavelen < highFreqWavelen)
+        {
+            return invFreq;
+        }
+
+        if (wavelen > lowFreqWavelen)
+        {
+            return invFreq / s.Factor;
+        }
+
         double smooth = (s.OriginalMaxPositionEmbeddings / wavelen - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor);
         return (1 - smooth) * invFreq / s.Factor + smooth * invFreq;
     }
@@ -66,7 +80,9 @@ public sealed class RotaryEmbedding : IDisposable
         lock (_rotateHalfByType)
         {
             if (!_rotateHalfByType.TryGetValue(dtype, out rotate!))
+            {
                 _rotateHalfByType[dtype] = rotate = _rotateHalf.to_type(dtype).DetachFromDisposeScope();
+            }
         }
         return dtype == ScalarType.Float32 ? new RotaryTables(cos, sin, rotate) : new RotaryTables(cos.to_type(dtype), sin.to_type(dtype), rotate);
     }
@@ -80,7 +96,10 @@ public sealed class RotaryEmbedding : IDisposable
         _cos.Dispose();
         _sin.Dispose();
         _rotateHalf.Dispose();
-        foreach (var t in _rotateHalfByType.Values) t.Dispose();
+        foreach (var t in _rotateHalfByType.Values)
+        {
+            t.Dispose();
+        }
     }
 }
 

@@ -352,7 +352,11 @@ public sealed class DataReaderTests
     [Test]
     public void A_link_to_a_file_outside_the_allowed_folders_is_refused()
     {
-        if (OperatingSystem.IsWindows()) Assert.Ignore("creating links needs privileges on Windows");
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("creating links needs privileges on Windows");
+        }
+
         using var dir = new TempFolder();
         var suite = Directory.CreateDirectory(dir.File("suite")).FullName;
         var secret = Write(dir, "secret.jsonl", "{\"q\": 1}\n");
@@ -369,7 +373,11 @@ public sealed class DataReaderTests
     [Test]
     public void A_link_to_a_folder_outside_the_allowed_folders_is_refused_also_with_dot_dot_after_it()
     {
-        if (OperatingSystem.IsWindows()) Assert.Ignore("creating links needs privileges on Windows");
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("creating links needs privileges on Windows");
+        }
+
         using var dir = new TempFolder();
         var suite = Directory.CreateDirectory(dir.File("suite")).FullName;
         Directory.CreateDirectory(dir.File("outside/deep"));
@@ -390,7 +398,11 @@ public sealed class DataReaderTests
     [Test]
     public void A_link_to_a_file_inside_the_allowed_folders_is_read()
     {
-        if (OperatingSystem.IsWindows()) Assert.Ignore("creating links needs privileges on Windows");
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("creating links needs privileges on Windows");
+        }
+
         using var dir = new TempFolder();
         var suite = Directory.CreateDirectory(dir.File("suite")).FullName;
         var shared = Directory.CreateDirectory(dir.File("shared")).FullName;
@@ -405,7 +417,11 @@ public sealed class DataReaderTests
     [Test]
     public void A_file_that_a_glob_reaches_twice_through_links_is_read_once()
     {
-        if (OperatingSystem.IsWindows()) Assert.Ignore("creating links needs privileges on Windows");
+        if (OperatingSystem.IsWindows())
+        {
+            Assert.Ignore("creating links needs privileges on Windows");
+        }
+
         using var dir = new TempFolder();
         Write(dir, "data/a.jsonl", "{\"q\": 1}\n");
         Directory.CreateSymbolicLink(dir.File("data/loop"), dir.File("data"));
@@ -420,7 +436,10 @@ public sealed class DataReaderTests
     {
         using var dir = new TempFolder();
         var path = dir.File("huge.jsonl");
-        using (var stream = File.Create(path)) stream.SetLength(DataPathsLimit + 1); // sparse where the file system allows
+        using (var stream = File.Create(path))
+        {
+            stream.SetLength(DataPathsLimit + 1); // sparse where the file system allows
+        }
 
         ThrowsData(() => Read(dir, new DataSourceSpec("huge.jsonl")),
             $"{path}: the file has 2,147,483,649 bytes; data files may have at most 2,147,483,648 bytes (2 GiB): split it into several files and read them with a glob");

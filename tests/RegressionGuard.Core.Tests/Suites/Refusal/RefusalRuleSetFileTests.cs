@@ -205,7 +205,7 @@ public sealed class RefusalRuleSetFileTests
     [Test]
     public void Invalid_yaml_is_reported_at_its_position()
     {
-        Assert.That(ErrorsOf("schema: 1\nname: x\nrules:\n  - contains: [\"unclosed\n"), Is.EqualTo(new[] {"custom.yaml:4:16: invalid YAML: While scanning a quoted scalar, found unexpected end of stream." }));
+        Assert.That(ErrorsOf("schema: 1\nname: x\nrules:\n  - contains: [\"unclosed\n"), Is.EqualTo(new[] { "custom.yaml:4:16: invalid YAML: While scanning a quoted scalar, found unexpected end of stream." }));
     }
 
     [Test]
