@@ -22,6 +22,7 @@ public static class CliApp
         root.Add(SuiteCommands.Suite());
         root.Add(SuiteCommands.Eval());
         root.Add(ForgettingCommand.Create());
+        root.Add(DiagnoseCommand.Create());
         root.Add(CompareCommand.Create());
         root.Add(FineTuneCommand.Create());
         root.Add(SweepCommands.Sweep());
