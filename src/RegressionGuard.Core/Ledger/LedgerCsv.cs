@@ -26,8 +26,17 @@ public static class LedgerCsv
         ["run", "method", "P", "N", "L_ft", "L_f", "base_entropy", "kl", "seconds", "seconds_per_step", "train_tokens",
          "cell", "corpus", "model", "created_utc", "config"];
 
-    /// <summary>Whether <paramref name="name"/> is one of <see cref="FixedColumns"/> (ignoring case), so cannot name a metric.</summary>
-    public static bool IsFixedColumn(string name) => FixedColumns.Contains(name, StringComparer.OrdinalIgnoreCase);
+    /// <summary>
+    /// Cheap forgetting signals (schema 2: <c>kl_train</c>, weight-space diagnostics). Written after <c>config</c> only when
+    /// some row has one, so ledgers without them export (and hash, <see cref="LedgerHash"/>) exactly as before.
+    /// </summary>
+    public static IReadOnlyList<string> SignalColumns { get; } = ["kl_train", "dw_frobenius", "dw_stable_rank", "intruders"];
+
+    /// <summary>Whether <paramref name="name"/> is one of <see cref="FixedColumns"/> or <see cref="SignalColumns"/> (ignoring case), so cannot name a metric.</summary>
+    public static bool IsFixedColumn(string name) =>
+        FixedColumns.Contains(name, StringComparer.OrdinalIgnoreCase) || SignalColumns.Contains(name, StringComparer.OrdinalIgnoreCase);
+
+    static bool HasSignals(LedgerRow row) => row.KlTrain is not null || row.DeltaFrobenius is not null || row.DeltaStableRank is not null || row.Intruders is not null;
 
     /// <summary>Writes <paramref name="rows"/>, in the order given, as a ledger CSV with a header.</summary>
     /// <exception cref="LedgerException">A metric has the name of a fixed column.</exception>
@@ -53,7 +62,8 @@ public static class LedgerCsv
 
         var options = CsvWriterOptions.Default with { NewLine = "\n" };
         using var csv = CsvWriter.Create(writer, options, leaveOpen: true);
-        csv.WriteHeader([.. FixedColumns, .. metricNames]);
+        bool signals = list.Any(HasSignals);
+        csv.WriteHeader([.. FixedColumns, .. signals ? SignalColumns : [], .. metricNames]);
         foreach (var row in list)
         {
             csv.WriteField(row.Run);
@@ -72,6 +82,13 @@ public static class LedgerCsv
             csv.WriteField(row.Model ?? "");
             csv.WriteField(row.CreatedUtc is { } created ? LedgerStore.FormatTime(created) : "");
             csv.WriteField(row.Config ?? "");
+            if (signals)
+            {
+                csv.WriteField(Format(row.KlTrain));
+                csv.WriteField(Format(row.DeltaFrobenius));
+                csv.WriteField(Format(row.DeltaStableRank));
+                csv.WriteField(row.Intruders is { } intruders ? Format(intruders) : "");
+            }
             foreach (var name in metricNames)
             {
                 csv.WriteField(row.Metrics.TryGetValue(name, out var value) ? Format(value) : "");
@@ -158,7 +175,7 @@ public static class LedgerCsv
                 throw new LedgerException($"{source}:1: column '{name}' appears twice in the header");
             }
 
-            var known = FixedColumns.FirstOrDefault(c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase));
+            var known = FixedColumns.Concat(SignalColumns).FirstOrDefault(c => string.Equals(c, name, StringComparison.OrdinalIgnoreCase));
             if (known is not null)
             {
                 fixedIndex[known] = i;
@@ -234,6 +251,10 @@ public static class LedgerCsv
                 Model = Optional("model"),
                 CreatedUtc = created,
                 Config = Optional("config"),
+                KlTrain = OptionalDouble("kl_train"),
+                DeltaFrobenius = OptionalDouble("dw_frobenius"),
+                DeltaStableRank = OptionalDouble("dw_stable_rank"),
+                Intruders = Optional("intruders") is { } intruders ? ParseLong(intruders, source, line, "intruders") : null,
                 Metrics = metrics,
             };
             if (cellLines.TryGetValue(row.Cell, out var first))

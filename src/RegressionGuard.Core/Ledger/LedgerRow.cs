@@ -51,6 +51,18 @@ public sealed record LedgerRow
     /// <summary>Training tokens seen up to this checkpoint.</summary>
     public long? TrainTokens { get; init; }
 
+    /// <summary>KL(base ‖ tuned) in nats/token on the fine-tuning data (RL's Razor, arXiv 2509.04259); null when not measured.</summary>
+    public double? KlTrain { get; init; }
+
+    /// <summary>√(Σ ‖ΔW‖_F²) over the adaptable projections (<c>diagnose</c>); null when not measured.</summary>
+    public double? DeltaFrobenius { get; init; }
+
+    /// <summary>Mean stable rank ‖ΔW‖_F²/‖ΔW‖₂² over the projections that changed; null when not measured.</summary>
+    public double? DeltaStableRank { get; init; }
+
+    /// <summary>Intruder dimensions summed over the projections (top 10 directions, ε 0.5); null when not measured.</summary>
+    public long? Intruders { get; init; }
+
     /// <summary>Suite metrics of the checkpoint by name, e.g. <c>tinystories_facts/acc</c>. Empty when none.</summary>
     public IReadOnlyDictionary<string, double> Metrics { get; init; } = EmptyMetrics;
 
@@ -92,7 +104,9 @@ public sealed record LedgerRow
             && LFt.Equals(other.LFt) && Lf.Equals(other.Lf)
             && Nullable.Equals(BaseEntropy, other.BaseEntropy) && Nullable.Equals(Kl, other.Kl)
             && Nullable.Equals(Seconds, other.Seconds) && Nullable.Equals(SecondsPerStep, other.SecondsPerStep)
-            && TrainTokens == other.TrainTokens && Config == other.Config && Corpus == other.Corpus && Model == other.Model
+            && TrainTokens == other.TrainTokens
+            && Nullable.Equals(KlTrain, other.KlTrain) && Nullable.Equals(DeltaFrobenius, other.DeltaFrobenius)
+            && Nullable.Equals(DeltaStableRank, other.DeltaStableRank) && Intruders == other.Intruders && Config == other.Config && Corpus == other.Corpus && Model == other.Model
             && Nullable.Equals(CreatedUtc, other.CreatedUtc) && SameMetrics(Metrics, other.Metrics);
     }
 

@@ -23,7 +23,7 @@ namespace RegressionGuard.Ledger;
 public sealed class LedgerStore : IDisposable
 {
     /// <summary>The schema version this build writes and the newest it reads.</summary>
-    public const int SchemaVersion = 1;
+    public const int SchemaVersion = 2;
 
     /// <summary>The <c>PRAGMA application_id</c> of ledger files: the ASCII bytes <c>RGLG</c>.</summary>
     public const int ApplicationId = 0x52474C47;
@@ -63,6 +63,13 @@ public sealed class LedgerStore : IDisposable
             value  REAL NOT NULL,
             PRIMARY KEY (cell, name)
         ) STRICT, WITHOUT ROWID;
+        """,
+        // 1 → 2: cheap forgetting signals per checkpoint (KL on the fine-tuning data, weight-space diagnostics)
+        """
+        ALTER TABLE rows ADD COLUMN kl_train REAL;
+        ALTER TABLE rows ADD COLUMN dw_frobenius REAL;
+        ALTER TABLE rows ADD COLUMN dw_stable_rank REAL;
+        ALTER TABLE rows ADD COLUMN intruders INTEGER;
         """,
     ];
 
@@ -187,8 +194,10 @@ public sealed class LedgerStore : IDisposable
                 AddOrCheckRun(row, transaction);
                 using (var insert = Command(
                     """
-                    INSERT INTO rows (cell, run, n, l_ft, l_f, base_entropy, kl, seconds, seconds_per_step, train_tokens, corpus, created_utc)
-                    VALUES ($cell, $run, $n, $l_ft, $l_f, $base_entropy, $kl, $seconds, $seconds_per_step, $train_tokens, $corpus, $created_utc);
+                    INSERT INTO rows (cell, run, n, l_ft, l_f, base_entropy, kl, seconds, seconds_per_step, train_tokens, corpus, created_utc,
+                                      kl_train, dw_frobenius, dw_stable_rank, intruders)
+                    VALUES ($cell, $run, $n, $l_ft, $l_f, $base_entropy, $kl, $seconds, $seconds_per_step, $train_tokens, $corpus, $created_utc,
+                            $kl_train, $dw_frobenius, $dw_stable_rank, $intruders);
                     """, transaction))
                 {
                     var p = insert.Parameters;
@@ -202,6 +211,10 @@ public sealed class LedgerStore : IDisposable
                     p.AddWithValue("$seconds", (object?)row.Seconds ?? DBNull.Value);
                     p.AddWithValue("$seconds_per_step", (object?)row.SecondsPerStep ?? DBNull.Value);
                     p.AddWithValue("$train_tokens", (object?)row.TrainTokens ?? DBNull.Value);
+                    p.AddWithValue("$kl_train", (object?)row.KlTrain ?? DBNull.Value);
+                    p.AddWithValue("$dw_frobenius", (object?)row.DeltaFrobenius ?? DBNull.Value);
+                    p.AddWithValue("$dw_stable_rank", (object?)row.DeltaStableRank ?? DBNull.Value);
+                    p.AddWithValue("$intruders", (object?)row.Intruders ?? DBNull.Value);
                     p.AddWithValue("$corpus", (object?)row.Corpus ?? DBNull.Value);
                     p.AddWithValue("$created_utc", row.CreatedUtc is { } created ? FormatTime(created) : DBNull.Value);
                     insert.ExecuteNonQuery();
@@ -284,7 +297,7 @@ public sealed class LedgerStore : IDisposable
                 using (var command = Command(
                     $"""
                     SELECT r.cell, r.run, u.method, u.p, r.n, r.l_ft, r.l_f, r.base_entropy, r.kl, r.seconds, r.seconds_per_step,
-                           r.train_tokens, u.config, r.corpus, u.model, r.created_utc
+                           r.train_tokens, u.config, r.corpus, u.model, r.created_utc, r.kl_train, r.dw_frobenius, r.dw_stable_rank, r.intruders
                     FROM rows r JOIN runs u ON u.run = r.run{where}
                     ORDER BY r.run, r.n, r.cell;
                     """, transaction))
@@ -316,6 +329,10 @@ public sealed class LedgerStore : IDisposable
                             Corpus = reader.IsDBNull(13) ? null : reader.GetString(13),
                             Model = reader.IsDBNull(14) ? null : reader.GetString(14),
                             CreatedUtc = reader.IsDBNull(15) ? null : ParseTime(reader.GetString(15), cell),
+                            KlTrain = reader.IsDBNull(16) ? null : reader.GetDouble(16),
+                            DeltaFrobenius = reader.IsDBNull(17) ? null : reader.GetDouble(17),
+                            DeltaStableRank = reader.IsDBNull(18) ? null : reader.GetDouble(18),
+                            Intruders = reader.IsDBNull(19) ? null : reader.GetInt64(19),
                             Metrics = metrics.TryGetValue(cell, out var of) ? of : new Dictionary<string, double>(StringComparer.Ordinal),
                         });
                     }
@@ -414,6 +431,10 @@ public sealed class LedgerStore : IDisposable
         Count("P", row.P);
         Count("N", row.N);
         Count("train_tokens", row.TrainTokens);
+        Count("intruders", row.Intruders);
+        Finite("kl_train", row.KlTrain);
+        Finite("dw_frobenius", row.DeltaFrobenius);
+        Finite("dw_stable_rank", row.DeltaStableRank);
         Finite("L_ft", row.LFt);
         Finite("L_f", row.Lf);
         Finite("base_entropy", row.BaseEntropy);

@@ -1,15 +1,50 @@
 using System.Globalization;
 using System.Text;
 using MathNet.Numerics;
+using MathNet.Numerics.Statistics;
 
 namespace RegressionGuard.Ledger;
 
 /// <summary>
 /// A Markdown summary of a ledger for write-ups: per run, L_ft and L_f against N; the linear relation L_f = c0 + c1·L_ft
-/// over all rows (least squares, MathNet) with R²; and a method comparison at matched L_ft.
+/// over all rows (least squares, MathNet) with R²; how well each cheap signal tracks L_f; and the rows by L_ft.
 /// </summary>
 public static class LedgerSummary
 {
+    /// <summary>The signals <see cref="SignalCorrelations"/> tries, by ledger column name: each a stand-in for L_f that is cheaper to get.</summary>
+    public static IReadOnlyList<(string Name, Func<LedgerRow, double?> Value)> Signals { get; } =
+    [
+        ("kl_train", r => r.KlTrain),
+        ("dw_frobenius", r => r.DeltaFrobenius),
+        ("dw_stable_rank", r => r.DeltaStableRank),
+        ("intruders", r => r.Intruders),
+        ("L_ft", r => r.LFt),
+        ("N", r => r.N),
+    ];
+
+    /// <summary>
+    /// For every signal recorded on at least 3 rows: Spearman's rank correlation ρ with L_f and the R² of the
+    /// least-squares line L_f = a + b·signal (Pearson r²), over those rows. Signals constant over the rows are left out.
+    /// </summary>
+    public static IReadOnlyList<SignalCorrelation> SignalCorrelations(IReadOnlyList<LedgerRow> rows)
+    {
+        var result = new List<SignalCorrelation>();
+        foreach (var (name, value) in Signals)
+        {
+            var pairs = rows.Where(r => value(r) is not null && double.IsFinite(r.Lf)).Select(r => (X: value(r)!.Value, Y: r.Lf)).ToArray();
+            if (pairs.Length < 3 || pairs.All(p => p.X == pairs[0].X) || pairs.All(p => p.Y == pairs[0].Y))
+            {
+                continue;
+            }
+
+            var x = pairs.Select(p => p.X).ToArray();
+            var y = pairs.Select(p => p.Y).ToArray();
+            double pearson = Correlation.Pearson(x, y);
+            result.Add(new SignalCorrelation(name, pairs.Length, Correlation.Spearman(x, y), pearson * pearson));
+        }
+        return result;
+    }
+
     public static string Markdown(IReadOnlyList<LedgerRow> rows)
     {
         var md = new StringBuilder();
@@ -53,6 +88,20 @@ public static class LedgerSummary
             }
         }
         md.AppendLine();
+        var correlations = SignalCorrelations(rows);
+        if (correlations.Count > 0)
+        {
+            md.AppendLine("Which cheap signal tracks L_f across these rows (Spearman ρ: same order; R²: linear fit):");
+            md.AppendLine();
+            md.AppendLine("| signal | rows | Spearman ρ | R² |");
+            md.AppendLine("|---|---|---|---|");
+            foreach (var c in correlations.OrderByDescending(c => Math.Abs(c.Spearman)))
+            {
+                md.AppendLine(string.Create(inv, $"| {c.Signal} | {c.Rows} | {c.Spearman:F3} | {c.RSquared:F3} |"));
+            }
+
+            md.AppendLine();
+        }
         md.AppendLine("| run | method | P | N | L_ft | L_f | KL | s/step |");
         md.AppendLine("|---|---|---|---|---|---|---|---|");
         foreach (var r in rows.OrderBy(r => r.LFt))
@@ -63,3 +112,6 @@ public static class LedgerSummary
         return md.ToString();
     }
 }
+
+/// <summary>How one signal tracks L_f over the ledger rows that record it.</summary>
+public sealed record SignalCorrelation(string Signal, int Rows, double Spearman, double RSquared);

@@ -27,7 +27,10 @@ public sealed record SweepConfig
     public required IReadOnlyList<SweepRun> Runs { get; init; }
     public IReadOnlyList<string> Suites { get; init; } = Array.Empty<string>();
 
-    static readonly string[] TopKeys = { "schema", "model", "data", "eval_data", "corpus", "truncate", "ledger", "out", "steps", "defaults", "runs", "suites" };
+    /// <summary>Text on which KL(base ‖ tuned) is measured per checkpoint (<c>kl_train</c>); default: the fine-tuning data.</summary>
+    public string? KlTrainData { get; init; }
+
+    static readonly string[] TopKeys = { "schema", "model", "data", "eval_data", "corpus", "truncate", "ledger", "out", "steps", "defaults", "runs", "suites", "kl_train_data" };
     static readonly string[] RunKeys =
     {
         "name", "method", "batch_size", "seq_len", "grad_accum", "lr", "warmup", "schedule", "weight_decay", "grad_clip", "seed", "dtype",
@@ -152,6 +155,7 @@ public sealed record SweepConfig
             Model = Resolve("model"),
             Data = Resolve("data"),
             Corpus = Resolve("corpus"),
+            KlTrainData = map.Has("kl_train_data") ? Resolve("kl_train_data") : null,
             Truncate = map.Raw("truncate") is YamlScalarNode t ? t.Value != "false" : true,
             Ledger = Resolve("ledger"),
             Out = Resolve("out"),

@@ -6,7 +6,9 @@ using RegressionGuard.Modeling;
 using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
+using RegressionGuard.Torch.Diagnostics;
 using RegressionGuard.Torch.Forgetting;
+using RegressionGuard.Torch.Models.Shared;
 using RegressionGuard.Torch.Runtime;
 
 namespace RegressionGuard.Training.Sweeps;
@@ -14,7 +16,10 @@ namespace RegressionGuard.Training.Sweeps;
 /// <summary>
 /// Runs a sweep into the ledger. For every run and every N of the grid the ledger gets one row (cell
 /// "run@N=n"): P, N, L_ft (held-out fine-tuning loss at that checkpoint), L_f, H and KL on the corpus, timing and
-/// optional suite metrics. Resumable: cells already in the ledger are skipped, complete checkpoints that lack a row
+/// optional suite metrics, and the cheap forgetting signals: KL(base ‖ tuned) on the fine-tuning data (<c>kl_train</c>,
+/// on <see cref="KlTrainPassages"/> passages of at most <see cref="KlTrainPassageChars"/> characters, each cut to the
+/// context) and the weight-space diagnostics of <see cref="WeightDiagnostics"/> (‖ΔW‖_F, mean stable rank, intruders
+/// at ε 0.5 among the top 10 directions). Resumable: cells already in the ledger are skipped, complete checkpoints that lack a row
 /// are measured first, and training resumes from the run's last saved state — so killing the process and running
 /// it again completes the grid with no duplicate and no missing row. Rows are appended one transaction each.
 /// </summary>
@@ -31,6 +36,19 @@ public sealed class SweepRunner
 
     public static string Cell(string run, int n) => LedgerRow.DefaultCell(run, n);
 
+    /// <summary>How many passages of the fine-tuning data <c>kl_train</c> is measured on.</summary>
+    public const int KlTrainPassages = 64;
+
+    /// <summary>The longest passage (characters) of the fine-tuning data that <c>kl_train</c> uses.</summary>
+    public const int KlTrainPassageChars = 2000;
+
+    /// <summary>The diagnostics recorded per checkpoint: intruders among the top 10 directions at ε 0.5.</summary>
+    public static DiagnoseOptions Diagnostics { get; } = new(TopK: 10, Epsilons: [0.5]);
+
+    /// <summary>The first <see cref="KlTrainPassages"/> passages of the documents, each document cut into pieces of at most <see cref="KlTrainPassageChars"/> characters.</summary>
+    public static IReadOnlyList<string> Passages(IEnumerable<string> documents) =>
+        documents.SelectMany(d => d.Chunk(KlTrainPassageChars).Select(c => new string(c))).Where(p => p.Trim().Length > 0).Take(KlTrainPassages).ToList();
+
     public void Run()
     {
         var c = _config;
@@ -46,6 +64,7 @@ public sealed class SweepRunner
         var options = new RollingOptions(c.Truncate);
         using var baseModel = TorchLanguageModel.Load(c.Model);
         var reference = ForgettingMeter.ComputeBase(baseModel, documents, options);
+        var trainReference = ForgettingMeter.ComputeBase(baseModel, Passages(CorpusReader.Read(c.KlTrainData ?? c.Data).Select(d => d.Text)), new RollingOptions(Truncate: true));
         var corpusHash = CachedEvaluation.Sha256(string.Join('\u0000', documents));
         var suites = c.Suites.Select(s => SuiteLoader.Load(s)).Select(s => (Suite: s, Items: SuiteItemBuilder.Build(s))).ToList();
 
@@ -58,7 +77,7 @@ public sealed class SweepRunner
                 var folder = Path.Combine(runDir, $"checkpoint-{n}");
                 if (Directory.Exists(folder) && ReadCheckpoint(folder) is { } saved)
                 {
-                    Record(ledger, run, saved, reference, baseModel, suites, corpusHash);
+                    Record(ledger, run, saved, reference, trainReference, baseModel, suites, corpusHash);
                 }
             }
             if (c.Steps.All(n => ledger.Contains(Cell(run.Name, n))))
@@ -73,7 +92,7 @@ public sealed class SweepRunner
                 {
                     if (!ledger.Contains(Cell(run.Name, checkpoint.Step)))
                     {
-                        Record(ledger, run, checkpoint, reference, baseModel, suites, corpusHash);
+                        Record(ledger, run, checkpoint, reference, trainReference, baseModel, suites, corpusHash);
                     }
                 },
             };
@@ -104,11 +123,22 @@ public sealed class SweepRunner
         return new TrainedCheckpoint(folder, root.GetProperty("N").GetInt32(), root.GetProperty("P").GetInt64(), lft, root.GetProperty("wall_seconds").GetDouble());
     }
 
-    void Record(LedgerStore ledger, SweepRun run, TrainedCheckpoint checkpoint, BaseDistributions reference, TorchLanguageModel baseModel,
-        IReadOnlyList<(Suites.SuiteDefinition Suite, IReadOnlyList<SuiteItem> Items)> suites, string corpusHash)
+    void Record(LedgerStore ledger, SweepRun run, TrainedCheckpoint checkpoint, BaseDistributions reference, BaseDistributions trainReference,
+        TorchLanguageModel baseModel, IReadOnlyList<(Suites.SuiteDefinition Suite, IReadOnlyList<SuiteItem> Items)> suites, string corpusHash)
     {
-        using var tuned = new TorchLanguageModel(ModelLoader.LoadTuned(checkpoint.Path, _config.Model));
+        // An adapter is loaded unmerged so its factors can be diagnosed, then merged exactly as LoadTuned merges it.
+        using var tuned = new TorchLanguageModel(ModelLoader.LoadTuned(checkpoint.Path, _config.Model, merge: false));
+        var hosts = tuned.Model.Transformer.Module.named_modules().Select(m => m.module).OfType<ILoraHost>().ToList();
+        var diagnostics = hosts.Any(h => h.Lora is not null)
+            ? WeightDiagnostics.FromAdapter(tuned.Model.Transformer, Diagnostics)
+            : WeightDiagnostics.FromPair(baseModel.Model.Transformer, tuned.Model.Transformer, Diagnostics);
+        foreach (var host in hosts)
+        {
+            host.MergeLora();
+        }
+
         var forgetting = ForgettingMeter.Compare(reference, tuned);
+        var onTrainData = ForgettingMeter.Compare(trainReference, tuned);
         var metrics = new Dictionary<string, double>();
         foreach (var (suite, items) in suites)
         {
@@ -132,6 +162,10 @@ public sealed class SweepRunner
             Seconds = checkpoint.WallSeconds,
             SecondsPerStep = checkpoint.WallSeconds / checkpoint.Step,
             TrainTokens = (long)checkpoint.Step * run.Options.BatchSize * run.Options.GradientAccumulation * run.Options.SeqLen,
+            KlTrain = onTrainData.Kl,
+            DeltaFrobenius = diagnostics.TotalFrobenius,
+            DeltaStableRank = diagnostics.MeanStableRank,
+            Intruders = diagnostics.TotalIntruders[0],
             Metrics = metrics,
             Config = JsonSerializer.Serialize(run.Options, new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower }),
             Corpus = corpusHash,
@@ -139,6 +173,6 @@ public sealed class SweepRunner
             CreatedUtc = DateTimeOffset.UtcNow,
         };
         ledger.Append(row);
-        _log(FormattableString.Invariant($"  {row.Cell}: P {row.P:N0}, L_ft {row.LFt:F4}, L_f {row.Lf:F4} (KL {row.Kl:F4}), {row.SecondsPerStep * 1000:F0} ms/step"));
+        _log(FormattableString.Invariant($"  {row.Cell}: P {row.P:N0}, L_ft {row.LFt:F4}, L_f {row.Lf:F4} (KL {row.Kl:F4}), KL on the fine-tuning data {row.KlTrain:F4}, ‖ΔW‖_F {row.DeltaFrobenius:F3}, {row.Intruders} intruders, {row.SecondsPerStep * 1000:F0} ms/step"));
     }
 }

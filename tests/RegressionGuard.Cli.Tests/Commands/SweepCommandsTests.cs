@@ -56,6 +56,10 @@ public sealed class SweepCommandsTests
         var cells = store.Rows().Select(r => r.Cell).ToList();
         Assert.That(cells, Is.EquivalentTo(new[] { "lora-r2@N=3", "lora-r2@N=6", "lora-r2@N=9", "full@N=3", "full@N=6", "full@N=9" }));
         Assert.That(store.Rows().All(r => r.Lf > 0 && r.LFt > 0 && r.P > 0));
+        // every checkpoint also carries the cheap signals: KL on the fine-tuning data and the weight-space diagnostics
+        Assert.That(store.Rows().All(r => r.KlTrain > 0 && r.DeltaFrobenius > 0 && r.DeltaStableRank >= 1 && r.Intruders >= 0));
+        var lora = store.Rows().Where(r => r.Run == "lora-r2").OrderBy(r => r.N).ToList();
+        Assert.That(lora.Select(r => r.DeltaStableRank), Is.All.LessThanOrEqualTo(2 + 1e-9), "a rank-2 adapter's ΔW has stable rank ≤ 2");
 
         var again = CliRun.Of("sweep", "--config", sweep);
         Assert.That(again.Error, Does.Contain("2 runs already complete"));

@@ -61,6 +61,18 @@ public sealed class LedgerCsvTests
     }
 
     [Test]
+    public void Signal_columns_are_written_after_config_only_when_a_row_has_them_and_read_back()
+    {
+        var rows = new List<LedgerRow> { Row(n: 1) with { KlTrain = 0.125, DeltaFrobenius = 2.5, DeltaStableRank = 1.75, Intruders = 4 }, Row(n: 2) };
+
+        var text = ToCsv(rows);
+
+        Assert.That(text[..text.IndexOf('\n', StringComparison.Ordinal)], Does.Contain(",config,kl_train,dw_frobenius,dw_stable_rank,intruders,"));
+        Assert.That(FromCsv(text), Is.EqualTo(rows));
+        Assert.That(ToCsv([Row(n: 2)]), Does.Not.Contain("kl_train"), "a ledger without signals exports as before (same hash)");
+    }
+
+    [Test]
     public void A_file_with_only_the_core_columns_imports_with_the_rest_missing_and_default_cells()
     {
         using var temp = new TempFolder();

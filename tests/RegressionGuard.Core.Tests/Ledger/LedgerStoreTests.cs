@@ -303,6 +303,43 @@ public sealed class LedgerStoreTests
         Assert.Throws<ObjectDisposedException>(() => store.Append(Row()));
     }
 
+    [Test]
+    public void A_schema_1_ledger_is_migrated_to_schema_2_keeping_its_rows_and_gaining_the_signal_columns()
+    {
+        // Given a ledger written by schema 1 (the tables of the first migration, user_version 1)
+        using var temp = new TempFolder();
+        var path = temp.File("ledger.db");
+        using (var raw = new SqliteConnection($"Data Source={path};Pooling=False"))
+        {
+            raw.Open();
+            Execute(raw, """
+                CREATE TABLE runs (run TEXT NOT NULL PRIMARY KEY, method TEXT NOT NULL, p INTEGER NOT NULL, config TEXT, model TEXT) STRICT;
+                CREATE TABLE rows (cell TEXT NOT NULL PRIMARY KEY, run TEXT NOT NULL REFERENCES runs(run), n INTEGER NOT NULL,
+                    l_ft REAL NOT NULL, l_f REAL NOT NULL, base_entropy REAL, kl REAL, seconds REAL, seconds_per_step REAL,
+                    train_tokens INTEGER, corpus TEXT, created_utc TEXT) STRICT;
+                CREATE INDEX rows_by_run ON rows(run, n);
+                CREATE TABLE metrics (cell TEXT NOT NULL REFERENCES rows(cell), name TEXT NOT NULL, value REAL NOT NULL, PRIMARY KEY (cell, name)) STRICT, WITHOUT ROWID;
+                INSERT INTO runs VALUES ('old', 'lora', 100, NULL, NULL);
+                INSERT INTO rows (cell, run, n, l_ft, l_f) VALUES ('old@N=5', 'old', 5, 2.5, 0.75);
+                PRAGMA application_id = 1380404295;
+                PRAGMA user_version = 1;
+                """);
+        }
+
+        // When it is opened by this build and a row with signals is appended
+        using var store = LedgerStore.Open(path);
+        store.Append(Row() with { KlTrain = 0.25, DeltaFrobenius = 1.5, DeltaStableRank = 1.25, Intruders = 3 });
+
+        // Then the old row reads back with no signals and the new one with all of them
+        var rows = store.Rows().ToDictionary(r => r.Cell);
+        Assert.That(rows["old@N=5"].Lf, Is.EqualTo(0.75));
+        Assert.That(new object?[] { rows["old@N=5"].KlTrain, rows["old@N=5"].DeltaFrobenius, rows["old@N=5"].DeltaStableRank, rows["old@N=5"].Intruders }, Is.All.Null);
+        Assert.That(rows["lora-r4-qv@N=200"], Is.EqualTo(Row() with { KlTrain = 0.25, DeltaFrobenius = 1.5, DeltaStableRank = 1.25, Intruders = 3 }));
+        using var check = new SqliteConnection($"Data Source={path};Pooling=False");
+        check.Open();
+        Assert.That(Scalar(check, "PRAGMA user_version;"), Is.EqualTo(2L));
+    }
+
     static object? Scalar(SqliteConnection connection, string sql)
     {
         using var command = new SqliteCommand(sql, connection);
