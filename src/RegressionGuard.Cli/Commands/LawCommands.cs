@@ -17,7 +17,7 @@ public static class LawCommands
         var form = new Option<string>("--form") { Description = "saturating | power | linear | auto (fit all, pick by leave-one-out RMSE)", DefaultValueFactory = _ => "auto" };
         form.AcceptOnlyFromAmong("saturating", "power", "linear", "auto");
         var output = new Option<string>("--out") { Description = "law file to write (YAML)", Required = true };
-        var plots = new Option<string?>("--plots") { Description = "folder for PNG plots (L_f vs N per P, L_f vs L_ft, predicted vs observed)" };
+        var plots = new Option<string?>("--plots") { Description = "folder for PNG plots (L_f vs N per P, L_f vs L_ft, the learning–forgetting frontier per method, predicted vs observed)" };
         var resamples = new Option<int>("--resamples") { Description = "bootstrap resamples (over runs) for the parameter CIs", DefaultValueFactory = _ => FitOptions.DefaultResamples };
         var command = new Command("fit", "Fit a forgetting scaling law to a ledger and write law.yaml (parameters with CIs, diagnostics, provenance).");
         foreach (var o in new Option[] { ledger, where, form, output, plots, resamples })

@@ -7,7 +7,8 @@ namespace RegressionGuard.Plots;
 
 /// <summary>
 /// PNG plots of a fitted forgetting law (ScottPlot, headless): L_f against N per run (log N axis) with the fitted
-/// curves, L_f against L_ft with the least-squares line, and predicted against observed L_f.
+/// curves, L_f against L_ft with the least-squares line, the learning–forgetting frontier per method, and predicted
+/// against observed L_f.
 /// </summary>
 public static class LawPlots
 {
@@ -24,6 +25,7 @@ public static class LawPlots
         }
 
         written.Add(LfAgainstLft(rows, Path.Combine(folder, "lf_vs_lft.png")));
+        written.Add(Frontier(rows, Path.Combine(folder, "frontier.png")));
         written.Add(PredictedAgainstObserved(fit, Path.Combine(folder, "predicted_vs_observed.png")));
         return written;
     }
@@ -53,6 +55,34 @@ public static class LawPlots
         plot.Axes.Left.Label.Text = "L_f (nats per token)";
         plot.Title($"Forgetting against steps: {law.Form.ToString().ToLowerInvariant()} law");
         plot.ShowLegend(Alignment.UpperLeft);
+        plot.SavePng(path, Width, Height);
+        return path;
+    }
+
+    /// <summary>Every checkpoint on the L_ft–L_f plane, coloured by method, with each method's Pareto frontier as a step line.</summary>
+    public static string Frontier(IReadOnlyList<LedgerRow> rows, string path)
+    {
+        var plot = new Plot();
+        var palette = new ScottPlot.Palettes.Category10();
+        int k = 0;
+        foreach (var (method, frontier) in LearningForgettingFrontier.ByMethod(rows))
+        {
+            var color = palette.GetColor(k++);
+            var all = rows.Where(r => r.Method == method).ToList();
+            var points = plot.Add.ScatterPoints(all.Select(r => r.LFt).ToArray(), all.Select(r => r.Lf).ToArray());
+            points.Color = color.WithAlpha(0.45);
+            points.MarkerSize = 7;
+            var line = plot.Add.Scatter(frontier.Select(r => r.LFt).ToArray(), frontier.Select(r => r.Lf).ToArray());
+            line.Color = color;
+            line.LineWidth = 2;
+            line.MarkerSize = 9;
+            line.ConnectStyle = ConnectStyle.StepHorizontal;
+            line.LegendText = $"{method} ({frontier.Count} of {all.Count} on its frontier)";
+        }
+        plot.Axes.Bottom.Label.Text = "L_ft: fine-tuning loss (lower = learned more)";
+        plot.Axes.Left.Label.Text = "L_f: forgetting (lower = forgot less)";
+        plot.Title("Learning–forgetting frontier per method (lower left is better)");
+        plot.ShowLegend(Alignment.UpperRight);
         plot.SavePng(path, Width, Height);
         return path;
     }
