@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using RegressionGuard.Suites.Sandbox;
 
 namespace RegressionGuard.Suites.Data;
 
@@ -35,8 +36,9 @@ public static class DataReader
         ArgumentNullException.ThrowIfNull(baseDirectory);
         ArgumentNullException.ThrowIfNull(allowedRoots);
         var fileField = Validate(spec);
-        var files = DataPaths.Resolve(spec.Path, baseDirectory, allowedRoots);
-        var rows = files.SelectMany(file => ReadFile(file, spec, fileField));
+        var sandbox = new SuiteSandbox(baseDirectory, allowedRoots);
+        var files = sandbox.Resolve(spec.Path);
+        var rows = files.SelectMany(file => ReadFile(sandbox, file, spec, fileField));
         if (spec.Sample is not int sample)
         {
             return (spec.Limit is int limit ? rows.Take(limit) : rows).ToList();
@@ -124,9 +126,10 @@ public static class DataReader
         return pattern;
     }
 
-    static IEnumerable<DataRow> ReadFile(DataFile file, DataSourceSpec spec, Regex? fileFieldPattern)
+    static IEnumerable<DataRow> ReadFile(SuiteSandbox sandbox, DataFile file, DataSourceSpec spec, Regex? fileFieldPattern)
     {
         DataPaths.CheckSize(file);
+        sandbox.Verify(file, DataPaths.MaxFileBytes);
         var format = FormatOf(file, spec.Format.ToLowerInvariant());
         if (spec.Columns is not null && format is "jsonl" or "json")
         {

@@ -3,6 +3,7 @@ using RegressionGuard.Modeling;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Suites.Refusal;
+using RegressionGuard.Suites.Sandbox;
 
 namespace RegressionGuard.Suites.Evaluation;
 
@@ -143,9 +144,36 @@ public static class SuiteEvaluator
         return results;
     }
 
-    /// <summary>The suite's rule set: a built-in name, or a rule file the loader already resolved to a full path.</summary>
-    public static RefusalRuleSet RuleSetOf(SuiteDefinition suite) =>
-        suite.RuleSet is { } r && Path.IsPathRooted(r) ? RefusalRuleSets.Load(r) : RefusalRuleSets.BuiltIn(suite.RuleSet ?? "xstest");
+    /// <summary>The suite's rule set: a built-in name, or a rule file read through the suite's sandbox.</summary>
+    public static RefusalRuleSet RuleSetOf(SuiteDefinition suite) => RuleSetOf(suite.RuleSet ?? "xstest", SuiteSandbox.Of(suite));
+
+    /// <summary>A built-in rule set by name, or a rule file (see <see cref="SuiteDefinition.IsRuleFile"/>) read through <paramref name="sandbox"/>.</summary>
+    /// <exception cref="SuiteDataException">The file is outside the sandbox, missing, not a regular file or not UTF-8.</exception>
+    /// <exception cref="SuiteValidationException">The file is not a valid rule set.</exception>
+    /// <exception cref="ArgumentException">An unknown built-in name.</exception>
+    public static RefusalRuleSet RuleSetOf(string rules, SuiteSandbox sandbox)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(sandbox);
+        if (!SuiteDefinition.IsRuleFile(rules))
+        {
+            return RefusalRuleSets.BuiltIn(rules);
+        }
+
+        var text = sandbox.ReadText(rules, "rules file", RefusalRuleSets.MaxFileBytes);
+        return RefusalRuleSets.Parse(text, Path.GetFullPath(rules, sandbox.Folder));
+    }
+
+    /// <summary>The exact text a suite's rule set is read from (a rule file's bytes, or the built-in set's name and
+    /// rules), for cache keys.</summary>
+    public static string RuleSetSource(SuiteDefinition suite)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        var rules = suite.RuleSet ?? "xstest";
+        return SuiteDefinition.IsRuleFile(rules)
+            ? SuiteSandbox.Of(suite).ReadText(rules, "rules file", RefusalRuleSets.MaxFileBytes)
+            : $"built-in:{rules}\n{System.Text.Json.JsonSerializer.Serialize(RefusalRuleSets.BuiltIn(rules))}";
+    }
 
     static Dictionary<string, double> Only(Dictionary<string, double> all, SuiteDefinition suite) =>
         all.Where(kv => suite.Metrics.Any(m => m.Name == kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using RegressionGuard.Suites.Data;
+using RegressionGuard.Suites.Evaluation;
+using RegressionGuard.Suites.Sandbox;
 using RegressionGuard.Suites.Templates;
 using YamlDotNet.RepresentationModel;
 
@@ -47,7 +49,16 @@ public static class SuiteLoader
             throw new SuiteValidationException(new[] { new SuiteError(full, 1, 1, "suite file not found") });
         }
 
-        return Parse(File.ReadAllText(full), full, variables);
+        string text;
+        try
+        {
+            text = SuiteSandbox.ReadInputText(full, SafeYaml.MaxBytes);
+        }
+        catch (SuiteDataException e)
+        {
+            throw new SuiteValidationException(new[] { new SuiteError(full, 1, 1, e.Message) });
+        }
+        return Parse(text, full, variables);
     }
 
     public static SuiteDefinition Parse(string text, string file, IReadOnlyDictionary<string, string>? variables = null)
@@ -254,9 +265,26 @@ public static class SuiteLoader
                 should = ReadExpectation(map, s);
             }
 
-            if (rules.Contains('/') || rules.EndsWith(".yaml", StringComparison.Ordinal) || rules.EndsWith(".yml", StringComparison.Ordinal))
+            if (SuiteDefinition.IsRuleFile(rules))
             {
                 rules = ResolvePath(rules, map.PositionOf("rules"), context);
+            }
+
+            if (rules is not null && context.Errors.Count == 0)
+            {
+                // The rule set is read now, through the suite's sandbox, so that validate reports its problems.
+                try
+                {
+                    SuiteEvaluator.RuleSetOf(rules, new SuiteSandbox(context.Folder, context.Roots));
+                }
+                catch (Exception e) when (e is SuiteDataException or ArgumentException)
+                {
+                    map.Error(map.Raw("rules") ?? map.Node, e.Message);
+                }
+                catch (SuiteValidationException e)
+                {
+                    context.Errors.AddRange(e.Errors);
+                }
             }
         }
         else
@@ -381,8 +409,14 @@ public static class SuiteLoader
                 ok = false;
                 return m.Value;
             }
+            // The folder (or file) the variable names becomes an allowed root, if it exists; a missing one allows
+            // nothing (never its parent).
             var root = Path.GetFullPath(value, context.Folder);
-            context.Roots.Add(Directory.Exists(root) ? root : Path.GetDirectoryName(root)!);
+            if (Directory.Exists(root) || File.Exists(root))
+            {
+                context.Roots.Add(root);
+            }
+
             return value;
         });
         return ok ? resolved : null;
