@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using RegressionGuard.Suites.Loading;
 using RegressionGuard.Suites.Sandbox;
 
 namespace RegressionGuard.Suites.Data;
@@ -109,13 +110,10 @@ public static class DataReader
                 errors.Add("file_field_pattern is set but file_field is not; name the field that receives the value");
             }
 
-            try
+            pattern = SafeRegex.Compile(text, out var patternError);
+            if (pattern is null)
             {
-                pattern = new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-            }
-            catch (ArgumentException e)
-            {
-                errors.Add($"file_field_pattern '{text}' is not a valid regular expression: {e.Message}");
+                errors.Add($"file_field_pattern '{text}' {patternError}");
             }
         }
         if (errors.Count > 0)
@@ -175,7 +173,16 @@ public static class DataReader
             return System.IO.Path.GetFileNameWithoutExtension(name);
         }
 
-        var match = pattern.Match(name);
+        Match match;
+        try
+        {
+            match = pattern.Match(name);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw new SuiteDataException($"{file.Path}: file_field_pattern '{patternText}' timed out on the file name '{name}'");
+        }
+
         if (!match.Success)
         {
             throw new SuiteDataException($"{file.Path}: file_field_pattern '{patternText}' does not match the file name '{name}'");

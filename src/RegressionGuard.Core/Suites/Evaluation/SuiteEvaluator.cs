@@ -79,16 +79,26 @@ public static class SuiteEvaluator
     static List<ItemResult> Generate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress)
     {
         var generations = model.Generate(items.Select(i => new GenerationRequest(i.Context, suite.Generation.MaxNewTokens, suite.Generation.Stop)).ToList(), progress);
-        var regex = suite.Extraction.Regex is null ? null : new Regex(suite.Extraction.Regex, RegexOptions.None, TimeSpan.FromSeconds(1));
+        var regex = suite.Extraction.Regex is null ? null : new Regex(suite.Extraction.Regex, RegexOptions.CultureInvariant, SafeRegex.MatchTimeout);
         var results = new List<ItemResult>(items.Count);
         for (int i = 0; i < items.Count; i++)
         {
             var text = generations[i].Text;
             string? extracted = text;
+            string? error = null;
             if (regex is not null)
             {
-                var match = regex.Match(text);
-                extracted = match.Success ? match.Groups[suite.Extraction.Group].Value : null;
+                try
+                {
+                    var match = regex.Match(text);
+                    extracted = match.Success ? match.Groups[suite.Extraction.Group].Value : null;
+                }
+                catch (RegexMatchTimeoutException)
+                {
+                    // No answer could be extracted: the item counts as wrong, and the error is recorded and counted.
+                    extracted = null;
+                    error = $"extract.regex timed out after {SafeRegex.MatchTimeout.TotalSeconds:0.#} s on this generation ({text.Length} characters); no answer was extracted";
+                }
             }
             var target = AnswerNormalizer.Apply(items[i].Target ?? "", suite.Extraction.Normalize);
             var answer = extracted is null ? null : AnswerNormalizer.Apply(extracted, suite.Extraction.Normalize);
@@ -105,6 +115,7 @@ public static class SuiteEvaluator
                 Generation = text,
                 Extracted = answer,
                 Target = target,
+                Error = error,
                 Metrics = Only(metrics, suite),
             });
         }

@@ -220,9 +220,8 @@ public static class SuiteLoader
             var regex = x.String("regex");
             if (regex is not null)
             {
-                try
+                if (SafeRegex.Compile(regex, out var regexError) is { } compiled)
                 {
-                    var compiled = new Regex(regex, RegexOptions.None, TimeSpan.FromSeconds(1));
                     var group = x.Int("group", 0, 99) ?? (compiled.GetGroupNumbers().Length > 1 ? 1 : 0);
                     if (group >= compiled.GetGroupNumbers().Length)
                     {
@@ -231,9 +230,9 @@ public static class SuiteLoader
 
                     extraction = extraction with { Regex = regex, Group = group };
                 }
-                catch (ArgumentException e)
+                else
                 {
-                    x.Error(x.Raw("regex")!, $"'extract.regex' does not compile: {e.Message}");
+                    x.Error(x.Raw("regex")!, $"'extract.regex' {regexError}");
                 }
             }
             var steps = x.StringList("normalize") ?? Array.Empty<string>();
@@ -365,8 +364,10 @@ public static class SuiteLoader
         var pattern = map.String("file_pattern");
         if (pattern is not null)
         {
-            try { _ = new Regex(pattern); }
-            catch (ArgumentException e) { map.Error(map.Raw("file_pattern")!, $"'{map.Qualified("file_pattern")}' does not compile: {e.Message}"); }
+            if (SafeRegex.Compile(pattern, out var patternError) is null)
+            {
+                map.Error(map.Raw("file_pattern")!, $"'{map.Qualified("file_pattern")}' {patternError}");
+            }
         }
         if (path is null)
         {
