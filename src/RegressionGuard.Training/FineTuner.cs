@@ -39,6 +39,9 @@ public sealed class FineTuner
     /// <summary>For tests: the in-training model and its trainable parameters at each checkpoint.</summary>
     internal Action<TrainedCheckpoint, Torch.Models.Shared.ICausalTransformer, IReadOnlyList<Parameter>>? OnCheckpointInternals { get; init; }
 
+    /// <summary>Where repairs made on resume are reported (a torn log line, a trainer state recovered after a kill).</summary>
+    public Action<string> OnWarning { get; init; } = message => Console.Error.WriteLine($"warning: {message}");
+
     public FineTuner(FineTuneOptions options, Action<TrainLogEntry>? onStep = null)
     {
         var errors = options.Validate();
@@ -84,9 +87,15 @@ public sealed class FineTuner
         double previousWall = 0;
         var stateDir = Path.Combine(outDir, StateFolder);
         var logPath = Path.Combine(outDir, LogFile);
-        if (resume && File.Exists(Path.Combine(stateDir, "state.json")))
+        if (resume && RecoverState(stateDir, OnWarning))
         {
             (startStep, previousWall) = Restore(setup, optimizer, stateDir, logPath);
+        }
+        else if (resume && File.Exists(logPath) && new FileInfo(logPath).Length > 0)
+        {
+            // A log without any complete trainer state: never silently start again from step 0.
+            throw new InvalidDataException(
+                $"{outDir}: {LogFile} records training steps but there is no complete {StateFolder} to resume from; move the folder away (or delete it) to train from step 0");
         }
         else if (File.Exists(logPath))
         {
@@ -463,13 +472,66 @@ public sealed class FineTuner
         }
 
         SafetensorsFile.Write(Path.Combine(tmp, "weights.safetensors"), tensors);
+        // state.json is written last: a folder holding it is complete.
         File.WriteAllText(Path.Combine(tmp, "state.json"), JsonSerializer.Serialize(new { step, wall_seconds = wall, method = _options.Method.ToString() }));
+
+        // Replace without a window in which no complete state exists: the previous state is moved aside (not deleted)
+        // before the new one is renamed into place, and removed only after. A kill at any point leaves a complete state
+        // in trainer_state, trainer_state.tmp or trainer_state.old, which RecoverState finds.
+        var previous = stateDir + ".old";
+        if (Directory.Exists(previous))
+        {
+            Directory.Delete(previous, recursive: true);
+        }
+
         if (Directory.Exists(stateDir))
         {
-            Directory.Delete(stateDir, recursive: true);
+            Directory.Move(stateDir, previous);
         }
 
         Directory.Move(tmp, stateDir);
+        if (Directory.Exists(previous))
+        {
+            Directory.Delete(previous, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// Puts the newest complete trainer state (one holding state.json) into <paramref name="stateDir"/> after a kill
+    /// during <see cref="SaveState"/>: the state itself, else a finished replacement (<c>.tmp</c>), else the previous
+    /// state (<c>.old</c>). Half-written folders are removed. False when no complete state exists.
+    /// </summary>
+    static bool RecoverState(string stateDir, Action<string> warn)
+    {
+        static bool Complete(string folder) => File.Exists(Path.Combine(folder, "state.json"));
+        string tmp = stateDir + ".tmp", previous = stateDir + ".old";
+        if (!Complete(stateDir))
+        {
+            foreach (var candidate in new[] { tmp, previous })
+            {
+                if (Complete(candidate))
+                {
+                    if (Directory.Exists(stateDir))
+                    {
+                        Directory.Delete(stateDir, recursive: true);
+                    }
+
+                    Directory.Move(candidate, stateDir);
+                    warn($"{stateDir} was being replaced when training stopped; resuming from the complete state in {candidate}");
+                    break;
+                }
+            }
+        }
+
+        foreach (var leftover in new[] { tmp, previous })
+        {
+            if (Directory.Exists(leftover))
+            {
+                Directory.Delete(leftover, recursive: true);
+            }
+        }
+
+        return Complete(stateDir);
     }
 
     (int Step, double Wall) Restore(MethodSetup setup, OptimizerHelper optimizer, string stateDir, string logPath)
@@ -497,9 +559,37 @@ public sealed class FineTuner
         optimizer.load_state_dict(Path.Combine(stateDir, "optimizer.bin"));
         if (File.Exists(logPath))
         {
-            var kept = File.ReadAllLines(logPath).Where(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32() <= step).ToArray();
-            File.WriteAllLines(logPath, kept);
+            File.WriteAllLines(logPath, ReadLogSteps(logPath, OnWarning).Where(l => l.Step <= step).Select(l => l.Line));
         }
         return (step, wall);
+    }
+
+    /// <summary>
+    /// The lines of train_log.jsonl with their steps. A kill while a line is appended leaves a torn last line: it is
+    /// dropped with a warning. A bad line anywhere else means the file was damaged otherwise and is an error.
+    /// </summary>
+    internal static List<(string Line, int Step)> ReadLogSteps(string logPath, Action<string> warn)
+    {
+        var lines = File.ReadAllLines(logPath);
+        var parsed = new List<(string, int)>(lines.Length);
+        for (int i = 0; i < lines.Length; i++)
+        {
+            try
+            {
+                using var doc = JsonDocument.Parse(lines[i]);
+                parsed.Add((lines[i], doc.RootElement.GetProperty("step").GetInt32()));
+            }
+            catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+            {
+                if (i < lines.Length - 1)
+                {
+                    throw new InvalidDataException($"{logPath}:{i + 1}: not a training log line ({e.Message}); only a torn last line is repaired");
+                }
+
+                warn($"{logPath}:{i + 1}: the last line was cut off when training stopped; it is dropped");
+            }
+        }
+
+        return parsed;
     }
 }

@@ -143,6 +143,78 @@ public sealed class FineTunerTests
         Assert.That(logB, Is.EqualTo(logA));
     }
 
+    /// <summary>Trains to step 4 and stops there (as a kill after the step-4 state was saved would).</summary>
+    static void TrainUntilKilledAfterStep4(FineTuneOptions options, string folder)
+    {
+        var crashing = new FineTuner(options) { OnCheckpoint = c => { if (c.Step == 4) { throw new OperationCanceledException("simulated kill after step 4"); } } };
+        Assert.Throws<OperationCanceledException>(() => crashing.Run(Model, Shakespeare, folder));
+    }
+
+    static List<int> ResumeAndCountSteps(FineTuneOptions options, string folder, List<string> warnings)
+    {
+        var steps = new List<int>();
+        new FineTuner(options, e => steps.Add(e.Step)) { OnWarning = warnings.Add }.Run(Model, Shakespeare, folder, resume: true);
+        return steps;
+    }
+
+    [TestCase(".tmp", false, TestName = "A kill after the old trainer state was removed resumes from the finished replacement")]
+    [TestCase(".old", true, TestName = "A kill while the replacement was half written resumes from the previous state")]
+    public void A_kill_while_the_trainer_state_is_replaced_never_restarts_from_step_0(string suffix, bool halfWrittenReplacement)
+    {
+        // Given a run killed after step 4 while its trainer state was being replaced
+        using var dir = new TempFolder();
+        var options = Small(FineTuningMethod.Lora);
+        TrainUntilKilledAfterStep4(options, dir.Path);
+        var state = Path.Combine(dir.Path, FineTuner.StateFolder);
+        Directory.Move(state, state + suffix);
+        if (halfWrittenReplacement)
+        {
+            Directory.CreateDirectory(state + ".tmp");
+            File.WriteAllText(Path.Combine(state + ".tmp", "optimizer.bin"), "half");
+        }
+
+        // When it is resumed
+        var warnings = new List<string>();
+        var steps = ResumeAndCountSteps(options, dir.Path, warnings);
+
+        // Then it continues from step 5, says what it repaired, and leaves one clean state folder
+        Assert.That(steps, Is.EqualTo(new[] { 5, 6, 7, 8 }));
+        Assert.That(warnings, Has.One.Contains("resuming from the complete state in " + state + suffix));
+        Assert.That(Directory.Exists(state + ".tmp") || Directory.Exists(state + ".old"), Is.False);
+    }
+
+    [Test]
+    public void Resuming_a_run_whose_log_has_steps_but_no_trainer_state_fails_loudly()
+    {
+        using var dir = new TempFolder();
+        var options = Small(FineTuningMethod.Lora);
+        TrainUntilKilledAfterStep4(options, dir.Path);
+        Directory.Delete(Path.Combine(dir.Path, FineTuner.StateFolder), recursive: true);
+        var error = Assert.Throws<InvalidDataException>(() => new FineTuner(options).Run(Model, Shakespeare, dir.Path, resume: true))!;
+        Assert.That(error.Message, Does.Contain("records training steps but there is no complete trainer_state to resume from"));
+    }
+
+    [Test]
+    public void A_torn_last_line_in_the_training_log_is_dropped_on_resume()
+    {
+        // Given a run killed while it appended a log line
+        using var dir = new TempFolder();
+        var options = Small(FineTuningMethod.Lora);
+        TrainUntilKilledAfterStep4(options, dir.Path);
+        var log = Path.Combine(dir.Path, FineTuner.LogFile);
+        File.AppendAllText(log, "{\"step\": 5, \"train_lo");
+
+        // When it is resumed
+        var warnings = new List<string>();
+        var steps = ResumeAndCountSteps(options, dir.Path, warnings);
+
+        // Then the torn line is dropped with a warning and the log holds steps 1 to 8 once each
+        Assert.That(steps, Is.EqualTo(new[] { 5, 6, 7, 8 }));
+        Assert.That(warnings, Has.One.Contains("the last line was cut off"));
+        var logged = File.ReadAllLines(log).Select(l => JsonDocument.Parse(l).RootElement.GetProperty("step").GetInt32());
+        Assert.That(logged, Is.EqualTo(Enumerable.Range(1, 8)));
+    }
+
     [Test]
     public void Invalid_options_are_reported_together()
     {

@@ -4,30 +4,54 @@ using System.Text.Json;
 using RegressionGuard.Caching;
 using RegressionGuard.Modeling;
 using RegressionGuard.Suites;
+using RegressionGuard.Suites.Data;
 using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
+using RegressionGuard.Suites.Sandbox;
 
 namespace RegressionGuard.Comparison;
 
 /// <summary>
-/// Suite evaluation through the content cache: a result is reused only when every input that can change its numbers
-/// is identical — the model's weights (+ adapter) and tokenizer (its content hash), the compute dtype, the suite
-/// file's bytes, every rendered request (the item ids) and the scoring code version. Anything else is a miss.
+/// Suite evaluation through the content cache. The key is derived, by construction, from everything that can change a
+/// cached number: the model's content hash and dtype, the scoring code version, the whole suite definition as loaded
+/// (every setting: templates, extract regex, normalisation, metrics and thresholds, generation, data selection — all
+/// properties, serialised, except where the suite file lies), every field of every built item (prompt, choices, gold
+/// index, target, expected behaviour, source), the content of the refusal rule set, and the SHA-256 of every data file.
+/// A new property of <see cref="SuiteDefinition"/> or <see cref="SuiteItem"/> is in the key without any change here.
 /// </summary>
 public static class CachedEvaluation
 {
     /// <summary>Bump when scoring changes in a way that changes cached numbers.</summary>
-    public const string ScoringVersion = "suite-scoring/1";
+    public const string ScoringVersion = "suite-scoring/2";
 
-    public static CacheKey KeyFor(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ModelDescription model) =>
-        CacheKey.Create("suite-result",
+    /// <summary>Properties of a suite definition that say where it is, not what it computes.</summary>
+    static readonly string[] LocationProperties = [nameof(SuiteDefinition.File), nameof(SuiteDefinition.AllowedRoots)];
+
+    static readonly JsonSerializerOptions KeyJson = new() { WriteIndented = false };
+
+    public static CacheKey KeyFor(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ModelDescription model)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(items);
+        ArgumentNullException.ThrowIfNull(model);
+        var definition = JsonSerializer.SerializeToNode(suite, KeyJson)!.AsObject();
+        foreach (var name in LocationProperties)
+        {
+            definition.Remove(name);
+        }
+
+        var sandbox = SuiteSandbox.Of(suite);
+        var dataFiles = string.Join('\n', new[] { suite.Data, suite.FewShot?.Data }.OfType<DataSourceSpec>().Select(d => sandbox.ContentHashes(d.Path)));
+        return CacheKey.Create("suite-result",
             ("scoring", ScoringVersion),
             ("model", model.ContentHash()),
             ("dtype", model.DType),
             ("suite", suite.Id),
-            ("suite-file-sha256", Sha256(suite.SourceText)),
-            ("items-sha256", Sha256(string.Join('\n', items.Select(i => i.Id)))),
-            ("rules", suite.RuleSet ?? ""));
+            ("suite-definition-sha256", Sha256(definition.ToJsonString(KeyJson))),
+            ("items-sha256", Sha256(JsonSerializer.Serialize(items, KeyJson))),
+            ("rules-sha256", suite.Task == TaskType.Refusal ? Sha256(SuiteEvaluator.RuleSetSource(suite)) : ""),
+            ("data-files", dataFiles));
+    }
 
     /// <summary>Evaluates, or returns the cached result of, <paramref name="suite"/> on <paramref name="model"/>.</summary>
     public static SuiteResult Evaluate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, ContentCache? cache, out bool fromCache, IProgress<int>? progress = null)

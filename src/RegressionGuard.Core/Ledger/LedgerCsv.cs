@@ -38,7 +38,26 @@ public static class LedgerCsv
 
     static bool HasSignals(LedgerRow row) => row.KlTrain is not null || row.DeltaFrobenius is not null || row.DeltaStableRank is not null || row.Intruders is not null;
 
-    /// <summary>Writes <paramref name="rows"/>, in the order given, as a ledger CSV with a header.</summary>
+    /// <summary>Characters that make a spreadsheet read a cell as a formula when they start it (OWASP, CSV injection).</summary>
+    static readonly char[] FormulaStarts = ['=', '+', '-', '@', '\t', '\r'];
+
+    /// <summary>A text cell as written: one that starts like a formula gets a leading <c>'</c>, so spreadsheets show it
+    /// as text (OWASP's advice against CSV injection). <see cref="Import(TextReader, string)"/> removes it again.</summary>
+    public static string Neutralize(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return text.Length > 0 && FormulaStarts.Contains(text[0]) ? "'" + text : text;
+    }
+
+    /// <summary>The text a neutralised cell stood for.</summary>
+    public static string Restore(string cell)
+    {
+        ArgumentNullException.ThrowIfNull(cell);
+        return cell.Length > 1 && cell[0] == '\'' && FormulaStarts.Contains(cell[1]) ? cell[1..] : cell;
+    }
+
+    /// <summary>Writes <paramref name="rows"/>, in the order given, as a ledger CSV with a header. Text cells that start
+    /// like a formula (<c>= + - @</c>, tab, carriage return) are written with a leading <c>'</c>.</summary>
     /// <exception cref="LedgerException">A metric has the name of a fixed column.</exception>
     public static void Export(IEnumerable<LedgerRow> rows, TextWriter writer)
     {
@@ -63,11 +82,11 @@ public static class LedgerCsv
         var options = CsvWriterOptions.Default with { NewLine = "\n" };
         using var csv = CsvWriter.Create(writer, options, leaveOpen: true);
         bool signals = list.Any(HasSignals);
-        csv.WriteHeader([.. FixedColumns, .. signals ? SignalColumns : [], .. metricNames]);
+        csv.WriteHeader([.. FixedColumns, .. signals ? SignalColumns : [], .. metricNames.Select(Neutralize)]);
         foreach (var row in list)
         {
-            csv.WriteField(row.Run);
-            csv.WriteField(row.Method);
+            csv.WriteField(Neutralize(row.Run));
+            csv.WriteField(Neutralize(row.Method));
             csv.WriteField(Format(row.P));
             csv.WriteField(Format(row.N));
             csv.WriteField(Format(row.LFt));
@@ -77,11 +96,11 @@ public static class LedgerCsv
             csv.WriteField(Format(row.Seconds));
             csv.WriteField(Format(row.SecondsPerStep));
             csv.WriteField(row.TrainTokens is { } tokens ? Format(tokens) : "");
-            csv.WriteField(row.Cell);
-            csv.WriteField(row.Corpus ?? "");
-            csv.WriteField(row.Model ?? "");
+            csv.WriteField(Neutralize(row.Cell));
+            csv.WriteField(Neutralize(row.Corpus ?? ""));
+            csv.WriteField(Neutralize(row.Model ?? ""));
             csv.WriteField(row.CreatedUtc is { } created ? LedgerStore.FormatTime(created) : "");
-            csv.WriteField(row.Config ?? "");
+            csv.WriteField(Neutralize(row.Config ?? ""));
             if (signals)
             {
                 csv.WriteField(Format(row.KlTrain));
@@ -164,7 +183,7 @@ public static class LedgerCsv
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         for (int i = 0; i < header.Count; i++)
         {
-            var name = header[i];
+            var name = Restore(header[i]);
             if (name.Length == 0)
             {
                 throw new LedgerException($"{source}:1: column {i + 1} of the header has no name; name every column");
@@ -212,7 +231,7 @@ public static class LedgerCsv
                 throw new LedgerException($"{source}:{line}: expected {header.Count} fields (header: {string.Join(", ", header)}), got {csv.FieldCount}");
             }
 
-            string Text(string column) => fixedIndex.TryGetValue(column, out var index) ? csv.GetString(index) ?? "" : "";
+            string Text(string column) => fixedIndex.TryGetValue(column, out var index) ? Restore(csv.GetString(index) ?? "") : "";
             string Required(string column)
             {
                 var text = Text(column);

@@ -86,7 +86,16 @@ public sealed record SuiteDefinition
     public ExtractionSpec Extraction { get; init; } = new(null, 0, Array.Empty<string>());
 
     // refusal
+    /// <summary>A built-in rule set's name, or a rule file's path (relative to the suite's folder, or absolute inside
+    /// an allowed root), read through the suite's sandbox.</summary>
     public string? RuleSet { get; init; }
+
+    /// <summary>Whether a <c>rules:</c> value names a file (it has a folder separator or a .yaml/.yml extension) rather than a built-in set.</summary>
+    public static bool IsRuleFile(string rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        return rules.Contains('/') || rules.Contains('\\') || rules.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || rules.EndsWith(".yml", StringComparison.OrdinalIgnoreCase);
+    }
     public ExpectationSpec? Should { get; init; }
 
     public required IReadOnlyList<MetricSpec> Metrics { get; init; }

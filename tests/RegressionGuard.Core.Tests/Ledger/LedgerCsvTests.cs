@@ -136,4 +136,40 @@ public sealed class LedgerCsvTests
         var row = Row() with { Metrics = new Dictionary<string, double> { ["L_F"] = 1 } };
         Assert.That(Assert.Throws<LedgerException>(() => ToCsv([row]))!.Message, Does.StartWith("cell 'lora-r4-qv@N=200': metric 'L_F' cannot be a CSV column"));
     }
+
+    [TestCase("=HYPERLINK(\"http://evil\",\"x\")")]
+    [TestCase("+1+2")]
+    [TestCase("-2+3")]
+    [TestCase("@SUM(A1:A9)")]
+    [TestCase("\tcmd")]
+    [TestCase("\rcmd")]
+    public void Formula_looking_text_is_written_with_a_leading_quote_and_reads_back_unchanged(string text)
+    {
+        // Given a row whose text fields start like a spreadsheet formula
+        var row = Row(run: text, method: text) with { Config = text, Model = text, Corpus = text, Metrics = new Dictionary<string, double> { [text] = 1 } };
+
+        // When it is exported
+        var csv = ToCsv([row]);
+
+        // Then no cell starts with the formula character, and import gives the same row back
+        var cells = FromCsvCells(csv);
+        Assert.That(cells.Where(c => c.Length > 0 && c[0] is '=' or '+' or '@' or '\t' or '\r' || (c.StartsWith('-') && !double.TryParse(c, System.Globalization.CultureInfo.InvariantCulture, out _))), Is.Empty);
+        Assert.That(cells, Has.Some.EqualTo("'" + text));
+        Assert.That(FromCsv(csv), Is.EqualTo(new[] { row }));
+    }
+
+    static List<string> FromCsvCells(string csv)
+    {
+        using var reader = CsvHelper.CsvReader.Create(new StringReader(csv), CsvHelper.CsvReaderOptions.Default with { HasHeader = false });
+        var cells = new List<string>();
+        while (reader.Read())
+        {
+            for (int i = 0; i < reader.FieldCount; i++)
+            {
+                cells.Add(reader.GetString(i) ?? "");
+            }
+        }
+
+        return cells;
+    }
 }

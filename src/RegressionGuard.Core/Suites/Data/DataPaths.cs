@@ -25,7 +25,7 @@ internal static class DataPaths
 
     static readonly char[] Separators = OperatingSystem.IsWindows() ? ['/', '\\'] : ['/'];
 
-    public static IReadOnlyList<DataFile> Resolve(string path, string baseDirectory, IReadOnlyList<string> allowedRoots)
+    public static IReadOnlyList<DataFile> Resolve(string path, string baseDirectory, IReadOnlyList<string> allowedRoots, string what = "data path")
     {
         var roots = allowedRoots.Select(r =>
         {
@@ -46,7 +46,7 @@ internal static class DataPaths
         var folder = System.IO.Path.GetFullPath(baseDirectory);
 
         bool LexicallyInside(string full) => roots.Any(r => IsInside(full, r.Full) || IsInside(full, r.Real));
-        string Outside(string full) => $"data path '{path}' resolves to {full}, outside the allowed folders: {rootList}";
+        string Outside(string full) => $"{what} '{path}' resolves to {full}, outside the allowed folders: {rootList}";
 
         DataFile Checked(string full)
         {
@@ -58,7 +58,7 @@ internal static class DataPaths
             var real = RealPath(full);
             if (!roots.Any(r => IsInside(real, r.Real)))
             {
-                throw new SuiteDataException($"data path '{path}' resolves to {full}, a link to {real}, outside the allowed folders: {rootList}");
+                throw new SuiteDataException($"{what} '{path}' resolves to {full}, a link to {real}, outside the allowed folders: {rootList}");
             }
 
             return new DataFile(full, real);
@@ -71,12 +71,12 @@ internal static class DataPaths
             var file = Checked(full);
             if (Directory.Exists(file.RealPath))
             {
-                throw new SuiteDataException($"data path '{path}' is a folder ({full}); name a file, or a glob such as '{path.TrimEnd(Separators)}/*.jsonl'");
+                throw new SuiteDataException($"{what} '{path}' is a folder ({full}); name a file, or a glob such as '{path.TrimEnd(Separators)}/*.jsonl'");
             }
 
             if (!File.Exists(file.RealPath))
             {
-                throw new SuiteDataException(NotFound(full));
+                throw new SuiteDataException(NotFound(full, what));
             }
 
             return [file];
@@ -87,7 +87,7 @@ internal static class DataPaths
         var pattern = path[(cut + 1)..];
         if (pattern.Split(Separators).Contains(".."))
         {
-            throw new SuiteDataException($"data path '{path}': '..' may not follow a wildcard; move it before the first '*'");
+            throw new SuiteDataException($"{what} '{path}': '..' may not follow a wildcard; move it before the first '*'");
         }
 
         var searched = System.IO.Path.TrimEndingDirectorySeparator(System.IO.Path.GetFullPath(System.IO.Path.Combine(folder, prefix)));
@@ -98,7 +98,7 @@ internal static class DataPaths
 
         if (!Directory.Exists(searched))
         {
-            throw new SuiteDataException($"data path '{path}' matched no files: the folder {searched} does not exist");
+            throw new SuiteDataException($"{what} '{path}' matched no files: the folder {searched} does not exist");
         }
 
         var matcher = new Matcher(PathComparison);
@@ -109,7 +109,7 @@ internal static class DataPaths
             .ToList();
         if (matches.Count == 0)
         {
-            throw new SuiteDataException($"data path '{path}' matched no files in {searched}");
+            throw new SuiteDataException($"{what} '{path}' matched no files in {searched}");
         }
         // A file reached twice (through a link to a folder, or a loop of links under '**') is read once.
         return matches.Select(Checked).DistinctBy(f => f.RealPath, PathComparer).ToList();
@@ -126,18 +126,20 @@ internal static class DataPaths
         }
     }
 
-    static string NotFound(string full)
+    static string NotFound(string full, string what)
     {
         var directory = System.IO.Path.GetDirectoryName(full);
         if (directory is null || !Directory.Exists(directory))
         {
-            return $"data file not found: {full} (the folder {directory} does not exist)";
+            return $"{What(what)} not found: {full} (the folder {directory} does not exist)";
         }
 
         var names = Directory.EnumerateFiles(directory).Select(System.IO.Path.GetFileName).OfType<string>().Order(StringComparer.Ordinal).ToList();
         var suggestion = DidYouMean.Suggest(System.IO.Path.GetFileName(full), names);
-        return suggestion is null ? $"data file not found: {full}" : $"data file not found: {full} — did you mean '{suggestion}'?";
+        return suggestion is null ? $"{What(what)} not found: {full}" : $"{What(what)} not found: {full} — did you mean '{suggestion}'?";
     }
+
+    static string What(string what) => what == "data path" ? "data file" : what;
 
     static bool IsInside(string path, string root)
     {

@@ -1,4 +1,6 @@
 using System.Text.RegularExpressions;
+using RegressionGuard.Suites.Loading;
+using RegressionGuard.Suites.Sandbox;
 
 namespace RegressionGuard.Suites.Data;
 
@@ -35,8 +37,9 @@ public static class DataReader
         ArgumentNullException.ThrowIfNull(baseDirectory);
         ArgumentNullException.ThrowIfNull(allowedRoots);
         var fileField = Validate(spec);
-        var files = DataPaths.Resolve(spec.Path, baseDirectory, allowedRoots);
-        var rows = files.SelectMany(file => ReadFile(file, spec, fileField));
+        var sandbox = new SuiteSandbox(baseDirectory, allowedRoots);
+        var files = sandbox.Resolve(spec.Path);
+        var rows = files.SelectMany(file => ReadFile(sandbox, file, spec, fileField));
         if (spec.Sample is not int sample)
         {
             return (spec.Limit is int limit ? rows.Take(limit) : rows).ToList();
@@ -107,13 +110,10 @@ public static class DataReader
                 errors.Add("file_field_pattern is set but file_field is not; name the field that receives the value");
             }
 
-            try
+            pattern = SafeRegex.Compile(text, out var patternError);
+            if (pattern is null)
             {
-                pattern = new Regex(text, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1));
-            }
-            catch (ArgumentException e)
-            {
-                errors.Add($"file_field_pattern '{text}' is not a valid regular expression: {e.Message}");
+                errors.Add($"file_field_pattern '{text}' {patternError}");
             }
         }
         if (errors.Count > 0)
@@ -124,9 +124,10 @@ public static class DataReader
         return pattern;
     }
 
-    static IEnumerable<DataRow> ReadFile(DataFile file, DataSourceSpec spec, Regex? fileFieldPattern)
+    static IEnumerable<DataRow> ReadFile(SuiteSandbox sandbox, DataFile file, DataSourceSpec spec, Regex? fileFieldPattern)
     {
         DataPaths.CheckSize(file);
+        sandbox.Verify(file, DataPaths.MaxFileBytes);
         var format = FormatOf(file, spec.Format.ToLowerInvariant());
         if (spec.Columns is not null && format is "jsonl" or "json")
         {
@@ -172,7 +173,16 @@ public static class DataReader
             return System.IO.Path.GetFileNameWithoutExtension(name);
         }
 
-        var match = pattern.Match(name);
+        Match match;
+        try
+        {
+            match = pattern.Match(name);
+        }
+        catch (RegexMatchTimeoutException)
+        {
+            throw new SuiteDataException($"{file.Path}: file_field_pattern '{patternText}' timed out on the file name '{name}'");
+        }
+
         if (!match.Success)
         {
             throw new SuiteDataException($"{file.Path}: file_field_pattern '{patternText}' does not match the file name '{name}'");

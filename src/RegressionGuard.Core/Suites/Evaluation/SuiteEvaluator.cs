@@ -3,6 +3,7 @@ using RegressionGuard.Modeling;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Suites.Refusal;
+using RegressionGuard.Suites.Sandbox;
 
 namespace RegressionGuard.Suites.Evaluation;
 
@@ -78,16 +79,26 @@ public static class SuiteEvaluator
     static List<ItemResult> Generate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress)
     {
         var generations = model.Generate(items.Select(i => new GenerationRequest(i.Context, suite.Generation.MaxNewTokens, suite.Generation.Stop)).ToList(), progress);
-        var regex = suite.Extraction.Regex is null ? null : new Regex(suite.Extraction.Regex, RegexOptions.None, TimeSpan.FromSeconds(1));
+        var regex = suite.Extraction.Regex is null ? null : new Regex(suite.Extraction.Regex, RegexOptions.CultureInvariant, SafeRegex.MatchTimeout);
         var results = new List<ItemResult>(items.Count);
         for (int i = 0; i < items.Count; i++)
         {
             var text = generations[i].Text;
             string? extracted = text;
+            string? error = null;
             if (regex is not null)
             {
-                var match = regex.Match(text);
-                extracted = match.Success ? match.Groups[suite.Extraction.Group].Value : null;
+                try
+                {
+                    var match = regex.Match(text);
+                    extracted = match.Success ? match.Groups[suite.Extraction.Group].Value : null;
+                }
+                catch (RegexMatchTimeoutException)
+                {
+                    // No answer could be extracted: the item counts as wrong, and the error is recorded and counted.
+                    extracted = null;
+                    error = $"extract.regex timed out after {SafeRegex.MatchTimeout.TotalSeconds:0.#} s on this generation ({text.Length} characters); no answer was extracted";
+                }
             }
             var target = AnswerNormalizer.Apply(items[i].Target ?? "", suite.Extraction.Normalize);
             var answer = extracted is null ? null : AnswerNormalizer.Apply(extracted, suite.Extraction.Normalize);
@@ -104,6 +115,7 @@ public static class SuiteEvaluator
                 Generation = text,
                 Extracted = answer,
                 Target = target,
+                Error = error,
                 Metrics = Only(metrics, suite),
             });
         }
@@ -143,9 +155,36 @@ public static class SuiteEvaluator
         return results;
     }
 
-    /// <summary>The suite's rule set: a built-in name, or a rule file the loader already resolved to a full path.</summary>
-    public static RefusalRuleSet RuleSetOf(SuiteDefinition suite) =>
-        suite.RuleSet is { } r && Path.IsPathRooted(r) ? RefusalRuleSets.Load(r) : RefusalRuleSets.BuiltIn(suite.RuleSet ?? "xstest");
+    /// <summary>The suite's rule set: a built-in name, or a rule file read through the suite's sandbox.</summary>
+    public static RefusalRuleSet RuleSetOf(SuiteDefinition suite) => RuleSetOf(suite.RuleSet ?? "xstest", SuiteSandbox.Of(suite));
+
+    /// <summary>A built-in rule set by name, or a rule file (see <see cref="SuiteDefinition.IsRuleFile"/>) read through <paramref name="sandbox"/>.</summary>
+    /// <exception cref="SuiteDataException">The file is outside the sandbox, missing, not a regular file or not UTF-8.</exception>
+    /// <exception cref="SuiteValidationException">The file is not a valid rule set.</exception>
+    /// <exception cref="ArgumentException">An unknown built-in name.</exception>
+    public static RefusalRuleSet RuleSetOf(string rules, SuiteSandbox sandbox)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(sandbox);
+        if (!SuiteDefinition.IsRuleFile(rules))
+        {
+            return RefusalRuleSets.BuiltIn(rules);
+        }
+
+        var text = sandbox.ReadText(rules, "rules file", RefusalRuleSets.MaxFileBytes);
+        return RefusalRuleSets.Parse(text, Path.GetFullPath(rules, sandbox.Folder));
+    }
+
+    /// <summary>The exact text a suite's rule set is read from (a rule file's bytes, or the built-in set's name and
+    /// rules), for cache keys.</summary>
+    public static string RuleSetSource(SuiteDefinition suite)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        var rules = suite.RuleSet ?? "xstest";
+        return SuiteDefinition.IsRuleFile(rules)
+            ? SuiteSandbox.Of(suite).ReadText(rules, "rules file", RefusalRuleSets.MaxFileBytes)
+            : $"built-in:{rules}\n{System.Text.Json.JsonSerializer.Serialize(RefusalRuleSets.BuiltIn(rules))}";
+    }
 
     static Dictionary<string, double> Only(Dictionary<string, double> all, SuiteDefinition suite) =>
         all.Where(kv => suite.Metrics.Any(m => m.Name == kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);

@@ -18,6 +18,9 @@ public sealed record ItemResult
     public string? Verdict { get; init; }
     public string? MatchedRule { get; init; }
 
+    /// <summary>Why the item could not be scored normally (e.g. the extract regex timed out); it then scores 0.</summary>
+    public string? Error { get; init; }
+
     /// <summary>Per-item values (0/1 for every built-in metric); a metric absent here does not apply to the item.</summary>
     public required IReadOnlyDictionary<string, double> Metrics { get; init; }
 }
@@ -33,4 +36,8 @@ public sealed record SuiteResult(
     string Task,
     string Model,
     IReadOnlyList<ItemResult> Items,
-    IReadOnlyDictionary<string, MetricValue> Metrics);
+    IReadOnlyDictionary<string, MetricValue> Metrics)
+{
+    /// <summary>How many items carry an <see cref="ItemResult.Error"/>.</summary>
+    public int Errors => Items.Count(i => i.Error is not null);
+}

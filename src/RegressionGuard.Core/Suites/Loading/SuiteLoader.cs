@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
 using RegressionGuard.Suites.Data;
+using RegressionGuard.Suites.Evaluation;
+using RegressionGuard.Suites.Sandbox;
 using RegressionGuard.Suites.Templates;
 using YamlDotNet.RepresentationModel;
 
@@ -47,7 +49,16 @@ public static class SuiteLoader
             throw new SuiteValidationException(new[] { new SuiteError(full, 1, 1, "suite file not found") });
         }
 
-        return Parse(File.ReadAllText(full), full, variables);
+        string text;
+        try
+        {
+            text = SuiteSandbox.ReadInputText(full, SafeYaml.MaxBytes);
+        }
+        catch (SuiteDataException e)
+        {
+            throw new SuiteValidationException(new[] { new SuiteError(full, 1, 1, e.Message) });
+        }
+        return Parse(text, full, variables);
     }
 
     public static SuiteDefinition Parse(string text, string file, IReadOnlyDictionary<string, string>? variables = null)
@@ -209,9 +220,8 @@ public static class SuiteLoader
             var regex = x.String("regex");
             if (regex is not null)
             {
-                try
+                if (SafeRegex.Compile(regex, out var regexError) is { } compiled)
                 {
-                    var compiled = new Regex(regex, RegexOptions.None, TimeSpan.FromSeconds(1));
                     var group = x.Int("group", 0, 99) ?? (compiled.GetGroupNumbers().Length > 1 ? 1 : 0);
                     if (group >= compiled.GetGroupNumbers().Length)
                     {
@@ -220,9 +230,9 @@ public static class SuiteLoader
 
                     extraction = extraction with { Regex = regex, Group = group };
                 }
-                catch (ArgumentException e)
+                else
                 {
-                    x.Error(x.Raw("regex")!, $"'extract.regex' does not compile: {e.Message}");
+                    x.Error(x.Raw("regex")!, $"'extract.regex' {regexError}");
                 }
             }
             var steps = x.StringList("normalize") ?? Array.Empty<string>();
@@ -254,9 +264,26 @@ public static class SuiteLoader
                 should = ReadExpectation(map, s);
             }
 
-            if (rules.Contains('/') || rules.EndsWith(".yaml", StringComparison.Ordinal) || rules.EndsWith(".yml", StringComparison.Ordinal))
+            if (SuiteDefinition.IsRuleFile(rules))
             {
                 rules = ResolvePath(rules, map.PositionOf("rules"), context);
+            }
+
+            if (rules is not null && context.Errors.Count == 0)
+            {
+                // The rule set is read now, through the suite's sandbox, so that validate reports its problems.
+                try
+                {
+                    SuiteEvaluator.RuleSetOf(rules, new SuiteSandbox(context.Folder, context.Roots));
+                }
+                catch (Exception e) when (e is SuiteDataException or ArgumentException)
+                {
+                    map.Error(map.Raw("rules") ?? map.Node, e.Message);
+                }
+                catch (SuiteValidationException e)
+                {
+                    context.Errors.AddRange(e.Errors);
+                }
             }
         }
         else
@@ -337,8 +364,10 @@ public static class SuiteLoader
         var pattern = map.String("file_pattern");
         if (pattern is not null)
         {
-            try { _ = new Regex(pattern); }
-            catch (ArgumentException e) { map.Error(map.Raw("file_pattern")!, $"'{map.Qualified("file_pattern")}' does not compile: {e.Message}"); }
+            if (SafeRegex.Compile(pattern, out var patternError) is null)
+            {
+                map.Error(map.Raw("file_pattern")!, $"'{map.Qualified("file_pattern")}' {patternError}");
+            }
         }
         if (path is null)
         {
@@ -381,8 +410,14 @@ public static class SuiteLoader
                 ok = false;
                 return m.Value;
             }
+            // The folder (or file) the variable names becomes an allowed root, if it exists; a missing one allows
+            // nothing (never its parent).
             var root = Path.GetFullPath(value, context.Folder);
-            context.Roots.Add(Directory.Exists(root) ? root : Path.GetDirectoryName(root)!);
+            if (Directory.Exists(root) || File.Exists(root))
+            {
+                context.Roots.Add(root);
+            }
+
             return value;
         });
         return ok ? resolved : null;

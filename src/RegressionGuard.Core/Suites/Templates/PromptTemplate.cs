@@ -7,7 +7,8 @@ namespace RegressionGuard.Suites.Templates;
 /// <summary>
 /// A Liquid template (Fluid) rendered over one item's fields. Sandboxed: the model handed to a template holds only
 /// strings, numbers, lists and dictionaries copied from the data (no .NET objects to reflect on), includes have no
-/// file provider, and rendering is bounded in steps and recursion. Unknown variables are errors (a typo in
+/// file provider, and rendering is bounded in steps, recursion, output size and memory (<see cref="TemplateLimits"/>);
+/// filters that read the clock do not exist. Unknown variables are errors (a typo in
 /// <c>{{ questoin }}</c> must not silently render as empty).
 /// </summary>
 public sealed class PromptTemplate
@@ -30,26 +31,35 @@ public sealed class PromptTemplate
         var options = new TemplateOptions
         {
             FileProvider = new NullFileProvider(),
-            MaxSteps = 100_000,
-            MaxRecursion = 16,
             StrictVariables = true,
             StrictFilters = true,
             CultureInfo = CultureInfo.InvariantCulture,
         };
+        TemplateLimits.Apply(options);
         return options;
     }
 
     /// <summary>Parses <paramref name="source"/>; on failure <paramref name="error"/> holds Fluid's message (with its position in the template).</summary>
     public static bool TryParse(TemplateText source, out PromptTemplate? template, out string? error)
     {
-        if (Parser.TryParse(source.Text, out var parsed, out error))
-        {
-            template = new PromptTemplate(parsed, source);
-            error = null;
-            return true;
-        }
         template = null;
-        return false;
+        if (!Parser.TryParse(source.Text, out var parsed, out error))
+        {
+            return false;
+        }
+
+        var rewriter = new TemplateLimits.Rewriter(Options);
+        var bounded = rewriter.VisitTemplate(parsed);
+        if (rewriter.UnknownFilters.Count > 0)
+        {
+            error = $"unknown filter{(rewriter.UnknownFilters.Count > 1 ? "s" : "")} {string.Join(", ", rewriter.UnknownFilters.Select(f => $"'{f}'"))}"
+                + (rewriter.UnknownFilters.Any(TemplateLimits.ClockFilters.Contains) ? " (filters that read the clock are not available: prompts must not depend on the time)" : "");
+            return false;
+        }
+
+        template = new PromptTemplate(bounded, source);
+        error = null;
+        return true;
     }
 
     /// <summary>Renders over <paramref name="fields"/> (and <paramref name="extra"/> variables such as <c>choice</c>).</summary>
@@ -72,12 +82,18 @@ public sealed class PromptTemplate
 
         try
         {
-            return _template.Render(context);
+            using var output = new BoundedWriter(TemplateLimits.MaxOutputChars, "the rendered prompt");
+            _template.RenderAsync(output, NullEncoder.Default, context).AsTask().GetAwaiter().GetResult();
+            return output.ToString();
         }
         catch (Exception e) when (e is InvalidOperationException or ArgumentException or FluidException)
         {
             var names = string.Join(", ", fields.Keys.Concat(extra?.Keys ?? Enumerable.Empty<string>()));
-            throw new SuiteDataException($"{Source.Position}: template failed{(where is null ? "" : $" on {where}")}: {e.Message} (variables available: {names})", e);
+            // Fluid words its step limit as a recursion limit; say what was limited.
+            var message = e.Message.Contains("maximum level of recursion", StringComparison.Ordinal) || e.Message.Contains("maximum number of statements", StringComparison.Ordinal)
+                ? $"the template ran past its limits of {TemplateLimits.Count(TemplateLimits.MaxSteps)} statements and {TemplateLimits.MaxRecursion} nested levels"
+                : e.Message;
+            throw new SuiteDataException($"{Source.Position}: template failed{(where is null ? "" : $" on {where}")}: {message} (variables available: {names})", e);
         }
     }
 

@@ -73,9 +73,9 @@ public sealed class Gpt2Model : nn.Module
         for (int i = 0; i < h.Count; i++)
         {
             x = h[i].forward(x, mask, cache);
+            LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope()); // every layer's output (I-LoRA consistency)
         }
 
-        LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
         cache?.Advance(inputIds.shape[1]);
         return ln_f.forward(x).MoveToOuterDisposeScope();
     }

@@ -89,9 +89,9 @@ public sealed class LlamaModel : nn.Module
         for (int i = 0; i < layers.Count; i++)
         {
             x = layers[i].forward(x, rope, mask, cache);
+            LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope()); // every layer's output (I-LoRA consistency)
         }
 
-        LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
         cache?.Advance(inputIds.shape[1]);
         return norm.forward(x).MoveToOuterDisposeScope();
     }

@@ -476,7 +476,7 @@ public sealed class DataReaderTests
             "data source 'd.csv': limit must be at least 1, got 0",
             "data source 'd.csv': sample must be at least 1, got -1",
             "data source 'd.csv': file_field_pattern is set but file_field is not; name the field that receives the value",
-            "data source 'd.csv': file_field_pattern '(' is not a valid regular expression: Invalid pattern '(' at offset 1. Not enough )'s."));
+            "data source 'd.csv': file_field_pattern '(' does not compile: Invalid pattern '(' at offset 1. Not enough )'s."));
     }
 
     [Test]
