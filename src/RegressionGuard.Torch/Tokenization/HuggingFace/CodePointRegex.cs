@@ -43,7 +43,21 @@ internal sealed class CodePointRegex
         new(new Regex(Regex.Escape(literal), RegexOptions.CultureInvariant), Regex.Escape(literal));
 
     /// <summary>The (start, length) of each successive non-overlapping match, in UTF-16 units of <paramref name="text"/>.</summary>
+    /// <exception cref="TokenizerFormatException">The pattern backtracks for longer than the match timeout on this text.</exception>
     public List<(int Start, int Length)> Matches(string text)
+    {
+        try
+        {
+            return MatchesUnguarded(text);
+        }
+        catch (RegexMatchTimeoutException e)
+        {
+            throw new TokenizerFormatException(
+                $"the tokenizer pattern '{Pattern}' took longer than {e.MatchTimeout.TotalSeconds:0} s on a text of {text.Length} characters (catastrophic backtracking); supported: patterns that match in linear time, as published tokenizers use", e);
+        }
+    }
+
+    List<(int Start, int Length)> MatchesUnguarded(string text)
     {
         var result = new List<(int, int)>();
         if (!HasSurrogate(text))

@@ -18,14 +18,9 @@ internal sealed class NormalFormNormalizer(NormalizationForm form) : Normalizer
 {
     public override string Normalize(string text)
     {
-        if (text.IsNormalized(form))
-        {
-            return text;
-        }
-
         try
         {
-            return text.Normalize(form);
+            return text.IsNormalized(form) ? text : text.Normalize(form);
         }
         catch (ArgumentException)
         {

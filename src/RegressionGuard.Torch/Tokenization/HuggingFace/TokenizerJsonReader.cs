@@ -15,6 +15,9 @@ internal sealed class TokenizerJsonReader
     const string SupportedBehaviors = "'Removed', 'Isolated', 'MergedWithPrevious', 'MergedWithNext', 'Contiguous'";
     const string EndOfText = "<|endoftext|>";
 
+    /// <summary>Ids above this are refused: the id table is an array, and no published vocabulary comes near it.</summary>
+    const int MaxId = 1 << 24;
+
     readonly string _file;
     readonly Dictionary<string, int> _addedByContent = new(StringComparer.Ordinal);
     Dictionary<string, int> _vocab = new(StringComparer.Ordinal);
@@ -26,6 +29,12 @@ internal sealed class TokenizerJsonReader
 
     HfTokenizerJson Parse(byte[] bytes, (string Path, byte[] Bytes)? config)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            var valid = System.Text.Unicode.Utf8.ToUtf16(bytes, new char[bytes.Length], out var read, out _, replaceInvalidSequences: false);
+            throw new TokenizerFormatException($"tokenizer.json '{_file}' is not valid UTF-8 ({valid} at byte {read}); expected a Hugging Face tokenizer.json");
+        }
+
         JsonDocument document;
         try
         {
@@ -150,9 +159,9 @@ internal sealed class TokenizerJsonReader
         _vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in vocabElement.EnumerateObject())
         {
-            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var tokenId) || tokenId < 0)
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out var tokenId) || tokenId is < 0 or > MaxId)
             {
-                throw Fail($"$.model.vocab['{entry.Name}']", $"is {entry.Value.GetRawText()}; expected a non-negative integer id");
+                throw Fail($"$.model.vocab['{entry.Name}']", $"is {Short(entry.Value)}; expected an integer id from 0 to {MaxId}");
             }
 
             _vocab[entry.Name] = tokenId;
@@ -288,9 +297,9 @@ internal sealed class TokenizerJsonReader
             }
 
             var idElement = Get(item, "id");
-            if (idElement is not { ValueKind: JsonValueKind.Number } || !idElement.Value.TryGetInt32(out var id) || id < 0)
+            if (idElement is not { ValueKind: JsonValueKind.Number } || !idElement.Value.TryGetInt32(out var id) || id is < 0 or > MaxId)
             {
-                throw Fail($"{path}.id", $"is {(idElement is null ? "missing" : Short(idElement.Value))}; expected a non-negative integer id");
+                throw Fail($"{path}.id", $"is {(idElement is null ? "missing" : Short(idElement.Value))}; expected an integer id from 0 to {MaxId}");
             }
 
             var content = OptionalString(item, "content", $"{path}.content") ?? throw Fail($"{path}.content", "is missing; expected the token text");
@@ -603,6 +612,11 @@ internal sealed class TokenizerJsonReader
 
     ConfigSettings ReadConfig(string config, byte[] bytes)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(bytes))
+        {
+            throw new TokenizerFormatException($"tokenizer_config.json '{config}' is not valid UTF-8; expected the Hugging Face tokenizer config beside '{_file}'");
+        }
+
         JsonElement root;
         try
         {
