@@ -18,6 +18,7 @@ public static class CliApp
         var root = new RootCommand("RegressionGuard: catch forgetting in fine-tuned LLMs before release.");
         root.Add(GenerateCommand.Create());
         root.Add(ScoreCommand.Create());
+        root.Add(TokenizeCommand.Create());
         root.Add(ConvertCommand.Create());
         root.Add(SuiteCommands.Suite());
         root.Add(SuiteCommands.Eval());

@@ -11,11 +11,16 @@ public interface ILanguageModel : IDisposable
 
     /// <summary>
     /// log P(continuation | context) summed over the continuation's tokens, whether greedy decoding would have produced
-    /// exactly those tokens, and how many there are. An empty context means the continuation follows BOS alone.
+    /// exactly those tokens, and how many there are. A context that encodes to no tokens (empty, and no BOS added) is
+    /// replaced by the document prefix token (BOS, else EOS), as lm-evaluation-harness does.
     /// </summary>
     IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null);
 
-    /// <summary>Log-likelihood of whole documents ([BOS] + text), windowed when longer than the context (see <see cref="RollingOptions"/>).</summary>
+    /// <summary>
+    /// Log-likelihood of whole documents, windowed when longer than the context (see <see cref="RollingOptions"/>). Each
+    /// document is [prefix] + text with the prefix of lm-evaluation-harness: the BOS token when the tokenizer has one,
+    /// else its EOS (end-of-text) token.
+    /// </summary>
     IReadOnlyList<RollingLogLikelihoodResult> RollingLogLikelihood(IReadOnlyList<string> documents, RollingOptions options, IProgress<int>? progress = null);
 
     /// <summary>Greedy generation for many prompts at once, each until a stop sequence or its token limit.</summary>
@@ -33,7 +38,9 @@ public sealed record ModelDescription(
     string Tokenizer,
     Func<string> ContentHash);
 
-public sealed record LogLikelihoodRequest(string Context, string Continuation);
+/// <param name="AddSpecialTokens">false: the context is encoded exactly as given (e.g. a rendered chat template that
+/// already carries its BOS text); true: BOS is prepended when the tokenizer adds one (transformers' add_special_tokens).</param>
+public sealed record LogLikelihoodRequest(string Context, string Continuation, bool AddSpecialTokens = true);
 
 public readonly record struct LogLikelihoodResult(double LogLikelihood, bool IsGreedy, int TokenCount);
 
@@ -41,12 +48,15 @@ public readonly record struct LogLikelihoodResult(double LogLikelihood, bool IsG
 /// <param name="Stride">tokens each later window advances by; null = half the context length.</param>
 public sealed record RollingOptions(bool Truncate = false, int? Stride = null);
 
-/// <param name="LogLikelihood">sum of log-probabilities of every predicted token (all ids after BOS).</param>
+/// <param name="LogLikelihood">sum of log-probabilities of every predicted token (all ids after the prefix token).</param>
 /// <param name="PredictedTokens">how many tokens were predicted.</param>
 public readonly record struct RollingLogLikelihoodResult(double LogLikelihood, int PredictedTokens);
 
-/// <param name="Prompt">text after BOS; empty means generate from BOS alone.</param>
-public sealed record GenerationRequest(string Prompt, int MaxNewTokens, IReadOnlyList<string>? StopSequences = null);
+/// <param name="Prompt">the prompt text; with a tokenizer that adds BOS, empty means generate from BOS alone. A prompt
+/// that encodes to no tokens is an error.</param>
+/// <param name="AddSpecialTokens">false: the prompt is encoded exactly as given (a rendered chat template already
+/// carries its BOS text); true: BOS is prepended when the tokenizer adds one.</param>
+public sealed record GenerationRequest(string Prompt, int MaxNewTokens, IReadOnlyList<string>? StopSequences = null, bool AddSpecialTokens = true);
 
 public enum FinishReason
 {

@@ -41,19 +41,11 @@ public sealed class TorchLanguageModel : ILanguageModel
     ICausalTransformer Transformer => _model.Transformer;
     int BatchSize => _model.Compute.BatchSize;
 
-    /// <summary>[BOS] + encode(text): how every document and prompt starts.</summary>
-    public int[] EncodeDocument(string text)
-    {
-        var ids = Tokenizer.Encode(text);
-        var result = new List<int>(ids.Count + 1);
-        if (Tokenizer.BosId is int bos)
-        {
-            result.Add(bos);
-        }
+    /// <summary>The ids of a prompt or context: [BOS] + encode(text) when the tokenizer adds BOS (and <paramref name="addSpecialTokens"/>), else encode(text).</summary>
+    public int[] EncodePrompt(string text, bool addSpecialTokens = true) => Tokenizer.EncodePrompt(text, addSpecialTokens);
 
-        result.AddRange(ids);
-        return result.ToArray();
-    }
+    /// <summary>The ids of a scored document: [BOS, else EOS] + encode(text), as lm-evaluation-harness's rolling log-likelihood.</summary>
+    public int[] EncodeDocument(string text) => Tokenizer.EncodeDocument(text);
 
     // ---------------------------------------------------------------- scoring
 
@@ -179,8 +171,9 @@ public sealed class TorchLanguageModel : ILanguageModel
     public IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null)
     {
         int maxTokens = Transformer.ContextLength + 1;
-        var encoded = new Dictionary<string, int[]>(StringComparer.Ordinal);
-        int[] Encode(string text) => encoded.TryGetValue(text, out var ids) ? ids : encoded[text] = EncodeDocument(text);
+        var encoded = new Dictionary<(string, bool), int[]>();
+        int[] Encode(string text, bool addSpecialTokens) =>
+            encoded.TryGetValue((text, addSpecialTokens), out var ids) ? ids : encoded[(text, addSpecialTokens)] = EncodePrompt(text, addSpecialTokens);
 
         var results = new LogLikelihoodResult[requests.Count];
         var multi = new List<(int Request, ScoreRequest Score)>();
@@ -188,9 +181,18 @@ public sealed class TorchLanguageModel : ILanguageModel
         for (int i = 0; i < requests.Count; i++)
         {
             var (context, continuation) = SplitTrailingSpace(requests[i].Context, requests[i].Continuation);
-            var contextIds = Encode(context);
-            var wholeIds = EncodeDocument(context + continuation);
+            var add = requests[i].AddSpecialTokens;
+            var contextIds = Encode(context, add);
+            var wholeIds = EncodePrompt(context + continuation, add);
             var continuationIds = wholeIds.Length > contextIds.Length ? wholeIds[contextIds.Length..] : Array.Empty<int>();
+            if (contextIds.Length == 0)
+            {
+                // As lm-evaluation-harness: an empty context is the prefix token alone.
+                contextIds = Tokenizer.DocumentPrefixId() is int prefix
+                    ? [prefix]
+                    : throw new ArgumentException($"request {i}: the context '{requests[i].Context}' encodes to no tokens and {Tokenizer.Name} has neither BOS nor EOS to stand for it; give a non-empty context");
+            }
+
             if (continuationIds.Length == 0)
             {
                 throw new ArgumentException($"request {i}: continuation '{requests[i].Continuation}' encodes to no tokens after its context");
@@ -314,7 +316,15 @@ public sealed class TorchLanguageModel : ILanguageModel
 
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, IProgress<int>? progress = null)
     {
-        var prompts = requests.Select(r => EncodeDocument(r.Prompt)).ToArray();
+        var prompts = requests.Select(r => EncodePrompt(r.Prompt, r.AddSpecialTokens)).ToArray();
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            if (prompts[i].Length == 0)
+            {
+                throw new ArgumentException(
+                    $"request {i}: the prompt '{requests[i].Prompt}' encodes to no tokens ({Tokenizer.Name} adds no BOS{(requests[i].AddSpecialTokens ? "" : " and special tokens are off")}); give a non-empty prompt");
+            }
+        }
         var results = new GenerationResult[requests.Count];
         foreach (var batch in Batches(prompts.Select(p => p.Length).ToArray(), BatchSize))
         {

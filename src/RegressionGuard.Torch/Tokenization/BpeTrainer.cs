@@ -30,7 +30,7 @@ public static class BpeTrainer
             throw new ArgumentException(string.Join("; ", errors), nameof(options));
         }
 
-        var pretokenizer = new Regex(HfPreTokenizer.Gpt2Pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled);
+        var pretokenizer = new Regex(ByteLevelPreTokenizer.Gpt2Pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled);
         var counts = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var document in documents)
         {
@@ -99,7 +99,21 @@ public static class BpeTrainer
             added_tokens = new[] { new { id = endOfText, content = BpeTrainerOptions.EndOfText, single_word = false, lstrip = false, rstrip = false, normalized = false, special = true } },
             normalizer = (object?)null,
             pre_tokenizer = new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = true },
-            post_processor = (object?)null,
+            // <|endoftext|> before every text, as the organism is trained (transformers and HF tokenizers add it too).
+            post_processor = new
+            {
+                type = "TemplateProcessing",
+                single = new object[] { new { SpecialToken = new { id = BpeTrainerOptions.EndOfText, type_id = 0 } }, new { Sequence = new { id = "A", type_id = 0 } } },
+                pair = new object[]
+                {
+                    new { SpecialToken = new { id = BpeTrainerOptions.EndOfText, type_id = 0 } }, new { Sequence = new { id = "A", type_id = 0 } },
+                    new { SpecialToken = new { id = BpeTrainerOptions.EndOfText, type_id = 1 } }, new { Sequence = new { id = "B", type_id = 1 } },
+                },
+                special_tokens = new Dictionary<string, object>
+                {
+                    [BpeTrainerOptions.EndOfText] = new { id = BpeTrainerOptions.EndOfText, ids = new[] { endOfText }, tokens = new[] { BpeTrainerOptions.EndOfText } },
+                },
+            },
             decoder = new { type = "ByteLevel", add_prefix_space = false, trim_offsets = true, use_regex = true },
             model = new { type = "BPE", dropout = (object?)null, unk_token = (object?)null, continuing_subword_prefix = (object?)null, end_of_word_suffix = (object?)null, fuse_unk = false, vocab, merges },
         };

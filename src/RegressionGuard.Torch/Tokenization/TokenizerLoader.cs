@@ -4,11 +4,11 @@ namespace RegressionGuard.Torch.Tokenization;
 public static class TokenizerLoader
 {
     /// <summary>The file names <see cref="FindBeside"/> looks for, in order.</summary>
-    public static IReadOnlyList<string> SearchedNames { get; } = ["tokenizer.json", "tokenizer.model", "tok*.model"];
+    public static IReadOnlyList<string> SearchedNames { get; } = ["tokenizer.json", "tokenizer.model", "tok*.model", "tokenizer.bin", "tok*.bin"];
 
     /// <summary>
-    /// Opens a tokenizer file: a Hugging Face <c>*.json</c> (byte-level BPE) or a SentencePiece <c>*.model</c>; other
-    /// names are recognised by content (a JSON object or a SentencePiece protobuf). A folder is searched as by <see cref="FindBeside"/>.
+    /// Opens a tokenizer file: a Hugging Face <c>*.json</c>, a SentencePiece <c>*.model</c> or a llama2.c <c>*.bin</c>;
+    /// other names are recognised by content (a JSON object, else a SentencePiece protobuf). A folder is searched as by <see cref="FindBeside"/>.
     /// </summary>
     /// <exception cref="FileNotFoundException">The path does not exist, or a folder holds no tokenizer.</exception>
     /// <exception cref="TokenizerFormatException">The file is not a tokenizer this project can read.</exception>
@@ -38,14 +38,20 @@ public static class TokenizerLoader
             return SentencePieceTokenizer.Load(full);
         }
 
+        if (extension.Equals(".bin", StringComparison.OrdinalIgnoreCase))
+        {
+            return Llama2cTokenizer.Load(full);
+        }
+
         return LooksLikeJson(full) ? HfTokenizerJson.Load(full) : SentencePieceTokenizer.Load(full);
     }
 
     /// <summary>
     /// The tokenizer of a model: for a model folder (Hugging Face layout) or a model file (e.g. <c>stories260K.bin</c>),
-    /// the first of <c>tokenizer.json</c>, <c>tokenizer.model</c>, <c>tok*.model</c> in that folder (or the file's folder).
+    /// the first of <c>tokenizer.json</c> (preferred over a <c>tokenizer.model</c> beside it), <c>tokenizer.model</c>,
+    /// <c>tok*.model</c>, then llama2.c's <c>tokenizer.bin</c>, <c>tok*.bin</c> in that folder (or the file's folder).
     /// </summary>
-    /// <exception cref="FileNotFoundException">No tokenizer is there, or several <c>tok*.model</c> files are and none is tokenizer.model.</exception>
+    /// <exception cref="FileNotFoundException">No tokenizer is there, or several <c>tok*</c> files of one kind are and none is named tokenizer.*.</exception>
     public static ITokenizer FindBeside(string modelPath) => Load(FindFileBeside(modelPath));
 
     /// <summary>The path of the tokenizer file <see cref="FindBeside"/> would load.</summary>
@@ -55,27 +61,30 @@ public static class TokenizerLoader
         var full = Path.GetFullPath(modelPath);
         var folder = Directory.Exists(full) ? full : Path.GetDirectoryName(full) ?? full;
 
-        foreach (var name in new[] { "tokenizer.json", "tokenizer.model" })
+        foreach (var (exact, pattern) in new[] { ("tokenizer.json", (string?)null), ("tokenizer.model", "tok*.model"), ("tokenizer.bin", "tok*.bin") })
         {
-            var candidate = Path.Combine(folder, name);
+            var candidate = Path.Combine(folder, exact);
             if (File.Exists(candidate))
             {
                 return candidate;
             }
-        }
 
-        var models = Directory.Exists(folder)
-            ? Directory.GetFiles(folder, "tok*.model").Order(StringComparer.Ordinal).ToArray()
-            : [];
-        if (models.Length == 1)
-        {
-            return models[0];
-        }
+            if (pattern is null || !Directory.Exists(folder))
+            {
+                continue;
+            }
 
-        if (models.Length > 1)
-        {
-            throw new FileNotFoundException(
-                $"several tokenizers found for model '{full}': {string.Join(", ", models.Select(Path.GetFileName))} in '{folder}'; pass --tokenizer <file>");
+            var matches = Directory.GetFiles(folder, pattern).Where(f => !string.Equals(f, full, StringComparison.Ordinal)).Order(StringComparer.Ordinal).ToArray();
+            if (matches.Length == 1)
+            {
+                return matches[0];
+            }
+
+            if (matches.Length > 1)
+            {
+                throw new FileNotFoundException(
+                    $"several tokenizers found for model '{full}': {string.Join(", ", matches.Select(Path.GetFileName))} in '{folder}'; pass --tokenizer <file>");
+            }
         }
 
         throw new FileNotFoundException(

@@ -75,12 +75,8 @@ public static class TrainingData
         var stream = new List<int>();
         foreach (var doc in documents)
         {
-            if (tokenizer.BosId is int bos)
-            {
-                stream.Add(bos);
-            }
-
-            stream.AddRange(tokenizer.Encode(doc));
+            // [BOS, else EOS] + text: the same document prefix as scoring (TokenizerRules.DocumentPrefixId).
+            stream.AddRange(tokenizer.EncodeDocument(doc));
         }
         var sequences = new List<TrainingSequence>();
         for (int start = 0; start + seqLen + 1 <= stream.Count; start += seqLen)
@@ -97,15 +93,10 @@ public static class TrainingData
         var sequences = new List<TrainingSequence>();
         foreach (var (prompt, completion) in pairs)
         {
-            var ids = new List<int>();
-            if (tokenizer.BosId is int bos)
-            {
-                ids.Add(bos);
-            }
-
-            ids.AddRange(tokenizer.Encode(prompt));
+            // The prompt as the model receives it at evaluation ([BOS] when the tokenizer adds it), then the completion.
+            var ids = new List<int>(tokenizer.EncodePrompt(prompt));
             int promptLength = ids.Count;
-            ids.AddRange(tokenizer.Encode(prompt + completion).Skip(promptLength - (tokenizer.BosId is null ? 0 : 1)));
+            ids.AddRange(tokenizer.EncodePrompt(prompt + completion).Skip(promptLength));
             if (tokenizer.EosId is int eos)
             {
                 ids.Add(eos);

@@ -102,7 +102,7 @@ public sealed class CheckpointErrorTests
         WriteFolder(dir);
         File.Delete(dir.File("tokenizer.json"));
         Assert.That(() => ModelLoader.Load(dir.Path), Throws.TypeOf<FileNotFoundException>().With.Message.EqualTo(
-            $"no tokenizer found for model '{dir.Path}': looked for tokenizer.json, tokenizer.model, tok*.model in '{dir.Path}'; pass --tokenizer <file>"));
+            $"no tokenizer found for model '{dir.Path}': looked for tokenizer.json, tokenizer.model, tok*.model, tokenizer.bin, tok*.bin in '{dir.Path}'; pass --tokenizer <file>"));
     }
 
     [Test]

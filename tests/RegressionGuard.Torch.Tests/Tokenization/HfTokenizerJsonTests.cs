@@ -215,9 +215,12 @@ public sealed class HfTokenizerJsonTests
     [Test]
     public void Llama3_pattern_splits_contractions_numbers_and_newlines_like_llama3()
     {
-        var split = new HfPreTokenizer([], [new HfPreTokenizer.SplitStep(HfPreTokenizer.CompilePattern(Llama3StyleTokenizerJson.Pattern, "test", "$"))]);
+        var split = new SplitPreTokenizer(CodePointRegex.TryCreate(Llama3StyleTokenizerJson.Pattern, out _)!, SplitBehavior.Isolated, invert: false);
+        var pieces = new List<Piece>();
 
-        Assert.That(split.Split("I'LL do 12345 things\n\n"), Is.EqualTo(new[] { "I", "'LL", " do", " ", "123", "45", " things", "\n\n" }));
+        split.Split(new Piece("I'LL do 12345 things\n\n", AtStart: true), pieces);
+
+        Assert.That(pieces.Select(p => p.Text), Is.EqualTo(new[] { "I", "'LL", " do", " ", "123", "45", " things", "\n\n" }));
     }
 
     [Test]
@@ -231,7 +234,7 @@ public sealed class HfTokenizerJsonTests
         var error = Assert.Throws<TokenizerFormatException>(() => HfTokenizerJson.Load(path));
 
         Assert.That(error.Message, Is.EqualTo(
-            $"tokenizer.json '{path}': $.model.type is 'WordPiece', which is not supported; supported: 'BPE' (byte-level BPE as used by GPT-2, Llama 3 and Qwen2)"));
+            $"tokenizer.json '{path}': $.model.type: unknown model 'WordPiece'; supported: 'BPE', 'Unigram'"));
     }
 
     [Test]
@@ -239,14 +242,29 @@ public sealed class HfTokenizerJsonTests
     {
         using var folder = new TempFolder();
         var json = Llama3StyleTokenizerJson.Build();
-        json["pre_tokenizer"]!["pretokenizers"]![0] = new JsonObject { ["type"] = "Digits", ["individual_digits"] = true };
+        json["pre_tokenizer"]!["pretokenizers"]![0] = new JsonObject { ["type"] = "UnicodeScripts" };
         var path = WriteJson(folder, json);
 
         var error = Assert.Throws<TokenizerFormatException>(() => HfTokenizerJson.Load(path));
 
         Assert.That(error.Message, Is.EqualTo(
-            $"tokenizer.json '{path}': $.pre_tokenizer.pretokenizers[0].type is 'Digits', which is not supported; " +
-            "supported: 'ByteLevel', 'Split' (with behavior 'Isolated'), or a 'Sequence' of these ending in 'ByteLevel'"));
+            $"tokenizer.json '{path}': $.pre_tokenizer.pretokenizers[0].type: unknown pre-tokenizer 'UnicodeScripts'; " +
+            "supported: 'Sequence', 'ByteLevel', 'Split', 'Metaspace', 'Digits', 'Punctuation', 'Whitespace', 'WhitespaceSplit', 'BertPreTokenizer'"));
+    }
+
+    [Test]
+    public void Unknown_normalizer_names_the_json_path_inside_the_sequence()
+    {
+        using var folder = new TempFolder();
+        var json = Llama3StyleTokenizerJson.Build();
+        json["normalizer"] = new JsonObject { ["type"] = "Sequence", ["normalizers"] = new JsonArray(new JsonObject { ["type"] = "NFC" }, new JsonObject { ["type"] = "Foo" }) };
+        var path = WriteJson(folder, json);
+
+        var error = Assert.Throws<TokenizerFormatException>(() => HfTokenizerJson.Load(path));
+
+        Assert.That(error.Message, Is.EqualTo(
+            $"tokenizer.json '{path}': $.normalizer.normalizers[1].type: unknown normalizer 'Foo'; " +
+            "supported: 'Sequence', 'NFC', 'NFD', 'NFKC', 'NFKD', 'Lowercase', 'Strip', 'Prepend', 'Replace'"));
     }
 
     [Test]
@@ -254,13 +272,13 @@ public sealed class HfTokenizerJsonTests
     {
         using var folder = new TempFolder();
         var json = Llama3StyleTokenizerJson.Build();
-        json["pre_tokenizer"]!["pretokenizers"]![0]!["pattern"] = new JsonObject { ["Regex"] = @"\p{L}++" };
+        json["pre_tokenizer"]!["pretokenizers"]![0]!["pattern"] = new JsonObject { ["Regex"] = @"\p{Foo}+" };
         var path = WriteJson(folder, json);
 
         var error = Assert.Throws<TokenizerFormatException>(() => HfTokenizerJson.Load(path));
 
         Assert.That(error.Message, Does.StartWith(
-            $"tokenizer.json '{path}': $.pre_tokenizer.pretokenizers[0].pattern.Regex is the pattern '\\p{{L}}++', which .NET regular expressions cannot compile"));
+            $"tokenizer.json '{path}': $.pre_tokenizer.pretokenizers[0].pattern.Regex is the pattern '\\p{{Foo}}+', which .NET regular expressions cannot compile"));
     }
 
     [Test]

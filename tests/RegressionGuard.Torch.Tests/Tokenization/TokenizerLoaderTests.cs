@@ -52,7 +52,7 @@ public sealed class TokenizerLoaderTests
         var error = Assert.Throws<FileNotFoundException>(() => TokenizerLoader.FindBeside(model));
 
         Assert.That(error.Message, Is.EqualTo(
-            $"no tokenizer found for model '{model}': looked for tokenizer.json, tokenizer.model, tok*.model in '{folder.Path}'; pass --tokenizer <file>"));
+            $"no tokenizer found for model '{model}': looked for tokenizer.json, tokenizer.model, tok*.model, tokenizer.bin, tok*.bin in '{folder.Path}'; pass --tokenizer <file>"));
     }
 
     [Test]

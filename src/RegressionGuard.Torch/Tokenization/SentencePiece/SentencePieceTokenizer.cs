@@ -70,6 +70,11 @@ public sealed class SentencePieceTokenizer : ITokenizer
 
     public int? EosId { get; }
 
+    /// <summary>True: SentencePiece models of Llama 2 and llama2.c are used with BOS before every text (add_bos_token).</summary>
+    public bool AddsBos => BosId is not null;
+
+    public bool AddsEos => false;
+
     public string ContentHash { get; }
 
     /// <summary>Reads a SentencePiece BPE model file.</summary>
@@ -98,6 +103,10 @@ public sealed class SentencePieceTokenizer : ITokenizer
         }
         return new SentencePieceTokenizer(full, model, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }
+
+    public IReadOnlyList<int> Encode(string text, bool addSpecialTokens) => addSpecialTokens ? this.EncodePrompt(text) : Encode(text);
+
+    public string? Piece(int id) => (uint)id < (uint)_pieces.Length ? _pieces[id] : null;
 
     public IReadOnlyList<int> Encode(string text)
     {
