@@ -33,7 +33,8 @@ public sealed record ModelDescription(
     string Tokenizer,
     Func<string> ContentHash);
 
-public sealed record LogLikelihoodRequest(string Context, string Continuation);
+/// <param name="AddSpecialTokens">false: the context is encoded exactly as given, no BOS prepended (a rendered chat template already carries its BOS text).</param>
+public sealed record LogLikelihoodRequest(string Context, string Continuation, bool AddSpecialTokens = true);
 
 public readonly record struct LogLikelihoodResult(double LogLikelihood, bool IsGreedy, int TokenCount);
 
@@ -46,7 +47,8 @@ public sealed record RollingOptions(bool Truncate = false, int? Stride = null);
 public readonly record struct RollingLogLikelihoodResult(double LogLikelihood, int PredictedTokens);
 
 /// <param name="Prompt">text after BOS; empty means generate from BOS alone.</param>
-public sealed record GenerationRequest(string Prompt, int MaxNewTokens, IReadOnlyList<string>? StopSequences = null);
+/// <param name="AddSpecialTokens">false: the prompt is encoded exactly as given, no BOS prepended (a rendered chat template already carries its BOS text).</param>
+public sealed record GenerationRequest(string Prompt, int MaxNewTokens, IReadOnlyList<string>? StopSequences = null, bool AddSpecialTokens = true);
 
 public enum FinishReason
 {

@@ -41,12 +41,12 @@ public sealed class TorchLanguageModel : ILanguageModel
     ICausalTransformer Transformer => _model.Transformer;
     int BatchSize => _model.Compute.BatchSize;
 
-    /// <summary>[BOS] + encode(text): how every document and prompt starts.</summary>
-    public int[] EncodeDocument(string text)
+    /// <summary>[BOS] + encode(text): how every document and prompt starts; without BOS when <paramref name="addSpecialTokens"/> is false (a rendered chat template carries its own).</summary>
+    public int[] EncodeDocument(string text, bool addSpecialTokens = true)
     {
         var ids = Tokenizer.Encode(text);
         var result = new List<int>(ids.Count + 1);
-        if (Tokenizer.BosId is int bos)
+        if (addSpecialTokens && Tokenizer.BosId is int bos)
         {
             result.Add(bos);
         }
@@ -179,8 +179,8 @@ public sealed class TorchLanguageModel : ILanguageModel
     public IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null)
     {
         int maxTokens = Transformer.ContextLength + 1;
-        var encoded = new Dictionary<string, int[]>(StringComparer.Ordinal);
-        int[] Encode(string text) => encoded.TryGetValue(text, out var ids) ? ids : encoded[text] = EncodeDocument(text);
+        var encoded = new Dictionary<(string, bool), int[]>();
+        int[] Encode(string text, bool special) => encoded.TryGetValue((text, special), out var ids) ? ids : encoded[(text, special)] = EncodeDocument(text, special);
 
         var results = new LogLikelihoodResult[requests.Count];
         var multi = new List<(int Request, ScoreRequest Score)>();
@@ -188,8 +188,14 @@ public sealed class TorchLanguageModel : ILanguageModel
         for (int i = 0; i < requests.Count; i++)
         {
             var (context, continuation) = SplitTrailingSpace(requests[i].Context, requests[i].Continuation);
-            var contextIds = Encode(context);
-            var wholeIds = EncodeDocument(context + continuation);
+            bool special = requests[i].AddSpecialTokens;
+            var contextIds = Encode(context, special);
+            if (contextIds.Length == 0)
+            {
+                throw new ArgumentException($"request {i}: the context encodes to no tokens and no BOS is added, so the continuation's first token has nothing to follow");
+            }
+
+            var wholeIds = EncodeDocument(context + continuation, special);
             var continuationIds = wholeIds.Length > contextIds.Length ? wholeIds[contextIds.Length..] : Array.Empty<int>();
             if (continuationIds.Length == 0)
             {
@@ -314,7 +320,12 @@ public sealed class TorchLanguageModel : ILanguageModel
 
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, IProgress<int>? progress = null)
     {
-        var prompts = requests.Select(r => EncodeDocument(r.Prompt)).ToArray();
+        var prompts = requests.Select(r => EncodeDocument(r.Prompt, r.AddSpecialTokens)).ToArray();
+        if (Array.FindIndex(prompts, p => p.Length == 0) is var empty and >= 0)
+        {
+            throw new ArgumentException($"request {empty}: the prompt encodes to no tokens and no BOS is added, so there is nothing to generate from");
+        }
+
         var results = new GenerationResult[requests.Count];
         foreach (var batch in Batches(prompts.Select(p => p.Length).ToArray(), BatchSize))
         {
