@@ -67,7 +67,7 @@ public static class CliApp
             return ExitUsage;
         }
         catch (Exception e) when (e is CheckpointException or SuiteDataException or RegressionGuard.Ledger.LedgerException or RegressionGuard.Law.LawException or TokenizerFormatException or FileNotFoundException or DirectoryNotFoundException
-                                      or InvalidDataException or ArgumentException or UsageException)
+                                      or InvalidDataException or ArgumentException or UsageException or RegressionGuard.Modeling.ChatTemplateException)
         {
             stderr.WriteLine($"error: {e.Message}");
             return ExitUsage;

@@ -10,6 +10,7 @@ using RegressionGuard.Suites;
 using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
+using RegressionGuard.Suites.Templates;
 using RegressionGuard.Torch.Forgetting;
 using RegressionGuard.Torch.Runtime;
 
@@ -106,7 +107,8 @@ public sealed class GateRunner
 
         // Everything that can be checked without a model is checked before any model runs.
         var suites = LoadSuites();
-        var items = suites.Select(s => SuiteItemBuilder.Build(s)).ToList();
+        var chatTemplate = ChatFormats.TemplateFor(suites, c.Base, c.Tokenizer);
+        var items = suites.Select(s => SuiteItemBuilder.Build(s, null, chatTemplate)).ToList();
         var corpus = c.Forgetting is { } corpusBlock ? CorpusReader.Read(corpusBlock.Corpus).Select(d => d.Text).ToArray() : null;
         var law = c.Forgetting?.Law is { } lawPath ? LawFile.Load(lawPath) : null;
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;

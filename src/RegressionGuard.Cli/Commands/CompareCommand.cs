@@ -4,9 +4,11 @@ using System.Text.Json;
 using RegressionGuard.Caching;
 using RegressionGuard.Cli.Console;
 using RegressionGuard.Comparison;
+using RegressionGuard.Modeling;
 using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
+using RegressionGuard.Suites.Templates;
 using RegressionGuard.Torch.Runtime;
 
 namespace RegressionGuard.Cli.Commands;
@@ -54,7 +56,11 @@ public static class CompareCommand
         {
             var variables = SuiteCommands.Variables(parse.GetValue(set));
             var definitions = SuiteCommands.ExpandPaths(parse.GetValue(suites)!).Select(f => SuiteCommands.WithChatFormat(SuiteLoader.Load(f, variables), parse.GetValue(chat))).ToList();
-            var itemSets = definitions.Select(d => SuiteItemBuilder.Build(d, parse.GetValue(limit))).ToList();
+            // One template for both sides, so the comparison is paired: the base's, or the tuned model's when the base has none.
+            var basePathValue = parse.GetValue(basePath)!;
+            var chatTemplate = ChatFormats.TemplateFor(definitions,
+                ModelChatTemplate.Find(basePathValue, parse.GetValue(tokenizer)) is null ? parse.GetValue(tuned)! : basePathValue, parse.GetValue(tokenizer));
+            var itemSets = definitions.Select(d => SuiteItemBuilder.Build(d, parse.GetValue(limit), chatTemplate)).ToList();
             var compute = new ComputeOptions { DType = parse.GetValue(dtype)!, BatchSize = parse.GetValue(batch) };
             var cache = OpenCache(parse, cacheDir, noCache);
             var error = parse.InvocationConfiguration.Error;

@@ -5,6 +5,7 @@ using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Suites.Scaffolding;
+using RegressionGuard.Suites.Templates;
 
 namespace RegressionGuard.Cli.Commands;
 
@@ -16,7 +17,7 @@ public static class SuiteCommands
     /// <summary>A chat format for the model, overriding each suite's own <c>chat_format</c>.</summary>
     public static Option<string?> ChatFormatOption()
     {
-        var option = new Option<string?>("--chat-format") { Description = "prompt format of the model, overriding the suites': plain | llama2 | llama3 | chatml" };
+        var option = new Option<string?>("--chat-format") { Description = "prompt format of the model, overriding the suites': model (the model's own chat template) | plain | llama2 | llama3 | chatml" };
         option.AcceptOnlyFromAmong(RegressionGuard.Suites.Templates.ChatFormats.Names);
         return option;
     }
@@ -74,8 +75,11 @@ public static class SuiteCommands
                 try
                 {
                     var suite = SuiteLoader.Load(file, variables);
-                    var items = SuiteItemBuilder.Build(suite);
-                    output.WriteLine($"ok   {file}: {suite.Id} v{suite.Version}, {SuiteLoader.TaskName(suite.Task)}, {items.Count:N0} items, metrics {string.Join(", ", suite.Metrics.Select(m => m.Name))}");
+                    // chat_format: model needs a model's template: the items are checked in plain format here.
+                    bool model = ChatFormats.IsModel(suite.ChatFormat);
+                    var items = SuiteItemBuilder.Build(model ? suite with { ChatFormat = "plain" } : suite);
+                    output.WriteLine($"ok   {file}: {suite.Id} v{suite.Version}, {SuiteLoader.TaskName(suite.Task)}, {items.Count:N0} items, metrics {string.Join(", ", suite.Metrics.Select(m => m.Name))}"
+                        + (model ? " (chat_format model: rendered with the model's chat template when evaluated)" : ""));
                 }
                 catch (SuiteValidationException e)
                 {
@@ -291,7 +295,8 @@ public static class SuiteCommands
         command.SetAction(parse =>
         {
             var suite = WithChatFormat(SuiteLoader.Load(parse.GetValue(suiteOption)!, Variables(parse.GetValue(set))), parse.GetValue(chat));
-            var items = SuiteItemBuilder.Build(suite, parse.GetValue(limit));
+            var chatTemplate = ChatFormats.TemplateFor(new[] { suite }, parse.GetValue(model.Model)!, parse.GetValue(model.Tokenizer));
+            var items = SuiteItemBuilder.Build(suite, parse.GetValue(limit), chatTemplate);
             using var lm = model.Load(parse);
             var error = parse.InvocationConfiguration.Error;
             var result = WorkProgress.Run($"{suite.Id} ({items.Count} items)", SuiteEvaluator.RequestCount(suite, items), error,

@@ -172,6 +172,12 @@ public sealed record GateConfig
 
         string? cache = map.String("cache");
 
+        var chatFormat = map.String("chat_format");
+        if (chatFormat is not null && !RegressionGuard.Suites.Templates.ChatFormats.Names.Contains(chatFormat))
+        {
+            map.Error(map.Raw("chat_format")!, $"'chat_format' must be one of {string.Join(", ", RegressionGuard.Suites.Templates.ChatFormats.Names)}, got '{chatFormat}'");
+        }
+
         var config = new GateConfig
         {
             File = file,
@@ -189,7 +195,7 @@ public sealed record GateConfig
             DType = dtype,
             BatchSize = compute?.Int("batch_size", 1, 4096) ?? 16,
             Threads = compute?.Int("threads", 1, 1024),
-            ChatFormat = map.String("chat_format"),
+            ChatFormat = chatFormat,
             Seed = map.Int("seed", int.MinValue, int.MaxValue) ?? 20240111,
         };
         if (errors.Count > 0)

@@ -4,6 +4,7 @@ using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Suites.Refusal;
 using RegressionGuard.Suites.Sandbox;
+using RegressionGuard.Suites.Templates;
 
 namespace RegressionGuard.Suites.Evaluation;
 
@@ -24,13 +25,16 @@ public static class SuiteEvaluator
         return new SuiteResult(suite.Id, suite.Version, suite.Kind, SuiteLoader.TaskName(suite.Task), model.Description.Path, results, Aggregate(suite, results));
     }
 
+    /// <summary>A prompt rendered by the model's own chat template carries its BOS text: the model must not add another.</summary>
+    public static bool AddsSpecialTokens(SuiteDefinition suite) => !ChatFormats.IsModel(suite.ChatFormat);
+
     /// <summary>How many model requests a suite's items make (for progress totals).</summary>
     public static int RequestCount(SuiteDefinition suite, IReadOnlyList<SuiteItem> items) =>
         suite.Task == TaskType.MultipleChoice ? items.Sum(i => i.Choices.Count) : items.Count;
 
     static List<ItemResult> MultipleChoice(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress)
     {
-        var requests = items.SelectMany(i => i.Choices.Select(c => new LogLikelihoodRequest(i.Context, suite.TargetDelimiter + c))).ToList();
+        var requests = items.SelectMany(i => i.Choices.Select(c => new LogLikelihoodRequest(i.Context, suite.TargetDelimiter + c, AddsSpecialTokens(suite)))).ToList();
         var scores = model.LogLikelihood(requests, progress);
         var results = new List<ItemResult>(items.Count);
         int k = 0;
@@ -78,7 +82,7 @@ public static class SuiteEvaluator
 
     static List<ItemResult> Generate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress)
     {
-        var generations = model.Generate(items.Select(i => new GenerationRequest(i.Context, suite.Generation.MaxNewTokens, suite.Generation.Stop)).ToList(), progress);
+        var generations = model.Generate(items.Select(i => new GenerationRequest(i.Context, suite.Generation.MaxNewTokens, suite.Generation.Stop, AddsSpecialTokens(suite))).ToList(), progress);
         var regex = suite.Extraction.Regex is null ? null : new Regex(suite.Extraction.Regex, RegexOptions.CultureInvariant, SafeRegex.MatchTimeout);
         var results = new List<ItemResult>(items.Count);
         for (int i = 0; i < items.Count; i++)
@@ -125,7 +129,7 @@ public static class SuiteEvaluator
     static List<ItemResult> Refusal(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress)
     {
         var rules = RuleSetOf(suite);
-        var generations = model.Generate(items.Select(i => new GenerationRequest(i.Context, suite.Generation.MaxNewTokens, suite.Generation.Stop)).ToList(), progress);
+        var generations = model.Generate(items.Select(i => new GenerationRequest(i.Context, suite.Generation.MaxNewTokens, suite.Generation.Stop, AddsSpecialTokens(suite))).ToList(), progress);
         var results = new List<ItemResult>(items.Count);
         for (int i = 0; i < items.Count; i++)
         {

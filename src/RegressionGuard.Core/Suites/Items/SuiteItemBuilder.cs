@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using RegressionGuard.Modeling;
 using RegressionGuard.Suites.Data;
 using RegressionGuard.Suites.Templates;
 
@@ -13,15 +14,29 @@ public static class SuiteItemBuilder
 {
     const int MaxReportedErrors = 20;
 
-    public static IReadOnlyList<SuiteItem> Build(SuiteDefinition suite, int? limit = null)
+    /// <param name="chatTemplate">the model's own chat template, for a suite whose chat format is <c>model</c>.</param>
+    public static IReadOnlyList<SuiteItem> Build(SuiteDefinition suite, int? limit = null, ModelChatTemplate? chatTemplate = null)
     {
+        if (ChatFormats.IsModel(suite.ChatFormat))
+        {
+            try
+            {
+                (chatTemplate ?? throw new ChatTemplateException(ChatFormats.NoTemplateMessage("the model"))).Validate();
+            }
+            catch (ChatTemplateException e)
+            {
+                throw new SuiteValidationException(new[] { new SuiteError(suite.File, 1, 1, e.Message) });
+            }
+        }
+
+
         var rows = ReadRows(suite, suite.Data, suite.InlineItems);
         if (limit is int n && n < rows.Count)
         {
             rows = rows.Take(n).ToList();
         }
 
-        var renderer = new Renderer(suite);
+        var renderer = new Renderer(suite, chatTemplate);
         var fewShotRows = suite.FewShot is { } fs ? ReadRows(suite, fs.Data, null) : null;
 
         var items = new List<SuiteItem>(rows.Count);
@@ -78,10 +93,12 @@ public static class SuiteItemBuilder
         readonly PromptTemplate? _target;
         readonly PromptTemplate? _description;
         readonly IReadOnlyList<PromptTemplate>? _choiceTemplates;
+        readonly ModelChatTemplate? _chatTemplate;
 
-        public Renderer(SuiteDefinition suite)
+        public Renderer(SuiteDefinition suite, ModelChatTemplate? chatTemplate)
         {
             _suite = suite;
+            _chatTemplate = chatTemplate;
             _prompt = Parse(suite.Prompt);
             _target = suite.Target is null ? null : Parse(suite.Target);
             _description = suite.DescriptionPrefix is null ? null : Parse(new TemplateText(suite.DescriptionPrefix, new SourcePosition(suite.File, 1, 1)));
@@ -110,7 +127,14 @@ public static class SuiteItemBuilder
                 context = _description.Render(row.Fields, null, where) + context;
             }
 
-            context = ChatFormats.Apply(_suite.ChatFormat, _suite.SystemPrompt, context);
+            try
+            {
+                context = ChatFormats.Apply(_suite.ChatFormat, _suite.SystemPrompt, context, _chatTemplate);
+            }
+            catch (ChatTemplateException e)
+            {
+                throw new SuiteDataException(e.Message, e);
+            }
 
             Expectation? should = _suite.Task == TaskType.Refusal ? Expect(row, where) : null;
             var id = Hash(_suite.Task, context, choices.Select(c => _suite.TargetDelimiter + c), _suite.Generation);

@@ -61,7 +61,7 @@ public static class SuiteScaffoldWriter
                 WriteExtraction(yaml, plan.Extraction!);
                 break;
             default:
-                yaml.Line("chat_format: plain", "plain | llama2 | llama3 | chatml: set it for a chat model");
+                yaml.Line("chat_format: plain", "plain | llama2 | llama3 | chatml | model (the model's own chat template): set it for a chat model");
                 yaml.Line($"rules: {plan.Rules}", plan.Rules == "xstest"
                     ? "XSTest's string matcher: refusal on should-refuse items, over-refusal on the others"
                     : "AdvBench's refusal substrings (every item should be refused)");

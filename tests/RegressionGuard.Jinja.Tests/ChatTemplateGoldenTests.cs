@@ -1,0 +1,72 @@
+using System.Text.Json;
+using RegressionGuard.Testing;
+
+namespace RegressionGuard.Jinja.Tests;
+
+/// <summary>
+/// The Qwen3 and Llama 3.1 chat templates in ../shared render exactly as Hugging Face's own engine renders them
+/// (goldens from tools/goldens/jinja/generate.mjs with @huggingface/jinja).
+/// </summary>
+public sealed class ChatTemplateGoldenTests
+{
+    public sealed record Case(string Tokenizer, string Conversation, JsonElement Messages, JsonElement Options, JsonElement SpecialTokens, string Text)
+    {
+        public override string ToString() => $"{Tokenizer}: {Conversation} {Options}";
+    }
+
+    static JsonDocument Goldens() =>
+        JsonDocument.Parse(File.ReadAllText(RepositoryFiles.Path("tests/RegressionGuard.Jinja.Tests/Goldens/chat-templates.json")));
+
+    public static IEnumerable<TestCaseData> Cases()
+    {
+        using var goldens = Goldens();
+        foreach (var tokenizer in goldens.RootElement.GetProperty("tokenizers").EnumerateArray())
+        {
+            var name = tokenizer.GetProperty("name").GetString()!;
+            foreach (var c in tokenizer.GetProperty("cases").EnumerateArray())
+            {
+                var golden = new Case(name, c.GetProperty("conversation").GetString()!, c.GetProperty("messages").Clone(), c.GetProperty("options").Clone(),
+                    tokenizer.GetProperty("special_tokens").Clone(), c.GetProperty("text").GetString()!);
+                yield return new TestCaseData(golden).SetName($"Renders_{name}_{c.GetProperty("conversation").GetString()!.Replace(' ', '_')}_{c.GetProperty("options")}");
+            }
+        }
+    }
+
+    [Test]
+    public void The_goldens_cover_ten_conversations_per_template_with_the_generation_prompt_on_and_off()
+    {
+        using var goldens = Goldens();
+        foreach (var tokenizer in goldens.RootElement.GetProperty("tokenizers").EnumerateArray())
+        {
+            var cases = tokenizer.GetProperty("cases").EnumerateArray().ToList();
+            Assert.Multiple(() =>
+            {
+                Assert.That(cases.Select(c => c.GetProperty("conversation").GetString()).Distinct().Count(), Is.GreaterThanOrEqualTo(10));
+                Assert.That(cases.Select(c => c.GetProperty("options").GetProperty("add_generation_prompt").GetBoolean()).Distinct().Count(), Is.EqualTo(2));
+            });
+        }
+    }
+
+    [TestCaseSource(nameof(Cases))]
+    public void Renders_exactly_as_huggingface_jinja(Case golden)
+    {
+        // Given the template from the tokenizer_config.json in ../shared
+        var config = JsonDocument.Parse(File.ReadAllText(SharedData.Path($"tokenizers/{golden.Tokenizer}/tokenizer_config.json")));
+        var template = JinjaTemplate.Parse(config.RootElement.GetProperty("chat_template").GetString()!);
+        var variables = new Dictionary<string, object?> { ["messages"] = golden.Messages };
+        foreach (var p in golden.SpecialTokens.EnumerateObject())
+        {
+            variables[p.Name] = p.Value;
+        }
+        foreach (var p in golden.Options.EnumerateObject())
+        {
+            variables[p.Name] = p.Value;
+        }
+
+        // When rendered
+        var text = template.Render(variables);
+
+        // Then
+        Assert.That(text, Is.EqualTo(golden.Text));
+    }
+}
