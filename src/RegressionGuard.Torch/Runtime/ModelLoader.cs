@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RegressionGuard.Torch.Adapters;
 using RegressionGuard.Torch.Checkpoints;
+using RegressionGuard.Torch.Models.Gemma;
 using RegressionGuard.Torch.Models.Gpt2;
 using RegressionGuard.Torch.Models.Llama;
 using RegressionGuard.Torch.Models.Shared;
@@ -17,7 +18,7 @@ namespace RegressionGuard.Torch.Runtime;
 /// </summary>
 public static class ModelLoader
 {
-    public static IReadOnlyList<string> SupportedArchitectures { get; } = LlamaConfig.Architectures.Concat(Gpt2Config.Architectures).ToArray();
+    public static IReadOnlyList<string> SupportedArchitectures { get; } = LlamaConfig.Architectures.Concat(Gpt2Config.Architectures).Concat(GemmaConfig.Architectures).ToArray();
 
     static readonly JsonSerializerOptions JsonOptions = new() { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
 
@@ -155,7 +156,7 @@ public static class ModelLoader
                 "mistral" => "MistralForCausalLM",
                 "qwen2" => "Qwen2ForCausalLM",
                 "gpt2" => "GPT2LMHeadModel",
-                var other => other,
+                var other => GemmaConfig.ModelTypes.TryGetValue(other, out var gemma) ? gemma : other,
             } : "";
 
         using var source = SafetensorsSource.OpenFolder(folder);
@@ -178,6 +179,13 @@ public static class ModelLoader
             ignorable = key => key.EndsWith(".attn.bias", StringComparison.Ordinal) || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal)
                 || key == "lm_head.weight";
             model = Build(() => new Gpt2LMHeadModel(config), prefixed, compute, device, ignorable);
+        }
+        else if (GemmaConfig.Architectures.Contains(architecture))
+        {
+            var config = Deserialize<GemmaConfig>(root, configPath);
+            Validate(configPath, config.Validate());
+            ignorable = key => config.TieWordEmbeddings && key == "lm_head.weight";
+            model = Build(() => new GemmaForCausalLM(config, device), source, compute, device, ignorable);
         }
         else
         {
