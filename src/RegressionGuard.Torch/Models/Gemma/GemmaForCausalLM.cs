@@ -65,7 +65,7 @@ public sealed class GemmaForCausalLM : nn.Module, ICausalTransformer
             : lm_head.forward(hidden);
         if (_finalCap is not null)
         {
-            logits = logits.div(_finalCap).tanh_().mul_(_finalCap);
+            logits = logits.div(_finalCap).tanh().mul(_finalCap); // out of place: autograd keeps tanh's output
         }
 
         return logits.MoveToOuterDisposeScope();
@@ -287,8 +287,8 @@ public sealed class GemmaAttention : nn.Module
         long t = q.shape[2], s = k.shape[2], groups = _heads / _kvHeads;
         var keys = Attention.RepeatKv(k, groups);                                  // (B, H, S, hd)
         var values = Attention.RepeatKv(v, groups);                                // (B, H, S, hd)
-        var scores = q.matmul(keys.transpose(2, 3)).mul_(_scale);                 // (B, H, T, S)
-        scores = scores.div_(_cap!).tanh_().mul_(_cap!);
+        var scores = q.matmul(keys.transpose(2, 3)).mul(_scale);                  // (B, H, T, S)
+        scores = scores.div(_cap!).tanh().mul(_cap!);                           // out of place (autograd)
         var allowed = mask ?? (t == s ? ones(t, s, ScalarType.Bool, q.device).tril() : t == 1 ? null
             : throw new ArgumentException($"attention without a mask needs T == S or T == 1, got T = {t}, S = {s}", nameof(mask)));
         if (allowed is not null)
