@@ -92,7 +92,7 @@ public sealed class CheckpointErrorTests
         var config = dir.File("config.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("LlamaForCausalLM", "MambaForCausalLM", StringComparison.Ordinal));
         Assert.That(() => ModelLoader.Load(dir.Path), Throws.TypeOf<CheckpointException>().With.Message.EqualTo(
-            $"{config}: unsupported architecture 'MambaForCausalLM'; supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, GPT2LMHeadModel"));
+            $"{config}: unsupported architecture 'MambaForCausalLM'; supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, GPT2LMHeadModel, Gemma2ForCausalLM, Gemma3ForCausalLM"));
     }
 
     [Test]
