@@ -110,17 +110,13 @@ public sealed record GemmaConfig
             .Select(i => (i + 1) % pattern != 0 ? GemmaLayerType.Sliding : GemmaLayerType.Global).ToArray();
     }
 
-    /// <summary>The linear RoPE factor of global layers (rope_scaling {"rope_type": "linear"}), or null for plain RoPE.</summary>
-    public double? LinearRopeFactor()
-    {
-        if (RopeScaling is not { ValueKind: JsonValueKind.Object } rs)
-        {
-            return null;
-        }
-
-        string type = rs.TryGetProperty("rope_type", out var t) ? t.GetString() ?? "" : rs.TryGetProperty("type", out var t2) ? t2.GetString() ?? "" : "default";
-        return type == "linear" && rs.TryGetProperty("factor", out var f) && f.ValueKind == JsonValueKind.Number ? f.GetDouble() : null;
-    }
+    /// <summary>
+    /// RoPE scaling of the global layers (transformers applies config.rope_scaling to Gemma 3's global rotary embedding
+    /// only; local layers use plain RoPE). Gemma 2's rotary embedding at the cited transformers commit ignores
+    /// rope_scaling, so a Gemma 2 config that sets one is refused by <see cref="Validate"/>.
+    /// </summary>
+    public Shared.RopeScaling? GlobalRopeScaling() =>
+        IsGemma3 ? Shared.RopeScaling.Parse(RopeScaling, MaxPositionEmbeddings, null, HeadDim, new List<string>()) : null;
 
     /// <summary>Every problem with the values and keys, all at once (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
@@ -217,39 +213,13 @@ public sealed record GemmaConfig
 
     void ValidateRopeScaling(List<string> errors)
     {
-        if (RopeScaling is not { } rs || rs.ValueKind == JsonValueKind.Null)
+        if (IsGemma3)
         {
-            return;
+            _ = Shared.RopeScaling.Parse(RopeScaling, MaxPositionEmbeddings, null, HeadDim, errors);
         }
-
-        if (rs.ValueKind != JsonValueKind.Object)
+        else if (RopeScaling is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } rs)
         {
-            errors.Add($"'rope_scaling' must be an object or null, got {rs.ValueKind}");
-            return;
-        }
-
-        string type = rs.TryGetProperty("rope_type", out var t) ? t.GetString() ?? "" : rs.TryGetProperty("type", out var t2) ? t2.GetString() ?? "" : "default";
-        var keys = rs.EnumerateObject().Select(p => p.Name).Where(k => k is not ("rope_type" or "type")).ToList();
-        if (type == "default" && keys.Count == 0)
-        {
-            return;
-        }
-
-        if (!IsGemma3 || type != "linear")
-        {
-            errors.Add($"'rope_scaling' {JsonSerializer.Serialize(rs)} is not supported for {Architecture}; supported: null{(IsGemma3 ? " or {\"rope_type\": \"linear\", \"factor\": f} (global layers)" : "")}");
-            return;
-        }
-
-        var extra = keys.Where(k => k != "factor").ToList();
-        if (extra.Count > 0)
-        {
-            errors.Add($"'rope_scaling' for rope_type 'linear' has key(s) {string.Join(", ", extra)} that would change the numbers; supported: factor");
-        }
-
-        if (LinearRopeFactor() is not > 0)
-        {
-            errors.Add("'rope_scaling.factor' must be a positive number for rope_type 'linear'");
+            errors.Add($"'rope_scaling' {JsonSerializer.Serialize(rs)} is not supported for {Architecture} (transformers' Gemma 2 rotary embedding does not apply it); supported: null");
         }
     }
 

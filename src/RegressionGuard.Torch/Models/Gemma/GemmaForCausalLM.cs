@@ -25,6 +25,7 @@ public sealed class GemmaForCausalLM : nn.Module, ICausalTransformer
     public GemmaForCausalLM(GemmaConfig config, Device? device = null) : base(nameof(GemmaForCausalLM))
     {
         _config = config;
+        Family = config.IsGemma3 ? GemmaFamily.Gemma3 : GemmaFamily.Gemma2;
         _finalCap = config.FinalLogitSoftcapping?.ToScalar();
         model = new GemmaModel(config, device);
         lm_head = config.TieWordEmbeddings ? null : new Projection(config.HiddenSize, config.VocabSize, false);
@@ -32,6 +33,7 @@ public sealed class GemmaForCausalLM : nn.Module, ICausalTransformer
     }
 
     public GemmaConfig Config => _config;
+    public ModelFamily Family { get; }
     public string Architecture => _config.Architecture;
     public int VocabSize => _config.VocabSize;
     public int ContextLength => _config.MaxPositionEmbeddings;
@@ -86,8 +88,7 @@ public sealed class GemmaForCausalLM : nn.Module, ICausalTransformer
 public sealed class GemmaModel : nn.Module
 {
     readonly long _hiddenSize;
-    readonly long? _window;
-    readonly IReadOnlyList<GemmaLayerType> _layerTypes;
+    readonly int?[] _windows; // per layer: sliding_window for sliding layers, null for global ones
     readonly RotaryEmbedding _globalRotary;
     readonly RotaryEmbedding _localRotary; // the same object as _globalRotary for Gemma 2 (one RoPE base)
 
@@ -100,24 +101,17 @@ public sealed class GemmaModel : nn.Module
     public GemmaModel(GemmaConfig config, Device? device) : base(nameof(GemmaModel))
     {
         _hiddenSize = config.HiddenSize;
-        _window = config.SlidingWindow;
-        _layerTypes = config.LayerTypes();
+        var layerTypes = config.LayerTypes();
+        _windows = layerTypes.Select(t => t == GemmaLayerType.Sliding ? config.SlidingWindow : null).ToArray();
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
         layers = new ModuleList<GemmaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new GemmaDecoderLayer(config, i)).ToArray());
         norm = new GemmaRmsNorm("norm", config.HiddenSize, config.RmsNormEps);
-        _globalRotary = new RotaryEmbedding(config.HeadDim, config.MaxPositionEmbeddings, config.GlobalRopeTheta, LinearScaling(config.LinearRopeFactor()), device);
-        _localRotary = config.IsGemma3 && _layerTypes.Contains(GemmaLayerType.Sliding)
+        _globalRotary = new RotaryEmbedding(config.HeadDim, config.MaxPositionEmbeddings, config.GlobalRopeTheta, config.GlobalRopeScaling(), device);
+        _localRotary = config.IsGemma3 && layerTypes.Contains(GemmaLayerType.Sliding)
             ? new RotaryEmbedding(config.HeadDim, config.MaxPositionEmbeddings, config.LocalRopeTheta, null, device)
             : _globalRotary;
         RegisterComponents();
     }
-
-    /// <summary>
-    /// Linear RoPE scaling (every inverse frequency ÷ factor) expressed as the Llama-3 rule with every wavelength in
-    /// its low-frequency band (original length 1, low_freq_factor 1: all wavelengths exceed 1), which divides all by the factor.
-    /// </summary>
-    static Llama3RopeScaling? LinearScaling(double? factor) =>
-        factor is { } f ? new Llama3RopeScaling(f, LowFreqFactor: 1, HighFreqFactor: 4, OriginalMaxPositionEmbeddings: 1) : null;
 
     internal void DisposeRotary()
     {
@@ -143,33 +137,16 @@ public sealed class GemmaModel : nn.Module
         x = x * normalizer;
         var globalRope = _globalRotary.For(positions, x.dtype);                             // cos, sin (B, 1, T, hd)
         var localRope = ReferenceEquals(_localRotary, _globalRotary) ? globalRope : _localRotary.For(positions, x.dtype);
-        var slidingMask = SlidingMask(mask, past, t, x.device);
+        var masks = new SlidingWindowMasks(mask, t, past, x.device);                      // the given mask, windowed for sliding layers
         for (int i = 0; i < layers.Count; i++)
         {
-            bool sliding = _layerTypes[i] == GemmaLayerType.Sliding;
-            x = layers[i].forward(x, sliding ? localRope : globalRope, sliding ? slidingMask : mask, cache);
+            bool sliding = _windows[i] is not null;
+            x = layers[i].forward(x, sliding ? localRope : globalRope, masks.For(_windows[i]), cache);
+            LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
         }
 
-        LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
         cache?.Advance(t);
         return norm.forward(x).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>The given mask (or causal) restricted to keys within the window: (B or 1, 1, T, S); the given mask itself when every key is in the window.</summary>
-    Tensor? SlidingMask(Tensor? mask, long past, long t, Device device)
-    {
-        long s = past + t;
-        if (_window is not { } window || s <= window)
-        {
-            return mask;
-        }
-
-        var querySlots = arange(past, s, dtype: ScalarType.Int64, device: device).unsqueeze(1); // (T, 1)
-        var keySlots = arange(s, dtype: ScalarType.Int64, device: device).unsqueeze(0);         // (1, S)
-        var inWindow = (querySlots - keySlots).lt(window);                                      // (T, S)
-        var allowed = mask ?? keySlots.le(querySlots);                                           // (B, 1, T, S) or (T, S)
-        var combined = allowed.logical_and(inWindow);
-        return combined.dim() == 4 ? combined : combined.unsqueeze(0).unsqueeze(0);              // (B or 1, 1, T, S)
     }
 }
 

@@ -21,6 +21,7 @@ public sealed class Gpt2LMHeadModel : nn.Module, ICausalTransformer
     }
 
     public Gpt2Config Config => _config;
+    public ModelFamily Family => Gpt2Family.Instance;
     public string Architecture => "GPT2LMHeadModel";
     public int VocabSize => _config.VocabSize;
     public int ContextLength => _config.NPositions;
@@ -73,9 +74,9 @@ public sealed class Gpt2Model : nn.Module
         for (int i = 0; i < h.Count; i++)
         {
             x = h[i].forward(x, mask, cache);
+            LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
         }
 
-        LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
         cache?.Advance(inputIds.shape[1]);
         return ln_f.forward(x).MoveToOuterDisposeScope();
     }

@@ -39,13 +39,13 @@ public sealed class GemmaConfigTests
         {
             config["use_bidirectional_attention"] = Json("true");
             config["hidden_activation"] = Json("\"silu\"");
-            config["rope_scaling"] = Json("{\"rope_type\": \"yarn\", \"factor\": 4.0}");
+            config["rope_scaling"] = Json("{\"rope_type\": \"ntk-by-parts\", \"factor\": 4.0}");
             config["layer_types"] = Json("[\"sliding_attention\", \"chunked_attention\"]");
         });
 
         Assert.That(e.Message, Does.Contain("'use_bidirectional_attention' is true"));
         Assert.That(e.Message, Does.Contain("'hidden_activation' is 'silu'; supported: gelu_pytorch_tanh, gelu_new, gelu"));
-        Assert.That(e.Message, Does.Contain("'rope_scaling' {\"rope_type\":\"yarn\",\"factor\":4.0} is not supported for Gemma3ForCausalLM"));
+        Assert.That(e.Message, Does.Contain("'rope_scaling.rope_type' is 'ntk-by-parts'; supported: default, linear, dynamic, yarn, longrope, llama3"));
         Assert.That(e.Message, Does.Contain("'layer_types' has 2 entries but 'num_hidden_layers' is 7"));
         Assert.That(e.Message, Does.Contain("'layer_types' has 'chunked_attention'; supported: sliding_attention, full_attention"));
     }
@@ -55,7 +55,7 @@ public sealed class GemmaConfigTests
     {
         var e = LoadFails(GemmaGoldens.Gemma2, config => config["rope_scaling"] = Json("{\"rope_type\": \"linear\", \"factor\": 2.0}"));
 
-        Assert.That(e.Message, Does.Contain("is not supported for Gemma2ForCausalLM; supported: null"));
+        Assert.That(e.Message, Does.Contain("'rope_scaling' {\"rope_type\":\"linear\",\"factor\":2.0} is not supported for Gemma2ForCausalLM"));
     }
 
     [Test]
