@@ -1,5 +1,6 @@
 using RegressionGuard.Torch.Models.Gpt2;
 using RegressionGuard.Torch.Models.Llama;
+using RegressionGuard.Torch.Models.Phi3;
 using RegressionGuard.Torch.Models.Qwen3;
 using RegressionGuard.Torch.Models.Shared;
 
@@ -17,6 +18,7 @@ public static class ModelFamilies
         LlamaFamily.Instance,
         Gpt2Family.Instance,
         Qwen3Family.Instance,
+        Phi3Family.Instance,
     ];
 
     /// <summary>Every architecture name the registry loads, in registry order.</summary>
