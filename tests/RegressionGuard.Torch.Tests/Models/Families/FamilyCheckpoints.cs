@@ -59,6 +59,24 @@ internal static class FamilyCheckpoints
         }
     }
 
+    /// <summary>
+    /// A Hugging Face folder with a random model of golden <paramref name="name"/>'s config (vocabulary 260, and
+    /// <paramref name="changes"/>) and a byte-level tokenizer, for runtime tests that need a tokenizer.
+    /// </summary>
+    public static string WriteRandomFolder(string folder, string name, params (string Key, string Json)[] changes)
+    {
+        var config = Config(name, [.. changes, ("vocab_size", "260")]);
+        Directory.CreateDirectory(folder);
+        File.WriteAllText(Path.Combine(folder, "config.json"), config.GetRawText());
+        using (var model = Random(config))
+        {
+            Torch.Checkpoints.SafetensorsFile.Write(Path.Combine(folder, "model.safetensors"), model.Module.state_dict());
+        }
+
+        TinyTokenizers.WriteByteLevel(folder, 260);
+        return folder;
+    }
+
     /// <summary>Logits (1, T, V) of <paramref name="ids"/> at positions 0..T−1, no cache.</summary>
     public static Tensor Logits(ICausalTransformer model, long[] ids)
     {
