@@ -1,6 +1,7 @@
 using RegressionGuard.Torch.Models.Gemma;
 using RegressionGuard.Torch.Models.Gpt2;
 using RegressionGuard.Torch.Models.Llama;
+using RegressionGuard.Torch.Models.Phi3;
 using RegressionGuard.Torch.Models.Qwen3;
 using RegressionGuard.Torch.Models.Shared;
 
@@ -18,6 +19,7 @@ public static class ModelFamilies
         LlamaFamily.Instance,
         Gpt2Family.Instance,
         Qwen3Family.Instance,
+        Phi3Family.Instance,
         GemmaFamily.Gemma2,
         GemmaFamily.Gemma3,
     ];

@@ -130,6 +130,17 @@ public static class ModelLoader
 
     static LoadedModel LoadHfFolder(string folder, ITokenizer tokenizer, ComputeOptions compute, Device device, string tokenizerFile)
     {
+        var (model, files) = LoadTransformer(folder, compute, device);
+        CheckVocabulary(folder, model, tokenizer);
+        return new LoadedModel(folder, model, tokenizer, compute, files, device, tokenizerFile);
+    }
+
+    /// <summary>
+    /// The transformer of a Hugging Face folder without a tokenizer (config.json through the family registry, then
+    /// the strict checkpoint load), with the weight files it read. Used by <see cref="Load"/> and by reference tests.
+    /// </summary>
+    public static (ICausalTransformer Model, IReadOnlyList<string> WeightFiles) LoadTransformer(string folder, ComputeOptions compute, Device device)
+    {
         var configPath = System.IO.Path.Combine(folder, "config.json");
         if (!File.Exists(configPath))
         {
@@ -154,8 +165,7 @@ public static class ModelLoader
 
         using var source = SafetensorsSource.OpenFolder(folder);
         var model = Build(blueprint, blueprint.MapKeys?.Invoke(source) ?? source, compute, device);
-        CheckVocabulary(folder, model, tokenizer);
-        return new LoadedModel(folder, model, tokenizer, compute, source.Files.Select(f => f.Path).ToArray(), device, tokenizerFile);
+        return (model, source.Files.Select(f => f.Path).ToArray());
     }
 
     static ICausalTransformer Build(ModelBlueprint blueprint, StateDictLoader.ITensorSource source, ComputeOptions compute, Device device)
