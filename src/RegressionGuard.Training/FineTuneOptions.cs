@@ -6,7 +6,8 @@ namespace RegressionGuard.Training;
 public sealed record FineTuneOptions
 {
     public static readonly string[] Schedules = { "constant", "cosine", "linear" };
-    public static readonly string[] LlamaTargets = { "q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj" };
+    /// <summary>Every adaptable layer of a Llama-family model (the family's own list).</summary>
+    public static readonly string[] LlamaTargets = [.. Torch.Models.Llama.LlamaFamily.Instance.LoraTargets];
 
     public FineTuningMethod Method { get; init; } = FineTuningMethod.Lora;
     public int Steps { get; init; } = 100;

@@ -183,13 +183,11 @@ public sealed class FineTuner
         public Action? AfterStep { get; set; }
     }
 
-    static bool IsEmbedding(string name) =>
-        name.Contains("embed_tokens", StringComparison.Ordinal) || name.Contains(".wte.", StringComparison.Ordinal)
-        || name.Contains(".wpe.", StringComparison.Ordinal) || name.StartsWith("lm_head", StringComparison.Ordinal);
-
     MethodSetup Setup(LoadedModel model)
     {
         var o = _options;
+        var family = model.Transformer.Family;
+        bool IsEmbedding(string name) => family.IsEmbedding(name);
         var named = model.Transformer.Module.named_parameters().ToList();
         switch (o.Method)
         {
@@ -200,7 +198,7 @@ public sealed class FineTuner
                 }
             case FineTuningMethod.Hft:
                 {
-                    var selection = HalfFineTuningSelection.Choose(named.Select(p => p.name).ToList(), o.Seed, new HalfFineTuningOptions { TrainEmbeddings = o.TrainEmbeddings });
+                    var selection = HalfFineTuningSelection.Choose(named.Select(p => p.name).ToList(), o.Seed, new HalfFineTuningOptions { TrainEmbeddings = o.TrainEmbeddings }, family.HalfFineTuning);
                     var chosen = selection.Trainable.ToHashSet(StringComparer.Ordinal);
                     var trainable = named.Where(p => chosen.Contains(p.name)).ToList();
                     return new MethodSetup { Trainable = trainable.Select(p => p.parameter).ToList(), P = trainable.Where(p => !IsEmbedding(p.name)).Sum(p => p.parameter.NumberOfElements), Selection = selection };

@@ -1,8 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
-using RegressionGuard.Torch.Models.Gpt2;
-using RegressionGuard.Torch.Models.Llama;
 using RegressionGuard.Torch.Runtime;
 using TorchSharp;
 
@@ -17,18 +15,7 @@ public static class HfFolderWriter
     public static void Write(LoadedModel model, string folder, IReadOnlyDictionary<string, string>? metadata = null)
     {
         Directory.CreateDirectory(folder);
-        JsonObject config = model.Transformer switch
-        {
-            LlamaForCausalLM llama => JsonSerializer.SerializeToNode(llama.Config, Options)!.AsObject(),
-            Gpt2LMHeadModel gpt2 => JsonSerializer.SerializeToNode(gpt2.Config, Options)!.AsObject(),
-            _ => throw new NotSupportedException($"writing {model.Transformer.Architecture} checkpoints is not supported"),
-        };
-        if (model.Transformer is LlamaForCausalLM)
-        {
-            config.Remove("rope_scaling");
-            config["bos_token_id"] ??= model.Tokenizer.BosId;
-            config["eos_token_id"] ??= model.Tokenizer.EosId;
-        }
+        JsonObject config = model.Transformer.Family.WriteConfig(model.Transformer, model.Tokenizer.BosId, model.Tokenizer.EosId);
         config["torch_dtype"] = model.Compute.ScalarType == torch.ScalarType.BFloat16 ? "bfloat16" : "float32";
         File.WriteAllText(Path.Combine(folder, "config.json"), config.ToJsonString(Options) + "\n");
         var meta = new Dictionary<string, string> { ["format"] = "pt" };

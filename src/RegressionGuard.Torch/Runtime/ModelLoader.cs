@@ -1,7 +1,7 @@
 using System.Text.Json;
 using RegressionGuard.Torch.Adapters;
 using RegressionGuard.Torch.Checkpoints;
-using RegressionGuard.Torch.Models.Gpt2;
+using RegressionGuard.Torch.Models;
 using RegressionGuard.Torch.Models.Llama;
 using RegressionGuard.Torch.Models.Shared;
 using RegressionGuard.Torch.Tokenization;
@@ -17,9 +17,7 @@ namespace RegressionGuard.Torch.Runtime;
 /// </summary>
 public static class ModelLoader
 {
-    public static IReadOnlyList<string> SupportedArchitectures { get; } = LlamaConfig.Architectures.Concat(Gpt2Config.Architectures).ToArray();
-
-    static readonly JsonSerializerOptions JsonOptions = new() { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+    public static IReadOnlyList<string> SupportedArchitectures => ModelFamilies.Architectures;
 
     /// <summary>
     /// Loads a fine-tuned model: a full checkpoint, or a PEFT LoRA adapter folder applied to its base (given, or named
@@ -118,7 +116,7 @@ public static class ModelLoader
             var tokenizerFile = tokenizerPath ?? TokenizerLoader.FindFileBeside(full);
             var tokenizer = TokenizerLoader.Load(tokenizerFile);
             var checkpoint = Llama2cCheckpoint.Open(full);
-            var model = Build(() => new LlamaForCausalLM(checkpoint.Config, device), checkpoint, compute, device);
+            var model = Build(LlamaFamily.Blueprint(checkpoint.Config), checkpoint, compute, device);
             CheckVocabulary(full, model, tokenizer);
             return new LoadedModel(full, model, tokenizer, compute, new[] { full }, device, tokenizerFile);
         }
@@ -131,6 +129,17 @@ public static class ModelLoader
     }
 
     static LoadedModel LoadHfFolder(string folder, ITokenizer tokenizer, ComputeOptions compute, Device device, string tokenizerFile)
+    {
+        var (model, files) = LoadTransformer(folder, compute, device);
+        CheckVocabulary(folder, model, tokenizer);
+        return new LoadedModel(folder, model, tokenizer, compute, files, device, tokenizerFile);
+    }
+
+    /// <summary>
+    /// The transformer of a Hugging Face folder without a tokenizer (config.json through the family registry, then
+    /// the strict checkpoint load), with the weight files it read. Used by <see cref="Load"/> and by reference tests.
+    /// </summary>
+    public static (ICausalTransformer Model, IReadOnlyList<string> WeightFiles) LoadTransformer(string folder, ComputeOptions compute, Device device)
     {
         var configPath = System.IO.Path.Combine(folder, "config.json");
         if (!File.Exists(configPath))
@@ -149,65 +158,17 @@ public static class ModelLoader
         }
         string architecture = root.TryGetProperty("architectures", out var archs) && archs.ValueKind == JsonValueKind.Array && archs.GetArrayLength() > 0
             ? archs[0].GetString() ?? ""
-            : root.TryGetProperty("model_type", out var mt) ? (mt.GetString() ?? "") switch
-            {
-                "llama" => "LlamaForCausalLM",
-                "mistral" => "MistralForCausalLM",
-                "qwen2" => "Qwen2ForCausalLM",
-                "gpt2" => "GPT2LMHeadModel",
-                var other => other,
-            } : "";
+            : root.TryGetProperty("model_type", out var mt) && mt.GetString() is { } modelType ? ModelFamilies.ArchitectureOfModelType(modelType) ?? modelType : "";
+        var family = ModelFamilies.ForArchitecture(architecture)
+            ?? throw new CheckpointException($"{configPath}: unsupported architecture '{architecture}'; supported: {string.Join(", ", SupportedArchitectures)}");
+        var blueprint = family.Read(root, configPath);
 
         using var source = SafetensorsSource.OpenFolder(folder);
-        ICausalTransformer model;
-        Func<string, bool>? ignorable = null;
-        if (LlamaConfig.Architectures.Contains(architecture))
-        {
-            var config = Deserialize<LlamaConfig>(root, configPath);
-            Validate(configPath, config.Validate());
-            ignorable = key => key.EndsWith(".rotary_emb.inv_freq", StringComparison.Ordinal)
-                || (config.TieWordEmbeddings && key == "lm_head.weight");
-            model = Build(() => new LlamaForCausalLM(config, device), source, compute, device, ignorable);
-        }
-        else if (Gpt2Config.Architectures.Contains(architecture))
-        {
-            var config = Deserialize<Gpt2Config>(root, configPath);
-            Validate(configPath, config.Validate());
-            var prefixed = new PrefixedSource(source, "transformer.");
-            // causal-mask buffers saved by older transformers versions, and a head that duplicates the tied wte
-            ignorable = key => key.EndsWith(".attn.bias", StringComparison.Ordinal) || key.EndsWith(".attn.masked_bias", StringComparison.Ordinal)
-                || key == "lm_head.weight";
-            model = Build(() => new Gpt2LMHeadModel(config), prefixed, compute, device, ignorable);
-        }
-        else
-        {
-            throw new CheckpointException($"{configPath}: unsupported architecture '{architecture}'; supported: {string.Join(", ", SupportedArchitectures)}");
-        }
-        CheckVocabulary(folder, model, tokenizer);
-        return new LoadedModel(folder, model, tokenizer, compute, source.Files.Select(f => f.Path).ToArray(), device, tokenizerFile);
+        var model = Build(blueprint, blueprint.MapKeys?.Invoke(source) ?? source, compute, device);
+        return (model, source.Files.Select(f => f.Path).ToArray());
     }
 
-    static T Deserialize<T>(JsonElement root, string path)
-    {
-        try
-        {
-            return root.Deserialize<T>(JsonOptions) ?? throw new CheckpointException($"{path}: empty config");
-        }
-        catch (JsonException e)
-        {
-            throw new CheckpointException($"{path}: config value of the wrong type at {e.Path}: {e.Message}", e);
-        }
-    }
-
-    static void Validate(string path, IReadOnlyList<string> errors)
-    {
-        if (errors.Count > 0)
-        {
-            throw new CheckpointException($"{path}: invalid config: {string.Join("; ", errors)}");
-        }
-    }
-
-    static ICausalTransformer Build(Func<ICausalTransformer> create, StateDictLoader.ITensorSource source, ComputeOptions compute, Device device, Func<string, bool>? ignorable = null)
+    static ICausalTransformer Build(ModelBlueprint blueprint, StateDictLoader.ITensorSource source, ComputeOptions compute, Device device)
     {
         var previous = get_default_dtype();
         set_default_dtype(compute.ScalarType); // parameters are born in the compute dtype: no fp32 copy of a bf16 model
@@ -216,7 +177,7 @@ public static class ModelLoader
         {
             using (no_grad())
             {
-                model = create();
+                model = blueprint.Create(device);
             }
         }
         finally
@@ -225,7 +186,7 @@ public static class ModelLoader
         }
         try
         {
-            StateDictLoader.Load(model.Module, source, ignorable);
+            StateDictLoader.Load(model.Module, source, blueprint.IsIgnorable);
             foreach (var p in model.Module.parameters())
             {
                 p.requires_grad = false;
@@ -252,30 +213,5 @@ public static class ModelLoader
         {
             throw new CheckpointException($"{path}: the tokenizer ({tokenizer.Name}) has {tokenizer.VocabSize} ids but the model's vocabulary has {model.VocabSize}; pass the tokenizer that belongs to this model with --tokenizer");
         }
-    }
-
-    /// <summary>Presents GPT-2 checkpoints saved without the "transformer." prefix (the original OpenAI layout) under HF module keys.</summary>
-    sealed class PrefixedSource : StateDictLoader.ITensorSource
-    {
-        readonly SafetensorsSource _inner;
-        readonly Dictionary<string, string> _originalOf = new(StringComparer.Ordinal);
-
-        public PrefixedSource(SafetensorsSource inner, string prefix)
-        {
-            _inner = inner;
-            bool hasPrefix = inner.Shapes.Keys.Any(k => k.StartsWith(prefix, StringComparison.Ordinal));
-            var shapes = new Dictionary<string, long[]>(StringComparer.Ordinal);
-            foreach (var (key, shape) in inner.Shapes)
-            {
-                var mapped = hasPrefix || key.StartsWith("lm_head.", StringComparison.Ordinal) ? key : prefix + key;
-                _originalOf[mapped] = key;
-                shapes[mapped] = shape;
-            }
-            Shapes = shapes;
-        }
-
-        public string Description => _inner.Description;
-        public IReadOnlyDictionary<string, long[]> Shapes { get; }
-        public void CopyInto(string name, Tensor destination) => _inner.CopyInto(_originalOf[name], destination);
     }
 }

@@ -1,15 +1,39 @@
-using System.Text.RegularExpressions;
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using RegressionGuard.Torch.Models;
+using RegressionGuard.Torch.Models.Shared;
 
 namespace RegressionGuard.Training.Methods;
 
-/// <summary>The model families whose parameter names <see cref="HalfFineTuningSelection"/> understands.</summary>
-public enum HalfFineTuningArchitecture
+/// <summary>
+/// The naming scheme a selection was made for: a model family's <see cref="HalfFineTuningGroups.Scheme"/>
+/// ("llama", "gpt2", …), written as that string in the selection file.
+/// </summary>
+[JsonConverter(typeof(HalfFineTuningArchitectureJson))]
+public readonly record struct HalfFineTuningArchitecture(string Name)
 {
     /// <summary>Llama-family names (<c>model.layers.{i}.self_attn.q_proj.weight</c>, Qwen2's q/k/v biases included).</summary>
-    Llama,
+    public static readonly HalfFineTuningArchitecture Llama = new("llama");
 
     /// <summary>GPT-2 names (<c>transformer.h.{i}.attn.c_attn.weight</c>).</summary>
-    Gpt2,
+    public static readonly HalfFineTuningArchitecture Gpt2 = new("gpt2");
+
+    /// <summary>The scheme's groups, from the model-family registry.</summary>
+    public HalfFineTuningGroups Groups => ModelFamilies.HalfFineTuningScheme(Name)
+        ?? throw new InvalidDataException($"unknown HFT naming scheme '{Name}'; known: {string.Join(", ", ModelFamilies.All.Select(f => f.HalfFineTuning.Scheme).Distinct())}");
+
+    public override string ToString() => Name.Length == 0 ? Name : char.ToUpperInvariant(Name[0]) + Name[1..];
+}
+
+/// <summary>Reads and writes <see cref="HalfFineTuningArchitecture"/> as its scheme name.</summary>
+public sealed class HalfFineTuningArchitectureJson : JsonConverter<HalfFineTuningArchitecture>
+{
+    public override HalfFineTuningArchitecture Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+        new(reader.GetString() ?? throw new JsonException("the architecture must be a string"));
+
+    public override void Write(Utf8JsonWriter writer, HalfFineTuningArchitecture value, JsonSerializerOptions options) =>
+        writer.WriteStringValue(value.Name);
 }
 
 /// <summary>What a parameter belongs to, for Half Fine-Tuning.</summary>
@@ -26,123 +50,81 @@ internal enum ParameterGroup
 /// (<c>q_proj</c>, <c>ln_1</c>, <c>norm</c>, …: the unit that is trained or frozen as a whole) and whether it is the
 /// module's weight (a bias follows its weight).
 /// </summary>
-internal readonly record struct ParameterSlot(HalfFineTuningArchitecture? Architecture, ParameterGroup Group, int Layer, string Unit, bool IsWeight);
+internal readonly record struct ParameterSlot(HalfFineTuningArchitecture Architecture, ParameterGroup Group, int Layer, string Unit, bool IsWeight);
 
-/// <summary>Reads Hugging Face parameter names (the module fields of our models carry the same names).</summary>
-internal static partial class HalfFineTuningNames
+/// <summary>Reads Hugging Face parameter names through a family's <see cref="HalfFineTuningGroups"/>.</summary>
+internal static class HalfFineTuningNames
 {
-    /// <summary>The categories of each group, in the order the random choices index them.</summary>
-    public static IReadOnlyList<string> AttentionUnits(HalfFineTuningArchitecture architecture) => architecture switch
+    /// <summary>The schemes <see cref="HalfFineTuningSelection.Choose"/> recognises from the names alone.</summary>
+    public static IReadOnlyList<HalfFineTuningGroups> Inferable { get; } = [Torch.Models.Llama.LlamaFamily.Instance.HalfFineTuning, Torch.Models.Gpt2.Gpt2Family.Instance.HalfFineTuning];
+
+    static string Leaf(string path) => path[(path.LastIndexOf('.') + 1)..];
+
+    /// <summary>The categories of each group, in the order the random choices index them (module names within the layer).</summary>
+    public static IReadOnlyList<string> AttentionUnits(HalfFineTuningGroups groups) => groups.Attention.Select(Leaf).ToArray();
+
+    public static IReadOnlyList<string> FeedForwardUnits(HalfFineTuningGroups groups) => groups.FeedForward.Select(Leaf).ToArray();
+
+    public static IReadOnlyList<string> LayerNormUnits(HalfFineTuningGroups groups) => groups.Norms.Select(Leaf).ToArray();
+
+    public static string FinalNormUnit(HalfFineTuningGroups groups) => Leaf(groups.FinalNorm);
+
+    /// <summary>The slot of <paramref name="name"/> under <paramref name="groups"/>, or null when the name is not one of its parameters.</summary>
+    public static ParameterSlot? Classify(string name, HalfFineTuningGroups groups)
     {
-        HalfFineTuningArchitecture.Llama => ["q_proj", "k_proj", "v_proj", "o_proj"],
-        _ => ["c_attn", "c_proj"],
-    };
-
-    public static IReadOnlyList<string> FeedForwardUnits(HalfFineTuningArchitecture architecture) => architecture switch
-    {
-        HalfFineTuningArchitecture.Llama => ["gate_proj", "up_proj", "down_proj"],
-        _ => ["c_fc", "c_proj"],
-    };
-
-    public static IReadOnlyList<string> LayerNormUnits(HalfFineTuningArchitecture architecture) => architecture switch
-    {
-        HalfFineTuningArchitecture.Llama => ["input_layernorm", "post_attention_layernorm"],
-        _ => ["ln_1", "ln_2"],
-    };
-
-    public static string FinalNormUnit(HalfFineTuningArchitecture architecture) =>
-        architecture == HalfFineTuningArchitecture.Llama ? "norm" : "ln_f";
-
-    /// <summary>The slot of <paramref name="name"/>, or null when the name is not one of the known parameters.</summary>
-    public static ParameterSlot? Classify(string name)
-    {
-        const HalfFineTuningArchitecture llama = HalfFineTuningArchitecture.Llama, gpt2 = HalfFineTuningArchitecture.Gpt2;
-        Match m;
-        if ((m = LlamaAttention().Match(name)).Success)
+        var architecture = new HalfFineTuningArchitecture(groups.Scheme);
+        int dot = name.LastIndexOf('.');
+        if (dot < 0)
         {
-            return InLayer(llama, ParameterGroup.Attention, m);
+            return null;
         }
 
-        if ((m = LlamaMlp().Match(name)).Success)
+        string module = name[..dot], kind = name[(dot + 1)..];
+        if (kind is not ("weight" or "bias"))
         {
-            return InLayer(llama, ParameterGroup.FeedForward, m);
+            return null;
         }
 
-        if ((m = LlamaLayerNorm().Match(name)).Success)
+        bool isWeight = kind == "weight";
+        if (module.StartsWith(groups.LayerPrefix, StringComparison.Ordinal))
         {
-            return InLayer(llama, ParameterGroup.Norm, m);
+            var rest = module[groups.LayerPrefix.Length..];
+            int next = rest.IndexOf('.');
+            if (next < 1 || next > 9 || !rest[..next].All(char.IsAsciiDigit))
+            {
+                return null;
+            }
+
+            int layer = int.Parse(rest[..next], CultureInfo.InvariantCulture);
+            var path = rest[(next + 1)..];
+            if (groups.Attention.Contains(path))
+            {
+                return new ParameterSlot(architecture, ParameterGroup.Attention, layer, Leaf(path), isWeight);
+            }
+
+            if (groups.FeedForward.Contains(path))
+            {
+                return new ParameterSlot(architecture, ParameterGroup.FeedForward, layer, Leaf(path), isWeight);
+            }
+
+            if (groups.Norms.Contains(path))
+            {
+                return new ParameterSlot(architecture, ParameterGroup.Norm, layer, Leaf(path), isWeight);
+            }
+
+            return null;
         }
 
-        if (name == "model.norm.weight")
+        if (module == groups.FinalNorm)
         {
-            return new ParameterSlot(llama, ParameterGroup.Norm, -1, "norm", true);
+            return new ParameterSlot(architecture, ParameterGroup.Norm, -1, Leaf(module), isWeight);
         }
 
-        if (name == "model.embed_tokens.weight")
+        if (groups.Embeddings.Contains(module) && isWeight)
         {
-            return new ParameterSlot(llama, ParameterGroup.Embedding, -1, "embed_tokens", true);
-        }
-
-        if ((m = Gpt2Attention().Match(name)).Success)
-        {
-            return InLayer(gpt2, ParameterGroup.Attention, m);
-        }
-
-        if ((m = Gpt2Mlp().Match(name)).Success)
-        {
-            return InLayer(gpt2, ParameterGroup.FeedForward, m);
-        }
-
-        if ((m = Gpt2LayerNorm().Match(name)).Success)
-        {
-            return InLayer(gpt2, ParameterGroup.Norm, m);
-        }
-
-        if ((m = Gpt2FinalNorm().Match(name)).Success)
-        {
-            return new ParameterSlot(gpt2, ParameterGroup.Norm, -1, "ln_f", m.Groups["kind"].Value == "weight");
-        }
-
-        if ((m = Gpt2Embedding().Match(name)).Success)
-        {
-            return new ParameterSlot(gpt2, ParameterGroup.Embedding, -1, m.Groups["unit"].Value, true);
-        }
-
-        if (name == "lm_head.weight")
-        {
-            return new ParameterSlot(null, ParameterGroup.Embedding, -1, "lm_head", true);
+            return new ParameterSlot(architecture, ParameterGroup.Embedding, -1, Leaf(module), true);
         }
 
         return null;
     }
-
-    static ParameterSlot InLayer(HalfFineTuningArchitecture architecture, ParameterGroup group, Match m)
-    {
-        var layer = int.Parse(m.Groups["layer"].Value, System.Globalization.CultureInfo.InvariantCulture); // at most 9 digits
-        return new ParameterSlot(architecture, group, layer, m.Groups["unit"].Value, m.Groups["kind"].Value == "weight");
-    }
-
-    [GeneratedRegex(@"^model\.layers\.(?<layer>\d{1,9})\.self_attn\.(?<unit>q_proj|k_proj|v_proj|o_proj)\.(?<kind>weight|bias)$", RegexOptions.CultureInvariant)]
-    private static partial Regex LlamaAttention();
-
-    [GeneratedRegex(@"^model\.layers\.(?<layer>\d{1,9})\.mlp\.(?<unit>gate_proj|up_proj|down_proj)\.(?<kind>weight|bias)$", RegexOptions.CultureInvariant)]
-    private static partial Regex LlamaMlp();
-
-    [GeneratedRegex(@"^model\.layers\.(?<layer>\d{1,9})\.(?<unit>input_layernorm|post_attention_layernorm)\.(?<kind>weight)$", RegexOptions.CultureInvariant)]
-    private static partial Regex LlamaLayerNorm();
-
-    [GeneratedRegex(@"^transformer\.h\.(?<layer>\d{1,9})\.attn\.(?<unit>c_attn|c_proj)\.(?<kind>weight|bias)$", RegexOptions.CultureInvariant)]
-    private static partial Regex Gpt2Attention();
-
-    [GeneratedRegex(@"^transformer\.h\.(?<layer>\d{1,9})\.mlp\.(?<unit>c_fc|c_proj)\.(?<kind>weight|bias)$", RegexOptions.CultureInvariant)]
-    private static partial Regex Gpt2Mlp();
-
-    [GeneratedRegex(@"^transformer\.h\.(?<layer>\d{1,9})\.(?<unit>ln_1|ln_2)\.(?<kind>weight|bias)$", RegexOptions.CultureInvariant)]
-    private static partial Regex Gpt2LayerNorm();
-
-    [GeneratedRegex(@"^transformer\.ln_f\.(?<kind>weight|bias)$", RegexOptions.CultureInvariant)]
-    private static partial Regex Gpt2FinalNorm();
-
-    [GeneratedRegex(@"^transformer\.(?<unit>wte|wpe)\.weight$", RegexOptions.CultureInvariant)]
-    private static partial Regex Gpt2Embedding();
 }

@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RegressionGuard.Randomness;
+using RegressionGuard.Torch.Models.Shared;
 
 namespace RegressionGuard.Training.Methods;
 
@@ -97,23 +98,24 @@ public sealed record HalfFineTuningSelection
     /// order) by the rules in the remarks of <see cref="HalfFineTuningSelection"/>.
     /// </summary>
     /// <exception cref="ArgumentException">A name is not understood, or the layers are incomplete (all problems listed).</exception>
-    public static HalfFineTuningSelection Choose(IReadOnlyList<string> parameterNames, long seed, HalfFineTuningOptions? options = null)
+    /// <param name="groups">The model family's groups (<see cref="Torch.Models.Shared.ModelFamily.HalfFineTuning"/>); null infers Llama-family or GPT-2 naming from the names.</param>
+    public static HalfFineTuningSelection Choose(IReadOnlyList<string> parameterNames, long seed, HalfFineTuningOptions? options = null, HalfFineTuningGroups? groups = null)
     {
         ArgumentNullException.ThrowIfNull(parameterNames);
         options ??= new HalfFineTuningOptions();
-        var (architecture, slots, layerCount) = Analyse(parameterNames);
+        var (resolved, slots, layerCount) = Analyse(parameterNames, groups);
         var rng = new SplitMix64(seed);
 
-        var attentionUnits = HalfFineTuningNames.AttentionUnits(architecture);
+        var attentionUnits = HalfFineTuningNames.AttentionUnits(resolved);
         var attention = new string[layerCount][];
         for (var layer = 0; layer < layerCount; layer++)
         {
             attention[layer] = Pick(rng, attentionUnits, attentionUnits.Count / 2);
         }
 
-        var ffnUnits = HalfFineTuningNames.FeedForwardUnits(architecture);
+        var ffnUnits = HalfFineTuningNames.FeedForwardUnits(resolved);
         var ffn = new string[layerCount][];
-        if (architecture == HalfFineTuningArchitecture.Llama)
+        if (ffnUnits.Count % 2 == 1) // Llama's 3 matrices: 2 in a seeded half of the layers, 1 in the others
         {
             var twoLayerCount = layerCount / 2 + (layerCount % 2 == 1 && rng.NextBool() ? 1 : 0);
             var twoLayers = rng.ChooseIndices(layerCount, twoLayerCount).ToHashSet();
@@ -130,13 +132,14 @@ public sealed record HalfFineTuningSelection
             }
         }
 
-        var layerNormUnits = HalfFineTuningNames.LayerNormUnits(architecture);
-        var normCount = 2 * layerCount + 1; // index 2i + j: layer i's j-th norm; the last one is the final norm
+        var layerNormUnits = HalfFineTuningNames.LayerNormUnits(resolved);
+        var perLayerNorms = layerNormUnits.Count;
+        var normCount = perLayerNorms * layerCount + 1; // index n·i + j: layer i's j-th norm; the last one is the final norm
         var trainedNorms = rng.ChooseIndices(normCount, normCount / 2).ToHashSet();
         var norms = new string[layerCount][];
         for (var layer = 0; layer < layerCount; layer++)
         {
-            norms[layer] = layerNormUnits.Where((_, j) => trainedNorms.Contains(2 * layer + j)).ToArray();
+            norms[layer] = layerNormUnits.Where((_, j) => trainedNorms.Contains(perLayerNorms * layer + j)).ToArray();
         }
 
         var finalNormTrained = trainedNorms.Contains(normCount - 1);
@@ -158,7 +161,7 @@ public sealed record HalfFineTuningSelection
 
         return new HalfFineTuningSelection
         {
-            Architecture = architecture,
+            Architecture = new HalfFineTuningArchitecture(resolved.Scheme),
             Seed = seed,
             TrainEmbeddings = options.TrainEmbeddings,
             Trainable = trainable,
@@ -180,7 +183,8 @@ public sealed record HalfFineTuningSelection
     public long CountTrainableNonEmbeddingParameters(IReadOnlyDictionary<string, long> elementCounts)
     {
         ArgumentNullException.ThrowIfNull(elementCounts);
-        var counted = Trainable.Where(n => HalfFineTuningNames.Classify(n)?.Group != ParameterGroup.Embedding).ToList();
+        var groups = Architecture.Groups;
+        var counted = Trainable.Where(n => HalfFineTuningNames.Classify(n, groups)?.Group != ParameterGroup.Embedding).ToList();
         var missing = counted.Where(n => !elementCounts.ContainsKey(n)).ToList();
         if (missing.Count > 0)
         {
@@ -272,14 +276,14 @@ public sealed record HalfFineTuningSelection
     }
 
     /// <summary>Classifies every name and checks the structure; throws with every problem at once.</summary>
-    static (HalfFineTuningArchitecture Architecture, ParameterSlot[] Slots, int LayerCount) Analyse(IReadOnlyList<string> names)
+    static (HalfFineTuningGroups Groups, ParameterSlot[] Slots, int LayerCount) Analyse(IReadOnlyList<string> names, HalfFineTuningGroups? given)
     {
         var problems = new List<string>();
-        var slots = new ParameterSlot[names.Count];
-        var known = new List<ParameterSlot>();
+        var candidates = given is null ? HalfFineTuningNames.Inferable : [given];
         var unknown = new List<string>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         var duplicates = new List<string>();
+        var schemes = new HashSet<string>(StringComparer.Ordinal); // from names only one candidate knows (lm_head is shared)
         for (var i = 0; i < names.Count; i++)
         {
             var name = names[i] ?? throw new ArgumentException($"parameter name {i} is null", nameof(names));
@@ -288,18 +292,19 @@ public sealed record HalfFineTuningSelection
                 duplicates.Add(name);
             }
 
-            if (HalfFineTuningNames.Classify(name) is { } slot)
-            {
-                known.Add(slots[i] = slot);
-            }
-            else
+            var knownBy = candidates.Where(c => HalfFineTuningNames.Classify(name, c) is not null).ToList();
+            if (knownBy.Count == 0)
             {
                 unknown.Add(name);
+            }
+            else if (knownBy.Count == 1)
+            {
+                schemes.Add(knownBy[0].Scheme);
             }
         }
         if (unknown.Count > 0)
         {
-            problems.Add($"not a Llama-family or GPT-2 parameter name: {string.Join(", ", unknown)}");
+            problems.Add($"not a {string.Join(" or ", candidates.Select(c => c.DisplayName))} parameter name: {string.Join(", ", unknown)}");
         }
 
         if (duplicates.Count > 0)
@@ -307,15 +312,23 @@ public sealed record HalfFineTuningSelection
             problems.Add($"listed more than once: {string.Join(", ", duplicates.Distinct())}");
         }
 
-        var architectures = known.Where(s => s.Architecture is not null).Select(s => s.Architecture!.Value).Distinct().ToList();
-        if (architectures.Count != 1)
+        if (schemes.Count != 1)
         {
-            problems.Add(architectures.Count == 0
-                ? "no transformer layers found (expected model.layers.{i}.… or transformer.h.{i}.…)"
-                : "the names mix Llama-family and GPT-2 parameters");
+            problems.Add(schemes.Count == 0
+                ? $"no transformer layers found (expected {string.Join(" or ", candidates.Select(c => c.LayerPrefix + "{i}.…"))})"
+                : $"the names mix {string.Join(" and ", candidates.Where(c => schemes.Contains(c.Scheme)).Select(c => c.DisplayName))} parameters");
             throw new ArgumentException($"cannot choose HFT parameters: {string.Join("; ", problems)}", nameof(names));
         }
-        var architecture = architectures[0];
+        var groups = candidates.First(c => schemes.Contains(c.Scheme));
+        var slots = new ParameterSlot[names.Count];
+        var known = new List<ParameterSlot>();
+        for (var i = 0; i < names.Count; i++)
+        {
+            if (HalfFineTuningNames.Classify(names[i], groups) is { } slot)
+            {
+                known.Add(slots[i] = slot);
+            }
+        }
 
         var layers = known.Where(s => s.Layer >= 0).Select(s => s.Layer).Distinct().Order().ToList();
         var layerCount = layers.Count == 0 ? 0 : layers[^1] + 1;
@@ -330,9 +343,9 @@ public sealed record HalfFineTuningSelection
 
         // Every layer must hold every category's weight (GPT-2 has a c_proj in attn and in mlp, hence the group in the key).
         var weights = known.Where(s => s.IsWeight).Select(s => (s.Layer, s.Group, s.Unit)).ToHashSet();
-        var perLayer = HalfFineTuningNames.AttentionUnits(architecture).Select(u => (Group: ParameterGroup.Attention, Unit: u))
-            .Concat(HalfFineTuningNames.FeedForwardUnits(architecture).Select(u => (Group: ParameterGroup.FeedForward, Unit: u)))
-            .Concat(HalfFineTuningNames.LayerNormUnits(architecture).Select(u => (Group: ParameterGroup.Norm, Unit: u)))
+        var perLayer = HalfFineTuningNames.AttentionUnits(groups).Select(u => (Group: ParameterGroup.Attention, Unit: u))
+            .Concat(HalfFineTuningNames.FeedForwardUnits(groups).Select(u => (Group: ParameterGroup.FeedForward, Unit: u)))
+            .Concat(HalfFineTuningNames.LayerNormUnits(groups).Select(u => (Group: ParameterGroup.Norm, Unit: u)))
             .ToList();
         var missing = new List<string>();
         foreach (var layer in layers)
@@ -340,7 +353,7 @@ public sealed record HalfFineTuningSelection
             missing.AddRange(perLayer.Where(c => !weights.Contains((layer, c.Group, c.Unit))).Select(c => $"layer {layer} {c.Group} {c.Unit}.weight"));
         }
 
-        var finalNorm = HalfFineTuningNames.FinalNormUnit(architecture);
+        var finalNorm = HalfFineTuningNames.FinalNormUnit(groups);
         if (!weights.Contains((-1, ParameterGroup.Norm, finalNorm)))
         {
             missing.Add($"final norm {finalNorm}.weight");
@@ -356,7 +369,7 @@ public sealed record HalfFineTuningSelection
             throw new ArgumentException($"cannot choose HFT parameters: {string.Join("; ", problems)}", nameof(names));
         }
 
-        return (architecture, slots, layerCount);
+        return (groups, slots, layerCount);
     }
 
     static string[] Pick(SplitMix64 rng, IReadOnlyList<string> units, int count) =>

@@ -1,5 +1,6 @@
 using RegressionGuard.Testing;
 using RegressionGuard.Torch.Checkpoints;
+using RegressionGuard.Torch.Models;
 using RegressionGuard.Torch.Runtime;
 
 namespace RegressionGuard.Torch.Tests.Checkpoints;
@@ -92,7 +93,7 @@ public sealed class CheckpointErrorTests
         var config = dir.File("config.json");
         File.WriteAllText(config, File.ReadAllText(config).Replace("LlamaForCausalLM", "MambaForCausalLM", StringComparison.Ordinal));
         Assert.That(() => ModelLoader.Load(dir.Path), Throws.TypeOf<CheckpointException>().With.Message.EqualTo(
-            $"{config}: unsupported architecture 'MambaForCausalLM'; supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, GPT2LMHeadModel"));
+            $"{config}: unsupported architecture 'MambaForCausalLM'; supported: LlamaForCausalLM, MistralForCausalLM, Qwen2ForCausalLM, GPT2LMHeadModel, {string.Join(", ", ModelFamilies.Architectures.Skip(4))}"));
     }
 
     [Test]

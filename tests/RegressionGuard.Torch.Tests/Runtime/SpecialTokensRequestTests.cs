@@ -10,8 +10,8 @@ public sealed class SpecialTokensRequestTests
     {
         var model = Stories260K.Model;
 
-        var withBos = model.EncodeDocument("Once upon a time");
-        var asGiven = model.EncodeDocument("Once upon a time", addSpecialTokens: false);
+        var withBos = model.EncodePrompt("Once upon a time");
+        var asGiven = model.EncodePrompt("Once upon a time", addSpecialTokens: false);
 
         Assert.Multiple(() =>
         {

@@ -5,7 +5,6 @@ namespace RegressionGuard.Torch.Models.Gpt2;
 /// <summary>The GPT-2 keys of a Hugging Face config.json, one property per key.</summary>
 public sealed record Gpt2Config
 {
-    public static readonly string[] Architectures = { "GPT2LMHeadModel" };
     static readonly string[] Activations = { "gelu_new", "gelu", "gelu_pytorch_tanh" };
 
     [JsonPropertyName("architectures")] public string[]? ArchitectureNames { get; init; }

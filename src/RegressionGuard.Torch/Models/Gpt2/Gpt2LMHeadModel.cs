@@ -21,6 +21,7 @@ public sealed class Gpt2LMHeadModel : nn.Module, ICausalTransformer
     }
 
     public Gpt2Config Config => _config;
+    public ModelFamily Family => Gpt2Family.Instance;
     public string Architecture => "GPT2LMHeadModel";
     public int VocabSize => _config.VocabSize;
     public int ContextLength => _config.NPositions;

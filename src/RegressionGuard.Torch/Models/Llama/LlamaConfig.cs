@@ -5,13 +5,11 @@ using RegressionGuard.Torch.Models.Shared;
 namespace RegressionGuard.Torch.Models.Llama;
 
 /// <summary>
-/// The Llama-family keys of a Hugging Face config.json (Llama 2/3, Mistral, Qwen2), one property per key.
+/// The Llama-family keys of a Hugging Face config.json (Llama 2/3, Mistral, Qwen2, Qwen3), one property per key.
 /// Qwen2 adds q/k/v biases; <see cref="AttentionBias"/> adds biases to all four projections as in Llama's config.
 /// </summary>
 public sealed record LlamaConfig
 {
-    public static readonly string[] Architectures = { "LlamaForCausalLM", "MistralForCausalLM", "Qwen2ForCausalLM" };
-
     [JsonPropertyName("architectures")] public string[]? ArchitectureNames { get; init; }
     [JsonPropertyName("model_type")] public string? ModelType { get; init; }
     [JsonPropertyName("vocab_size")] public int VocabSize { get; init; }
@@ -32,10 +30,23 @@ public sealed record LlamaConfig
     [JsonPropertyName("bos_token_id")] public JsonElement? BosTokenId { get; init; }
     [JsonPropertyName("eos_token_id")] public JsonElement? EosTokenId { get; init; }
     [JsonPropertyName("torch_dtype")] public string? TorchDtype { get; init; }
+    [JsonPropertyName("sliding_window")] public JsonElement? SlidingWindow { get; init; }
+    [JsonPropertyName("use_sliding_window")] public bool? UseSlidingWindow { get; init; }
+    [JsonPropertyName("max_window_layers")] public int? MaxWindowLayers { get; init; }
 
-    [JsonIgnore] public string Architecture => ArchitectureNames?.FirstOrDefault() ?? "LlamaForCausalLM";
+    [JsonIgnore]
+    public string Architecture => ArchitectureNames?.FirstOrDefault() ?? ModelType switch
+    {
+        "mistral" => "MistralForCausalLM",
+        "qwen2" => "Qwen2ForCausalLM",
+        "qwen3" => "Qwen3ForCausalLM",
+        _ => "LlamaForCausalLM",
+    };
     [JsonIgnore] public int KeyValueHeads => NumKeyValueHeads ?? NumAttentionHeads;
     [JsonIgnore] public int HeadDim => HeadDimOverride ?? HiddenSize / NumAttentionHeads;
+
+    /// <summary>Qwen3: per-head RMSNorm of q and k (over head_dim, weights <c>self_attn.q_norm</c>, <c>k_norm</c>) before RoPE.</summary>
+    [JsonIgnore] public bool QkNorm => Architecture == "Qwen3ForCausalLM";
 
     /// <summary>Qwen2 checkpoints carry biases on q, k and v (not o) without saying so in config.json.</summary>
     [JsonIgnore] public bool QkvBias => AttentionBias || Architecture == "Qwen2ForCausalLM";
@@ -77,31 +88,41 @@ public sealed record LlamaConfig
             errors.Add($"'rms_norm_eps' must be positive, got {RmsNormEps}");
         }
 
-        try { _ = RopeScalingRule(); } catch (FormatException e) { errors.Add(e.Message); }
+        _ = Shared.RopeScaling.Parse(RopeScaling, MaxPositionEmbeddings, null, HeadDim, errors);
+        if (SlidingWindow is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Number) } sw)
+        {
+            errors.Add($"'sliding_window' must be an integer or null, got {sw.ValueKind}");
+        }
+        else if (SlidingWindow is { ValueKind: JsonValueKind.Number } n && (!n.TryGetInt32(out var w) || w < 1))
+        {
+            errors.Add($"'sliding_window' must be a positive integer or null, got {n.GetRawText()}");
+        }
+
         return errors;
     }
 
-    /// <summary>The Llama-3 rope scaling rule, or null when config.json has none.</summary>
-    public Llama3RopeScaling? RopeScalingRule()
+    /// <summary>
+    /// The attention window of layer <paramref name="layer"/> (keys within the last W positions, the query's own
+    /// included), or null for full causal attention. Mistral: <c>sliding_window</c> on every layer (transformers'
+    /// MistralConfig default 4096 when the key is absent; null turns it off). Qwen2: only with
+    /// <c>use_sliding_window</c>, on layers ≥ <c>max_window_layers</c> (defaults false, 4096, 28). Llama: none.
+    /// </summary>
+    public int? SlidingWindowOf(int layer)
     {
-        if (RopeScaling is not { ValueKind: JsonValueKind.Object } rs)
+        int? configured = SlidingWindow switch
         {
-            return null;
-        }
-
-        string type = rs.TryGetProperty("rope_type", out var t) ? t.GetString() ?? "" : rs.TryGetProperty("type", out var t2) ? t2.GetString() ?? "" : "";
-        if (type is "default" or "")
+            { ValueKind: JsonValueKind.Number } n when n.TryGetInt32(out var w) => w,
+            { ValueKind: JsonValueKind.Null } => null,
+            _ => 4096,
+        };
+        return Architecture switch
         {
-            return null;
-        }
-
-        if (type != "llama3")
-        {
-            throw new FormatException($"'rope_scaling.rope_type' is '{type}'; supported: llama3 (or none)");
-        }
-
-        double Num(string key, double fallback) => rs.TryGetProperty(key, out var v) && v.ValueKind == JsonValueKind.Number ? v.GetDouble() : fallback;
-        return new Llama3RopeScaling(Num("factor", 8), Num("low_freq_factor", 1), Num("high_freq_factor", 4),
-            (int)Num("original_max_position_embeddings", 8192));
+            "MistralForCausalLM" => configured,
+            "Qwen2ForCausalLM" or "Qwen3ForCausalLM" => UseSlidingWindow == true && layer >= (MaxWindowLayers ?? 28) ? configured : null,
+            _ => null,
+        };
     }
+
+    /// <summary>The rope_scaling rule (null: plain RoPE); <see cref="Validate"/> reports its problems.</summary>
+    public Shared.RopeScaling? RopeScalingRule() => Shared.RopeScaling.Parse(RopeScaling, MaxPositionEmbeddings, null, HeadDim, new List<string>());
 }

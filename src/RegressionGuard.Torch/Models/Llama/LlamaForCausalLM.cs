@@ -14,15 +14,17 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalTransformer
     public readonly LlamaModel model;
     public readonly Projection? lm_head; // (V, D); null when tied to model.embed_tokens
 
-    public LlamaForCausalLM(LlamaConfig config, Device? device = null) : base(nameof(LlamaForCausalLM))
+    public LlamaForCausalLM(LlamaConfig config, Device? device = null, ModelFamily? family = null) : base(nameof(LlamaForCausalLM))
     {
         _config = config;
+        Family = family ?? LlamaFamily.Instance;
         model = new LlamaModel(config, device);
         lm_head = config.TieWordEmbeddings ? null : new Projection(config.HiddenSize, config.VocabSize, false);
         RegisterComponents();
     }
 
     public LlamaConfig Config => _config;
+    public ModelFamily Family { get; }
     public string Architecture => _config.Architecture;
     public int VocabSize => _config.VocabSize;
     public int ContextLength => _config.MaxPositionEmbeddings;
@@ -70,8 +72,11 @@ public sealed class LlamaModel : nn.Module
     public readonly ModuleList<LlamaDecoderLayer> layers;
     public readonly RmsNorm norm; // (D)
 
+    readonly int?[] _windows; // per layer: sliding attention window, or null for full causal attention
+
     public LlamaModel(LlamaConfig config, Device? device) : base(nameof(LlamaModel))
     {
+        _windows = Enumerable.Range(0, config.NumHiddenLayers).Select(config.SlidingWindowOf).ToArray();
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
         layers = new ModuleList<LlamaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new LlamaDecoderLayer(config, i)).ToArray());
         norm = new RmsNorm("norm", config.HiddenSize, config.RmsNormEps);
@@ -86,10 +91,11 @@ public sealed class LlamaModel : nn.Module
         using var scope = NewDisposeScope();
         var x = embed_tokens.forward(inputIds); // (B, T, D)
         var rope = Rotary.For(positions, x.dtype); // cos, sin (B, 1, T, hd)
+        var masks = new SlidingWindowMasks(mask, inputIds.shape[1], cache?.Length ?? 0, x.device);
         for (int i = 0; i < layers.Count; i++)
         {
-            x = layers[i].forward(x, rope, mask, cache);
-            LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope()); // every layer's output (I-LoRA consistency)
+            x = layers[i].forward(x, rope, masks.For(_windows[i]), cache);
+            LayerOutputs?.Add(x.alias().MoveToOuterDisposeScope());
         }
 
         cache?.Advance(inputIds.shape[1]);
@@ -130,6 +136,8 @@ public sealed class LlamaAttention : nn.Module
     public readonly Projection k_proj; // (KVH·hd, D)
     public readonly Projection v_proj; // (KVH·hd, D)
     public readonly Projection o_proj; // (D, H·hd)
+    public readonly RmsNorm? q_norm; // (hd), Qwen3 only
+    public readonly RmsNorm? k_norm; // (hd), Qwen3 only
 
     public LlamaAttention(LlamaConfig config, int layer) : base("self_attn")
     {
@@ -141,6 +149,12 @@ public sealed class LlamaAttention : nn.Module
         k_proj = new Projection(config.HiddenSize, _kvHeads * _headDim, config.QkvBias);
         v_proj = new Projection(config.HiddenSize, _kvHeads * _headDim, config.QkvBias);
         o_proj = new Projection(_heads * _headDim, config.HiddenSize, config.OutputBias);
+        if (config.QkNorm)
+        {
+            q_norm = new RmsNorm("q_norm", _headDim, config.RmsNormEps);
+            k_norm = new RmsNorm("k_norm", _headDim, config.RmsNormEps);
+        }
+
         RegisterComponents();
     }
 
@@ -148,8 +162,15 @@ public sealed class LlamaAttention : nn.Module
     {
         using var scope = NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = q_proj.forward(x).view(b, t, _heads, _headDim).transpose(1, 2);   // (B, H, T, hd)
-        var k = k_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, KVH, T, hd)
+        var q = q_proj.forward(x).view(b, t, _heads, _headDim);                 // (B, T, H, hd)
+        var k = k_proj.forward(x).view(b, t, _kvHeads, _headDim);               // (B, T, KVH, hd)
+        if (q_norm is not null && k_norm is not null)
+        {
+            (q, k) = (q_norm.forward(q), k_norm.forward(k));                     // per head, over hd
+        }
+
+        q = q.transpose(1, 2);                                                   // (B, H, T, hd)
+        k = k.transpose(1, 2);                                                   // (B, KVH, T, hd)
         var v = v_proj.forward(x).view(b, t, _kvHeads, _headDim).transpose(1, 2); // (B, KVH, T, hd)
         q = RotaryEmbedding.Apply(q, rope);
         k = RotaryEmbedding.Apply(k, rope);

@@ -12,6 +12,9 @@ public interface ICausalTransformer : IDisposable
     /// <summary>Architecture name as in config.json, e.g. "LlamaForCausalLM".</summary>
     string Architecture { get; }
 
+    /// <summary>The family (config keys, checkpoint keys, LoRA targets, HFT groups, embeddings) this model belongs to.</summary>
+    ModelFamily Family { get; }
+
     int VocabSize { get; }
 
     /// <summary>Longest sequence the model was trained for (max_position_embeddings / n_positions / seq_len).</summary>

@@ -2,80 +2,101 @@ using static TorchSharp.torch;
 
 namespace RegressionGuard.Torch.Models.Shared;
 
-/// <summary>Llama-3 style frequency rescaling (config.json "rope_scaling" with rope_type "llama3").</summary>
-public sealed record Llama3RopeScaling(double Factor, double LowFreqFactor, double HighFreqFactor, int OriginalMaxPositionEmbeddings);
-
 /// <summary>
-/// Rotary position embedding in the Hugging Face convention: dimension j is paired with j + hd/2 ("rotate half"),
-/// inv_freq_j = θ^(−2j/hd). Cos/sin tables for every position up to the context length are built once.
+/// Rotary position embedding in the Hugging Face convention: within the first <c>rotaryDim</c> dimensions of a head,
+/// dimension j is paired with j + rotaryDim/2 ("rotate half"), inv_freq_j = θ^(−2j/rotaryDim), rescaled as
+/// <see cref="RopeScaling"/> says; the remaining dimensions (partial rotary, Phi-3/4) pass through unchanged.
+/// Cos/sin tables for every position up to the context length are built once (twice for longrope: short and long).
 /// </summary>
 public sealed class RotaryEmbedding : IDisposable
 {
+    readonly int _headDim, _rotaryDim, _maxPositions;
+    readonly double _theta;
+    readonly RopeScaling? _scaling;
+    readonly Device? _device;
     readonly Tensor _cos; // (maxPos, hd) fp32
     readonly Tensor _sin; // (maxPos, hd) fp32
-    readonly Tensor _rotateHalf; // (hd, hd): x @ R == cat(-x2, x1), exact (one ±1 per column)
+    readonly Lazy<(Tensor Cos, Tensor Sin)> _long; // longrope past original_max_position_embeddings
+    readonly Tensor _rotateHalf; // (hd, hd): x @ R == cat(-x2, x1, 0), exact (one ±1 per rotated column)
     readonly Dictionary<ScalarType, Tensor> _rotateHalfByType = new();
 
-    public RotaryEmbedding(int headDim, int maxPositions, double theta, Llama3RopeScaling? scaling, Device? device = null)
+    public RotaryEmbedding(int headDim, int maxPositions, double theta, RopeScaling? scaling, Device? device = null, int? rotaryDim = null)
     {
-        var invFreq = new double[headDim / 2];
-        for (int j = 0; j < invFreq.Length; j++)
+        _headDim = headDim;
+        _rotaryDim = rotaryDim ?? headDim;
+        _maxPositions = maxPositions;
+        _theta = theta;
+        _scaling = scaling;
+        _device = device;
+        (_cos, _sin) = Tables(RopeScaling.InverseFrequencies(scaling, _rotaryDim, theta, maxPositions, 1), 0, maxPositions);
+        _long = new Lazy<(Tensor, Tensor)>(() =>
         {
-            invFreq[j] = Math.Pow(theta, -2.0 * j / headDim);
-            if (scaling is not null)
-            {
-                invFreq[j] = Rescale(invFreq[j], scaling);
-            }
-        }
-        var cos = new float[maxPositions * headDim];
-        var sin = new float[maxPositions * headDim];
-        for (int p = 0; p < maxPositions; p++)
-        {
-            for (int j = 0; j < invFreq.Length; j++)
-            {
-                double angle = p * invFreq[j];
-                float c = (float)Math.Cos(angle), s = (float)Math.Sin(angle);
-                cos[p * headDim + j] = cos[p * headDim + j + headDim / 2] = c;
-                sin[p * headDim + j] = sin[p * headDim + j + headDim / 2] = s;
-            }
-        }
+            var (c, s) = Tables(RopeScaling.InverseFrequencies(scaling, _rotaryDim, theta, maxPositions, long.MaxValue), 0, maxPositions);
+            return (c.DetachFromDisposeScope(), s.DetachFromDisposeScope()); // first built inside a forward's scope, kept for the model's life
+        });
 
-        _cos = tensor(cos, new long[] { maxPositions, headDim }, device: device);
-        _sin = tensor(sin, new long[] { maxPositions, headDim }, device: device);
         var r = new float[headDim * headDim];
-        int half = headDim / 2;
+        int half = _rotaryDim / 2;
         for (int j = 0; j < half; j++)
         {
-            r[(j + half) * headDim + j] = -1; // out[j] = -x[j + hd/2]
-            r[j * headDim + j + half] = 1;    // out[j + hd/2] = x[j]
+            r[(j + half) * headDim + j] = -1; // out[j] = -x[j + rd/2]
+            r[j * headDim + j + half] = 1;    // out[j + rd/2] = x[j]
         }
         _rotateHalf = tensor(r, new long[] { headDim, headDim }, device: device);
     }
 
-    static double Rescale(double invFreq, Llama3RopeScaling s)
+    /// <summary>Cos and sin (count, hd) for positions first..first+count−1: rotated dimensions scaled by the attention factor, the rest cos 1, sin 0.</summary>
+    (Tensor Cos, Tensor Sin) Tables(double[] invFreq, long first, long count)
     {
-        double wavelen = 2 * Math.PI / invFreq;
-        double lowFreqWavelen = s.OriginalMaxPositionEmbeddings / s.LowFreqFactor;
-        double highFreqWavelen = s.OriginalMaxPositionEmbeddings / s.HighFreqFactor;
-        if (wavelen < highFreqWavelen)
+        int hd = _headDim, half = _rotaryDim / 2;
+        float scale = (float)(_scaling?.CosSinScale ?? 1);
+        var cos = new float[count * hd];
+        var sin = new float[count * hd];
+        for (long i = 0; i < count; i++)
         {
-            return invFreq;
+            long p = first + i;
+            for (int j = 0; j < half; j++)
+            {
+                double angle = p * invFreq[j];
+                float c = (float)Math.Cos(angle), s = (float)Math.Sin(angle);
+                if (scale != 1)
+                {
+                    c *= scale;
+                    s *= scale;
+                }
+
+                cos[i * hd + j] = cos[i * hd + j + half] = c;
+                sin[i * hd + j] = sin[i * hd + j + half] = s;
+            }
+
+            for (int j = _rotaryDim; j < hd; j++)
+            {
+                cos[i * hd + j] = 1;
+            }
         }
 
-        if (wavelen > lowFreqWavelen)
-        {
-            return invFreq / s.Factor;
-        }
-
-        double smooth = (s.OriginalMaxPositionEmbeddings / wavelen - s.LowFreqFactor) / (s.HighFreqFactor - s.LowFreqFactor);
-        return (1 - smooth) * invFreq / s.Factor + smooth * invFreq;
+        return (tensor(cos, new long[] { count, hd }, device: _device), tensor(sin, new long[] { count, hd }, device: _device));
     }
 
     /// <summary>Cos, sin for (B, T) positions as (B, 1, T, hd) and the rotate-half matrix, all in <paramref name="dtype"/>.</summary>
     public RotaryTables For(Tensor positions, ScalarType dtype)
     {
-        var cos = _cos.index_select(0, positions.flatten()).view(positions.shape[0], 1, positions.shape[1], -1);
-        var sin = _sin.index_select(0, positions.flatten()).view(positions.shape[0], 1, positions.shape[1], -1);
+        var (cosTable, sinTable) = (_cos, _sin);
+        if (_scaling is { Type: RopeType.Dynamic or RopeType.LongRope })
+        {
+            long sequenceLength = positions.max().item<long>() + 1; // as transformers: the forward's largest position + 1
+            if (_scaling.Type == RopeType.LongRope && sequenceLength > _scaling.OriginalMaxPositionEmbeddings)
+            {
+                (cosTable, sinTable) = _long.Value;
+            }
+            else if (_scaling.Type == RopeType.Dynamic && sequenceLength > _maxPositions)
+            {
+                (cosTable, sinTable) = Tables(RopeScaling.InverseFrequencies(_scaling, _rotaryDim, _theta, _maxPositions, sequenceLength), 0, sequenceLength);
+            }
+        }
+
+        var cos = cosTable.index_select(0, positions.flatten()).view(positions.shape[0], 1, positions.shape[1], -1);
+        var sin = sinTable.index_select(0, positions.flatten()).view(positions.shape[0], 1, positions.shape[1], -1);
         Tensor rotate;
         lock (_rotateHalfByType)
         {
@@ -95,6 +116,12 @@ public sealed class RotaryEmbedding : IDisposable
     {
         _cos.Dispose();
         _sin.Dispose();
+        if (_long.IsValueCreated)
+        {
+            _long.Value.Cos.Dispose();
+            _long.Value.Sin.Dispose();
+        }
+
         _rotateHalf.Dispose();
         foreach (var t in _rotateHalfByType.Values)
         {
