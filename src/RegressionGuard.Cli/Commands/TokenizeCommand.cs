@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using RegressionGuard.Suites.Templates;
 using RegressionGuard.Torch.Tokenization;
 
 namespace RegressionGuard.Cli.Commands;
@@ -17,6 +18,8 @@ public static class TokenizeCommand
         var text = new Option<string?>("--text", "-t") { Description = "text to tokenize" };
         var data = new Option<string?>("--data") { Description = "UTF-8 file whose whole content is tokenized" };
         var noSpecial = new Option<bool>("--no-special-tokens") { Description = "encode the text exactly, without the BOS/EOS the tokenizer adds" };
+        var chat = new Option<bool>("--chat") { Description = "treat the text as a user message: render it with the model's own chat template (generation prompt on) and tokenize the rendering as transformers does, without adding special tokens again" };
+        var system = new Option<string?>("--system") { Description = "with --chat: a system prompt before the user message" };
         var json = new Option<bool>("--json") { Description = "print {tokenizer, ids, pieces, bos_added, eos_added, decoded} as JSON" };
         var command = new Command("tokenize", "Show the token ids and pieces a model receives for a text.");
         command.Add(model);
@@ -24,6 +27,8 @@ public static class TokenizeCommand
         command.Add(text);
         command.Add(data);
         command.Add(noSpecial);
+        command.Add(chat);
+        command.Add(system);
         command.Add(json);
         command.SetAction(parse =>
         {
@@ -44,6 +49,18 @@ public static class TokenizeCommand
             var tokenizer = tokenizerPath is not null ? TokenizerLoader.Load(tokenizerPath) : TokenizerLoader.FindBeside(modelPath!);
             var input = textValue ?? ReadData(dataPath!);
             var addSpecial = !parse.GetValue(noSpecial);
+            if (parse.GetValue(system) is not null && !parse.GetValue(chat))
+            {
+                throw new UsageException("--system is only used with --chat");
+            }
+
+            if (parse.GetValue(chat))
+            {
+                var template = ChatFormats.TemplateOf(modelPath ?? tokenizerPath!, tokenizerPath);
+                input = template.Render(ChatFormats.Conversation(parse.GetValue(system), input), addGenerationPrompt: true);
+                addSpecial = false;   // the rendering carries its own special tokens, as apply_chat_template(tokenize=True)
+            }
+
             var ids = tokenizer.Encode(input, addSpecial);
             var bosAdded = addSpecial && tokenizer.AddsBos;
             var eosAdded = addSpecial && tokenizer.AddsEos;
@@ -54,6 +71,7 @@ public static class TokenizeCommand
                 output.WriteLine(JsonSerializer.Serialize(new
                 {
                     tokenizer = tokenizer.Name,
+                    text = input,
                     add_special_tokens = addSpecial,
                     bos_added = bosAdded,
                     eos_added = eosAdded,

@@ -37,6 +37,30 @@ public sealed class TokenizeCommandTests
     }
 
     [Test]
+    public void Tokenize_chat_renders_the_models_template_and_adds_no_second_bos()
+    {
+        // Llama 3.1's template writes <|begin_of_text|> itself; the rendering must reach the model with exactly one BOS
+        var run = CliRun.Of("tokenize", "--tokenizer", SharedData.Path("tokenizers/llama3_1/tokenizer.json"), "--text", "Hi there", "--system", "Be brief.", "--chat", "--json");
+
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
+        var json = JsonDocument.Parse(run.Out).RootElement;
+        var ids = json.GetProperty("ids").EnumerateArray().Select(i => i.GetInt32()).ToList();
+        Assert.That(json.GetProperty("text").GetString(), Does.StartWith("<|begin_of_text|><|start_header_id|>system<|end_header_id|>").And.Contain("Be brief.").And.EndWith("<|start_header_id|>assistant<|end_header_id|>\n\n"));
+        Assert.That(json.GetProperty("add_special_tokens").GetBoolean(), Is.False);
+        Assert.That(ids[0], Is.EqualTo(128000));
+        Assert.That(ids.Count(i => i == 128000), Is.EqualTo(1));
+    }
+
+    [Test]
+    public void Tokenize_system_without_chat_is_a_usage_error()
+    {
+        var run = CliRun.Of("tokenize", "--tokenizer", SharedData.Path("tokenizers/qwen3/tokenizer.json"), "--text", "Hi", "--system", "x");
+
+        Assert.That(run.ExitCode, Is.EqualTo(2));
+        Assert.That(run.Error, Does.Contain("--system is only used with --chat"));
+    }
+
+    [Test]
     public void A_truncated_tokenizer_json_exits_2_with_a_clear_message()
     {
         using var dir = new TempFolder();
