@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MathNet.Numerics.Distributions;
 using RegressionGuard.Comparison;
 
@@ -104,23 +103,6 @@ public sealed class PairedBootstrapTests
         }
 
         Assert.That(covered / 200.0, Is.InRange(0.90, 0.99));
-    }
-
-    [Test]
-    public void Fifteen_thousand_items_with_ten_thousand_resamples_take_well_under_five_seconds()
-    {
-        // A loose bound for shared machines (measured about 0.7 s in Release and 1.4 s in Debug on 2 busy cores); it
-        // catches a hot loop that became several times slower.
-        var (baseValues, tunedValues) = NormalPairs(n: 15_000, trueDelta: 0.01, seed: 4);
-        PairedBootstrap.MeanDifference(baseValues, tunedValues, seed: 1, resamples: 10); // JIT
-
-        var watch = Stopwatch.StartNew();
-        var interval = PairedBootstrap.MeanDifference(baseValues, tunedValues, seed: 1);
-        watch.Stop();
-
-        TestContext.Out.WriteLine($"15,000 items x 10,000 resamples: {watch.Elapsed.TotalMilliseconds:F0} ms");
-        Assert.That(interval.Resamples, Is.EqualTo(10_000));
-        Assert.That(watch.Elapsed, Is.LessThan(TimeSpan.FromSeconds(5)));
     }
 
     [Test]
