@@ -43,19 +43,20 @@ public static class CliApp
     /// <summary>Runs <paramref name="root"/> under the exit-code policy; crash logs go to <paramref name="logFolder"/> when given.</summary>
     internal static int Run(RootCommand root, string[] args, TextWriter stdout, TextWriter stderr, string? logFolder)
     {
-        var parse = root.Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            foreach (var error in parse.Errors)
-            {
-                stderr.WriteLine($"error: {error.Message}");
-            }
-
-            stderr.WriteLine("run 'regressionguard --help' for usage");
-            return ExitUsage;
-        }
         try
         {
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
+            {
+                foreach (var error in parse.Errors)
+                {
+                    stderr.WriteLine($"error: {error.Message}");
+                }
+
+                stderr.WriteLine("run 'regressionguard --help' for usage");
+                return ExitUsage;
+            }
+
             return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
         catch (Exception e)
