@@ -1,17 +1,19 @@
 using System.CommandLine;
 using RegressionGuard.Cli.Commands;
-using RegressionGuard.Suites;
-using RegressionGuard.Torch.Checkpoints;
-using RegressionGuard.Torch.Tokenization;
+using RegressionGuard.Cli.Failures;
 
 namespace RegressionGuard.Cli;
 
-/// <summary>The <c>regressionguard</c> command tree. Exit codes: 0 success, 1 a gate found a regression, 2 bad input.</summary>
+/// <summary>
+/// The <c>regressionguard</c> command tree. Exit codes: 0 success, 1 a gate found a regression, 2 bad input, 3 a bug
+/// in RegressionGuard (<see cref="ErrorPolicy"/>: the stack trace goes to a log file, never to the console).
+/// </summary>
 public static class CliApp
 {
     public const int ExitOk = 0;
     public const int ExitRegression = 1;
     public const int ExitUsage = 2;
+    public const int ExitBug = 3;
 
     public static RootCommand BuildRoot()
     {
@@ -37,40 +39,38 @@ public static class CliApp
         return root;
     }
 
-    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null)
-    {
-        stdout ??= System.Console.Out;
-        stderr ??= System.Console.Error;
-        var parse = BuildRoot().Parse(args);
-        if (parse.Errors.Count > 0)
-        {
-            foreach (var error in parse.Errors)
-            {
-                stderr.WriteLine($"error: {error.Message}");
-            }
+    public static int Run(string[] args, TextWriter? stdout = null, TextWriter? stderr = null) =>
+        Run(BuildRoot(), args, stdout ?? System.Console.Out, stderr ?? System.Console.Error, logFolder: null);
 
-            stderr.WriteLine("run 'regressionguard --help' for usage");
-            return ExitUsage;
-        }
+    /// <summary>Runs <paramref name="root"/> under the exit-code policy; crash logs go to <paramref name="logFolder"/> when given.</summary>
+    internal static int Run(RootCommand root, string[] args, TextWriter stdout, TextWriter stderr, string? logFolder)
+    {
         try
         {
-            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
-        }
-        catch (SuiteValidationException e)
-        {
-            stderr.WriteLine($"error: {e.Errors.Count} problem(s):");
-            foreach (var problem in e.Errors)
+            var parse = root.Parse(args);
+            if (parse.Errors.Count > 0)
             {
-                stderr.WriteLine($"  {problem}");
+                foreach (var error in parse.Errors)
+                {
+                    stderr.WriteLine($"error: {error.Message}");
+                }
+
+                stderr.WriteLine("run 'regressionguard --help' for usage");
+                return ExitUsage;
             }
 
-            return ExitUsage;
+            return parse.Invoke(new InvocationConfiguration { Output = stdout, Error = stderr, EnableDefaultExceptionHandler = false });
         }
-        catch (Exception e) when (e is CheckpointException or SuiteDataException or RegressionGuard.Ledger.LedgerException or RegressionGuard.Law.LawException or TokenizerFormatException or FileNotFoundException or DirectoryNotFoundException
-                                      or InvalidDataException or ArgumentException or UsageException or RegressionGuard.Modeling.ChatTemplateException)
+        catch (Exception e)
         {
-            stderr.WriteLine($"error: {e.Message}");
-            return ExitUsage;
+            // the one exit for every failure: exit 2 for input problems, 3 for bugs (stack trace in a log file, never here)
+            var failure = ErrorPolicy.Describe(e, args, logFolder);
+            foreach (var line in failure.Lines)
+            {
+                stderr.WriteLine(line);
+            }
+
+            return failure.ExitCode;
         }
     }
 }

@@ -121,14 +121,19 @@ public sealed class FineTuner
                 loss += MicroStep(model, setup, train, replay, step, micro) / o.GradientAccumulation;
             }
 
-            if (o.GradClip > 0)
+            // a scope around the update: TorchSharp's gradient accessors inside clip/step/zero_grad return tensor
+            // wrappers nobody disposes (one per trainable parameter per step; found by TensorLeakTests)
+            using (NewDisposeScope())
             {
-                nn.utils.clip_grad_norm_(setup.Trainable, o.GradClip);
-            }
+                if (o.GradClip > 0)
+                {
+                    nn.utils.clip_grad_norm_(setup.Trainable, o.GradClip);
+                }
 
-            optimizer.step();
-            optimizer.zero_grad();
-            setup.AfterStep?.Invoke();
+                optimizer.step();
+                optimizer.zero_grad();
+                setup.AfterStep?.Invoke();
+            }
 
             bool save = step == o.Steps || (o.SaveEvery > 0 && step % o.SaveEvery == 0) || o.SaveSteps.Contains(step);
             double? lft = save || (o.EvalEvery > 0 && step % o.EvalEvery == 0) ? EvalLoss(model, setup, eval) : null;

@@ -41,6 +41,7 @@ public static class FineTuneCommand
         var gamma = new Option<double>("--consistency-weight") { Description = "ilora: γ of the hidden-state consistency loss", DefaultValueFactory = _ => 1.0 };
         var buffer = new Option<int>("--replay-buffer") { Description = "ilora: reservoir size", DefaultValueFactory = _ => 500 };
         var layers = new Option<string>("--consistency-layers") { Description = "ilora: all | last", DefaultValueFactory = _ => "all" };
+        layers.AcceptOnlyFromAmong("all", "last");
         var command = new Command("finetune", "Fine-tune a model (LoRA, full, Half Fine-Tuning, I-LoRA); checkpoints record P and N.");
         foreach (var o in new Option[] { model, data, method, output, steps, batch, seqLen, accum, lr, warmup, schedule, weightDecay, clip, seed, dtype, saveEvery, evalEvery, evalData, evalFraction, resume, loraR, loraAlpha, loraDropout, loraTargets, trainEmbeddings, replay, lambda, gamma, buffer, layers })
         {

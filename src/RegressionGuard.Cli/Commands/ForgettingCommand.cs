@@ -22,8 +22,8 @@ public static class ForgettingCommand
         var split = new Option<string>("--split") { Description = "how .txt files split into documents: endoftext or blank", DefaultValueFactory = _ => "endoftext" };
         split.AcceptOnlyFromAmong("endoftext", "blank");
         var truncate = new Option<bool>("--truncate") { Description = "cut documents at the context length instead of windowing them" };
-        var stride = new Option<int?>("--stride") { Description = "window stride in tokens for long documents (default: half the context)" };
-        var topK = new Option<int?>("--top-k") { Description = $"keep the base model's top K ids per position (default: all ids when the vocabulary has ≤ {ForgettingMeter.ExactVocabularyLimit}, else {ForgettingMeter.DefaultTopK})" };
+        var stride = new Option<int?>("--stride") { Description = "window stride in tokens for long documents (default: half the context)" }.AtLeast(1);
+        var topK = new Option<int?>("--top-k") { Description = $"keep the base model's top K ids per position (default: all ids when the vocabulary has ≤ {ForgettingMeter.ExactVocabularyLimit}, else {ForgettingMeter.DefaultTopK})" }.AtLeast(1);
         var dtype = new Option<string>("--dtype") { Description = "compute dtype of both models: float32 or bfloat16 (L_f itself is always reduced in fp32)", DefaultValueFactory = _ => "float32" };
         var batch = new Option<int>("--batch-size") { Description = "sequences per forward pass", DefaultValueFactory = _ => 16 };
         var json = new Option<bool>("--json") { Description = "print {\"lf\", \"base_entropy\", \"kl\", \"top1_agreement\", \"predicted_tokens\", \"documents\"}" };

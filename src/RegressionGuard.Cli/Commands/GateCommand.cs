@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using RegressionGuard.Cli.Console;
+using RegressionGuard.Cli.Failures;
 using RegressionGuard.Gate;
 using RegressionGuard.Law;
 using RegressionGuard.Reports;
@@ -35,7 +36,7 @@ public static class GateCommand
                 gate = gate with { Output = Path.GetFullPath(o) };
             }
 
-            var report = Run(gate, parse.InvocationConfiguration.Error);
+            var report = Run(gate, parse.InvocationConfiguration.Error, parse.Tokens.Select(t => t.Value).ToList());
             Print(report, parse.InvocationConfiguration.Output);
             parse.InvocationConfiguration.Output.WriteLine($"reports: {Path.Combine(gate.Output, "report.html")} (also report.md, report.json, junit.xml)");
             return report.Outcome switch
@@ -48,17 +49,78 @@ public static class GateCommand
         return command;
     }
 
-    /// <summary>Runs the gate with progress and log lines on <paramref name="error"/>, and writes every report to its output folder.</summary>
-    internal static GateReport Run(GateConfig gate, TextWriter error)
+    /// <summary>
+    /// Runs the gate with progress and log lines on <paramref name="error"/>, and writes every report to its output folder.
+    /// The output folder is checked before any model work; when the run throws, a report with outcome <c>error</c> and
+    /// the failure is written before the exception goes on to the CLI's <see cref="ErrorPolicy"/>.
+    /// </summary>
+    internal static GateReport Run(GateConfig gate, TextWriter error, IReadOnlyList<string>? args = null)
     {
+        CheckOutput(gate);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var runner = new GateRunner(gate, line => error.WriteLine(line))
         {
             Progress = (label, total, work) => WorkProgress.Run(label, total, error, work),
         };
-        var report = runner.Run();
+        GateReport report;
+        try
+        {
+            report = runner.Run();
+        }
+        catch (Exception e)
+        {
+            var failure = ErrorPolicy.Describe(e, args ?? []);
+            ReportFiles.WriteAll(ErrorReport(gate, failure, clock.Elapsed), gate.Output);
+            error.WriteLine($"reports (outcome error): {Path.Combine(gate.Output, ReportFiles.Html)}");
+            throw;
+        }
         ReportFiles.WriteAll(report, gate.Output);
         return report;
     }
+
+    /// <summary>
+    /// The report folder must be a folder (or not exist yet) and each report file name in it free for a file: checked,
+    /// and the folder created, before any model work, so a bad <c>output:</c> costs nothing.
+    /// </summary>
+    internal static void CheckOutput(GateConfig gate)
+    {
+        var output = gate.Output;
+        if (File.Exists(output))
+        {
+            throw new UsageException($"{gate.File}: the report folder (output: or --out) {output} is an existing file; name a folder for report.json, report.md, report.html and junit.xml");
+        }
+
+        foreach (var name in new[] { ReportFiles.Json, ReportFiles.Markdown, ReportFiles.Html, ReportFiles.JUnit })
+        {
+            if (Directory.Exists(Path.Combine(output, name)))
+            {
+                throw new UsageException($"{gate.File}: the report {Path.Combine(output, name)} would overwrite a folder; remove it or choose another output folder");
+            }
+        }
+
+        try
+        {
+            Directory.CreateDirectory(output);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new UsageException($"{gate.File}: cannot create the report folder {output}: {e.Message}");
+        }
+    }
+
+    /// <summary>What a run that threw still reports: outcome error, the models by path and the failure.</summary>
+    static GateReport ErrorReport(GateConfig gate, Failure failure, TimeSpan elapsed) => new()
+    {
+        ToolVersion = RegressionGuard.Law.LawProvenance.CurrentToolVersion,
+        GeneratedUtc = DateTimeOffset.UtcNow,
+        DurationSeconds = elapsed.TotalSeconds,
+        Outcome = GateOutcome.Error,
+        Reasons = [],
+        Base = new ModelReference(gate.Base, ""),
+        Tuned = new ModelReference(gate.Tuned, ""),
+        Suites = [],
+        Errors = failure.Lines.Select(l => l.StartsWith("error: ", StringComparison.Ordinal) ? l["error: ".Length..] : l.Trim()).ToList(),
+    };
 
     static void Print(GateReport report, TextWriter o)
     {

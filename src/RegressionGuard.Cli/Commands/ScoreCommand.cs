@@ -18,7 +18,7 @@ public static class ScoreCommand
         var split = new Option<string>("--split") { Description = "how .txt files split into documents: endoftext (lines '<|endoftext|>') or blank (blank lines)", DefaultValueFactory = _ => "endoftext" };
         split.AcceptOnlyFromAmong("endoftext", "blank");
         var truncate = new Option<bool>("--truncate") { Description = "cut documents at the context length instead of windowing them" };
-        var stride = new Option<int?>("--stride") { Description = "window stride in tokens for long documents (default: half the context)" };
+        var stride = new Option<int?>("--stride") { Description = "window stride in tokens for long documents (default: half the context)" }.AtLeast(1);
         var json = new Option<bool>("--json") { Description = "print {\"mean_nll\", \"perplexity\", \"predicted_tokens\", \"documents\"} as JSON" };
         var command = new Command("score", "Mean negative log-likelihood per predicted token of a corpus.");
         model.AddTo(command);

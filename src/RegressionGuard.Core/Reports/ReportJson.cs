@@ -1,3 +1,4 @@
+using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RegressionGuard.Suites.Evaluation;
@@ -15,6 +16,8 @@ public static class ReportJson
     public static readonly JsonSerializerOptions Options = new(ResultFiles.Json)
     {
         WriteIndented = true,
+        // a null where the report has a value, or a missing record member, is a broken report, not a null to render later
+        RespectNullableAnnotations = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false) },
     };
 
@@ -30,6 +33,11 @@ public static class ReportJson
     public static GateReport Deserialize(string json)
     {
         ArgumentNullException.ThrowIfNull(json);
+        if (HasLoneSurrogate(json))
+        {
+            throw new InvalidDataException("not a RegressionGuard report: the text holds an unpaired UTF-16 surrogate");
+        }
+
         using (var document = JsonDocument.Parse(json))
         {
             if (document.RootElement.ValueKind != JsonValueKind.Object)
@@ -47,7 +55,79 @@ public static class ReportJson
                 throw new InvalidDataException($"unsupported report schema_version {found}: this version of RegressionGuard reads schema_version {GateReport.CurrentSchemaVersion}");
             }
         }
-        return JsonSerializer.Deserialize<GateReport>(json, Options)
+        var report = JsonSerializer.Deserialize<GateReport>(json, Options)
             ?? throw new InvalidDataException("not a RegressionGuard report: the JSON is null");
+        RequireValues(report, "report", new NullabilityInfoContext(), depth: 0);
+        return report;
+    }
+
+    /// <summary>
+    /// A member the model declares non-nullable but the JSON left out is null after deserialization; found by fuzzing
+    /// (a report without a flip list failed in the renderer). Every such member, at any depth, is an error here.
+    /// </summary>
+    static void RequireValues(object value, string path, NullabilityInfoContext context, int depth)
+    {
+        var type = value.GetType();
+        if (depth > 16 || type.IsPrimitive || type.IsEnum || value is string or decimal or DateTimeOffset or DateTime)
+        {
+            return;
+        }
+
+        foreach (var property in type.GetProperties(BindingFlags.Public | BindingFlags.Instance))
+        {
+            if (property.GetIndexParameters().Length > 0)
+            {
+                continue;
+            }
+
+            var name = JsonNamingPolicy.SnakeCaseLower.ConvertName(property.Name);
+            var nullability = context.Create(property);
+            switch (property.GetValue(value))
+            {
+                case null when nullability.ReadState == NullabilityState.NotNull:
+                    throw new InvalidDataException($"not a complete RegressionGuard report: {path}.{name} is missing or null");
+                case null:
+                    break;
+                case string:
+                    break;
+                case System.Collections.IEnumerable items:
+                    bool itemsRequired = nullability.GenericTypeArguments is [{ ReadState: NullabilityState.NotNull }] || nullability.ElementType?.ReadState == NullabilityState.NotNull;
+                    int i = 0;
+                    foreach (var item in items)
+                    {
+                        if (item is null && itemsRequired)
+                        {
+                            throw new InvalidDataException($"not a complete RegressionGuard report: {path}.{name}[{i}] is null");
+                        }
+
+                        if (item is not null)
+                        {
+                            RequireValues(item, $"{path}.{name}[{i}]", context, depth + 1);
+                        }
+
+                        i++;
+                    }
+                    break;
+                case var member:
+                    RequireValues(member, $"{path}.{name}", context, depth + 1);
+                    break;
+            }
+        }
+    }
+
+    static bool HasLoneSurrogate(string text)
+    {
+        for (int i = 0; i < text.Length; i++)
+        {
+            if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+            {
+                i++;
+            }
+            else if (char.IsSurrogate(text[i]))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -59,4 +59,64 @@ public sealed class GateCommandTests
             $"  {path}:1:1: missing key 'suites' (a list of suite files or globs)",
             $"  {path}:3:1: unknown key 'suits' — did you mean 'suites'?") + Environment.NewLine));
     }
+
+    /// <summary>A gate config on the organism's base and mild candidate, with every path absolute.</summary>
+    static string OrganismConfig(TempFolder dir, string output, string? basePath = null)
+    {
+        var organism = RepositoryFiles.Path("suites/organism");
+        var path = dir.File("regressionguard.yaml");
+        File.WriteAllText(path, $"""
+            schema: 1
+            base: {basePath ?? Path.Combine(organism, "models", "base")}
+            tuned: {Path.Combine(organism, "models", "mild")}
+            suites: [{Path.Combine(organism, "knowledge.yaml")}]
+            output: {output}
+
+            """);
+        return path;
+    }
+
+    [Test]
+    public void An_output_that_names_an_existing_file_exits_2_before_any_model_work()
+    {
+        // Given a gate whose output: names a file that exists
+        using var dir = new TempFolder();
+        var file = dir.File("report.txt");
+        File.WriteAllText(file, "keep me");
+
+        // When the gate runs
+        var run = CliRun.Of("gate", "--config", OrganismConfig(dir, file), "--no-cache");
+
+        // Then it stops at once with what is wrong and where, and touches neither the file nor a model
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Out + run.Error);
+        Assert.That(run.Error, Does.Contain($"the report folder (output: or --out) {file} is an existing file"));
+        Assert.That(run.Error, Does.Not.Contain("base ·").And.Not.Contain("   at "));
+        Assert.That(File.ReadAllText(file), Is.EqualTo("keep me"));
+    }
+
+    [Test]
+    public void A_failure_during_the_run_still_writes_a_report_with_outcome_error()
+    {
+        // Given a base model whose config.json is cut short
+        using var dir = new TempFolder();
+        var broken = dir.File("base");
+        Directory.CreateDirectory(broken);
+        foreach (var file in Directory.GetFiles(RepositoryFiles.Path("suites/organism/models/base")))
+        {
+            File.Copy(file, Path.Combine(broken, Path.GetFileName(file)));
+        }
+        File.WriteAllText(Path.Combine(broken, "config.json"), "{\"model_type\": \"llama\", \"hidden_si");
+        var output = dir.File("out");
+
+        // When the gate runs
+        var run = CliRun.Of("gate", "--config", OrganismConfig(dir, output, broken), "--no-cache");
+
+        // Then: exit 2 with the problem, and report.json (outcome error) and the other reports say the same
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Out + run.Error);
+        Assert.That(run.Error, Does.Contain("config.json").And.Not.Contain("   at "));
+        var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(output, "report.json"))).RootElement;
+        Assert.That(report.GetProperty("outcome").GetString(), Is.EqualTo("error"));
+        Assert.That(report.GetProperty("errors")[0].GetString(), Does.Contain("config.json"));
+        Assert.That(File.ReadAllText(Path.Combine(output, "junit.xml")), Does.Contain("config.json"));
+    }
 }

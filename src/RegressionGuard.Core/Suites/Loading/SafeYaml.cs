@@ -78,7 +78,21 @@ public static class SafeYaml
             errors.Add(Error(file, e.Start, $"invalid YAML: {e.Message.TrimEnd('.')}"));
             return null;
         }
+        catch (Exception e) when (IsParserFailure(e))
+        {
+            errors.Add(new SuiteError(file, 1, 1, UnparsableMessage));
+            return null;
+        }
     }
+
+    /// <summary>
+    /// YamlDotNet fails on some malformed input with InvalidOperationException (scanner) or ArgumentException ("the
+    /// current event is of an unsupported type") instead of a YamlException; found by fuzzing, e.g. "  [: 1".
+    /// </summary>
+    public static bool IsParserFailure(Exception e) => e is InvalidOperationException or ArgumentException;
+
+    /// <summary>The message for <see cref="IsParserFailure"/> (YamlDotNet gives no position).</summary>
+    public const string UnparsableMessage = "invalid YAML: the text cannot be parsed (look for an unclosed '[' or '{', or a key that starts with one)";
 
     public static SuiteError Error(string file, Mark mark, string message) => new(file, (int)Math.Max(1, mark.Line), (int)Math.Max(1, mark.Column), message);
 }

@@ -433,9 +433,14 @@ public static class SuiteLoader
         var items = new List<IReadOnlyDictionary<string, object?>>();
         foreach (var child in seq.Children)
         {
-            if (child is YamlMappingNode m)
+            if (child is YamlMappingNode m && m.Children.Keys.FirstOrDefault(k => k is not YamlScalarNode) is { } key)
             {
-                items.Add((IReadOnlyDictionary<string, object?>)Plain(m)!);
+                // found by fuzzing: a mapping used as a key ("{a: 1}: x") failed with InvalidCastException
+                map.Error(key, $"the fields of an item are named by plain text, got a {YamlMap.Describe(key)} as a name");
+            }
+            else if (child is YamlMappingNode mapping)
+            {
+                items.Add((IReadOnlyDictionary<string, object?>)Plain(mapping)!);
             }
             else
             {
@@ -448,7 +453,9 @@ public static class SuiteLoader
     /// <summary>YAML values as plain .NET data (strings, lists, dictionaries), as the data layer produces them.</summary>
     static object? Plain(YamlNode node) => node switch
     {
-        YamlMappingNode m => m.Children.ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => Plain(kv.Value), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
+        YamlMappingNode m => m.Children.Where(kv => kv.Key is YamlScalarNode)
+            .DistinctBy(kv => ((YamlScalarNode)kv.Key).Value ?? "", StringComparer.Ordinal)
+            .ToDictionary(kv => ((YamlScalarNode)kv.Key).Value ?? "", kv => Plain(kv.Value), StringComparer.Ordinal) as IReadOnlyDictionary<string, object?>,
         YamlSequenceNode s => s.Children.Select(Plain).ToList(),
         YamlScalarNode sc => sc.Value,
         _ => null,

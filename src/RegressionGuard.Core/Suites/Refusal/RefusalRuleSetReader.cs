@@ -54,12 +54,12 @@ sealed partial class RefusalRuleSetReader(string file)
         {
             stream.Load(new StringReader(text));
         }
-        catch (YamlException e)
+        catch (Exception e) when (e is YamlException || Loading.SafeYaml.IsParserFailure(e))
         {
             // Anchors and aliases were already reported; anything the loader adds is a consequence of those.
             if (errors.Count == 0)
             {
-                Error(e.Start, $"invalid YAML: {YamlMessage(e)}");
+                Error(e is YamlException y ? y.Start : Mark.Empty, e is YamlException ye ? $"invalid YAML: {YamlMessage(ye)}" : Loading.SafeYaml.UnparsableMessage);
             }
 
             throw Failure();
@@ -115,6 +115,12 @@ sealed partial class RefusalRuleSetReader(string file)
         {
             errors.Clear();
             Error(e.Start, $"invalid YAML: {YamlMessage(e)}");
+            return false;
+        }
+        catch (Exception e) when (Loading.SafeYaml.IsParserFailure(e))
+        {
+            errors.Clear();
+            Error(Mark.Empty, Loading.SafeYaml.UnparsableMessage);
             return false;
         }
         return true;

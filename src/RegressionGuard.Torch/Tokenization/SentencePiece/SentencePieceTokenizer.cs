@@ -99,7 +99,7 @@ public sealed class SentencePieceTokenizer : ITokenizer
         catch (Exception e) when (e is not OutOfMemoryException)
         {
             throw new TokenizerFormatException(
-                $"SentencePiece model '{full}' could not be read ({e.GetType().Name}: {e.Message}); supported: SentencePiece BPE models (tokenizer.model of Llama 2, tok*.model of llama2.c)", e);
+                $"SentencePiece model '{full}' could not be read ({(bytes.Length == 0 ? "the file is empty" : $"not a SentencePiece protobuf: {e.Message.TrimEnd('.')}")}); supported: SentencePiece BPE models (tokenizer.model of Llama 2, tok*.model of llama2.c)", e);
         }
         return new SentencePieceTokenizer(full, model, Convert.ToHexStringLower(SHA256.HashData(bytes)));
     }

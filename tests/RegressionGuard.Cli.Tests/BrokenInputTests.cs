@@ -1,0 +1,277 @@
+using System.CommandLine;
+using System.Text.RegularExpressions;
+using RegressionGuard.Reports;
+using RegressionGuard.Testing;
+
+namespace RegressionGuard.Cli.Tests;
+
+/// <summary>
+/// Every command of the tree (enumerated from <see cref="CliApp.BuildRoot"/>, so a new command cannot be forgotten) run
+/// with broken inputs: each input path replaced by a missing file, an empty file, a folder, binary garbage, truncated
+/// YAML, truncated JSON and a model folder with a torn config.json; each output path by one that cannot be written;
+/// each typed option by a value that does not parse; and each command's nonsensical option values. Every run must exit
+/// 2 (or the code its recipe documents) and print no stack trace.
+/// </summary>
+public sealed partial class BrokenInputTests
+{
+    /// <summary>How one command is run validly, and which of its options name inputs and outputs.</summary>
+    /// <param name="Args">a valid command line after the command's path; "{new}" becomes a fresh folder per run.</param>
+    /// <param name="Inputs">options (or "#i": the i-th element of Args) that name files or folders read.</param>
+    /// <param name="OutputFiles">options naming a file written.</param>
+    /// <param name="OutputFolders">options naming a folder written (with its documented exit codes when not only 2).</param>
+    /// <param name="Words">the other string options (not paths); listed so that a new path option cannot be forgotten.</param>
+    /// <param name="BadValues">option values that parse but make no sense, each added to (or replacing in) Args.</param>
+    sealed record Recipe(string[] Args, string[] Inputs, string[] OutputFiles, (string Option, int[] Codes)[] OutputFolders, string[] Words, string[][] BadValues);
+
+    static readonly string Organism = RepositoryFiles.Path("suites/organism");
+    static string O(string relative) => Path.Combine(Organism, relative);
+    static readonly string[] ModelWords = ["--dtype", "--device"];
+    static readonly string[][] ComputeBadValues = [["--batch-size", "0"], ["--batch-size", "-3"], ["--dtype", "float64"], ["--device", "tpu"], ["--threads", "0"]];
+    static readonly int[] ExitUsage = [2];
+
+    /// <summary>One recipe per leaf command, keyed by its path ("suite validate").</summary>
+    static Dictionary<string, Recipe[]> Recipes(Fixture f) => new()
+    {
+        ["generate"] = [new(["--model", O("models/base"), "--prompt", "Tom", "--max-new-tokens", "2"], ["--model", "--tokenizer"], [], [], [.. ModelWords, "--prompt", "--stop"],
+            [["--max-new-tokens", "-1"], .. ComputeBadValues])],
+        ["score"] = [new(["--model", O("models/base"), "--data", f.Corpus], ["--model", "--data", "--tokenizer"], [], [], [.. ModelWords, "--field", "--split"],
+            [["--stride", "0"], ["--stride", "-4"], ["--field", "no_such_field"], .. ComputeBadValues])],
+        ["convert"] = [new(["--from", f.Stories260K, "--to", "{new}/hf"], ["--from", "--tokenizer"], [], [("--to", ExitUsage)], [], [])],
+        ["suite validate"] = [new([O("knowledge.yaml")], ["#0"], [], [], ["--set"], [["--set", "novalue"], ["--set", "=x"]])],
+        ["suite new"] = [new(["--data", O("data/knowledge.jsonl"), "--type", "multiple_choice", "--out", "{new}/s.yaml"], ["--data"], ["--out"], [], ["--type", "--field"],
+            [["--field", "nonsense"], ["--field", "answer="], ["--field", "target=x"]])],
+        ["eval"] = [new(["--model", O("models/base"), "--suite", O("knowledge.yaml"), "--limit", "2"], ["--model", "--suite", "--tokenizer"], [], [("--out", ExitUsage)],
+            [.. ModelWords, "--set", "--chat-format"], [["--limit", "-1"], ["--set", "novalue"], .. ComputeBadValues])],
+        ["tokenize"] = [new(["--model", O("models/base"), "--text", "Tom"], ["--model", "--tokenizer", "--data"], [], [], ["--text", "--system"],
+            [["--system", "x"], ["--chat"]])],
+        ["diagnose"] = [new(["--base", O("models/base"), "--tuned", O("models/mild")], ["--base", "--tuned", "--tokenizer"], [], [("--out", ExitUsage)], [],
+            [["--top-k", "0"], ["--epsilon", "1.5"], ["--epsilon", "0"], ["--scale-intruders", "2"], ["--scale-intruders", "0.5"], ["--scale-epsilon", "-1"]])],
+        ["forgetting"] = [new(["--base", O("models/base"), "--tuned", O("models/mild"), "--data", f.Corpus, "--truncate", "--cache-dir", "{new}/cache"],
+            ["--base", "--tuned", "--data", "--tokenizer"], [], [("--cache-dir", [0, 2])], ["--dtype", "--field", "--split"],
+            [["--stride", "0"], ["--top-k", "0"], ["--top-k", "-1"], ["--batch-size", "0"], ["--dtype", "float64"]])],
+        ["compare"] = [new(["--base", O("models/base"), "--tuned", O("models/mild"), "--suite", O("knowledge.yaml"), "--limit", "2", "--cache-dir", "{new}/cache"],
+            ["--base", "--tuned", "--suite", "--tokenizer"], [], [("--out", ExitUsage), ("--cache-dir", [0, 2])], ["--set", "--dtype", "--chat-format"],
+            [["--limit", "-1"], ["--batch-size", "0"], ["--dtype", "float64"], ["--set", "novalue"]])],
+        ["finetune"] = [new(["--model", O("models/base"), "--data", O("data/downstream.jsonl"), "--out", "{new}/run", "--steps", "1", "--batch-size", "2", "--seq-len", "16"],
+            ["--model", "--data", "--eval-data", "--replay-data"], [], [("--out", ExitUsage)], ["--method", "--schedule", "--dtype", "--lora-targets", "--consistency-layers"],
+            [["--steps", "0"], ["--batch-size", "0"], ["--seq-len", "0"], ["--grad-accum", "0"], ["--lr", "-1"], ["--lr", "NaN"], ["--lora-r", "0"], ["--eval-fraction", "1.5"],
+             ["--schedule", "sideways"], ["--dtype", "float64"], ["--lora-targets", "no_such_proj"], ["--consistency-layers", "some"], ["--save-every", "-1"]])],
+        ["sweep"] = [new(["--config", O("sweep.yaml")], ["--config"], [], [], ["--set"], [["--set", "novalue"]])],
+        ["ledger export"] = [new(["--ledger", O("ledger.csv")], ["--ledger"], ["--out"], [], ["--where"], [["--where", "nonsense"], ["--where", "colour=red"]])],
+        ["ledger summary"] = [new(["--ledger", O("ledger.csv")], ["--ledger"], [], [], [], [])],
+        ["fit"] = [new(["--ledger", O("ledger.csv"), "--out", "{new}/law.yaml", "--resamples", "10"], ["--ledger"], ["--out"], [("--plots", ExitUsage)], ["--where", "--form"],
+            [["--resamples", "0"], ["--resamples", "-1"], ["--where", "nonsense"], ["--where", "method=none"]])],
+        ["law predict"] = [new(["--law", O("law.yaml"), "--P", "1000", "--N", "10"], ["--law"], [], [], [],
+            [["--P", "-1"], ["--P", "NaN"], ["--P", "Infinity"], ["--N", "0"], ["--N", "-5"], ["--budget", "-1"], ["--lft", "NaN"]])],
+        ["gate"] = [new(["--config", f.GateConfig, "--out", "{new}/report"], ["--config"], [], [("--out", ExitUsage)], ["--set"], [["--set", "novalue"]])],
+        ["report"] =
+        [
+            new(["--results", f.ReportJson], ["--results"], ["--out"], [], ["--format"], []),
+            new(["--compare", f.ReportJson, f.ReportJson], ["--compare"], ["--out"], [], ["--format"], [["--results", f.ReportJson]]),
+        ],
+        // never run valid (a build takes ~20 min): only with outputs that cannot be written, which it checks first
+        ["organism build"] = [new(["--out", "{new}/organism", "--work", "{new}/work"], [], [], [("--out", ExitUsage), ("--work", ExitUsage)], [], [])],
+        ["demo"] = [new(["--out", "{new}/demo", "--no-cache"], [], [], [("--out", ExitUsage)], [], [])],
+    };
+
+    static IEnumerable<(string Path, Command Command)> Leaves(Command command, string prefix)
+    {
+        foreach (var sub in command.Subcommands)
+        {
+            var path = prefix.Length == 0 ? sub.Name : $"{prefix} {sub.Name}";
+            if (sub.Subcommands.Count == 0)
+            {
+                yield return (path, sub);
+            }
+            else
+            {
+                foreach (var leaf in Leaves(sub, path))
+                {
+                    yield return leaf;
+                }
+            }
+        }
+    }
+
+    static IEnumerable<string> LeafPaths() => Leaves(CliApp.BuildRoot(), "").Select(l => l.Path);
+
+    static Command LeafOf(string path) => Leaves(CliApp.BuildRoot(), "").Single(l => l.Path == path).Command;
+
+    [Test]
+    public void Every_command_of_the_tree_has_a_broken_input_recipe_and_every_path_option_is_in_it()
+    {
+        using var f = new Fixture(needsShared: false);
+        var recipes = Recipes(f);
+        Assert.That(recipes.Keys, Is.EquivalentTo(LeafPaths()), "add a recipe for each new command");
+        foreach (var (path, command) in Leaves(CliApp.BuildRoot(), ""))
+        {
+            var named = recipes[path].SelectMany(r => r.Inputs.Concat(r.OutputFiles).Concat(r.OutputFolders.Select(o => o.Option)).Concat(r.Words)).ToHashSet();
+            foreach (var option in command.Options.Where(o => o.ValueType == typeof(string) || o.ValueType == typeof(string[])))
+            {
+                Assert.That(named, Does.Contain(option.Name), $"{path}: say whether {option.Name} names an input, an output or neither");
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(LeafPaths))]
+    public void A_command_given_broken_inputs_exits_2_without_a_stack_trace(string path)
+    {
+        using var f = new Fixture(needsShared: path == "convert");
+        var command = LeafOf(path);
+        var failures = new List<string>();
+        int runs = 0;
+        void Check(string what, string[] args, int[] codes)
+        {
+            runs++;
+            var run = CliRun.Of([.. path.Split(' '), .. f.Fresh(args)]);
+            var printed = run.Out + run.Error;
+            if (!codes.Contains(run.ExitCode) || StackFrame().IsMatch(printed) || ExceptionDump().IsMatch(printed))
+            {
+                failures.Add($"{what}: exit {run.ExitCode} (expected {string.Join(" or ", codes)})\n    {printed.Replace("\n", "\n    ", StringComparison.Ordinal).TrimEnd()}");
+            }
+        }
+
+        foreach (var recipe in Recipes(f)[path])
+        {
+            foreach (var input in recipe.Inputs)
+            {
+                foreach (var (kind, broken) in f.BrokenInputs)
+                {
+                    Check($"{input} = {kind}", Replace(recipe.Args, input, broken), ExitUsage);
+                }
+            }
+
+            foreach (var output in recipe.OutputFiles)
+            {
+                Check($"{output} = a folder", Replace(recipe.Args, output, f.Folder), ExitUsage);
+                Check($"{output} = a path under a file", Replace(recipe.Args, output, Path.Combine(f.Garbage, "x")), ExitUsage);
+            }
+
+            foreach (var (output, codes) in recipe.OutputFolders)
+            {
+                Check($"{output} = an existing file", Replace(recipe.Args, output, f.Empty), codes);
+                Check($"{output} = a path under a file", Replace(recipe.Args, output, Path.Combine(f.Garbage, "x")), codes);
+            }
+
+            foreach (var bad in recipe.BadValues)
+            {
+                Check(string.Join(' ', bad), Replace(recipe.Args, bad[0], bad[1..]), ExitUsage);
+            }
+
+            // every typed option, present or not in the recipe, given a value that does not parse
+            foreach (var option in command.Options.Where(o => o.ValueType != typeof(string) && o.ValueType != typeof(string[]) && o.ValueType != typeof(bool)))
+            {
+                Check($"{option.Name} = 'twelve'", Replace(recipe.Args, option.Name, "twelve"), ExitUsage);
+            }
+        }
+
+        TestContext.Out.WriteLine($"{path}: {runs} broken runs");
+        Assert.That(failures, Is.Empty, string.Join("\n", failures));
+    }
+
+    /// <summary>Args with <paramref name="option"/>'s value replaced (or the option added); "#i" replaces element i.</summary>
+    static string[] Replace(string[] args, string option, params string[] values)
+    {
+        if (option.StartsWith('#'))
+        {
+            var copy = args.ToArray();
+            copy[int.Parse(option[1..], System.Globalization.CultureInfo.InvariantCulture)] = values[0];
+            return copy;
+        }
+
+        int at = Array.IndexOf(args, option);
+        if (at < 0)
+        {
+            return [.. args, option, .. values];
+        }
+
+        // an option's values run to the next option
+        int end = at + 1;
+        while (end < args.Length && !args[end].StartsWith("--", StringComparison.Ordinal))
+        {
+            end++;
+        }
+
+        var replaced = args[..(at + 1)].Concat(values).Concat(args[end..]).ToArray();
+        // --compare takes two values: keep the second valid one when only the first is broken
+        return option == "--compare" && values.Length == 1 ? [.. replaced[..(at + 2)], args[at + 2], .. replaced[(at + 2)..]] : replaced;
+    }
+
+    [GeneratedRegex(@"^\s+at \S+", RegexOptions.Multiline)]
+    private static partial Regex StackFrame();
+
+    [GeneratedRegex(@"\b[A-Z]\w*Exception\b")]
+    private static partial Regex ExceptionDump();
+
+    /// <summary>The broken files and folders, a valid gate config and report, and fresh folders per run.</summary>
+    sealed class Fixture : IDisposable
+    {
+        readonly TempFolder _dir = new("rg-broken");
+        int _fresh;
+
+        public Fixture(bool needsShared)
+        {
+            Stories260K = needsShared ? SharedData.Path("models/stories260K/stories260K.bin") : "stories260K.bin";
+            Empty = Write("empty.yaml", "");
+            Folder = _dir.File("folder");
+            Directory.CreateDirectory(Folder);
+            var random = new Random(15);
+            var bytes = new byte[4096];
+            random.NextBytes(bytes);
+            Garbage = _dir.File("garbage.bin");
+            File.WriteAllBytes(Garbage, bytes);
+            var suite = File.ReadAllText(O("knowledge.yaml"));
+            var report = Reports.ReportJson.Serialize(RegressionGuard.Core.Tests.Reports.ReportFixtures.Failing());
+            var tornModel = _dir.File("torn-model");
+            Directory.CreateDirectory(tornModel);
+            File.WriteAllText(Path.Combine(tornModel, "config.json"), "{\"model_type\": \"llama\", \"hidden_size\": 6");
+            File.WriteAllBytes(Path.Combine(tornModel, "model.safetensors"), bytes[..100]);
+            BrokenInputs =
+            [
+                ("a missing file", _dir.File("missing/nothing.yaml")),
+                ("an empty file", Empty),
+                ("a folder", Folder),
+                ("binary garbage", Garbage),
+                ("truncated YAML", Write("truncated.yaml", suite[..(suite.Length / 2)])),
+                ("truncated JSON", Write("truncated.json", report[..(report.Length / 2)])),
+                ("a model folder with a torn config.json", tornModel),
+            ];
+            ReportJson = Write("report.json", report);
+            Corpus = Write("corpus.jsonl", string.Join('\n', File.ReadLines(O("data/forgetting.jsonl")).Take(3)) + "\n");
+            GateConfig = Write("regressionguard.yaml", $"""
+                schema: 1
+                base: {O("models/base")}
+                tuned: {O("models/mild")}
+                suites: [{O("knowledge.yaml")}]
+
+                """);
+        }
+
+        public string Stories260K { get; }
+        public string Empty { get; }
+        public string Folder { get; }
+        public string Garbage { get; }
+        public string ReportJson { get; }
+
+        /// <summary>Three documents of the organism's corpus (a run that gets through is quick).</summary>
+        public string Corpus { get; }
+        public string GateConfig { get; }
+        public (string Kind, string Path)[] BrokenInputs { get; }
+
+        string Write(string name, string text)
+        {
+            var path = _dir.File(name);
+            File.WriteAllText(path, text);
+            return path;
+        }
+
+        /// <summary>Args with "{new}" replaced by a folder no other run uses.</summary>
+        public string[] Fresh(string[] args)
+        {
+            var fresh = _dir.File($"run{++_fresh}");
+            return args.Select(a => a.Replace("{new}", fresh, StringComparison.Ordinal)).ToArray();
+        }
+
+        public void Dispose() => _dir.Dispose();
+    }
+}
