@@ -54,6 +54,11 @@ public static class DiagnoseCommand
                 problems.Add($"--scale-intruders must lie in [0, 1] (a factor that shrinks the intruders), got {f.ToString(CultureInfo.InvariantCulture)}");
             }
 
+            if (parse.GetValue(scaleEpsilon) is var se && !(se > 0 && se < 1))
+            {
+                problems.Add($"--scale-epsilon must lie strictly between 0 and 1, got {se.ToString(CultureInfo.InvariantCulture)}");
+            }
+
             if (problems.Count > 0)
             {
                 throw new UsageException(string.Join("; ", problems));
