@@ -112,6 +112,7 @@ public sealed class GateRunner
         var corpus = c.Forgetting is { } corpusBlock ? CorpusReader.Read(corpusBlock.Corpus).Select(d => d.Text).ToArray() : null;
         var law = c.Forgetting?.Law is { } lawPath ? LawFile.Load(lawPath) : null;
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;
+        CheckTuned(c.Tuned);
 
         var errors = new List<string>();
         var baseResults = new List<SuiteResult>();
@@ -139,6 +140,7 @@ public sealed class GateRunner
         }
 
         var comparisons = new List<SuiteComparison>();
+        var tunedResults = new List<SuiteResult>();
         ForgettingReport? forgetting = null;
         tunedRef = new ModelReference(c.Tuned, "");
         try
@@ -150,6 +152,7 @@ public sealed class GateRunner
                 {
                     var (suite, suiteItems) = (suites[i], items[i]);
                     var result = WithProgress($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems), p => SuiteEvaluator.Evaluate(suite, suiteItems, tuned, p));
+                    tunedResults.Add(result);
                     comparisons.Add(SuiteComparer.Compare(baseResults[i], result, c.Seed));
                 }
                 if (reference is not null)
@@ -175,6 +178,8 @@ public sealed class GateRunner
         var suiteReports = comparisons.Select(comparison => new SuiteReport(comparison.Suite, comparison.Version, comparison.Kind, comparison.Task, comparison.PairedItems,
             comparison.Metrics.Select(m => GatePolicy.Decide(m, c.Thresholds)).ToList(), comparison.Flips)).ToList();
         var reasons = suiteReports.SelectMany(s => s.Metrics.Where(m => m.Outcome == "fail").Select(m => $"{s.Suite}/{m.Comparison.Metric}: {m.Reason}")).ToList();
+        reasons.AddRange(baseResults.Concat(tunedResults).Where(r => r.Errors > 0).Select(r =>
+            $"{r.Suite} on {r.Model}: {r.Errors} item(s) could not be scored and count as wrong (first: {r.Items.First(i => i.Error is not null).Error})"));
         if (forgetting?.Verdict is { } v && v.Outcome != ForgettingOutcome.Pass)
         {
             reasons.Add($"L_f: {v.Reason}");
@@ -194,6 +199,37 @@ public sealed class GateRunner
             Forgetting = forgetting,
             Errors = errors,
         };
+    }
+
+    /// <summary>
+    /// Opens what can be opened of the tuned model without loading it, so a bad tuned path fails before the base model
+    /// runs: the path exists; an adapter folder's adapter_config.json and the header of its weights; a model folder's
+    /// safetensors headers.
+    /// </summary>
+    /// <exception cref="Torch.Checkpoints.CheckpointException">The tuned model is missing or unreadable.</exception>
+    static void CheckTuned(string tuned)
+    {
+        var full = Path.GetFullPath(tuned);
+        if (!File.Exists(full) && !Directory.Exists(full))
+        {
+            throw new Torch.Checkpoints.CheckpointException($"tuned model not found: {full}");
+        }
+
+        if (Torch.Adapters.LoraAdapter.IsAdapterFolder(full))
+        {
+            Torch.Adapters.LoraAdapter.ReadConfig(full);
+            var weights = Path.Combine(full, Torch.Adapters.LoraAdapter.WeightsFile);
+            if (!File.Exists(weights))
+            {
+                throw new Torch.Checkpoints.CheckpointException($"{full}: the adapter has no {Torch.Adapters.LoraAdapter.WeightsFile}");
+            }
+
+            Torch.Checkpoints.SafetensorsFile.Open(weights).Dispose();
+        }
+        else if (Directory.Exists(full))
+        {
+            Torch.Checkpoints.SafetensorsSource.OpenFolder(full).Dispose();
+        }
     }
 
     (double P, double N) ResolveScale(GateForgetting f)

@@ -194,7 +194,11 @@ public sealed class ContentCache
         ArgumentNullException.ThrowIfNull(key);
         Span<byte> header = stackalloc byte[HeaderSize];
         CacheEntryFormat.WriteHeader(header, payload.Length, SHA256.HashData(payload), key.Value);
-        var (final, temp, file) = BeginWrite(key);
+        if (!TryBeginWrite(key, out var final, out var temp, out var file))
+        {
+            return;
+        }
+
         try
         {
             file.Write(header);
@@ -203,11 +207,39 @@ public sealed class ContentCache
             file.Dispose();
             Commit(temp, final);
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            file.Dispose();
+            TryDelete(temp);
+            NotStored(final, ex);
+        }
         catch
         {
             file.Dispose();
             TryDelete(temp);
             throw;
+        }
+    }
+
+    /// <summary>A cache that cannot be written (read-only or missing folder, a file where a folder should be, an entry
+    /// path taken by a folder) is reported and the caller goes on uncached: caching is never worth failing a run for.</summary>
+    void NotStored(string final, Exception ex) =>
+        Report($"cache entry {final} could not be written ({ex.Message}); continuing without caching it");
+
+    bool TryBeginWrite(CacheKey key, out string final, out string temp, [MaybeNullWhen(false)] out FileStream file)
+    {
+        try
+        {
+            (final, temp, file) = BeginWrite(key);
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            final = PathFor(key);
+            temp = "";
+            file = null;
+            NotStored(final, ex);
+            return false;
         }
     }
 
@@ -220,7 +252,11 @@ public sealed class ContentCache
     public void Put(CacheKey key, Action<Stream> write)
     {
         ArgumentNullException.ThrowIfNull(write);
-        var (final, temp, file) = BeginWrite(key);
+        if (!TryBeginWrite(key, out var final, out var temp, out var file))
+        {
+            return;
+        }
+
         try
         {
             file.Write(new byte[HeaderSize]); // room for the header, written once the length and hash are known
@@ -238,7 +274,15 @@ public sealed class ContentCache
             file.Write(header);
             file.Flush(flushToDisk: true);
             file.Dispose();
-            Commit(temp, final);
+            try
+            {
+                Commit(temp, final);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                TryDelete(temp);
+                NotStored(final, ex);
+            }
         }
         catch
         {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using RegressionGuard.Suites;
 using RegressionGuard.Suites.Loading;
+using RegressionGuard.Suites.Sandbox;
+using RegressionGuard.Suites.Templates;
 using YamlDotNet.RepresentationModel;
 
 namespace RegressionGuard.Gate;
@@ -45,10 +47,26 @@ public sealed record GateConfig
             throw new SuiteValidationException(new[] { new SuiteError(file, 1, 1, "gate config not found; create regressionguard.yaml (see docs/gate.md) or pass --config <file>") });
         }
 
-        return Parse(System.IO.File.ReadAllText(file), file, overrides);
+        string text;
+        try
+        {
+            text = SuiteSandbox.ReadInputText(file, SafeYaml.MaxBytes);
+        }
+        catch (SuiteDataException e)
+        {
+            throw new SuiteValidationException(new[] { new SuiteError(file, 1, 1, e.Message) });
+        }
+
+        return Parse(text, file, overrides, checkFiles: true);
     }
 
-    public static GateConfig Parse(string text, string file, IReadOnlyDictionary<string, string>? overrides = null)
+    /// <summary>
+    /// Reads a gate config. Every problem is reported in one pass, each at the line that causes it. With
+    /// <paramref name="checkFiles"/> (as <see cref="Load"/> does) the files it names are checked too: base, tuned,
+    /// tokenizer, law and corpus exist, each suite (or glob) names existing suites, and those suites load — their
+    /// problems are reported together with the config's.
+    /// </summary>
+    public static GateConfig Parse(string text, string file, IReadOnlyDictionary<string, string>? overrides = null, bool checkFiles = false)
     {
         var errors = new List<SuiteError>();
         var root = SafeYaml.LoadMapping(text, file, errors);
@@ -72,6 +90,7 @@ public sealed record GateConfig
         string? PathOf(YamlMap m, string key) => m.String(key) is { Length: > 0 } v ? System.IO.Path.GetFullPath(v, folder) : null;
 
         var suites = new List<GateSuite>();
+        var suiteNodes = new List<YamlNode>();
         if (map.Raw("suites") is YamlSequenceNode seq)
         {
             foreach (var item in seq.Children)
@@ -79,6 +98,7 @@ public sealed record GateConfig
                 if (item is YamlScalarNode s)
                 {
                     suites.Add(new GateSuite(System.IO.Path.GetFullPath(s.Value ?? "", folder), null, null));
+                    suiteNodes.Add(s);
                 }
                 else if (item is YamlMappingNode m)
                 {
@@ -88,6 +108,7 @@ public sealed record GateConfig
                     if (PathOf(sm, "path") is { } p)
                     {
                         suites.Add(new GateSuite(p, sm.Double("max_drop", 0, 1e9), sm.Double("max_rise", 0, 1e9)));
+                        suiteNodes.Add(sm.Raw("path")!);
                     }
                 }
                 else
@@ -171,12 +192,55 @@ public sealed record GateConfig
         }
 
         string? cache = map.String("cache");
-
-        var chatFormat = map.String("chat_format");
-        if (chatFormat is not null && !RegressionGuard.Suites.Templates.ChatFormats.Names.Contains(chatFormat))
+        var chat = map.String("chat_format");
+        if (chat is not null && !ChatFormats.Names.Contains(chat))
         {
-            map.Error(map.Raw("chat_format")!, $"'chat_format' must be one of {string.Join(", ", RegressionGuard.Suites.Templates.ChatFormats.Names)}, got '{chatFormat}'");
+            map.Error(map.Raw("chat_format")!, $"unknown chat format '{chat}'{DidYouMean.Hint(chat, ChatFormats.Names)}");
         }
+
+        if (checkFiles)
+        {
+            void MustExist(YamlMap m, string key, string what)
+            {
+                if (PathOf(m, key) is { } p && !System.IO.File.Exists(p) && !System.IO.Directory.Exists(p))
+                {
+                    m.Error(m.Raw(key)!, $"{what} not found: {p}");
+                }
+            }
+
+            MustExist(map, "base", "base model");
+            MustExist(map, "tuned", "tuned model");
+            MustExist(map, "tokenizer", "tokenizer");
+            if (map.Map("forgetting") is { } fm)
+            {
+                MustExist(fm, "corpus", "forgetting corpus");
+                MustExist(fm, "law", "law file");
+            }
+
+            for (int i = 0; i < suites.Count; i++)
+            {
+                var pattern = suites[i].Path;
+                var matched = SuiteFiles.Expand(pattern, folder);
+                if (matched.Count == 0 || (matched.Count == 1 && !System.IO.File.Exists(matched[0])))
+                {
+                    map.Error(suiteNodes[i], pattern.IndexOfAny(['*', '?', '[']) >= 0 ? $"suite pattern '{pattern}' matches no file" : $"suite file not found: {pattern}");
+                    continue;
+                }
+
+                foreach (var suiteFile in matched)
+                {
+                    try
+                    {
+                        SuiteLoader.Load(suiteFile, variables);
+                    }
+                    catch (SuiteValidationException e)
+                    {
+                        errors.AddRange(e.Errors);
+                    }
+                }
+            }
+        }
+
 
         var config = new GateConfig
         {
@@ -195,12 +259,12 @@ public sealed record GateConfig
             DType = dtype,
             BatchSize = compute?.Int("batch_size", 1, 4096) ?? 16,
             Threads = compute?.Int("threads", 1, 1024),
-            ChatFormat = chatFormat,
+            ChatFormat = chat,
             Seed = map.Int("seed", int.MinValue, int.MaxValue) ?? 20240111,
         };
         if (errors.Count > 0)
         {
-            throw new SuiteValidationException(errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+            throw new SuiteValidationException(errors.OrderBy(e => e.File == file ? 0 : 1).ThenBy(e => e.File, StringComparer.Ordinal).ThenBy(e => e.Line).ThenBy(e => e.Column).ToList());
         }
 
         return config;

@@ -315,6 +315,12 @@ public static class LawFile
                 p.Require("value", "the fitted value");
                 p.Require("ci", "the confidence interval [lower, upper]");
                 double? value = Number(p, "value");
+                if (value is { } parsed && !double.IsFinite(parsed))
+                {
+                    p.Error(p.Raw("value")!, $"'{p.Qualified("value")}' must be a finite number, got {(double.IsNaN(parsed) ? ".nan" : parsed > 0 ? ".inf" : "-.inf")}");
+                    value = null;
+                }
+
                 var ci = Numbers(p, "ci", 2, "[lower, upper]");
                 if (ci is not null && ci[0] > ci[1])
                 {

@@ -54,9 +54,10 @@ public sealed class GateCommandTests
         var run = CliRun.Of("gate", "--config", path);
         Assert.That(run.ExitCode, Is.EqualTo(2));
         Assert.That(run.Error, Is.EqualTo(string.Join(Environment.NewLine,
-            "error: 3 problem(s):",
+            "error: 4 problem(s):",
             $"  {path}:1:1: missing key 'tuned' (the fine-tuned model: HF folder or PEFT adapter folder)",
             $"  {path}:1:1: missing key 'suites' (a list of suite files or globs)",
+            $"  {path}:2:7: base model not found: {dir.File("m")}",
             $"  {path}:3:1: unknown key 'suits' — did you mean 'suites'?") + Environment.NewLine));
     }
 

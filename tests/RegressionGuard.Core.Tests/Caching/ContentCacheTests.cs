@@ -488,4 +488,39 @@ public sealed class ContentCacheTests
         Assert.That(Resolve(new() { ["REGRESSIONGUARD_CACHE"] = "" }), Is.EqualTo("/home/fallback/.cache/regressionguard"));
         Assert.That(Resolve(new() { ["HOME"] = "/home/me" }, windows: true), Is.EqualTo(Path.Combine("/appdata/local", "RegressionGuard", "cache")));
     }
+
+    [Test]
+    public void An_entry_path_taken_by_a_folder_is_a_warned_miss_and_storing_there_is_skipped()
+    {
+        // Given a cache whose entry path for a key is a folder
+        using var dir = new TempFolder();
+        var problems = new List<string>();
+        var cache = new ContentCache(dir.File("cache"), problems.Add);
+        var key = CacheKey.Create("suite-result", ("a", "b"));
+        Directory.CreateDirectory(cache.PathFor(key));
+
+        // When the key is stored and read
+        cache.Put(key, [1, 2, 3]);
+        cache.Put(key, s => s.WriteByte(1));
+        var hit = cache.TryGet(key, out _);
+
+        // Then nothing throws, it is a miss, and the problem is reported
+        Assert.That(hit, Is.False);
+        Assert.That(problems, Has.Some.Contains("could not be written").And.Some.Contains(cache.PathFor(key)));
+    }
+
+    [Test]
+    public void A_cache_folder_that_is_a_file_is_warned_about_and_work_goes_on_uncached()
+    {
+        using var dir = new TempFolder();
+        File.WriteAllText(dir.File("cache"), "not a folder");
+        var problems = new List<string>();
+        var cache = new ContentCache(dir.File("cache"), problems.Add);
+        var key = CacheKey.Create("suite-result", ("a", "b"));
+
+        cache.Put(key, [1, 2, 3]);
+
+        Assert.That(cache.TryGet(key, out _), Is.False);
+        Assert.That(problems, Has.One.Contains("continuing without caching it"));
+    }
 }

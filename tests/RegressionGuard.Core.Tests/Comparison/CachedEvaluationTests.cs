@@ -185,4 +185,14 @@ public sealed class CachedEvaluationTests
         var suite = SuiteLoader.Load(dir.File("suite.yaml"));
         return CachedEvaluation.KeyFor(suite, SuiteItemBuilder.Build(suite), PrefersFirstChoice.Description);
     }
+
+    [Test]
+    public void A_built_in_rule_set_is_part_of_the_key_by_name_and_content()
+    {
+        var xstest = SuiteLoader.Parse(RefusalSuite.Replace("rules: rules.yaml", "rules: xstest", StringComparison.Ordinal), "/suites/ref.yaml");
+        var advbench = SuiteLoader.Parse(RefusalSuite.Replace("rules: rules.yaml", "rules: advbench", StringComparison.Ordinal), "/suites/ref.yaml");
+        var a = CachedEvaluation.KeyFor(xstest, SuiteItemBuilder.Build(xstest), PrefersFirstChoice.Description);
+        var b = CachedEvaluation.KeyFor(advbench, SuiteItemBuilder.Build(advbench), PrefersFirstChoice.Description);
+        Assert.That(b, Is.Not.EqualTo(a));
+    }
 }

@@ -1,5 +1,6 @@
 using RegressionGuard.Gate;
 using RegressionGuard.Suites;
+using RegressionGuard.Testing;
 
 namespace RegressionGuard.Core.Tests.Gate;
 
@@ -53,5 +54,47 @@ public sealed class GateConfigTests
             $"{File}:5:47: 'forgetting.P' must be 'auto' (read from the tuned checkpoint) or a positive integer, got 'lots'",
             $"{File}:6:18: 'compute.dtype' must be float32 or bfloat16, got 'float16'",
         }));
+    }
+
+    [Test]
+    public void Every_problem_of_a_config_and_its_files_is_reported_at_once_at_the_line_that_names_it()
+    {
+        // Given a config with a bad budget, a missing law, a missing suite, a glob matching nothing, an unknown chat
+        // format, and a suite that exists but is broken
+        using var dir = new TempFolder();
+        System.IO.File.WriteAllText(dir.File("base.bin"), "x");
+        Directory.CreateDirectory(dir.File("tuned"));
+        System.IO.File.WriteAllText(dir.File("corpus.jsonl"), "{\"text\": \"a\"}\n");
+        System.IO.File.WriteAllText(dir.File("broken.yaml"), "schema: 1\nid: broken\ntask: nonsense\n");
+        System.IO.File.WriteAllText(dir.File("regressionguard.yaml"), """
+            schema: 1
+            base: base.bin
+            tuned: tuned
+            suites:
+              - missing.yaml
+              - nothing/*.yaml
+              - broken.yaml
+            chat_format: chatlm
+            forgetting:
+              corpus: corpus.jsonl
+              law: missing-law.yaml
+              budget: lots
+            """);
+
+        // When it is loaded
+        var error = Assert.Throws<SuiteValidationException>(() => GateConfig.Load(dir.File("regressionguard.yaml")))!;
+
+        // Then every problem is listed, each at its own line
+        var config = dir.File("regressionguard.yaml");
+        Assert.That(error.Errors.Select(e => e.ToString()), Is.SupersetOf(new[]
+        {
+            $"{config}:5:5: suite file not found: {dir.File("missing.yaml")}",
+            $"{config}:6:5: suite pattern '{dir.File("nothing/*.yaml")}' matches no file",
+            $"{config}:8:14: unknown chat format 'chatlm' — did you mean 'chatml'?",
+            $"{config}:11:8: law file not found: {dir.File("missing-law.yaml")}",
+        }));
+        Assert.That(error.Errors.Where(e => e.File == config && e.Line == 12), Is.Not.Empty, "the bad budget");
+        Assert.That(error.Errors.Where(e => e.File == dir.File("broken.yaml")), Is.Not.Empty, "the broken suite's own error");
+        Assert.That(error.Errors.Where(e => e.File == dir.File("missing.yaml") || e.File == dir.File("missing-law.yaml")), Is.Empty, "a missing file is reported where the config names it, not at missing.yaml:1:1");
     }
 }

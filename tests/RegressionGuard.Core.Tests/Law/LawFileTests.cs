@@ -165,4 +165,20 @@ public sealed class LawFileTests
 
         public int GetHashCode(LawUncertainty obj) => obj.Level.GetHashCode();
     }
+
+    [TestCase(".nan")]
+    [TestCase(".inf")]
+    [TestCase("-.inf")]
+    [TestCase("NaN")]
+    public void A_parameter_that_is_not_a_finite_number_is_refused(string value)
+    {
+        // Given a saved law whose first parameter value is replaced
+        var text = System.Text.RegularExpressions.Regex.Replace(Text, @"(\n    value: )[^\n]+", m => m.Groups[1].Value + value, System.Text.RegularExpressions.RegexOptions.None, TimeSpan.FromSeconds(1));
+        var first = text.IndexOf("\n    value: " + value, StringComparison.Ordinal);
+        Assert.That(first, Is.GreaterThan(0));
+
+        // When it is read, then it is refused with the parameter named
+        var error = Assert.Throws<SuiteValidationException>(() => LawFile.Parse(text, "law.yaml"))!;
+        Assert.That(error.Message, Does.Contain(".value' must be a finite number"));
+    }
 }

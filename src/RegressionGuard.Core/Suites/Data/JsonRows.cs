@@ -179,6 +179,12 @@ internal static partial class JsonRows
                     while (reader.Read() && reader.TokenType != JsonTokenType.EndObject)
                     {
                         var name = reader.GetString()!;
+                        if (fields.ContainsKey(name))
+                        {
+                            // JSON leaves duplicate keys undefined (and readers disagree on which wins): refuse them.
+                            throw new SuiteDataException($"{at.Where(reader.TokenStartIndex)}: the key '{name}' appears twice in one object; keep one");
+                        }
+
                         reader.Read();
                         fields[name] = ReadValue(ref reader, at);
                     }

@@ -51,7 +51,11 @@ public static class SuiteItemBuilder
             {
                 if (errors.Count < MaxReportedErrors)
                 {
-                    errors.Add(new SuiteError(suite.File, 1, 1, $"{row.File}:{row.Line}: {e.Message}"));
+                    // Reported once, at the data row (inline items: the suite file); a message that already starts
+                    // with the row's place does not repeat it.
+                    var prefix = $"{row.File}:{row.Line}: ";
+                    var message = e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message;
+                    errors.Add(new SuiteError(row.File, row.Line, 1, message));
                 }
             }
         }

@@ -556,4 +556,14 @@ public sealed class DataReaderTests
         Assert.That(SeededShuffle.FirstIndices(10, 10, 42), Is.EqualTo(new[] { 3, 2, 4, 5, 8, 7, 0, 9, 6, 1 }));
         Assert.That(SeededShuffle.FirstIndices(1000, 3, -7), Is.EqualTo(new[] { 752, 838, 105 }));
     }
+
+    [TestCase("d.jsonl", "{\"q\": \"a\"}\n{\"q\": \"b\", \"a\": 1, \"q\": \"c\"}\n", ":2:20: the key 'q' appears twice in one object", TestName = "A duplicate key in a JSONL row is an error naming the key and its position")]
+    [TestCase("d.json", "[\n  {\"q\": {\"k\": 1,\n   \"k\": 2}}\n]\n", ":3:4: the key 'k' appears twice in one object", TestName = "A duplicate key nested in a JSON document is an error naming the key and its position")]
+    public void Duplicate_keys_are_refused(string name, string text, string expected)
+    {
+        using var dir = new TempFolder();
+        var path = Write(dir, name, text);
+        var error = Assert.Throws<SuiteDataException>(() => Read(dir, new DataSourceSpec(name)))!;
+        Assert.That(error.Message, Does.Contain(path + expected));
+    }
 }

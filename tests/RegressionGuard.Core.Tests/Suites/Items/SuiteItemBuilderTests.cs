@@ -62,7 +62,7 @@ public sealed class SuiteItemBuilderTests
     public void An_unknown_template_variable_is_reported_with_the_row()
     {
         var e = Assert.Throws<SuiteValidationException>(() => Build(Suite.Replace("{{ q }}", "{{ question }}", StringComparison.Ordinal)))!;
-        Assert.That(e.Errors[0].Message, Does.StartWith("/suites/demo.yaml:items[0]:1: /suites/demo.yaml:6:11: template failed on /suites/demo.yaml:items[0]:1:"));
+        Assert.That(e.Errors[0].Message, Does.StartWith("/suites/demo.yaml:6:11: template failed on /suites/demo.yaml:items[0]:1:"));
         Assert.That(e.Errors[0].Message, Does.Contain("question"));
     }
 
@@ -93,5 +93,23 @@ public sealed class SuiteItemBuilderTests
         var e = Assert.Throws<SuiteValidationException>(() => SuiteItemBuilder.Build(suite))!;
         Assert.That(e.Errors[0].Message, Does.Contain("../../etc/passwd"));
         Assert.That(e.Errors[0].Message, Does.Contain("outside"));
+    }
+
+    [Test]
+    public void A_bad_data_row_is_reported_once_at_the_row()
+    {
+        // Given a suite whose second data row has too few choices
+        using var dir = new RegressionGuard.Testing.TempFolder();
+        System.IO.File.WriteAllText(dir.File("items.jsonl"), "{\"q\": \"a\", \"c\": [\"x\", \"y\"], \"g\": 0}\n{\"q\": \"b\", \"c\": [\"x\"], \"g\": 0}\n");
+        System.IO.File.WriteAllText(dir.File("suite.yaml"), "schema: 1\nid: mc\ntask: multiple_choice\ndata: {path: items.jsonl}\ntemplates: {prompt: \"{{ q }}\"}\nchoices: {field: c}\nanswer: g\n");
+        var suite = RegressionGuard.Suites.Loading.SuiteLoader.Load(dir.File("suite.yaml"));
+
+        // When its items are built
+        var error = Assert.Throws<RegressionGuard.Suites.SuiteValidationException>(() => SuiteItemBuilder.Build(suite))!;
+
+        // Then the one error is at items.jsonl:2, without nested prefixes
+        var only = error.Errors.Single();
+        Assert.That((only.File, only.Line), Is.EqualTo((dir.File("items.jsonl"), 2)));
+        Assert.That(only.ToString(), Is.EqualTo($"{dir.File("items.jsonl")}:2:1: needs at least 2 choices, got 1"));
     }
 }
