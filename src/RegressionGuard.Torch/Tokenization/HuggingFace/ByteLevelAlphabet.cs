@@ -20,6 +20,22 @@ internal static class ByteLevelAlphabet
     /// <summary>Writes the UTF-8 bytes of <paramref name="text"/> in the byte-level alphabet.</summary>
     public static string Encode(string text)
     {
+        if (!System.Text.Ascii.IsValid(text))
+        {
+            return EncodeUtf8(text);
+        }
+
+        return string.Create(text.Length, text, static (span, source) =>
+        {
+            for (var i = 0; i < source.Length; i++)
+            {
+                span[i] = ByteToCharTable[source[i]];
+            }
+        });
+    }
+
+    static string EncodeUtf8(string text)
+    {
         var bytes = System.Text.Encoding.UTF8.GetBytes(text);
         return string.Create(bytes.Length, bytes, static (span, source) =>
         {

@@ -62,7 +62,7 @@ internal sealed class CodePointRegex
         var result = new List<(int, int)>();
         if (!HasSurrogate(text))
         {
-            for (var m = _regex.Match(text); m.Success; m = m.NextMatch())
+            foreach (var m in _regex.EnumerateMatches(text))
             {
                 result.Add((m.Index, m.Length));
             }
@@ -71,7 +71,7 @@ internal sealed class CodePointRegex
         }
 
         var (proxy, offsets) = StandIn(text);
-        for (var m = _regex.Match(proxy); m.Success; m = m.NextMatch())
+        foreach (var m in _regex.EnumerateMatches(proxy))
         {
             var start = offsets[m.Index];
             result.Add((start, offsets[m.Index + m.Length] - start));
@@ -98,17 +98,7 @@ internal sealed class CodePointRegex
         return builder.Append(text, position, text.Length - position).ToString();
     }
 
-    static bool HasSurrogate(string text)
-    {
-        foreach (var c in text)
-        {
-            if (char.IsSurrogate(c))
-            {
-                return true;
-            }
-        }
-        return false;
-    }
+    static bool HasSurrogate(string text) => text.AsSpan().ContainsAnyInRange('\uD800', '\uDFFF');
 
     /// <summary>One BMP character per code point, of the same category; offsets[i] is where stand-in char i starts in the text (plus the end).</summary>
     static (string Proxy, int[] Offsets) StandIn(string text)

@@ -110,6 +110,19 @@ internal sealed class BpeModel : TokenizerModel
 
     public static long PairKey(int left, int right) => ((long)left << 32) | (uint)right;
 
+    /// <summary>
+    /// Hashes pair keys well: <c>long.GetHashCode</c> is left ^ right, under which (a, b), (b, a) and every pair with the
+    /// same xor collide, and lookups in a 280k-merge table become long chain walks.
+    /// </summary>
+    internal sealed class PairComparer : IEqualityComparer<long>
+    {
+        public static readonly PairComparer Instance = new();
+
+        public bool Equals(long x, long y) => x == y;
+
+        public int GetHashCode(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32);
+    }
+
     public override void Tokenize(string word, List<int> output)
     {
         if (word.Length == 0)

@@ -28,6 +28,18 @@ internal abstract class PreTokenizer
     protected static void SplitBy(Piece piece, List<(int Start, int End, bool Match)> spans, SplitBehavior behavior, List<Piece> output)
     {
         var text = piece.Text;
+        if (behavior == SplitBehavior.Isolated)
+        {
+            foreach (var (start, end, _) in spans)
+            {
+                if (end > start)
+                {
+                    output.Add(new Piece(start == 0 && end == text.Length ? text : text[start..end], piece.AtStart && start == 0));
+                }
+            }
+            return;
+        }
+
         var pieces = new List<(int Start, int End, bool Remove)>(spans.Count);
         switch (behavior)
         {

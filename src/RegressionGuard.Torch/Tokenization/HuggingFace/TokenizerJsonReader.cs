@@ -179,7 +179,7 @@ internal sealed class TokenizerJsonReader
         }
 
         var lookup = _vocab.GetAlternateLookup<ReadOnlySpan<char>>();
-        var merges = new Dictionary<long, (int Rank, int NewId)>(mergesElement.GetArrayLength());
+        var merges = new Dictionary<long, (int Rank, int NewId)>(mergesElement.GetArrayLength(), BpeModel.PairComparer.Instance);
         var prefixLength = string.IsNullOrEmpty(prefix) ? 0 : prefix.Length;
         var rank = 0;
         Span<char> buffer = stackalloc char[256];

@@ -23,7 +23,7 @@ public sealed class Llama2cTokenizer : ITokenizer
     readonly byte[][] _tokens;
     readonly float[] _scores;
     readonly Dictionary<string, int> _ids = new(StringComparer.Ordinal);
-    readonly ConcurrentDictionary<long, int> _pairs = new();
+    readonly ConcurrentDictionary<long, int> _pairs = new(BpeModel.PairComparer.Instance);
 
     Llama2cTokenizer(string path, byte[][] tokens, float[] scores, string contentHash)
     {
