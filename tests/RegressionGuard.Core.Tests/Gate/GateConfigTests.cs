@@ -54,4 +54,29 @@ public sealed class GateConfigTests
             $"{File}:6:18: 'compute.dtype' must be float32 or bfloat16, got 'float16'",
         }));
     }
+
+    [Test]
+    public void Chat_format_accepts_model_and_rejects_unknown_formats_listing_the_valid_ones()
+    {
+        var model = GateConfig.Parse("""
+            schema: 1
+            base: m
+            tuned: t
+            suites: [a.yaml]
+            chat_format: model
+            """, File);
+        var e = Assert.Throws<SuiteValidationException>(() => GateConfig.Parse("""
+            schema: 1
+            base: m
+            tuned: t
+            suites: [a.yaml]
+            chat_format: modell
+            """, File))!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(model.ChatFormat, Is.EqualTo("model"));
+            Assert.That(e.Errors.Single().ToString(), Is.EqualTo($"{File}:5:14: 'chat_format' must be one of plain, llama2, llama3, chatml, model, got 'modell'"));
+        });
+    }
 }
