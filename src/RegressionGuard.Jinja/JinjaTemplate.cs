@@ -39,7 +39,14 @@ public sealed class JinjaTemplate
 
         var map = new SourceMap(source);
         var tokens = Lexer.Tokenize(source, options, map);
-        return new JinjaTemplate(Parser.Parse(tokens, map, options.MaxDepth), map, options);
+        try
+        {
+            return new JinjaTemplate(Parser.Parse(tokens, map, options.MaxDepth), map, options);
+        }
+        catch (InsufficientExecutionStackException)
+        {
+            throw new JinjaException(JinjaErrorKind.Limit, "the template nests too deeply for the stack", 1, 1);
+        }
     }
 
     public string Render(IReadOnlyDictionary<string, object?> variables)

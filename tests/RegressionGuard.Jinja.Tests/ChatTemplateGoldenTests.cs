@@ -32,6 +32,47 @@ public sealed class ChatTemplateGoldenTests
         }
     }
 
+    public static IEnumerable<TestCaseData> StyleCases()
+    {
+        using var goldens = Goldens();
+        foreach (var template in goldens.RootElement.GetProperty("templates").EnumerateArray())
+        {
+            var name = template.GetProperty("name").GetString()!;
+            foreach (var c in template.GetProperty("cases").EnumerateArray())
+            {
+                yield return new TestCaseData(template.GetProperty("template").GetString()!, template.GetProperty("special_tokens").Clone(),
+                        c.GetProperty("messages").Clone(), c.GetProperty("options").Clone(), c.GetProperty("text").GetString()!)
+                    .SetName($"Renders_{name}_{c.GetProperty("conversation").GetString()!.Replace(' ', '_')}_{c.GetProperty("options")}");
+            }
+        }
+    }
+
+    [TestCaseSource(nameof(StyleCases))]
+    public void Templates_in_other_families_layouts_render_as_huggingface_jinja(string source, JsonElement specialTokens, JsonElement messages, JsonElement options, string expected)
+    {
+        var variables = new Dictionary<string, object?> { ["messages"] = messages };
+        foreach (var p in specialTokens.EnumerateObject().Concat(options.EnumerateObject()))
+        {
+            variables[p.Name] = p.Value;
+        }
+
+        var text = JinjaTemplate.Parse(source).Render(variables);
+
+        Assert.That(text, Is.EqualTo(expected));
+    }
+
+    [Test]
+    public void A_gemma_style_template_refuses_a_system_turn_with_its_message_and_position()
+    {
+        using var goldens = Goldens();
+        var source = goldens.RootElement.GetProperty("templates").EnumerateArray().Single(t => t.GetProperty("name").GetString() == "gemma-style").GetProperty("template").GetString()!;
+        var messages = new List<object?> { new Dictionary<string, object?> { ["role"] = "system", ["content"] = "x" } };
+
+        var e = Assert.Throws<JinjaException>(() => JinjaTemplate.Parse(source).Render(new Dictionary<string, object?> { ["messages"] = messages, ["bos_token"] = "<bos>" }))!;
+
+        Assert.That(e.Message, Is.EqualTo("1:59: the template raised: System role not supported"));
+    }
+
     [Test]
     public void The_goldens_cover_ten_conversations_per_template_with_the_generation_prompt_on_and_off()
     {

@@ -76,6 +76,16 @@ public sealed class SandboxTests
     }
 
     [Test]
+    public void Nesting_beyond_the_stack_is_a_limit_error_even_with_a_huge_depth_limit()
+    {
+        var template = "{{ " + new string('(', 200_000) + "1" + new string(')', 200_000) + " }}";
+
+        var e = Assert.Throws<JinjaException>(() => JinjaTemplate.Parse(template, new JinjaOptions { MaxDepth = int.MaxValue }))!;
+
+        Assert.That(e.Message, Is.EqualTo("1:1: limit exceeded: the template nests too deeply for the stack"));
+    }
+
+    [Test]
     public void A_value_nested_deeper_than_the_limit_cannot_be_printed()
     {
         var e = Render.Error("{% set ns = namespace(l=[1]) %}{% for i in range(100) %}{% set ns.l = [ns.l] %}{% endfor %}{{ ns.l }}");

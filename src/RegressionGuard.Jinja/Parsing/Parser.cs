@@ -54,6 +54,7 @@ sealed class Parser
 
     void Enter(Token at)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (++_depth > _maxDepth)
         {
             throw _map.Error(JinjaErrorKind.Limit, $"the template nests deeper than {_maxDepth} levels", at.Offset);
@@ -111,7 +112,7 @@ sealed class Parser
 
     Stmt Statement()
     {
-        var begin = Next();
+        Next();
         var t = Current;
         if (t.Kind != TokenKind.Name)
         {
@@ -146,7 +147,6 @@ sealed class Parser
         finally
         {
             Leave();
-            _ = begin;
         }
     }
 

@@ -53,7 +53,7 @@ static partial class Filters
                 var source = Text(value, name);
                 var old = Values.Str(args.Get(0, "old", ""), depth);
                 var replacement = Values.Str(args.Get(1, "new", ""), depth);
-                return interp.Call(Methods.Bind(source, "replace"), new CallArguments(new object?[] { old, replacement, args.Get(2, "count", -1L) }, Array.Empty<(string, object?)>()));
+                return Methods.Replace(interp, source, old, replacement, args.Get(2, "count", -1L));
             case "tojson":
                 var indent = args.Get(0, "indent", null);
                 var json = Json.Dumps(value, indent is long n ? (int)n : null, depth);

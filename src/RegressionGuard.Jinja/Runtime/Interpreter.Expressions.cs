@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using RegressionGuard.Jinja.Parsing;
 
@@ -19,6 +20,7 @@ sealed partial class Interpreter
 
     object? EvalCore(Expr expr, Scope scope)
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (expr)
         {
             case LiteralExpr l:

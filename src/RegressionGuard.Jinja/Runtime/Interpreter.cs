@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using RegressionGuard.Jinja.Lexing;
 using RegressionGuard.Jinja.Parsing;
@@ -156,6 +157,7 @@ sealed partial class Interpreter
 
     Flow ExecOne(Stmt stmt, Scope scope, StringBuilder output)
     {
+        RuntimeHelpers.EnsureSufficientExecutionStack();
         switch (stmt)
         {
             case TextStmt t:
@@ -213,11 +215,9 @@ sealed partial class Interpreter
 
     object? ApplyFilters(object? value, IReadOnlyList<(string Name, Arguments Arguments, int Offset)> filters, Scope scope)
     {
-        foreach (var (name, arguments, offset) in filters)
+        foreach (var (name, arguments, _) in filters)
         {
-            var args = EvalArguments(arguments, scope);
-            value = Filters.Apply(this, name, value, args);
-            _ = offset;
+            value = Filters.Apply(this, name, value, EvalArguments(arguments, scope));
         }
         return value;
     }
@@ -321,9 +321,6 @@ sealed partial class Interpreter
                 throw new RenderException($"'{Values.TypeName(callee)}' object is not callable");
         }
     }
-
-    /// <summary>Calls a macro (or a call block's body); used by <c>map</c> and friends too.</summary>
-    public object? Call(object? callee, CallArguments args) => Invoke(callee, args, new TextStmt("", 0));
 
     string CallMacro(Macro macro, CallArguments args, Macro? caller)
     {

@@ -185,7 +185,8 @@ static class Methods
         }
     }
 
-    static string Replace(Interpreter interp, string s, string old, string replacement, object? count)
+    /// <summary>Python <c>str.replace</c>, all occurrences or the first <paramref name="count"/>.</summary>
+    public static string Replace(Interpreter interp, string s, string old, string replacement, object? count)
     {
         long max = count is long c ? c : -1;
         string result;

@@ -97,4 +97,29 @@ public sealed class GateConfigTests
         Assert.That(error.Errors.Where(e => e.File == dir.File("broken.yaml")), Is.Not.Empty, "the broken suite's own error");
         Assert.That(error.Errors.Where(e => e.File == dir.File("missing.yaml") || e.File == dir.File("missing-law.yaml")), Is.Empty, "a missing file is reported where the config names it, not at missing.yaml:1:1");
     }
+
+    [Test]
+    public void Chat_format_accepts_model_and_rejects_unknown_formats_with_a_suggestion()
+    {
+        var model = GateConfig.Parse("""
+            schema: 1
+            base: m
+            tuned: t
+            suites: [a.yaml]
+            chat_format: model
+            """, File);
+        var e = Assert.Throws<SuiteValidationException>(() => GateConfig.Parse("""
+            schema: 1
+            base: m
+            tuned: t
+            suites: [a.yaml]
+            chat_format: modell
+            """, File))!;
+
+        Assert.Multiple(() =>
+        {
+            Assert.That(model.ChatFormat, Is.EqualTo("model"));
+            Assert.That(e.Errors.Single().ToString(), Is.EqualTo($"{File}:5:14: unknown chat format 'modell' — did you mean 'model'?"));
+        });
+    }
 }

@@ -96,6 +96,76 @@ for (const name of ["qwen3", "llama3_1"]) {
   goldens.tokenizers.push({ name, special_tokens: special, cases });
   console.log(`${name}: ${cases.length} renderings`);
 }
+
+// Templates in the layouts of other published families (written for this test, not copied): Gemma-style turns with
+// role checks, Mistral-style [INST] with eos after answers, Phi-3-style tags, and a ChatML template with a default
+// system prompt, loop.last, namespace and slicing. Rendered on the conversations each accepts (no ids: no tokenizer).
+const alternating = conversations.filter((c) => c.messages.every((m, i) => m.role === (i % 2 === 0 ? "user" : "assistant")));
+const extraTemplates = [
+  {
+    name: "gemma-style",
+    special_tokens: { bos_token: "<bos>", eos_token: "<eos>" },
+    template:
+      "{{ bos_token }}{% if messages[0]['role'] == 'system' %}{{ raise_exception('System role not supported') }}{% endif %}" +
+      "{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}" +
+      "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}" +
+      "{% if (message['role'] == 'assistant') %}{% set role = 'model' %}{% else %}{% set role = message['role'] %}{% endif %}" +
+      "{{ '<start_of_turn>' + role + '\n' + message['content'] | trim + '<end_of_turn>\n' }}{% endfor %}" +
+      "{% if add_generation_prompt %}{{'<start_of_turn>model\n'}}{% endif %}",
+    conversations: alternating,
+  },
+  {
+    name: "mistral-style",
+    special_tokens: { bos_token: "<s>", eos_token: "</s>" },
+    template:
+      "{{ bos_token }}{% for message in messages %}{% if (message['role'] == 'user') != (loop.index0 % 2 == 0) %}" +
+      "{{ raise_exception('Conversation roles must alternate user/assistant/user/assistant/...') }}{% endif %}" +
+      "{% if message['role'] == 'user' %}{{ '[INST] ' + message['content'] + ' [/INST]' }}" +
+      "{% elif message['role'] == 'assistant' %}{{ message['content'] + eos_token }}" +
+      "{% else %}{{ raise_exception('Only user and assistant roles are supported!') }}{% endif %}{% endfor %}",
+    conversations: alternating,
+  },
+  {
+    name: "phi3-style",
+    special_tokens: { bos_token: "<s>", eos_token: "<|endoftext|>" },
+    template:
+      "{% for message in messages %}\n" +
+      "{% if message['role'] == 'system' %}\n{{'<|system|>\n' + message['content'] + '<|end|>\n'}}\n" +
+      "{% elif message['role'] == 'user' %}\n{{'<|user|>\n' + message['content'] + '<|end|>\n'}}\n" +
+      "{% elif message['role'] == 'assistant' %}\n{{'<|assistant|>\n' + message['content'] + '<|end|>\n'}}\n" +
+      "{% endif %}\n{% endfor %}\n" +
+      "{% if add_generation_prompt %}\n{{ '<|assistant|>\n' }}\n{% else %}\n{{ eos_token }}\n{% endif %}",
+    conversations,
+  },
+  {
+    name: "chatml-default-system",
+    special_tokens: { eos_token: "<|im_end|>" },
+    template:
+      "{%- set ns = namespace(system=none, turns=0) %}\n" +
+      "{%- if messages[0].role == 'system' %}\n    {%- set ns.system = messages[0].content | trim %}\n    {%- set rest = messages[1:] %}\n" +
+      "{%- else %}\n    {%- set rest = messages %}\n{%- endif %}\n" +
+      "<|im_start|>system\n{{ ns.system if ns.system else 'You are a helpful assistant.' }}<|im_end|>\n" +
+      "{%- for message in rest %}\n    {%- set ns.turns = ns.turns + 1 %}\n" +
+      "<|im_start|>{{ message.role }}\n{{ message.content }}{{ '<|im_end|>' if not (loop.last and message.role == 'assistant' and not add_generation_prompt) }}\n" +
+      "{%- endfor %}\n" +
+      "{%- if add_generation_prompt %}\n<|im_start|>assistant\n{% endif %}\n" +
+      "{#- turns: {{ ns.turns }} #}",
+    conversations,
+  },
+];
+goldens.templates = [];
+for (const extra of extraTemplates) {
+  const template = new Template(extra.template);
+  const cases = [];
+  for (const conversation of extra.conversations) {
+    for (const options of [{ add_generation_prompt: false }, { add_generation_prompt: true }]) {
+      const text = template.render({ ...extra.special_tokens, messages: conversation.messages, ...options });
+      cases.push({ conversation: conversation.name, messages: conversation.messages, options, text });
+    }
+  }
+  goldens.templates.push({ name: extra.name, template: extra.template, special_tokens: extra.special_tokens, cases });
+  console.log(`${extra.name}: ${cases.length} renderings`);
+}
 mkdirSync(dirname(out), { recursive: true });
 writeFileSync(out, JSON.stringify(goldens, null, 1) + "\n");
 console.log(`wrote ${out}`);
