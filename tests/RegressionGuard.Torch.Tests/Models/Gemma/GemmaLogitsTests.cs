@@ -41,7 +41,9 @@ public sealed class GemmaLogitsTests
         // Then every logit agrees within 1e-4
         Assert.That(golden.Logits.Max(Math.Abs), Is.GreaterThan(5), "the reference logits are far from trivially small");
         Assert.That(actual, Has.Length.EqualTo(golden.Logits.Length));
-        Assert.That(MaxDifference(actual, golden), Is.LessThanOrEqualTo(Tolerance));
+        double worst = MaxDifference(actual, golden);
+        TestContext.Out.WriteLine($"{name}: largest |Δlogit| {worst:G3} over {actual.Length} logits");
+        Assert.That(worst, Is.LessThanOrEqualTo(Tolerance));
     }
 
     public static IEnumerable<TestCaseData> Ablations()
