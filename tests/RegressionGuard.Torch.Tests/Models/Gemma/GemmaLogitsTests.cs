@@ -86,6 +86,45 @@ public sealed class GemmaLogitsTests
         Assert.That(MaxDifference(Logits(folder, golden.Tokens), golden), Is.LessThanOrEqualTo(Tolerance));
     }
 
+    /// <summary>The golden's RoPE keys rewritten as transformers 5 writes them: rope_parameters, per layer type for Gemma 3.</summary>
+    static void ToRopeParameters(Dictionary<string, JsonElement> config)
+    {
+        var globalParameters = new Dictionary<string, object> { ["rope_type"] = "default", ["rope_theta"] = config["rope_theta"].GetDouble() };
+        if (config.TryGetValue("rope_scaling", out var scaling) && scaling.ValueKind == JsonValueKind.Object)
+        {
+            globalParameters["rope_type"] = scaling.GetProperty("rope_type").GetString()!;
+            globalParameters["factor"] = scaling.GetProperty("factor").GetDouble();
+        }
+
+        object parameters = config.TryGetValue("rope_local_base_freq", out var local)
+            ? new Dictionary<string, object>
+            {
+                ["full_attention"] = globalParameters,
+                ["sliding_attention"] = new Dictionary<string, object> { ["rope_type"] = "default", ["rope_theta"] = local.GetDouble() },
+            }
+            : globalParameters;
+        foreach (var key in new[] { "rope_theta", "rope_local_base_freq", "rope_scaling" })
+        {
+            config.Remove(key);
+        }
+
+        config["rope_parameters"] = JsonSerializer.SerializeToElement(parameters);
+    }
+
+    [TestCase(GemmaGoldens.Gemma2)]
+    [TestCase(GemmaGoldens.Gemma3)]
+    [TestCase(GemmaGoldens.Gemma3LinearRope)]
+    public void A_config_with_transformers_5_rope_parameters_gives_the_same_logits(string name)
+    {
+        using var dir = new TempFolder();
+        var golden = GemmaGoldens.Read(name);
+        var folder = GemmaGoldens.CopyTo(name, dir.Path, ToRopeParameters);
+
+        using var written = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "config.json")));
+        Assert.That(written.RootElement.TryGetProperty("rope_theta", out _), Is.False, "only rope_parameters carries the RoPE settings");
+        Assert.That(MaxDifference(Logits(folder, golden.Tokens), golden), Is.LessThanOrEqualTo(Tolerance));
+    }
+
     [Test]
     public void A_bf16_compute_stays_close_to_the_fp32_reference()
     {
