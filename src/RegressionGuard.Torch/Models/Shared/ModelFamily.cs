@@ -60,7 +60,7 @@ public abstract class ModelFamily
     {
         try
         {
-            return config.Deserialize<T>(ConfigJson.Options) ?? throw new CheckpointException($"{configPath}: empty config");
+            return ConfigJson.Normalize(config).Deserialize<T>(ConfigJson.Options) ?? throw new CheckpointException($"{configPath}: empty config");
         }
         catch (JsonException e)
         {
@@ -99,4 +99,41 @@ public sealed record HalfFineTuningGroups(
 public static class ConfigJson
 {
     public static readonly JsonSerializerOptions Options = new() { ReadCommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
+
+    /// <summary>
+    /// transformers 5 writes RoPE settings as one <c>rope_parameters</c> object (rope_theta, rope_type, the variant's
+    /// keys, partial_rotary_factor) instead of top-level <c>rope_theta</c> / <c>partial_rotary_factor</c> and
+    /// <c>rope_scaling</c>. This returns the config in the older layout (top-level keys win where both are set) so
+    /// every family reads one layout and no RoPE setting is silently dropped.
+    /// </summary>
+    public static JsonElement Normalize(JsonElement config)
+    {
+        if (config.ValueKind != JsonValueKind.Object || !config.TryGetProperty("rope_parameters", out var rope) || rope.ValueKind != JsonValueKind.Object)
+        {
+            return config;
+        }
+
+        var node = JsonNode.Parse(config.GetRawText())!.AsObject();
+        var parameters = JsonNode.Parse(rope.GetRawText())!.AsObject();
+        node.Remove("rope_parameters");
+        foreach (var key in new[] { "rope_theta", "partial_rotary_factor" })
+        {
+            if (parameters[key] is { } value)
+            {
+                parameters.Remove(key);
+                if (!node.ContainsKey(key))
+                {
+                    node[key] = value;
+                }
+            }
+        }
+
+        string? type = (parameters["rope_type"] ?? parameters["type"])?.GetValue<string>();
+        if (type is not (null or "default") && (!node.ContainsKey("rope_scaling") || node["rope_scaling"] is null))
+        {
+            node["rope_scaling"] = parameters;
+        }
+
+        return JsonDocument.Parse(node.ToJsonString()).RootElement;
+    }
 }

@@ -42,6 +42,7 @@ public static class UnsupportedKeys
     /// <summary>One error per key of <paramref name="config"/> that changes the numbers and is not in <paramref name="implemented"/>.</summary>
     public static IEnumerable<string> In(JsonElement config, params string[] implemented)
     {
+        config = ConfigJson.Normalize(config);
         foreach (var (key, isOff) in NumberChanging)
         {
             if (!implemented.Contains(key) && config.TryGetProperty(key, out var value) && !isOff(value))

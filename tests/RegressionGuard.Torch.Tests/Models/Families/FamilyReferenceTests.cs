@@ -1,4 +1,7 @@
+using System.Text.Json.Nodes;
+using RegressionGuard.Testing;
 using RegressionGuard.Torch.Checkpoints;
+using RegressionGuard.Torch.Runtime;
 using static TorchSharp.torch;
 
 namespace RegressionGuard.Torch.Tests.Models.Families;
@@ -40,5 +43,28 @@ public sealed class FamilyReferenceTests
         var difference = (logits - expected).abs().max().item<float>();
         TestContext.Out.WriteLine($"{name}: largest |Δlogit| {difference:E2} over {expected.NumberOfElements} logits");
         Assert.That(difference, Is.LessThan(1e-4f), $"largest |Δlogit| {difference}");
+    }
+
+    [Test]
+    public void A_config_in_the_transformers_5_rope_parameters_layout_gives_the_same_logits()
+    {
+        // Given the Qwen3 golden with its RoPE settings moved into rope_parameters (no top-level rope_theta)
+        using var dir = new TempFolder();
+        var config = JsonNode.Parse(File.ReadAllText(Path.Combine(FamilyCheckpoints.Folder("qwen3"), "config.json")))!.AsObject();
+        config["rope_parameters"] = new JsonObject { ["rope_theta"] = config["rope_theta"]!.DeepClone(), ["rope_type"] = "default" };
+        config.Remove("rope_theta");
+        config.Remove("rope_scaling");
+        File.WriteAllText(Path.Combine(dir.Path, "config.json"), config.ToJsonString());
+        File.Copy(Path.Combine(FamilyCheckpoints.Folder("qwen3"), "model.safetensors"), Path.Combine(dir.Path, "model.safetensors"));
+        using var expectedFile = SafetensorsFile.Open(Path.Combine(FamilyCheckpoints.Folder("qwen3"), "logits.safetensors"));
+        using var model = ModelLoader.LoadTransformer(dir.Path, new ComputeOptions(), CPU).Model;
+        using var scope = NewDisposeScope();
+        using var mode = inference_mode();
+
+        // When it runs
+        var logits = FamilyCheckpoints.Logits(model, FamilyCheckpoints.InputIds("qwen3"))[0];
+
+        // Then rope_theta 1e6 was read from rope_parameters
+        Assert.That((logits - expectedFile.Read("logits")).abs().max().item<float>(), Is.LessThan(1e-4f));
     }
 }
