@@ -10,16 +10,17 @@ public sealed record GemmaGolden(string Name, int[] Tokens, int VocabSize, float
 
 /// <summary>
 /// The tiny random Gemma checkpoints and their Python-reference logits, committed under
-/// tests/RegressionGuard.Torch.Tests/Models/Gemma/Goldens/&lt;name&gt;/ (config.json, model.safetensors, expected.json).
+/// tests/goldens/gemma/&lt;name&gt;/ (config.json, model.safetensors, expected.json); the published configs they shrink are
+/// in tests/fixtures/configs.
 /// </summary>
 public static class GemmaGoldens
 {
     public const string Gemma2 = "gemma2-tiny";
     public const string Gemma3 = "gemma3-tiny";
     public const string Gemma3LinearRope = "gemma3-tiny-linear-rope";
-    public const string Folder = "tests/RegressionGuard.Torch.Tests/Models/Gemma/Goldens";
+    public const string Folder = "tests/goldens/gemma";
 
-    public static string PublishedConfig(string fileName) => RepositoryFiles.Path($"tests/RegressionGuard.Torch.Tests/Models/Gemma/Published/{fileName}");
+    public static string PublishedConfig(string fileName) => RepositoryFiles.Path($"tests/fixtures/configs/{fileName}");
 
     public static GemmaGolden Read(string name)
     {

@@ -14,12 +14,12 @@ paths of Hugging Face transformers:
         commit 008f5c8c29be84d4721dc6d1e0fcd72300580be4  (rope_local_base_freq for local layers, rope_theta and
         rope_scaling for global layers, sliding_window_pattern: layer i is global when (i + 1) % pattern == 0)
 
-The published config.json files are read from tests/RegressionGuard.Torch.Tests/Models/Gemma/Published (their sources
-are listed in SOURCES.md there) and shrunk in width and depth only: hidden size, intermediate size, head dim, vocabulary,
+The published config.json files are read from tests/fixtures/configs (their sources are listed in README.md
+there) and shrunk in width and depth only: hidden size, intermediate size, head dim, vocabulary,
 number of layers, sliding window and context length. Every other key keeps its published value, so the layer-type
 pattern, the RoPE bases, query_pre_attn_scalar and the soft-capping values are the real ones.
 
-Outputs, per golden under tests/RegressionGuard.Torch.Tests/Models/Gemma/Goldens/<name>/:
+Outputs, per golden under tests/goldens/gemma/<name>/:
   config.json         the shrunk config (all published keys kept)
   model.safetensors   random fp32 weights with the Hugging Face key names (safetensors written by hand below)
   expected.json       the token ids and the fp32 logits (T, V) of this reference, with the sensitivity of each feature
@@ -36,9 +36,8 @@ import sys
 import torch
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-GEMMA_TESTS = os.path.join(ROOT, "tests", "RegressionGuard.Torch.Tests", "Models", "Gemma")
-PUBLISHED = os.path.join(GEMMA_TESTS, "Published")
-GOLDENS = os.path.join(GEMMA_TESTS, "Goldens")
+PUBLISHED = os.path.join(ROOT, "tests", "fixtures", "configs")
+GOLDENS = os.path.join(ROOT, "tests", "goldens", "gemma")
 
 # 20 ids: longer than the shrunk sliding window (4), so local layers really drop keys.
 TOKENS = [2, 17, 301, 5, 88, 3, 60, 60, 12, 95, 0, 33, 480, 7, 7, 250, 11, 499, 64, 1]

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
 
 namespace RegressionGuard.Torch.Models.Gemma;
@@ -58,6 +59,7 @@ public sealed record GemmaConfig
     [JsonPropertyName("rope_theta")] public double? RopeTheta { get; init; }
     [JsonPropertyName("rope_local_base_freq")] public double? RopeLocalBaseFreq { get; init; }
     [JsonPropertyName("rope_scaling")] public JsonElement? RopeScaling { get; init; }
+    [JsonPropertyName("rope_parameters")] public JsonElement? RopeParameters { get; init; }
     [JsonPropertyName("tie_word_embeddings")] public bool TieWordEmbeddings { get; init; } = true;
     [JsonPropertyName("attention_bias")] public bool AttentionBias { get; init; }
     [JsonPropertyName("attention_dropout")] public double AttentionDropout { get; init; }
@@ -88,11 +90,11 @@ public sealed record GemmaConfig
     /// <summary>softmax(q·kᵀ · scale): Gemma scales by query_pre_attn_scalar^−½, not head_dim^−½.</summary>
     [JsonIgnore] public double AttentionScale => 1 / Math.Sqrt(QueryPreAttnScalar);
 
-    /// <summary>rope_theta: transformers' defaults are 10,000 for Gemma 2 and 1,000,000 for Gemma 3.</summary>
-    [JsonIgnore] public double GlobalRopeTheta => RopeTheta ?? (IsGemma3 ? 1_000_000 : 10_000);
+    /// <summary>RoPE base of global layers (transformers' defaults: 10,000 for Gemma 2, 1,000,000 for Gemma 3).</summary>
+    [JsonIgnore] public double GlobalRopeTheta => Rope(GemmaLayerType.Global).Theta;
 
-    /// <summary>RoPE base of sliding layers: rope_local_base_freq (Gemma 3, default 10,000); Gemma 2 uses rope_theta everywhere.</summary>
-    [JsonIgnore] public double LocalRopeTheta => IsGemma3 ? RopeLocalBaseFreq ?? 10_000 : GlobalRopeTheta;
+    /// <summary>RoPE base of sliding layers: rope_local_base_freq for Gemma 3 (default 10,000); Gemma 2 uses rope_theta everywhere.</summary>
+    [JsonIgnore] public double LocalRopeTheta => Rope(GemmaLayerType.Sliding).Theta;
 
     /// <summary>
     /// The kind of each layer: <c>layer_types</c> when given; otherwise Gemma 2 alternates (even layers slide) and
@@ -111,12 +113,55 @@ public sealed record GemmaConfig
     }
 
     /// <summary>
-    /// RoPE scaling of the global layers (transformers applies config.rope_scaling to Gemma 3's global rotary embedding
-    /// only; local layers use plain RoPE). Gemma 2's rotary embedding at the cited transformers commit ignores
-    /// rope_scaling, so a Gemma 2 config that sets one is refused by <see cref="Validate"/>.
+    /// The RoPE base and scaling of a layer type. Configs written by transformers 5 carry <c>rope_parameters</c>: one
+    /// object per layer type (<c>full_attention</c>, <c>sliding_attention</c>) or one for all, each with rope_theta and
+    /// the rope_type keys; it wins when present. Older configs: rope_theta; Gemma 3's sliding layers use
+    /// rope_local_base_freq, its global layers rope_scaling (Gemma 2's rotary embedding at the cited transformers commit
+    /// ignores rope_scaling, so <see cref="Validate"/> refuses one there).
     /// </summary>
-    public Shared.RopeScaling? GlobalRopeScaling() =>
-        IsGemma3 ? Shared.RopeScaling.Parse(RopeScaling, MaxPositionEmbeddings, null, HeadDim, new List<string>()) : null;
+    public (double Theta, Shared.RopeScaling? Scaling) Rope(GemmaLayerType type, List<string>? errors = null)
+    {
+        errors ??= new List<string>();
+        double defaultTheta = IsGemma3 && type == GemmaLayerType.Global ? 1_000_000 : 10_000;
+        if (RopeParameters is { ValueKind: JsonValueKind.Object } rp)
+        {
+            bool perType = rp.TryGetProperty("full_attention", out _) || rp.TryGetProperty("sliding_attention", out _);
+            string key = type == GemmaLayerType.Global ? "full_attention" : "sliding_attention";
+            if (perType && !rp.TryGetProperty(key, out _))
+            {
+                errors.Add($"'rope_parameters' has no '{key}' entry");
+                return (defaultTheta, null);
+            }
+
+            var p = perType ? rp.GetProperty(key) : rp;
+            string where = perType ? $"rope_parameters.{key}" : "rope_parameters";
+            if (p.ValueKind != JsonValueKind.Object)
+            {
+                errors.Add($"'{where}' must be an object, got {p.ValueKind}");
+                return (defaultTheta, null);
+            }
+
+            var rest = JsonNode.Parse(p.GetRawText())!.AsObject();
+            double theta = rest["rope_theta"] is JsonValue v && v.TryGetValue(out double t) ? t : defaultTheta;
+            rest.Remove("rope_theta");
+            var scalingErrors = new List<string>();
+            var scaling = Shared.RopeScaling.Parse(JsonSerializer.SerializeToElement(rest), MaxPositionEmbeddings, null, HeadDim, scalingErrors);
+            errors.AddRange(scalingErrors.Select(e => e.Replace("'rope_scaling", $"'{where}", StringComparison.Ordinal)));
+            if (!IsGemma3 && scaling is not null)
+            {
+                errors.Add($"'{where}' sets rope_type '{scaling.Type}'; Gemma 2 supports plain RoPE only");
+            }
+
+            return (theta, scaling);
+        }
+
+        if (type == GemmaLayerType.Sliding && IsGemma3)
+        {
+            return (RopeLocalBaseFreq ?? 10_000, null);
+        }
+
+        return (RopeTheta ?? defaultTheta, IsGemma3 ? Shared.RopeScaling.Parse(RopeScaling, MaxPositionEmbeddings, null, HeadDim, errors) : null);
+    }
 
     /// <summary>Every problem with the values and keys, all at once (empty when valid).</summary>
     public IReadOnlyList<string> Validate()
@@ -213,13 +258,19 @@ public sealed record GemmaConfig
 
     void ValidateRopeScaling(List<string> errors)
     {
-        if (IsGemma3)
-        {
-            _ = Shared.RopeScaling.Parse(RopeScaling, MaxPositionEmbeddings, null, HeadDim, errors);
-        }
-        else if (RopeScaling is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } rs)
+        if (!IsGemma3 && RopeScaling is { ValueKind: not (JsonValueKind.Null or JsonValueKind.Undefined) } rs)
         {
             errors.Add($"'rope_scaling' {JsonSerializer.Serialize(rs)} is not supported for {Architecture} (transformers' Gemma 2 rotary embedding does not apply it); supported: null");
+        }
+
+        _ = Rope(GemmaLayerType.Global, errors);
+        if (RopeParameters is { ValueKind: JsonValueKind.Object } && LayerTypes().Contains(GemmaLayerType.Sliding))
+        {
+            _ = Rope(GemmaLayerType.Sliding, errors);
+        }
+        else if (RopeParameters is { } other && other.ValueKind is not (JsonValueKind.Object or JsonValueKind.Null))
+        {
+            errors.Add($"'rope_parameters' must be an object or null, got {other.ValueKind}");
         }
     }
 

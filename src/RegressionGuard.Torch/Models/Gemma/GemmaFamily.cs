@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using RegressionGuard.Torch.Checkpoints;
 using RegressionGuard.Torch.Models.Shared;
 
 namespace RegressionGuard.Torch.Models.Gemma;
@@ -51,7 +52,18 @@ public sealed class GemmaFamily : ModelFamily
 
     public override ModelBlueprint Read(JsonElement config, string configPath)
     {
-        var gemma = Deserialize<GemmaConfig>(config, configPath);
+        // Not the shared Deserialize: its ConfigJson.Normalize flattens rope_parameters and would drop Gemma 3's
+        // per-layer-type entries (full_attention / sliding_attention), which GemmaConfig.Rope reads itself.
+        GemmaConfig gemma;
+        try
+        {
+            gemma = config.Deserialize<GemmaConfig>(ConfigJson.Options) ?? throw new CheckpointException($"{configPath}: empty config");
+        }
+        catch (JsonException e)
+        {
+            throw new CheckpointException($"{configPath}: config value of the wrong type at {e.Path}: {e.Message}", e);
+        }
+
         if (gemma.ArchitectureNames is null)
         {
             gemma = gemma with { ArchitectureNames = [Architectures[0]] };

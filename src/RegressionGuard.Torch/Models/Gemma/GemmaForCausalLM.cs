@@ -90,7 +90,7 @@ public sealed class GemmaModel : nn.Module
     readonly long _hiddenSize;
     readonly int?[] _windows; // per layer: sliding_window for sliding layers, null for global ones
     readonly RotaryEmbedding _globalRotary;
-    readonly RotaryEmbedding _localRotary; // the same object as _globalRotary for Gemma 2 (one RoPE base)
+    readonly RotaryEmbedding _localRotary; // the same object as _globalRotary when both layer types share base and scaling (Gemma 2)
 
     internal List<Tensor>? LayerOutputs { get; set; }
 
@@ -106,9 +106,11 @@ public sealed class GemmaModel : nn.Module
         embed_tokens = nn.Embedding(config.VocabSize, config.HiddenSize);
         layers = new ModuleList<GemmaDecoderLayer>(Enumerable.Range(0, config.NumHiddenLayers).Select(i => new GemmaDecoderLayer(config, i)).ToArray());
         norm = new GemmaRmsNorm("norm", config.HiddenSize, config.RmsNormEps);
-        _globalRotary = new RotaryEmbedding(config.HeadDim, config.MaxPositionEmbeddings, config.GlobalRopeTheta, config.GlobalRopeScaling(), device);
-        _localRotary = config.IsGemma3 && layerTypes.Contains(GemmaLayerType.Sliding)
-            ? new RotaryEmbedding(config.HeadDim, config.MaxPositionEmbeddings, config.LocalRopeTheta, null, device)
+        var (globalTheta, globalScaling) = config.Rope(GemmaLayerType.Global);
+        var (localTheta, localScaling) = config.Rope(GemmaLayerType.Sliding);
+        _globalRotary = new RotaryEmbedding(config.HeadDim, config.MaxPositionEmbeddings, globalTheta, globalScaling, device);
+        _localRotary = layerTypes.Contains(GemmaLayerType.Sliding) && (localTheta != globalTheta || localScaling != globalScaling)
+            ? new RotaryEmbedding(config.HeadDim, config.MaxPositionEmbeddings, localTheta, localScaling, device)
             : _globalRotary;
         RegisterComponents();
     }

@@ -1,6 +1,8 @@
 using System.Text.Json;
 using RegressionGuard.Testing;
 using RegressionGuard.Torch.Checkpoints;
+using RegressionGuard.Torch.Models.Gemma;
+using RegressionGuard.Torch.Models.Shared;
 using RegressionGuard.Torch.Runtime;
 
 namespace RegressionGuard.Torch.Tests.Models.Gemma;
@@ -67,5 +69,33 @@ public sealed class GemmaConfigTests
         using var model = ModelLoader.Load(folder);
 
         Assert.That(model.Transformer.Architecture, Is.EqualTo("Gemma3ForCausalLM"));
+    }
+
+    [Test]
+    public void Rope_parameters_per_layer_type_set_each_layer_types_base_and_scaling()
+    {
+        var config = JsonSerializer.Deserialize<GemmaConfig>("""
+            {"architectures": ["Gemma3ForCausalLM"], "rope_theta": 5.0, "rope_local_base_freq": 7.0, "max_position_embeddings": 64, "head_dim": 8,
+             "rope_parameters": {"full_attention": {"rope_type": "linear", "factor": 4.0, "rope_theta": 12345.0},
+                                 "sliding_attention": {"rope_type": "default", "rope_theta": 678.0}}}
+            """)!;
+
+        var global = config.Rope(GemmaLayerType.Global);
+        var sliding = config.Rope(GemmaLayerType.Sliding);
+
+        Assert.That((global.Theta, global.Scaling?.Type, global.Scaling?.Factor), Is.EqualTo((12345.0, (RopeType?)RopeType.Linear, (double?)4.0)));
+        Assert.That((sliding.Theta, sliding.Scaling), Is.EqualTo((678.0, (RopeScaling?)null)));
+    }
+
+    [Test]
+    public void Unknown_rope_parameters_keys_are_errors_naming_where_they_are()
+    {
+        var e = LoadFails(GemmaGoldens.Gemma3, config => config["rope_parameters"] = Json("""
+            {"full_attention": {"rope_type": "yarn", "factor": 2.0, "mscale": 1.0, "rope_theta": 1000000.0},
+             "sliding_attention": {"rope_type": "default", "rope_theta": 10000.0, "partial_rotary_factor": 0.5}}
+            """));
+
+        Assert.That(e.Message, Does.Contain("'rope_parameters.full_attention' for rope_type 'yarn' has key(s) that would change the numbers and are not supported: mscale"));
+        Assert.That(e.Message, Does.Contain("'rope_parameters.sliding_attention' for rope_type 'default' has key(s) that would change the numbers and are not supported: partial_rotary_factor"));
     }
 }

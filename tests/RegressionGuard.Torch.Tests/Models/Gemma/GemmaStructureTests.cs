@@ -8,7 +8,7 @@ namespace RegressionGuard.Torch.Tests.Models.Gemma;
 
 /// <summary>
 /// The published configs, built on the meta device (shapes only, no memory), have exactly the published parameter
-/// counts and the published checkpoint key names (sources: Models/Gemma/Published/SOURCES.md).
+/// counts and the published checkpoint key names (sources: tests/fixtures/configs/README.md).
 /// </summary>
 [NonParallelizable] // switches libtorch's default device while building
 public sealed class GemmaStructureTests
