@@ -32,7 +32,7 @@ public sealed partial class BrokenInputTests
     /// <summary>One recipe per leaf command, keyed by its path ("suite validate").</summary>
     static Dictionary<string, Recipe[]> Recipes(Fixture f) => new()
     {
-        ["generate"] = [new(["--model", O("models/base"), "--prompt", "Tom", "--max-new-tokens", "2"], ["--model", "--tokenizer"], [], [], [.. ModelWords, "--prompt", "--stop"],
+        ["generate"] = [new(["--model", O("models/base"), "--prompt", "Tom", "--max-new-tokens", "2"], ["--model", "--tokenizer"], [], [], [.. ModelWords, "--prompt", "--stop", "--chat-format", "--system"],
             [["--max-new-tokens", "-1"], .. ComputeBadValues])],
         ["score"] = [new(["--model", O("models/base"), "--data", f.Corpus], ["--model", "--data", "--tokenizer"], [], [], [.. ModelWords, "--field", "--split"],
             [["--stride", "0"], ["--stride", "-4"], ["--field", "no_such_field"], .. ComputeBadValues])],

@@ -47,6 +47,6 @@ public sealed class SpecialTokensRequestTests
     {
         var e = Assert.Throws<ArgumentException>(() => Stories260K.Model.Generate(new[] { new GenerationRequest("", 4, null, AddSpecialTokens: false) }))!;
 
-        Assert.That(e.Message, Is.EqualTo("request 0: the prompt encodes to no tokens and no BOS is added, so there is nothing to generate from"));
+        Assert.That(e.Message, Is.EqualTo("request 0: the prompt '' encodes to no tokens (sentencepiece (tok512.model) adds no BOS and special tokens are off); give a non-empty prompt"));
     }
 }

@@ -11,6 +11,9 @@ namespace RegressionGuard.Suites.Data;
 /// </param>
 public sealed record DataSourceSpec(string Path)
 {
+    /// <summary>Where the suite file names this data (its <c>path</c> key): errors about the whole source are reported there.</summary>
+    public SourcePosition? Position { get; init; }
+
     /// <summary><c>auto</c> (from each file's extension: .jsonl/.ndjson, .json, .csv, .tsv/.tab) or one of
     /// <c>jsonl</c>, <c>json</c>, <c>csv</c>, <c>tsv</c>.</summary>
     public string Format { get; init; } = DataReader.AutoFormat;

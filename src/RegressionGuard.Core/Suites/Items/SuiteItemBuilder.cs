@@ -85,7 +85,9 @@ public static class SuiteItemBuilder
         }
         catch (SuiteDataException e)
         {
-            throw new SuiteValidationException(new[] { new SuiteError(suite.File, 1, 1, e.Message) });
+            // reported once, at the suite line that names the data (not at the suite's 1:1)
+            var at = data!.Position ?? new SourcePosition(suite.File, 1, 1);
+            throw new SuiteValidationException(new[] { new SuiteError(at.File, at.Line, at.Column, e.Message) });
         }
     }
 

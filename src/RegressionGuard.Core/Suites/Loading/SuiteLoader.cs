@@ -382,6 +382,7 @@ public static class SuiteLoader
 
         return new DataSourceSpec(resolved)
         {
+            Position = map.PositionOf("path"),
             Format = format,
             Columns = map.StringList("columns"),
             FileField = map.String("file_field"),

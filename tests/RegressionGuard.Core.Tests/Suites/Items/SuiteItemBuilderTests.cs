@@ -96,6 +96,22 @@ public sealed class SuiteItemBuilderTests
     }
 
     [Test]
+    public void A_missing_data_file_is_reported_at_the_suite_line_that_names_it()
+    {
+        using var dir = new TempFolder();
+        var head = Suite[..Suite.IndexOf("items:", StringComparison.Ordinal)];
+        var yaml = head + "data:\n  path: missing.jsonl\n";
+        var suite = SuiteLoader.Parse(yaml, dir.File("demo.yaml"));
+
+        var e = Assert.Throws<SuiteValidationException>(() => SuiteItemBuilder.Build(suite))!;
+
+        int line = head.Count(c => c == '\n') + 2;
+        Assert.That(e.Errors, Has.Count.EqualTo(1));
+        Assert.That((e.Errors[0].File, e.Errors[0].Line, e.Errors[0].Column), Is.EqualTo((dir.File("demo.yaml"), line, 9)));
+        Assert.That(e.Errors[0].Message, Does.Contain("missing.jsonl"));
+    }
+
+    [Test]
     public void A_bad_data_row_is_reported_once_at_the_row()
     {
         // Given a suite whose second data row has too few choices

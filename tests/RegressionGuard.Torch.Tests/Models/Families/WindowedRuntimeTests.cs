@@ -22,7 +22,7 @@ public sealed class WindowedRuntimeTests
         new("a", 20),
         new("the longest prompt of all, past the window", 16),
         new("mid-sized prompt", 24),
-        new("", 12),
+        new("b", 12),
     ];
 
     static readonly LogLikelihoodRequest[] Scored =
