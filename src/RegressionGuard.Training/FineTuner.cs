@@ -244,7 +244,12 @@ public sealed class FineTuner
             return action();
         }
 
-        var fast = setup.Trainable.Select(p => p.detach().clone()).ToList();
+        // the detached views are disposed here: outside a dispose scope (evaluation, saving) they would outlive the call
+        var fast = setup.Trainable.Select(p =>
+        {
+            using var view = p.detach();
+            return view.clone();
+        }).ToList();
         using (no_grad())
         {
             for (int i = 0; i < fast.Count; i++)
