@@ -114,6 +114,7 @@ public sealed class GateRunner
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;
         CheckTuned(c.Tuned);
 
+        Exception? bug = null;
         var errors = new List<string>();
         var baseResults = new List<SuiteResult>();
         BaseDistributions? reference = null;
@@ -170,6 +171,12 @@ public sealed class GateRunner
             // keep what was evaluated (base results are cached; finished comparisons are reported)
             errors.Add(e.Message);
         }
+        catch (Exception e)
+        {
+            // a bug: the report still carries what was computed before it; the caller gets the bug after that report
+            errors.Add($"internal error ({e.GetType().Name}): {e.Message}");
+            bug = e;
+        }
         if (c.Correction == "holm")
         {
             comparisons = SuiteComparer.AdjustHolm(comparisons).ToList();
@@ -186,7 +193,7 @@ public sealed class GateRunner
         }
 
         bool failed = suiteReports.Any(s => s.Metrics.Any(m => m.Outcome == "fail")) || forgetting?.Verdict.Outcome == ForgettingOutcome.Fail;
-        return new GateReport
+        var report = new GateReport
         {
             ToolVersion = LawProvenance.CurrentToolVersion,
             GeneratedUtc = DateTimeOffset.UtcNow,
@@ -199,6 +206,12 @@ public sealed class GateRunner
             Forgetting = forgetting,
             Errors = errors,
         };
+        if (bug is not null)
+        {
+            throw new GateRunException(report, bug);
+        }
+
+        return report;
     }
 
     /// <summary>
@@ -260,4 +273,13 @@ public sealed class GateRunner
         }
         return points;
     }
+}
+
+/// <summary>
+/// A gate run stopped by a bug (not by bad input): <see cref="Partial"/> is the report of what was computed before it
+/// (outcome error), to be written before the bug is reported.
+/// </summary>
+public sealed class GateRunException(GateReport partial, Exception inner) : Exception($"the gate stopped: {inner.Message}", inner)
+{
+    public GateReport Partial { get; } = partial;
 }

@@ -67,6 +67,14 @@ public static class GateCommand
         {
             report = runner.Run();
         }
+        catch (GateRunException e)
+        {
+            // a bug after some work: the partial report keeps every comparison finished before it
+            ReportFiles.WriteAll(e.Partial, gate.Output);
+            error.WriteLine($"reports (outcome error, partial): {Path.Combine(gate.Output, ReportFiles.Html)}");
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException!);
+            throw;
+        }
         catch (Exception e)
         {
             var failure = ErrorPolicy.Describe(e, args ?? []);

@@ -43,7 +43,7 @@ public static class CorpusReader
     {
         var documents = new List<CorpusDocument>();
         int lineNumber = 0;
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in Suites.Sandbox.StrictUtf8.ReadLines(path))
         {
             lineNumber++;
             if (string.IsNullOrWhiteSpace(line))
@@ -103,7 +103,7 @@ public static class CorpusReader
             current.Clear();
             start = nextStart;
         }
-        foreach (var line in File.ReadLines(path))
+        foreach (var line in Suites.Sandbox.StrictUtf8.ReadLines(path))
         {
             lineNumber++;
             bool separator = split == TextSplit.EndOfText ? line.Trim() == EndOfTextMarker : line.Trim().Length == 0;

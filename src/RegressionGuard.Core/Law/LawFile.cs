@@ -167,7 +167,7 @@ public static class LawFile
             throw new FileNotFoundException($"{path}: law file not found; write one with 'LawFile.Save' after fitting a ledger", path);
         }
 
-        return Parse(File.ReadAllText(path), path);
+        return Parse(Suites.Sandbox.StrictUtf8.ReadAllText(path), path);
     }
 
     /// <summary>Reads a law from <paramref name="text"/>; <paramref name="file"/> names it in errors.</summary>

@@ -137,7 +137,7 @@ public static class LedgerCsv
             throw new FileNotFoundException($"ledger CSV '{path}' does not exist", path);
         }
 
-        using var reader = new StreamReader(path, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+        using var reader = new StringReader(Suites.Sandbox.StrictUtf8.ReadAllText(path));
         return Import(reader, path);
     }
 

@@ -30,6 +30,20 @@ public static class StrictUtf8
         return new string(chars, 0, written);
     }
 
+    /// <summary>The text of the file at <paramref name="path"/>, which must be UTF-8 (a BOM is dropped).</summary>
+    /// <exception cref="InvalidDataException">The file is not UTF-8 (the message gives the byte offset).</exception>
+    public static string ReadAllText(string path) => Decode(File.ReadAllBytes(path), path);
+
+    /// <summary>The lines of the UTF-8 file at <paramref name="path"/>, split as <see cref="File.ReadLines(string)"/> splits them.</summary>
+    public static IEnumerable<string> ReadLines(string path)
+    {
+        using var reader = new StringReader(ReadAllText(path));
+        while (reader.ReadLine() is { } line)
+        {
+            yield return line;
+        }
+    }
+
     /// <summary>Reads <paramref name="stream"/> to the end, checking that it is UTF-8; returns its byte count.</summary>
     /// <exception cref="InvalidDataException">The bytes are not UTF-8 (the message gives the offset).</exception>
     public static long Check(Stream stream, string file, Action<ReadOnlySpan<byte>>? alsoSee = null)
