@@ -4,7 +4,6 @@ using System.Text.Json;
 using RegressionGuard.Torch.Adapters;
 using RegressionGuard.Torch.Checkpoints;
 using RegressionGuard.Torch.Diagnostics;
-using RegressionGuard.Torch.Models.Shared;
 using RegressionGuard.Torch.Runtime;
 
 namespace RegressionGuard.Cli.Commands;
@@ -69,9 +68,7 @@ public static class DiagnoseCommand
             using var baseModel = ModelLoader.Load(parse.GetValue(basePath)!, parse.GetValue(tokenizer), compute);
             var isAdapter = LoraAdapter.IsAdapterFolder(Path.GetFullPath(tunedPath));
             using var tunedModel = ModelLoader.LoadTuned(tunedPath, parse.GetValue(basePath), parse.GetValue(tokenizer), compute, merge: !isAdapter);
-            var report = isAdapter
-                ? WeightDiagnostics.FromAdapter(tunedModel.Transformer, options)
-                : WeightDiagnostics.FromPair(baseModel.Transformer, tunedModel.Transformer, options);
+            var report = WeightDiagnostics.Of(baseModel.Transformer, tunedModel.Transformer, options);
 
             var stdout = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
@@ -85,13 +82,7 @@ public static class DiagnoseCommand
 
             if (factor is double scaleFactor)
             {
-                foreach (var (_, module) in tunedModel.Transformer.Module.named_modules())
-                {
-                    if (module is ILoraHost { Lora: not null } host)
-                    {
-                        host.MergeLora();
-                    }
-                }
+                WeightDiagnostics.MergeBranches(tunedModel.Transformer);
                 var scaled = WeightDiagnostics.ScaleIntruders(baseModel.Transformer, tunedModel.Transformer, options.TopK, parse.GetValue(scaleEpsilon), scaleFactor);
                 HfFolderWriter.Write(tunedModel, outFolder!, new Dictionary<string, string>
                 {

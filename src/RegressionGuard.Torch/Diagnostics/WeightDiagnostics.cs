@@ -84,6 +84,27 @@ public sealed record WeightDiagnosticsReport(string Update, DiagnoseOptions Opti
 /// </summary>
 public static partial class WeightDiagnostics
 {
+    /// <summary>
+    /// Diagnostics of <paramref name="tuned"/> however it was loaded: from its LoRA factors when it carries unmerged
+    /// branches (an adapter loaded with <c>merge: false</c>), else against <paramref name="base"/> weight by weight.
+    /// </summary>
+    public static WeightDiagnosticsReport Of(ICausalTransformer @base, ICausalTransformer tuned, DiagnoseOptions options) =>
+        Hosts(tuned).Any(h => h.Host.Lora is not null) ? FromAdapter(tuned, options) : FromPair(@base, tuned, options);
+
+    /// <summary>Folds every LoRA branch of <paramref name="model"/> into its weight (as a merged load does) and frees the branch.</summary>
+    public static void MergeBranches(ICausalTransformer model)
+    {
+        foreach (var (_, host) in Hosts(model).ToList())
+        {
+            if (host.Lora is { } branch)
+            {
+                host.MergeLora();
+                branch.A.Dispose();
+                branch.B.Dispose();
+            }
+        }
+    }
+
     /// <summary>Diagnostics of a model carrying unmerged LoRA branches (base weights + adapter).</summary>
     public static WeightDiagnosticsReport FromAdapter(ICausalTransformer model, DiagnoseOptions options)
     {

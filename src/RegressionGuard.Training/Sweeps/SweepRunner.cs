@@ -8,7 +8,6 @@ using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Torch.Diagnostics;
 using RegressionGuard.Torch.Forgetting;
-using RegressionGuard.Torch.Models.Shared;
 using RegressionGuard.Torch.Runtime;
 
 namespace RegressionGuard.Training.Sweeps;
@@ -128,14 +127,8 @@ public sealed class SweepRunner
     {
         // An adapter is loaded unmerged so its factors can be diagnosed, then merged exactly as LoadTuned merges it.
         using var tuned = new TorchLanguageModel(ModelLoader.LoadTuned(checkpoint.Path, _config.Model, merge: false));
-        var hosts = tuned.Model.Transformer.Module.named_modules().Select(m => m.module).OfType<ILoraHost>().ToList();
-        var diagnostics = hosts.Any(h => h.Lora is not null)
-            ? WeightDiagnostics.FromAdapter(tuned.Model.Transformer, Diagnostics)
-            : WeightDiagnostics.FromPair(baseModel.Model.Transformer, tuned.Model.Transformer, Diagnostics);
-        foreach (var host in hosts)
-        {
-            host.MergeLora();
-        }
+        var diagnostics = WeightDiagnostics.Of(baseModel.Model.Transformer, tuned.Model.Transformer, Diagnostics);
+        WeightDiagnostics.MergeBranches(tuned.Model.Transformer);
 
         var forgetting = ForgettingMeter.Compare(reference, tuned);
         var onTrainData = ForgettingMeter.Compare(trainReference, tuned);
