@@ -3,7 +3,9 @@ using System.Globalization;
 using RegressionGuard.Caching;
 using RegressionGuard.Comparison;
 using RegressionGuard.Corpora;
+using RegressionGuard.Diagnostics;
 using RegressionGuard.Law;
+using RegressionGuard.Ledger;
 using RegressionGuard.Modeling;
 using RegressionGuard.Reports;
 using RegressionGuard.Suites;
@@ -11,6 +13,7 @@ using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Suites.Templates;
+using RegressionGuard.Torch.Diagnostics;
 using RegressionGuard.Torch.Forgetting;
 using RegressionGuard.Torch.Runtime;
 
@@ -112,6 +115,7 @@ public sealed class GateRunner
         var corpus = c.Forgetting is { } corpusBlock ? CorpusReader.Read(corpusBlock.Corpus).Select(d => d.Text).ToArray() : null;
         var law = c.Forgetting?.Law is { } lawPath ? LawFile.Load(lawPath) : null;
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;
+        var frontier = c.Forgetting?.Ledger is { } ledger ? FrontierReport.Of(ledger, LedgerFile.Load(ledger)) : null;
         CheckTuned(c.Tuned);
 
         Exception? bug = null;
@@ -177,6 +181,7 @@ public sealed class GateRunner
             errors.Add($"internal error ({e.GetType().Name}): {e.Message}");
             bug = e;
         }
+        var diagnostics = bug is null && c.Diagnostics is { } diagnose ? MeasureWeights(diagnose, compute, errors) : null;
         if (c.Correction == "holm")
         {
             comparisons = SuiteComparer.AdjustHolm(comparisons).ToList();
@@ -204,6 +209,8 @@ public sealed class GateRunner
             Tuned = tunedRef,
             Suites = suiteReports,
             Forgetting = forgetting,
+            Diagnostics = diagnostics,
+            Frontier = frontier,
             Errors = errors,
         };
         if (bug is not null)
@@ -212,6 +219,31 @@ public sealed class GateRunner
         }
 
         return report;
+    }
+
+    /// <summary>
+    /// Weight-space diagnostics of the tuned model (ΔW norms, stable rank, intruder dimensions; from the adapter's
+    /// factors when the tuned model is an adapter). Loads base and tuned weights once more, after the evaluation, so a
+    /// problem here never costs a computed result: it is added to <paramref name="errors"/>.
+    /// </summary>
+    WeightDiagnosticsReport? MeasureWeights(DiagnoseOptions options, ComputeOptions compute, List<string> errors)
+    {
+        try
+        {
+            var (baseModel, tuned) = WeightDiagnostics.LoadPair(_config.Base, _config.Tuned, _config.Tokenizer, compute);
+            using (baseModel)
+            using (tuned)
+            {
+                var report = WeightDiagnostics.Of(baseModel.Transformer, tuned.Transformer, options);
+                _log($"weight diagnostics: {report.Modules.Count} projections, ‖ΔW‖_F {report.TotalFrobenius:0.####}");
+                return report;
+            }
+        }
+        catch (Exception e) when (e is Torch.Checkpoints.CheckpointException or ArgumentException or InvalidDataException or IOException)
+        {
+            errors.Add($"weight diagnostics: {e.Message}");
+            return null;
+        }
     }
 
     /// <summary>

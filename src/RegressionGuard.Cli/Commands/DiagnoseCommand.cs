@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using RegressionGuard.Diagnostics;
 using RegressionGuard.Torch.Adapters;
 using RegressionGuard.Torch.Checkpoints;
 using RegressionGuard.Torch.Diagnostics;
@@ -65,9 +66,9 @@ public static class DiagnoseCommand
 
             var compute = new ComputeOptions { DType = "float32" };
             var tunedPath = parse.GetValue(tuned)!;
-            using var baseModel = ModelLoader.Load(parse.GetValue(basePath)!, parse.GetValue(tokenizer), compute);
-            var isAdapter = LoraAdapter.IsAdapterFolder(Path.GetFullPath(tunedPath));
-            using var tunedModel = ModelLoader.LoadTuned(tunedPath, parse.GetValue(basePath), parse.GetValue(tokenizer), compute, merge: !isAdapter);
+            var (baseModel, tunedModel) = WeightDiagnostics.LoadPair(parse.GetValue(basePath)!, tunedPath, parse.GetValue(tokenizer), compute);
+            using var baseDisposal = baseModel;
+            using var tunedDisposal = tunedModel;
             var report = WeightDiagnostics.Of(baseModel.Transformer, tunedModel.Transformer, options);
 
             var stdout = parse.InvocationConfiguration.Output;

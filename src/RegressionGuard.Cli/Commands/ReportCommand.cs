@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using RegressionGuard.Ledger;
 using RegressionGuard.Reports;
 
 namespace RegressionGuard.Cli.Commands;
@@ -25,8 +26,9 @@ public static class ReportCommand
             AllowMultipleArgumentsPerToken = true,
         };
         var output = new Option<string?>("--out", "-o") { Description = "write to this file instead of stdout" };
+        var ledger = new Option<string?>("--ledger") { Description = "a sweep ledger (.db or .csv) whose learning–forgetting frontier the re-rendered report shows" };
         var command = new Command("report", "Re-render a saved report.json (--results FILE --format md|html|junit) or compare two (--compare OLD NEW).");
-        foreach (var o in new Option[] { results, format, compare, output })
+        foreach (var o in new Option[] { results, format, compare, output, ledger })
         {
             command.Add(o);
         }
@@ -53,6 +55,11 @@ public static class ReportCommand
             else if (resultsPath is not null)
             {
                 var report = Load(resultsPath);
+                if (parse.GetValue(ledger) is { } ledgerPath)
+                {
+                    report = report with { Frontier = FrontierReport.Of(ledgerPath, LedgerFile.Load(ledgerPath)) };
+                }
+
                 text = parse.GetValue(format) switch
                 {
                     "html" => HtmlReport.Render(report),

@@ -1,4 +1,5 @@
 using System.Globalization;
+using RegressionGuard.Diagnostics;
 using RegressionGuard.Suites;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Suites.Sandbox;
@@ -11,7 +12,11 @@ namespace RegressionGuard.Gate;
 public sealed record GateSuite(string Path, double? MaxDrop, double? MaxRise);
 
 /// <summary>The forgetting block: corpus, law, budget and tolerance, and P/N ("auto" = read from the tuned checkpoint).</summary>
-public sealed record GateForgetting(string Corpus, bool Truncate, string? Law, double Budget, double Tolerance, long? P, long? N);
+public sealed record GateForgetting(string Corpus, bool Truncate, string? Law, double Budget, double Tolerance, long? P, long? N)
+{
+    /// <summary>A sweep ledger (.db or .csv) whose learning–forgetting frontier the report shows beside this run's L_f.</summary>
+    public string? Ledger { get; init; }
+}
 
 /// <summary>
 /// <c>regressionguard.yaml</c>: what the gate runs and how it decides (docs/gate.md). Validated like suites: every
@@ -37,7 +42,10 @@ public sealed record GateConfig
     public string? ChatFormat { get; init; }
     public int Seed { get; init; } = 20240111;
 
-    static readonly string[] TopKeys = { "schema", "base", "tuned", "tokenizer", "suites", "variables", "thresholds", "correction", "forgetting", "output", "cache", "compute", "chat_format", "seed" };
+    /// <summary>Weight-space diagnostics of the tuned model against the base (<c>diagnostics:</c>); null = not computed.</summary>
+    public DiagnoseOptions? Diagnostics { get; init; }
+
+    static readonly string[] TopKeys = { "schema", "base", "tuned", "tokenizer", "suites", "variables", "thresholds", "correction", "forgetting", "output", "cache", "compute", "chat_format", "seed", "diagnostics" };
 
     public static GateConfig Load(string path, IReadOnlyDictionary<string, string>? overrides = null)
     {
@@ -158,7 +166,7 @@ public sealed record GateConfig
         GateForgetting? forgetting = null;
         if (map.Map("forgetting") is { } f)
         {
-            f.RejectUnknown("corpus", "truncate", "law", "budget", "tolerance", "P", "N");
+            f.RejectUnknown("corpus", "truncate", "law", "budget", "tolerance", "P", "N", "ledger");
             f.Require("corpus", "the L_f evaluation corpus (.jsonl or .txt)");
             f.Require("budget", "the largest acceptable L_f in nats per token");
             var budget = f.Double("budget", 0, 1e6);
@@ -180,7 +188,10 @@ public sealed record GateConfig
             }
             if (PathOf(f, "corpus") is { } corpus && budget is double b)
             {
-                forgetting = new GateForgetting(corpus, Bool(f, "truncate") ?? true, PathOf(f, "law"), b, f.Double("tolerance", 0, 100) ?? 0.1, Scale("P"), Scale("N"));
+                forgetting = new GateForgetting(corpus, Bool(f, "truncate") ?? true, PathOf(f, "law"), b, f.Double("tolerance", 0, 100) ?? 0.1, Scale("P"), Scale("N"))
+                {
+                    Ledger = PathOf(f, "ledger"),
+                };
             }
         }
         var compute = map.Map("compute");
@@ -215,6 +226,7 @@ public sealed record GateConfig
             {
                 MustExist(fm, "corpus", "forgetting corpus");
                 MustExist(fm, "law", "law file");
+                MustExist(fm, "ledger", "sweep ledger");
             }
 
             for (int i = 0; i < suites.Count; i++)
@@ -261,6 +273,7 @@ public sealed record GateConfig
             Threads = compute?.Int("threads", 1, 1024),
             ChatFormat = chat,
             Seed = map.Int("seed", int.MinValue, int.MaxValue) ?? 20240111,
+            Diagnostics = DiagnosticsOf(map),
         };
         if (errors.Count > 0)
         {
@@ -268,6 +281,42 @@ public sealed record GateConfig
         }
 
         return config;
+    }
+
+    /// <summary><c>diagnostics: true</c> (top 10, ε 0.3/0.5/0.7), <c>false</c>, or <c>{ top_k, epsilons }</c>.</summary>
+    static DiagnoseOptions? DiagnosticsOf(YamlMap map)
+    {
+        if (map.Raw("diagnostics") is not { } raw)
+        {
+            return null;
+        }
+
+        if (raw is not YamlMappingNode)
+        {
+            return Bool(map, "diagnostics") == true ? new DiagnoseOptions() : null;
+        }
+
+        var d = map.Map("diagnostics")!;
+        d.RejectUnknown("top_k", "epsilons");
+        var epsilons = new List<double>();
+        foreach (var text in d.StringList("epsilons") ?? [])
+        {
+            if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var e))
+            {
+                epsilons.Add(e);
+            }
+            else
+            {
+                d.Error(d.Raw("epsilons")!, $"'diagnostics.epsilons' must be numbers strictly between 0 and 1, got '{text}'");
+            }
+        }
+        var options = new DiagnoseOptions(d.Int("top_k", 1, 4096) ?? 10, epsilons.Count > 0 ? epsilons : null);
+        foreach (var problem in options.Validate())
+        {
+            d.Error(raw, $"diagnostics: {problem}");
+        }
+
+        return options;
     }
 
     static bool? Bool(YamlMap map, string key)

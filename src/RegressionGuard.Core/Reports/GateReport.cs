@@ -52,6 +52,26 @@ public sealed record ForgettingReport(
     string? LawForm,
     IReadOnlyList<LawCurvePoint> Curve);
 
+/// <summary>One sweep checkpoint on the learning–forgetting plane.</summary>
+/// <param name="OnFrontier">whether no other checkpoint of the same method beats it on both L_ft and L_f.</param>
+public sealed record FrontierPoint(string Method, string Cell, double LFt, double Lf, bool OnFrontier);
+
+/// <summary>
+/// The learning–forgetting frontier of a sweep ledger (Biderman et al. 2024), shown beside this run's L_f so a reader
+/// sees where the fine-tune sits among the methods' Pareto-optimal checkpoints.
+/// </summary>
+public sealed record FrontierReport(string Ledger, IReadOnlyList<FrontierPoint> Points)
+{
+    /// <summary>Every ledger row with finite L_ft and L_f, marked when it lies on its method's frontier.</summary>
+    public static FrontierReport Of(string ledger, IReadOnlyList<RegressionGuard.Ledger.LedgerRow> rows)
+    {
+        var onFrontier = RegressionGuard.Ledger.LearningForgettingFrontier.ByMethod(rows).Values.SelectMany(f => f).Select(r => r.Cell).ToHashSet(StringComparer.Ordinal);
+        return new FrontierReport(ledger, rows.Where(r => double.IsFinite(r.LFt) && double.IsFinite(r.Lf))
+            .OrderBy(r => r.Method, StringComparer.Ordinal).ThenBy(r => r.LFt).ThenBy(r => r.Cell, StringComparer.Ordinal)
+            .Select(r => new FrontierPoint(r.Method, r.Cell, r.LFt, r.Lf, onFrontier.Contains(r.Cell))).ToList());
+    }
+}
+
 /// <summary>
 /// The versioned results model of one gate run (<c>report.json</c>): the single source every rendering (Markdown,
 /// HTML, JUnit) is made from. <see cref="SchemaVersion"/> changes when the shape changes.
@@ -73,6 +93,12 @@ public sealed record GateReport
     public required ModelReference Tuned { get; init; }
     public required IReadOnlyList<SuiteReport> Suites { get; init; }
     public ForgettingReport? Forgetting { get; init; }
+
+    /// <summary>Weight-space diagnostics of the tuned model (gate config <c>diagnostics:</c>); null when not asked for.</summary>
+    public Diagnostics.WeightDiagnosticsReport? Diagnostics { get; init; }
+
+    /// <summary>The sweep ledger's learning–forgetting frontier (gate config <c>forgetting.ledger</c>); null when none is given.</summary>
+    public FrontierReport? Frontier { get; init; }
 
     /// <summary>Problems that stopped part of the gate (configuration or input errors); results before them are kept.</summary>
     public IReadOnlyList<string> Errors { get; init; } = Array.Empty<string>();

@@ -11,7 +11,7 @@ namespace RegressionGuard.Reports;
 /// law chart, and the flipped items of failing metrics in collapsible blocks. Every piece of text from suites, models
 /// or the report (prompts, answers, names, reasons) is HTML-escaped.
 /// </summary>
-public static class HtmlReport
+public static partial class HtmlReport
 {
     const string Pass = "#1a7f37";
     const string Fail = "#cf222e";
@@ -110,6 +110,16 @@ public static class HtmlReport
              .Append("</div>\n<p class=\"reason\">").Append(H(v.Reason)).Append("</p>\n");
             h.Append(LawChart(f));
             h.Append("</section>\n");
+        }
+
+        if (report.Diagnostics is { } diagnostics)
+        {
+            h.Append(DiagnosticsSection(diagnostics));
+        }
+
+        if (report.Frontier is { } frontier)
+        {
+            h.Append(FrontierSection(frontier, report.Forgetting?.Lf));
         }
 
         var failing = report.Suites.SelectMany(s => s.Metrics.Where(ReportFormat.IsFail).Select(v => (Suite: s, Verdict: v))).ToList();
@@ -398,6 +408,7 @@ figure{margin:0}figcaption{font-weight:600;margin-bottom:4px}
 .reason{margin:6px 0 12px}
 .legend{font-size:12.5px;margin:6px 0 0}
 .key{display:inline-block;width:18px;height:10px;margin:0 6px 0 14px;vertical-align:middle;border-radius:2px}
+.key.run{height:0;border-top:2px dashed #0969da}
 .key.band{background:rgba(9,105,218,.25);border-top:2px solid #0969da;margin-left:0}.key.budget{border-top:2px dashed var(--fail);height:0}.key.observed{width:10px;border-radius:50%;background:var(--fail)}
 details.flips{border:1px solid var(--line);border-radius:8px;margin:10px 0;background:var(--bg)}
 details.flips>summary{cursor:pointer;padding:10px 14px;background:var(--soft);border-radius:8px}

@@ -58,6 +58,16 @@ public static class MarkdownReport
             md.Append(ForgettingLine(f)).Append("\n\n");
         }
 
+        if (report.Diagnostics is { } d)
+        {
+            md.Append(DiagnosticsBlock(d));
+        }
+
+        if (report.Frontier is { } frontier)
+        {
+            md.Append(FrontierBlock(frontier, report.Forgetting?.Lf));
+        }
+
         var failing = report.Suites.SelectMany(s => s.Metrics.Where(ReportFormat.IsFail).Select(v => (Suite: s, Verdict: v))).ToList();
         if (failing.Count > 0)
         {
@@ -113,6 +123,45 @@ public static class MarkdownReport
 
     static string Verdict(MetricVerdict v) =>
         ReportFormat.IsFail(v) ? "\u274c fail" : ReportFormat.IsSkip(v) ? "\u23ed\ufe0f skip" : "\u2705 pass";
+
+    static string DiagnosticsBlock(Diagnostics.WeightDiagnosticsReport d)
+    {
+        var md = new StringBuilder();
+        md.Append("**Weight diagnostics** (").Append(d.Update == "lora" ? "from the adapter's factors" : "tuned \u2212 base").Append(", ").Append(ReportFormat.Plural(d.Modules.Count, "projection"))
+          .Append("): \u2016\u0394W\u2016_F ").Append(ReportFormat.G(d.TotalFrobenius)).Append(" \u00b7 mean stable rank ").Append(ReportFormat.G(d.MeanStableRank))
+          .Append(" \u00b7 intruder dimensions among the top ").Append(d.Options.TopK).Append(": ").Append(ReportFormat.Intruders(d)).Append("\n\n");
+        var largest = ReportFormat.LargestUpdates(d);
+        if (largest.Count > 0)
+        {
+            md.Append("<details>\n<summary>Largest updates</summary>\n\n| Projection | \u2016\u0394W\u2016_F | relative | spectral | stable rank | intruders (").Append(string.Join(" / ", d.Options.Thresholds.Select(e => "\u03b5 " + ReportFormat.G(e)))).Append(") |\n|---|---:|---:|---:|---:|---:|\n");
+            foreach (var m in largest)
+            {
+                md.Append("| `").Append(Code(m.Module)).Append("` | ").Append(ReportFormat.G(m.Frobenius)).Append(" | ").Append(ReportFormat.G(m.RelativeChange)).Append(" | ")
+                  .Append(ReportFormat.G(m.Spectral)).Append(" | ").Append(ReportFormat.G(m.StableRank)).Append(" | ").Append(string.Join(" / ", m.Intruders)).Append(" |\n");
+            }
+            md.Append("\n</details>\n\n");
+        }
+        return md.ToString();
+    }
+
+    static string FrontierBlock(FrontierReport frontier, double? lf)
+    {
+        var md = new StringBuilder();
+        md.Append("**Learning\u2013forgetting frontier** (").Append(Text(frontier.Ledger)).Append(')');
+        if (lf is { } observed)
+        {
+            md.Append(": this run's L_f ").Append(ReportFormat.G(observed));
+        }
+
+        md.Append("\n\n| Method | checkpoints | on its frontier | L_ft range | lowest L_f |\n|---|---:|---:|---|---:|\n");
+        foreach (var method in frontier.Points.GroupBy(p => p.Method))
+        {
+            md.Append("| ").Append(Text(method.Key)).Append(" | ").Append(method.Count()).Append(" | ").Append(method.Count(p => p.OnFrontier)).Append(" | ")
+              .Append(ReportFormat.G(method.Min(p => p.LFt))).Append('\u2013').Append(ReportFormat.G(method.Max(p => p.LFt))).Append(" | ")
+              .Append(ReportFormat.G(method.Min(p => p.Lf))).Append(" |\n");
+        }
+        return md.Append('\n').ToString();
+    }
 
     static string ForgettingLine(ForgettingReport f)
     {

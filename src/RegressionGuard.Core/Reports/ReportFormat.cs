@@ -78,6 +78,14 @@ static class ReportFormat
     public static int Regressions(GateReport report) =>
         report.Suites.Sum(s => s.Metrics.Count(IsFail)) + (report.Forgetting?.Verdict.Outcome == ForgettingOutcome.Fail ? 1 : 0);
 
+    /// <summary>"3 at ε 0.3, 7 at ε 0.5": intruder totals per threshold.</summary>
+    public static string Intruders(Diagnostics.WeightDiagnosticsReport d) =>
+        string.Join(", ", d.Options.Thresholds.Select((e, i) => $"{d.TotalIntruders[i]} at \u03b5 {G(e)}"));
+
+    /// <summary>Projections with the largest ‖ΔW‖_F first (ordinal name order on ties).</summary>
+    public static IReadOnlyList<Diagnostics.ModuleDiagnostics> LargestUpdates(Diagnostics.WeightDiagnosticsReport d, int limit = 10) =>
+        d.Modules.OrderByDescending(m => m.Frobenius).ThenBy(m => m.Module, StringComparer.Ordinal).Take(limit).ToList();
+
     public static string Plural(int count, string noun) => $"{count} {noun}{(count == 1 ? "" : "s")}";
 
     /// <summary>

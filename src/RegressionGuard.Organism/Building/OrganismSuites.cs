@@ -150,6 +150,8 @@ public static class OrganismSuites
               tolerance: 0.5
               P: auto
               N: auto
+              ledger: {OrganismFiles.Ledger}
+            diagnostics: true
             output: reports/{candidate}
             compute:
               dtype: float32

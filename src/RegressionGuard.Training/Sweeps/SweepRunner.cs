@@ -1,6 +1,7 @@
 using System.Text.Json;
 using RegressionGuard.Comparison;
 using RegressionGuard.Corpora;
+using RegressionGuard.Diagnostics;
 using RegressionGuard.Ledger;
 using RegressionGuard.Modeling;
 using RegressionGuard.Suites.Evaluation;

@@ -47,6 +47,21 @@ public class DemoCommandTests
         Assert.That(report.RootElement.GetProperty("forgetting").GetProperty("verdict").GetProperty("outcome").GetString(), Is.EqualTo("fail").IgnoreCase);
     }
 
+    [TestCase("mild")]
+    [TestCase("aggressive")]
+    public void The_reports_show_the_adapters_weight_diagnostics_and_the_sweeps_frontier(string candidate)
+    {
+        using var report = JsonDocument.Parse(File.ReadAllText(Path.Combine(_folder!.Path, candidate, "report.json")));
+        var diagnostics = report.RootElement.GetProperty("diagnostics");
+        Assert.That(diagnostics.GetProperty("update").GetString(), Is.EqualTo("lora"), "measured from the adapter's factors");
+        Assert.That(diagnostics.GetProperty("modules").GetArrayLength(), Is.EqualTo(4 * 7), "4 layers × q, k, v, o, gate, up, down");
+        Assert.That(diagnostics.GetProperty("total_frobenius").GetDouble(), Is.Positive);
+        int ledgerRows = File.ReadLines(RepositoryFiles.Path("suites/organism/ledger.csv")).Count(l => l.Length > 0) - 1;
+        Assert.That(report.RootElement.GetProperty("frontier").GetProperty("points").GetArrayLength(), Is.EqualTo(ledgerRows));
+        var html = File.ReadAllText(Path.Combine(_folder!.Path, candidate, "report.html"));
+        Assert.That(html, Does.Contain("<h2>Weight diagnostics</h2>").And.Contain("<h2>Learning–forgetting frontier</h2>"));
+    }
+
     [Test]
     public void The_summary_names_the_html_reports()
     {

@@ -27,6 +27,34 @@ public sealed class ReportCommandTests
     }
 
     [Test]
+    public void A_ledger_adds_the_sweeps_learning_forgetting_frontier_to_a_re_rendered_report()
+    {
+        // Given a saved report without a frontier and the organism's sweep ledger
+        using var dir = new TempFolder();
+        var input = Save(dir, "report.json", ReportFixtures.Passing());
+        var ledger = RepositoryFiles.Path("suites/organism/ledger.csv");
+
+        // When it is re-rendered with --ledger
+        var run = CliRun.Of("report", "--results", input, "--format", "html", "--ledger", ledger);
+
+        // Then the page shows every ledger checkpoint on the frontier chart beside this run's L_f
+        Assert.That(run.ExitCode, Is.EqualTo(0), run.Error);
+        Assert.That(run.Out, Does.Contain("<h2>Learning–forgetting frontier</h2>").And.Contain("this run 0.043"));
+        int rows = File.ReadLines(ledger).Count(l => l.Length > 0) - 1;
+        var chart = run.Out[run.Out.IndexOf("<h2>Learning–forgetting frontier</h2>", StringComparison.Ordinal)..];
+        Assert.That(System.Text.RegularExpressions.Regex.Count(chart[..chart.IndexOf("</svg>", StringComparison.Ordinal)], "<circle cx=\"[^\"]+\" cy=\"[^\"]+\" r=\"(5|3\\.5)\""), Is.EqualTo(rows));
+    }
+
+    [Test]
+    public void A_missing_ledger_exits_2_naming_it()
+    {
+        using var dir = new TempFolder();
+        var run = CliRun.Of("report", "--results", Save(dir, "report.json", ReportFixtures.Passing()), "--ledger", dir.File("nope.csv"));
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Out + run.Error);
+        Assert.That(run.Error, Does.Contain("nope.csv").And.Not.Contain("   at "));
+    }
+
+    [Test]
     public void Html_to_a_file()
     {
         using var dir = new TempFolder();

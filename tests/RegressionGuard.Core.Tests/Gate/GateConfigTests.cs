@@ -37,6 +37,39 @@ public sealed class GateConfigTests
     }
 
     [Test]
+    public void Diagnostics_are_off_unless_asked_for_and_take_the_defaults_or_a_top_k_and_thresholds()
+    {
+        const string Head = "schema: 1\nbase: b\ntuned: t\nsuites: [a.yaml]\n";
+        Assert.Multiple(() =>
+        {
+            Assert.That(GateConfig.Parse(Head, File).Diagnostics, Is.Null);
+            Assert.That(GateConfig.Parse(Head + "diagnostics: false\n", File).Diagnostics, Is.Null);
+            Assert.That(GateConfig.Parse(Head + "diagnostics: true\n", File).Diagnostics, Is.EqualTo(new RegressionGuard.Diagnostics.DiagnoseOptions()));
+            var custom = GateConfig.Parse(Head + "diagnostics: {top_k: 4, epsilons: [0.5, 0.7]}\n", File).Diagnostics!;
+            Assert.That((custom.TopK, custom.Thresholds), Is.EqualTo((4, new[] { 0.5, 0.7 })));
+        });
+    }
+
+    [Test]
+    public void Bad_diagnostics_settings_are_reported_with_their_position()
+    {
+        var e = Assert.Throws<SuiteValidationException>(() => GateConfig.Parse("""
+            schema: 1
+            base: b
+            tuned: t
+            suites: [a.yaml]
+            diagnostics: {top_k: 0, epsilons: [1.5, lots], topk: 3}
+            """, File))!;
+        Assert.That(e.Errors.Select(x => x.ToString()), Is.EqualTo(new[]
+        {
+            $"{File}:5:14: diagnostics: epsilon must lie strictly between 0 and 1, got 1.5",
+            $"{File}:5:22: 'diagnostics.top_k' must be between 1 and 4096, got 0",
+            $"{File}:5:35: 'diagnostics.epsilons' must be numbers strictly between 0 and 1, got 'lots'",
+            $"{File}:5:48: unknown key 'diagnostics.topk' — did you mean 'top_k'?",
+        }));
+    }
+
+    [Test]
     public void Every_problem_is_reported_at_once_with_its_position()
     {
         var e = Assert.Throws<SuiteValidationException>(() => GateConfig.Parse("""

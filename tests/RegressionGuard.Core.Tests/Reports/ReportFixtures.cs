@@ -1,5 +1,7 @@
 using RegressionGuard.Comparison;
+using RegressionGuard.Diagnostics;
 using RegressionGuard.Law;
+using RegressionGuard.Ledger;
 using RegressionGuard.Reports;
 
 namespace RegressionGuard.Core.Tests.Reports;
@@ -93,6 +95,35 @@ static class ReportFixtures
         ],
         Forgetting = Forgetting(observed: 0.043, ForgettingOutcome.Pass, ForgettingRule.WithinBudget,
             "within budget: L_f 0.043 ≤ budget 0.1 and the law's bound 0.068 × (1 + 0.05) at P = 4,194,304, N = 1,000", n: 1000),
+    };
+
+    /// <summary>The passing report with weight diagnostics of a LoRA update and a two-method sweep frontier.</summary>
+    public static GateReport WithDiagnostics() => Passing() with
+    {
+        Diagnostics = new WeightDiagnosticsReport("lora", new DiagnoseOptions(4, [0.3, 0.5]),
+        [
+            new ModuleDiagnostics("model.layers.0.self_attn.q_proj", 0, "q_proj", 64, 64, 4, 0.25, 0.2, 1.5625, 0.031, [0.98, 0.41, 0.22, 0.9], [1, 2]),
+            new ModuleDiagnostics("model.layers.1.mlp.down_proj", 1, "down_proj", 64, 192, 4, 0.5, 0.45, 1.2346, 0.052, [0.12, 0.95, 0.6, 0.7], [1, 1]),
+        ]),
+        Frontier = FrontierReport.Of("sweep/ledger.csv",
+        [
+            Row("lora", "lora-r4@N=100", lft: 2.1, lf: 0.031),
+            Row("lora", "lora-r4@N=200", lft: 1.9, lf: 0.045),
+            Row("lora", "lora-r4@N=300", lft: 1.95, lf: 0.06),
+            Row("full", "full@N=100", lft: 1.7, lf: 0.09),
+            Row("full", "full@N=200", lft: 1.5, lf: 0.14),
+        ]),
+    };
+
+    static LedgerRow Row(string method, string cell, double lft, double lf) => new()
+    {
+        Run = cell[..cell.IndexOf('@')],
+        Method = method,
+        P = 4096,
+        N = long.Parse(cell[(cell.IndexOf('=') + 1)..], System.Globalization.CultureInfo.InvariantCulture),
+        LFt = lft,
+        Lf = lf,
+        Cell = cell,
     };
 
     static ForgettingReport Forgetting(double observed, ForgettingOutcome outcome, ForgettingRule rule, string reason, double n = 2000)

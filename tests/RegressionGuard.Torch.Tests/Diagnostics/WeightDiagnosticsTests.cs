@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RegressionGuard.Diagnostics;
 using RegressionGuard.Testing;
 using RegressionGuard.Torch.Adapters;
 using RegressionGuard.Torch.Diagnostics;
