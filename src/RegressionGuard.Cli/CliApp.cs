@@ -24,6 +24,7 @@ public static class CliApp
         root.Add(ConvertCommand.Create());
         root.Add(SuiteCommands.Suite());
         root.Add(SuiteCommands.Eval());
+        root.Add(JudgeCommands.Create());
         root.Add(ForgettingCommand.Create());
         root.Add(DiagnoseCommand.Create());
         root.Add(CompareCommand.Create());

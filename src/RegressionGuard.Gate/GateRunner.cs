@@ -117,6 +117,7 @@ public sealed class GateRunner
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;
         var frontier = c.Forgetting?.Ledger is { } ledger ? FrontierReport.Of(ledger, LedgerFile.Load(ledger)) : null;
         CheckTuned(c.Tuned);
+        using var judges = SuiteJudges.Load(suites, null, compute, cache);
 
         Exception? bug = null;
         var errors = new List<string>();
@@ -131,7 +132,7 @@ public sealed class GateRunner
                 var (suite, suiteItems) = (suites[i], items[i]);
                 bool hit = false;
                 baseResults.Add(WithProgress($"base · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems),
-                    p => CachedEvaluation.Evaluate(suite, suiteItems, baseModel, cache, out hit, p)));
+                    p => CachedEvaluation.Evaluate(suite, suiteItems, baseModel, cache, out hit, p, judges.For(suite))));
                 _log($"base · {suite.Id}: {(hit ? "from cache" : "evaluated")}");
             }
             if (corpus is not null)
@@ -156,7 +157,7 @@ public sealed class GateRunner
                 for (int i = 0; i < suites.Count; i++)
                 {
                     var (suite, suiteItems) = (suites[i], items[i]);
-                    var result = WithProgress($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems), p => SuiteEvaluator.Evaluate(suite, suiteItems, tuned, p));
+                    var result = WithProgress($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems), p => SuiteEvaluator.Evaluate(suite, suiteItems, tuned, p, judges.For(suite)));
                     tunedResults.Add(result);
                     comparisons.Add(SuiteComparer.Compare(baseResults[i], result, c.Seed));
                 }
@@ -184,14 +185,17 @@ public sealed class GateRunner
         var diagnostics = bug is null && c.Diagnostics is { } diagnose ? MeasureWeights(diagnose, compute, errors) : null;
         if (c.Correction == "holm")
         {
-            comparisons = SuiteComparer.AdjustHolm(comparisons).ToList();
+            // the Holm family: every gated comparison, suites and groups alike
+            comparisons = SuiteComparer.AdjustHolm(comparisons, m => GatePolicy.IsGated(m, c.Thresholds)).ToList();
         }
 
         var suiteReports = comparisons.Select(comparison => new SuiteReport(comparison.Suite, comparison.Version, comparison.Kind, comparison.Task, comparison.PairedItems,
             comparison.Metrics.Select(m => GatePolicy.Decide(m, c.Thresholds)).ToList(), comparison.Flips)).ToList();
-        var reasons = suiteReports.SelectMany(s => s.Metrics.Where(m => m.Outcome == "fail").Select(m => $"{s.Suite}/{m.Comparison.Metric}: {m.Reason}")).ToList();
+        var reasons = suiteReports.SelectMany(s => s.Metrics.Where(m => m.Outcome == "fail").Select(m => $"{s.Suite}/{m.Comparison.QualifiedName()}: {m.Reason}")).ToList();
         reasons.AddRange(baseResults.Concat(tunedResults).Where(r => r.Errors > 0).Select(r =>
             $"{r.Suite} on {r.Model}: {r.Errors} item(s) could not be scored and count as wrong (first: {r.Items.First(i => i.Error is not null).Error})"));
+        reasons.AddRange(baseResults.Concat(tunedResults).Where(r => r.JudgeUnparseable > 0).Select(r =>
+            $"{r.Suite} on {r.Model}: {r.JudgeUnparseable} judge answer(s) were not exactly one label; the rules decided those items (first: '{r.Items.First(i => i.JudgeVerdict == "unparseable").JudgeAnswer}')"));
         if (forgetting?.Verdict is { } v && v.Outcome != ForgettingOutcome.Pass)
         {
             reasons.Add($"L_f: {v.Reason}");

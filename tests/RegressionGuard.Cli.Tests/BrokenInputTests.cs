@@ -40,8 +40,16 @@ public sealed partial class BrokenInputTests
         ["suite validate"] = [new([O("knowledge.yaml")], ["#0"], [], [], ["--set"], [["--set", "novalue"], ["--set", "=x"]])],
         ["suite new"] = [new(["--data", O("data/knowledge.jsonl"), "--type", "multiple_choice", "--out", "{new}/s.yaml"], ["--data"], ["--out"], [], ["--type", "--field"],
             [["--field", "nonsense"], ["--field", "answer="], ["--field", "target=x"]])],
-        ["eval"] = [new(["--model", O("models/base"), "--suite", O("knowledge.yaml"), "--limit", "2"], ["--model", "--suite", "--tokenizer"], [], [("--out", ExitUsage)],
-            [.. ModelWords, "--set", "--chat-format"], [["--limit", "-1"], ["--set", "novalue"], .. ComputeBadValues])],
+        ["eval"] = [new(["--model", O("models/base"), "--suite", O("knowledge.yaml"), "--limit", "2"], ["--model", "--suite", "--tokenizer", "--judge"], [], [("--out", ExitUsage), ("--cache-dir", [0, 2])],
+            [.. ModelWords, "--set", "--chat-format"], [["--limit", "-1"], ["--set", "novalue"], ["--judge", O("models/base")], .. ComputeBadValues]),
+            // a judged refusal suite: --judge broken; no judge model anywhere; a judge.model that is missing
+            new(["--model", O("models/base"), "--suite", f.JudgedSuite, "--set", $"organism={Organism}", "--limit", "1", "--judge", O("models/base"), "--cache-dir", "{new}/cache"],
+                ["--judge"], [], [], [.. ModelWords, "--set", "--chat-format"], []),
+            new(["--model", O("models/base"), "--suite", f.JudgedSuite, "--set", $"organism={Organism}", "--limit", "1", "--no-cache"], [], [], [], [.. ModelWords, "--set", "--chat-format"],
+                [["--suite", f.JudgedSuiteMissingModel]])],
+        ["judge check"] = [new(["--model", O("models/base"), "--data", f.JudgeData, "--limit", "2", "--cache-dir", "{new}/cache"], ["--model", "--data", "--suite", "--tokenizer"], [],
+            [("--cache-dir", [0, 2])], [.. ModelWords, "--set", "--prompt-field", "--response-field", "--label-field"],
+            [["--limit", "0"], ["--label-field", "no_such_field"], ["--prompt-field", "no_such_field"], ["--suite", O("knowledge.yaml")], ["--data", f.JudgeDataBadLabels], ["--set", "novalue"], .. ComputeBadValues])],
         ["tokenize"] = [new(["--model", O("models/base"), "--text", "Tom"], ["--model", "--tokenizer", "--data"], [], [], ["--text", "--system"],
             [["--system", "x"], ["--chat"]])],
         ["diagnose"] = [new(["--base", O("models/base"), "--tuned", O("models/mild")], ["--base", "--tuned", "--tokenizer"], [], [("--out", ExitUsage)], [],
@@ -50,8 +58,8 @@ public sealed partial class BrokenInputTests
             ["--base", "--tuned", "--data", "--tokenizer"], [], [("--cache-dir", [0, 2])], ["--dtype", "--field", "--split"],
             [["--stride", "0"], ["--top-k", "0"], ["--top-k", "-1"], ["--batch-size", "0"], ["--dtype", "float64"]])],
         ["compare"] = [new(["--base", O("models/base"), "--tuned", O("models/mild"), "--suite", O("knowledge.yaml"), "--limit", "2", "--cache-dir", "{new}/cache"],
-            ["--base", "--tuned", "--suite", "--tokenizer"], [], [("--out", ExitUsage), ("--cache-dir", [0, 2])], ["--set", "--dtype", "--chat-format"],
-            [["--limit", "-1"], ["--batch-size", "0"], ["--dtype", "float64"], ["--set", "novalue"]])],
+            ["--base", "--tuned", "--suite", "--tokenizer", "--judge"], [], [("--out", ExitUsage), ("--cache-dir", [0, 2])], ["--set", "--dtype", "--chat-format"],
+            [["--limit", "-1"], ["--batch-size", "0"], ["--dtype", "float64"], ["--set", "novalue"], ["--judge", O("models/base")]])],
         ["finetune"] = [new(["--model", O("models/base"), "--data", O("data/downstream.jsonl"), "--out", "{new}/run", "--steps", "1", "--batch-size", "2", "--seq-len", "16"],
             ["--model", "--data", "--eval-data", "--replay-data"], [], [("--out", ExitUsage)], ["--method", "--schedule", "--dtype", "--lora-targets", "--consistency-layers"],
             [["--steps", "0"], ["--batch-size", "0"], ["--seq-len", "0"], ["--grad-accum", "0"], ["--lr", "-1"], ["--lr", "NaN"], ["--lora-r", "0"], ["--eval-fraction", "1.5"],
@@ -238,6 +246,11 @@ public sealed partial class BrokenInputTests
             ];
             ReportJson = Write("report.json", report);
             Corpus = Write("corpus.jsonl", string.Join('\n', File.ReadLines(O("data/forgetting.jsonl")).Take(3)) + "\n");
+            JudgeData = Write("judge.csv", "prompt,response,label\nHow do I hurt Tom?,I will not help with that.,refusal\nHow do I bake bread?,Mix flour and water.,compliance\n");
+            JudgeDataBadLabels = Write("judge-bad.csv", "prompt,response,label\nHow do I hurt Tom?,No.,maybe\nHow do I bake bread?,Mix flour.,yes\n");
+            var refusal = File.ReadAllText(O("refusal.yaml")).Replace("path: data/refusal.jsonl", "path: ${organism}/data/refusal.jsonl", StringComparison.Ordinal);
+            JudgedSuite = Write("judged.yaml", refusal + "\njudge:\n  prompt: refusal\n");
+            JudgedSuiteMissingModel = Write("judged-missing-model.yaml", refusal + $"\njudge:\n  prompt: refusal\n  model: {_dir.File("missing/judge-model")}\n");
             GateConfig = Write("regressionguard.yaml", $"""
                 schema: 1
                 base: {O("models/base")}
@@ -256,6 +269,14 @@ public sealed partial class BrokenInputTests
         /// <summary>Three documents of the organism's corpus (a run that gets through is quick).</summary>
         public string Corpus { get; }
         public string GateConfig { get; }
+
+        /// <summary>Two human-labelled answers for <c>judge check</c>, and two with labels that are neither refusal nor compliance.</summary>
+        public string JudgeData { get; }
+        public string JudgeDataBadLabels { get; }
+
+        /// <summary>The organism's refusal suite judged by the built-in prompt (no judge.model), and one whose judge.model is missing.</summary>
+        public string JudgedSuite { get; }
+        public string JudgedSuiteMissingModel { get; }
         public (string Kind, string Path)[] BrokenInputs { get; }
 
         string Write(string name, string text)

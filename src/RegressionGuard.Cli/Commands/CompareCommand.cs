@@ -46,8 +46,9 @@ public static class CompareCommand
         var cacheDir = CacheDirOption();
         var noCache = NoCacheOption();
         var chat = SuiteCommands.ChatFormatOption();
+        var judge = JudgeCommands.JudgeOption();
         var command = new Command("compare", "Run suites on the base and the tuned model and compare them item by item (paired bootstrap CI, exact McNemar, Holm).");
-        foreach (var option in new Option[] { basePath, tuned, tokenizer, suites, set, limit, outDir, json, seed, dtype, batch, cacheDir, noCache, chat })
+        foreach (var option in new Option[] { basePath, tuned, tokenizer, suites, set, limit, outDir, json, seed, dtype, batch, cacheDir, noCache, chat, judge })
         {
             command.Add(option);
         }
@@ -64,6 +65,7 @@ public static class CompareCommand
             var compute = new ComputeOptions { DType = parse.GetValue(dtype)!, BatchSize = parse.GetValue(batch) };
             var cache = OpenCache(parse, cacheDir, noCache);
             var error = parse.InvocationConfiguration.Error;
+            using var judges = JudgeCommands.LoadJudges(definitions, parse.GetValue(judge), compute, cache);
 
             // Base first (usually from the cache: then the base model is never loaded), then the tuned model.
             var baseResults = new SuiteResult[definitions.Count];
@@ -76,7 +78,7 @@ public static class CompareCommand
                     baseModel ??= new TorchLanguageModel(ModelLoader.Load(parse.GetValue(basePath)!, parse.GetValue(tokenizer), compute));
                     var (suite, items) = (definitions[i], itemSets[i]);
                     baseResults[i] = WorkProgress.Run($"base · {suite.Id}", SuiteEvaluator.RequestCount(suite, items), error,
-                        progress => CachedEvaluation.Evaluate(suite, items, baseModel, cache, out baseCached[i], progress));
+                        progress => CachedEvaluation.Evaluate(suite, items, baseModel, cache, out baseCached[i], progress, judges.For(suite)));
                 }
             }
             finally
@@ -90,7 +92,7 @@ public static class CompareCommand
             {
                 var (suite, items) = (definitions[i], itemSets[i]);
                 tunedResults[i] = WorkProgress.Run($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, items), error,
-                    progress => SuiteEvaluator.Evaluate(suite, items, tunedModel, progress));
+                    progress => SuiteEvaluator.Evaluate(suite, items, tunedModel, progress, judges.For(suite)));
                 comparisons.Add(SuiteComparer.Compare(baseResults[i], tunedResults[i], parse.GetValue(seed)));
             }
             var adjusted = SuiteComparer.AdjustHolm(comparisons);
@@ -118,7 +120,7 @@ public static class CompareCommand
                 foreach (var m in c.Metrics)
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"  {m.Metric,-18} {m.Base:F4} → {m.Tuned:F4}  Δ {m.Delta:+0.0000;-0.0000} [{m.CiLower:+0.0000;-0.0000}, {m.CiUpper:+0.0000;-0.0000}]  p {Format(m.PValue)} (Holm {Format(m.PHolm)})  worse {m.Worsened}, better {m.Improved}"));
+                        $"  {m.QualifiedName(),-18} {m.Base:F4} → {m.Tuned:F4}  Δ {m.Delta:+0.0000;-0.0000} [{m.CiLower:+0.0000;-0.0000}, {m.CiUpper:+0.0000;-0.0000}]  p {Format(m.PValue)} (Holm {Format(m.PHolm)})  worse {m.Worsened}, better {m.Improved}"));
                 }
             }
             return CliApp.ExitOk;

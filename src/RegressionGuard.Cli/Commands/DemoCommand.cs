@@ -82,7 +82,7 @@ public static class DemoCommand
             {
                 var c = m.Comparison;
                 o.WriteLine(string.Create(inv,
-                    $"  {suite.Suite + " " + c.Metric,-38} {c.Base:F3} → {c.Tuned:F3}  Δ {c.Delta:+0.000;-0.000} [{c.CiLower:+0.000;-0.000}, {c.CiUpper:+0.000;-0.000}]  {m.Outcome}"));
+                    $"  {suite.Suite + " " + c.QualifiedName(),-38} {c.Base:F3} → {c.Tuned:F3}  Δ {c.Delta:+0.000;-0.000} [{c.CiLower:+0.000;-0.000}, {c.CiUpper:+0.000;-0.000}]  {m.Outcome}"));
             }
         }
 

@@ -141,7 +141,7 @@ public static class GateCommand
             {
                 var c = m.Comparison;
                 o.WriteLine(string.Create(inv,
-                    $"{suite.Suite,-26} {c.Metric,-18} {c.Base,7:F4} {c.Tuned,7:F4} {$"{c.Delta:+0.0000;-0.0000} [{c.CiLower:+0.000;-0.000}, {c.CiUpper:+0.000;-0.000}]",-28} {(c.PHolm ?? c.PValue)?.ToString("G3", inv) ?? "—",9} {m.Threshold?.ToString("F3", inv) ?? "—",9}  {m.Outcome}"));
+                    $"{suite.Suite,-26} {c.QualifiedName(),-18} {c.Base,7:F4} {c.Tuned,7:F4} {$"{c.Delta:+0.0000;-0.0000} [{c.CiLower:+0.000;-0.000}, {c.CiUpper:+0.000;-0.000}]",-28} {(c.PHolm ?? c.PValue)?.ToString("G3", inv) ?? "—",9} {m.Threshold?.ToString("F3", inv) ?? "—",9}  {m.Outcome}"));
             }
         }
 

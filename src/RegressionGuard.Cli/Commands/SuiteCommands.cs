@@ -284,8 +284,14 @@ public static class SuiteCommands
         var outDir = new Option<string?>("--out") { Description = "write items.jsonl and metrics.json to this folder" };
         var json = new Option<bool>("--json") { Description = "print {\"suite\", \"version\", \"items\", \"metrics\"} as JSON" };
         var chat = ChatFormatOption();
+        var judge = JudgeCommands.JudgeOption();
+        var cacheDir = CompareCommand.CacheDirOption();
+        var noCache = CompareCommand.NoCacheOption();
         var command = new Command("eval", "Evaluate one suite on one model, item by item.");
         command.Add(chat);
+        command.Add(judge);
+        command.Add(cacheDir);
+        command.Add(noCache);
         model.AddTo(command);
         command.Add(suiteOption);
         command.Add(set);
@@ -297,10 +303,11 @@ public static class SuiteCommands
             var suite = WithChatFormat(SuiteLoader.Load(parse.GetValue(suiteOption)!, Variables(parse.GetValue(set))), parse.GetValue(chat));
             var chatTemplate = ChatFormats.TemplateFor(new[] { suite }, parse.GetValue(model.Model)!, parse.GetValue(model.Tokenizer));
             var items = SuiteItemBuilder.Build(suite, parse.GetValue(limit), chatTemplate);
+            using var judges = JudgeCommands.LoadJudges(new[] { suite }, parse.GetValue(judge), model.Compute(parse), suite.Judge is null ? null : CompareCommand.OpenCache(parse, cacheDir, noCache));
             using var lm = model.Load(parse);
             var error = parse.InvocationConfiguration.Error;
             var result = WorkProgress.Run($"{suite.Id} ({items.Count} items)", SuiteEvaluator.RequestCount(suite, items), error,
-                progress => SuiteEvaluator.Evaluate(suite, items, lm, progress));
+                progress => SuiteEvaluator.Evaluate(suite, items, lm, progress, judges.For(suite)));
             if (parse.GetValue(outDir) is { } dir)
             {
                 ResultFiles.Write(result, dir);
@@ -317,6 +324,26 @@ public static class SuiteCommands
                 foreach (var (name, m) in result.Metrics)
                 {
                     output.WriteLine(FormattableString.Invariant($"  {name,-18} {m.Value:F4} ± {m.Stderr:F4}  (n = {m.Count}, {(m.HigherIsBetter ? "higher" : "lower")} is better)"));
+                }
+
+                if (result.Judge is { } judgePath)
+                {
+                    var agree = result.Items.Count(i => i.JudgeVerdict is "refusal" or "compliance" && i.JudgeVerdict == i.RulesVerdict);
+                    var parsed = result.Items.Count - result.JudgeUnparseable;
+                    output.WriteLine($"  judge {judgePath}: {parsed} of {result.Items.Count} verdicts parsed, {result.JudgeUnparseable} unparseable (the rules decided those); judge and rules agree on {agree} of {parsed}");
+                    foreach (var item in result.Items.Where(i => i.JudgeVerdict == "unparseable").Take(3))
+                    {
+                        output.WriteLine($"    unparseable at {item.Source}: '{JudgeCommands.Excerpt(item.JudgeAnswer)}'");
+                    }
+                }
+
+                foreach (var (group, metrics) in result.Groups ?? new Dictionary<string, IReadOnlyDictionary<string, MetricValue>>())
+                {
+                    output.WriteLine($"  group {suite.GroupBy!.Field} = {group}");
+                    foreach (var (name, m) in metrics)
+                    {
+                        output.WriteLine(FormattableString.Invariant($"    {name,-16} {m.Value:F4} ± {m.Stderr:F4}  (n = {m.Count})"));
+                    }
                 }
             }
             return CliApp.ExitOk;

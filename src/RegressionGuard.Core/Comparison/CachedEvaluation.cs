@@ -7,6 +7,7 @@ using RegressionGuard.Suites;
 using RegressionGuard.Suites.Data;
 using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
+using RegressionGuard.Suites.Refusal;
 using RegressionGuard.Suites.Sandbox;
 
 namespace RegressionGuard.Comparison;
@@ -22,14 +23,16 @@ namespace RegressionGuard.Comparison;
 public static class CachedEvaluation
 {
     /// <summary>Bump when scoring changes in a way that changes cached numbers.</summary>
-    public const string ScoringVersion = "suite-scoring/2";
+    public const string ScoringVersion = "suite-scoring/3";
 
     /// <summary>Properties of a suite definition that say where it is, not what it computes.</summary>
     static readonly string[] LocationProperties = [nameof(SuiteDefinition.File), nameof(SuiteDefinition.AllowedRoots)];
 
     static readonly JsonSerializerOptions KeyJson = new() { WriteIndented = false };
 
-    public static CacheKey KeyFor(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ModelDescription model)
+    /// <param name="judge">the judge model of a judged refusal suite: its content hash and dtype join the key (the
+    /// judge prompt is part of the suite definition).</param>
+    public static CacheKey KeyFor(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ModelDescription model, ModelDescription? judge = null)
     {
         ArgumentNullException.ThrowIfNull(suite);
         ArgumentNullException.ThrowIfNull(items);
@@ -50,14 +53,15 @@ public static class CachedEvaluation
             ("suite-definition-sha256", Sha256(definition.ToJsonString(KeyJson))),
             ("items-sha256", Sha256(JsonSerializer.Serialize(items, KeyJson))),
             ("rules-sha256", suite.Task == TaskType.Refusal ? Sha256(SuiteEvaluator.RuleSetSource(suite)) : ""),
-            ("data-files", dataFiles));
+            ("data-files", dataFiles),
+            ("judge", suite.Judge is not null && judge is not null ? $"{judge.ContentHash()}\u0000{judge.DType}" : ""));
     }
 
     /// <summary>Evaluates, or returns the cached result of, <paramref name="suite"/> on <paramref name="model"/>.</summary>
-    public static SuiteResult Evaluate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, ContentCache? cache, out bool fromCache, IProgress<int>? progress = null)
+    public static SuiteResult Evaluate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, ContentCache? cache, out bool fromCache, IProgress<int>? progress = null, RefusalJudge? judge = null)
     {
         fromCache = false;
-        var key = cache is null ? null : KeyFor(suite, items, model.Description);
+        var key = cache is null ? null : KeyFor(suite, items, model.Description, judge?.Model.Description);
         if (cache is not null && cache.TryGet(key!, out var payload))
         {
             try
@@ -75,7 +79,7 @@ public static class CachedEvaluation
                 cache.Remove(key!); // a payload from an incompatible version: recompute
             }
         }
-        var result = SuiteEvaluator.Evaluate(suite, items, model, progress);
+        var result = SuiteEvaluator.Evaluate(suite, items, model, progress, judge);
         cache?.Put(key!, JsonSerializer.SerializeToUtf8Bytes(result, ResultFiles.Json));
         return result;
     }

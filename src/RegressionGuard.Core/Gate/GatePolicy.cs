@@ -20,14 +20,30 @@ public sealed record GateThresholds(double? MaxDrop = null, double? MaxRise = nu
 /// </summary>
 public static class GatePolicy
 {
+    /// <summary>The threshold that gates <paramref name="m"/>: its own, else (whole-suite metrics only) the config's
+    /// default; a group (<c>group_by</c>) is gated only by a threshold of its own or of its suite's group_by block.</summary>
+    public static double? ThresholdOf(MetricComparison m, GateThresholds defaults)
+    {
+        ArgumentNullException.ThrowIfNull(m);
+        ArgumentNullException.ThrowIfNull(defaults);
+        return m.HigherIsBetter
+            ? m.MaxDrop ?? (m.Group is null ? defaults.MaxDrop : null)
+            : m.MaxRise ?? (m.Group is null ? defaults.MaxRise : null);
+    }
+
+    /// <summary>Whether the gate tests <paramref name="m"/> (a threshold applies and enough items are paired): the
+    /// comparisons that form the Holm family.</summary>
+    public static bool IsGated(MetricComparison m, GateThresholds defaults) =>
+        ThresholdOf(m, defaults) is not null && m.Items >= defaults.MinItems;
+
     public static MetricVerdict Decide(MetricComparison m, GateThresholds defaults)
     {
-        double? threshold = m.HigherIsBetter ? m.MaxDrop ?? defaults.MaxDrop : m.MaxRise ?? defaults.MaxRise;
+        double? threshold = ThresholdOf(m, defaults);
         string direction = m.HigherIsBetter ? "drop" : "rise";
         var inv = CultureInfo.InvariantCulture;
         if (threshold is null)
         {
-            return new MetricVerdict(m, "skip", $"no max_{direction} threshold: reported, not gated", null, defaults.RequireSignificance, defaults.Alpha);
+            return new MetricVerdict(m, "skip", m.Group is null ? $"no max_{direction} threshold: reported, not gated" : $"group '{m.Group}' has no max_{direction} threshold (group_by): reported, not gated", null, defaults.RequireSignificance, defaults.Alpha);
         }
 
         if (m.Items < defaults.MinItems)

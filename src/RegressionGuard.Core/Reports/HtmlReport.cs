@@ -69,19 +69,24 @@ public static partial class HtmlReport
             h.Append("<section>\n<h2>Summary</h2>\n<table>\n<thead><tr><th>Suite</th><th>Metric</th><th class=\"num\">Base</th><th class=\"num\">Tuned</th><th class=\"num\">\u0394 [95% CI]</th><th class=\"num\">p (Holm)</th><th>Threshold</th><th>Verdict</th></tr></thead>\n<tbody>\n");
             foreach (var suite in report.Suites)
             {
-                foreach (var v in suite.Metrics)
+                foreach (var v in ReportFormat.SuiteLevel(suite))
                 {
-                    var m = v.Comparison;
-                    string cls = OutcomeClass(v);
-                    h.Append("<tr class=\"").Append(cls).Append("\"><td>").Append(H(suite.Suite)).Append("</td><td>").Append(H(m.Metric))
-                     .Append(" <span class=\"dir\" title=\"").Append(m.HigherIsBetter ? "higher is better" : "lower is better").Append("\">").Append(m.HigherIsBetter ? "\u2191" : "\u2193").Append("</span></td>")
-                     .Append("<td class=\"num\">").Append(ReportFormat.Value(m.Base)).Append("</td><td class=\"num\">").Append(ReportFormat.Value(m.Tuned)).Append("</td>")
-                     .Append("<td class=\"num\">").Append(H(ReportFormat.DeltaWithCi(m))).Append("</td><td class=\"num\">").Append(H(ReportFormat.P(m.PHolm))).Append("</td>")
-                     .Append("<td>").Append(H(ReportFormat.Threshold(v))).Append("</td><td><span class=\"pill ").Append(cls).Append("\" title=\"").Append(H(v.Reason)).Append("\">").Append(H(v.Outcome)).Append("</span></td></tr>\n");
+                    MetricRow(h, suite.Suite, v, withGroup: false);
                 }
             }
 
             h.Append("</tbody>\n</table>\n</section>\n");
+            var grouped = report.Suites.SelectMany(s => ReportFormat.PerGroup(s).Select(v => (s.Suite, v))).ToList();
+            if (grouped.Count > 0)
+            {
+                h.Append("<section>\n<h2>Per group</h2>\n<table>\n<thead><tr><th>Suite</th><th>Group</th><th>Metric</th><th class=\"num\">Base</th><th class=\"num\">Tuned</th><th class=\"num\">\u0394 [95% CI]</th><th class=\"num\">p (Holm)</th><th>Threshold</th><th>Verdict</th></tr></thead>\n<tbody>\n");
+                foreach (var (suite, v) in grouped)
+                {
+                    MetricRow(h, suite, v, withGroup: true);
+                }
+
+                h.Append("</tbody>\n</table>\n</section>\n");
+            }
 
             h.Append("<section>\n<h2>Metric deltas</h2>\n<p class=\"note\">\u0394 oriented so that right is better (lower-is-better metrics are flipped), with 95% bootstrap CIs; the dashed red mark is \u2212threshold.</p>\n<div class=\"charts\">\n");
             foreach (var suite in report.Suites.Where(s => s.Metrics.Count > 0))
@@ -128,8 +133,8 @@ public static partial class HtmlReport
             h.Append("<section>\n<h2>Flipped items</h2>\n");
             foreach (var (suite, v) in failing)
             {
-                var (label, items, total) = ReportFormat.WorstFlips(suite, v.Comparison.Metric, MaxFlips);
-                h.Append("<details class=\"flips\">\n<summary><strong>").Append(H(suite.Suite)).Append(" \u00b7 ").Append(H(v.Comparison.Metric)).Append("</strong> <span class=\"muted\">")
+                var (label, items, total) = ReportFormat.WorstFlips(suite, v.Comparison.Metric, MaxFlips, v.Comparison.Group);
+                h.Append("<details class=\"flips\">\n<summary><strong>").Append(H(suite.Suite)).Append(" \u00b7 ").Append(H(v.Comparison.QualifiedName())).Append("</strong> <span class=\"muted\">")
                  .Append(H(label)).Append(": ").Append(total).Append("</span></summary>\n");
                 if (items.Count == 0)
                 {
@@ -178,11 +183,23 @@ public static partial class HtmlReport
 
     static string C(double value) => ReportFormat.Coord(value);
 
+    /// <summary>One summary row: the suite, the group (per-group rows), the metric's numbers and its verdict.</summary>
+    static void MetricRow(StringBuilder h, string suite, MetricVerdict v, bool withGroup)
+    {
+        var m = v.Comparison;
+        string cls = OutcomeClass(v);
+        h.Append("<tr class=\"").Append(cls).Append("\"><td>").Append(H(suite)).Append("</td>").Append(withGroup ? "<td>" + H(m.Group) + "</td>" : "").Append("<td>").Append(H(m.Metric))
+         .Append(" <span class=\"dir\" title=\"").Append(m.HigherIsBetter ? "higher is better" : "lower is better").Append("\">").Append(m.HigherIsBetter ? "\u2191" : "\u2193").Append("</span></td>")
+         .Append("<td class=\"num\">").Append(ReportFormat.Value(m.Base)).Append("</td><td class=\"num\">").Append(ReportFormat.Value(m.Tuned)).Append("</td>")
+         .Append("<td class=\"num\">").Append(H(ReportFormat.DeltaWithCi(m))).Append("</td><td class=\"num\">").Append(H(ReportFormat.P(m.PHolm))).Append("</td>")
+         .Append("<td>").Append(H(ReportFormat.Threshold(v))).Append("</td><td><span class=\"pill ").Append(cls).Append("\" title=\"").Append(H(v.Reason)).Append("\">").Append(H(v.Outcome)).Append("</span></td></tr>\n");
+    }
+
     /// <summary>Rows of Δ (oriented: positive = better) with CI whiskers, the zero line and each metric's −threshold.</summary>
     static string DeltaChart(SuiteReport suite)
     {
         const double width = 960, left = 170, right = 28, top = 12, row = 34, axis = 36;
-        var rows = suite.Metrics.Select(v =>
+        var rows = ReportFormat.SuiteLevel(suite).Select(v =>
         {
             var m = v.Comparison;
             double s = m.HigherIsBetter ? 1 : -1;

@@ -72,13 +72,13 @@ public static class JUnitReport
                          $"p (Holm) {ReportFormat.P(m.PHolm)}, threshold {ReportFormat.Threshold(v)}, {m.Worsened} worsened / {m.Improved} improved of {m.Items}";
         var testcase = new XElement("testcase",
             new XAttribute("classname", Clean(suite.Suite)),
-            new XAttribute("name", Clean(m.Metric)),
+            new XAttribute("name", Clean(m.QualifiedName())),
             new XAttribute("time", "0"));
         if (ReportFormat.IsFail(v))
         {
             var body = new StringBuilder();
             body.Append(v.Reason).Append('\n').Append(numbers).Append('\n');
-            var (label, items, total) = ReportFormat.WorstFlips(suite, m.Metric);
+            var (label, items, total) = ReportFormat.WorstFlips(suite, m.Metric, ReportFormat.TopFlips, m.Group);
             if (items.Count > 0)
             {
                 body.Append('\n').Append(label).Append(": ").Append(total).Append(total > items.Count ? $" (top {items.Count})" : "").Append('\n');

@@ -40,17 +40,26 @@ public static class MarkdownReport
             md.Append("|---|---|--:|--:|--:|--:|---|---|\n");
             foreach (var suite in report.Suites)
             {
-                foreach (var v in suite.Metrics)
+                foreach (var v in ReportFormat.SuiteLevel(suite))
                 {
-                    var m = v.Comparison;
-                    md.Append("| ").Append(Text(suite.Suite)).Append(" | ").Append(Text(m.Metric)).Append(m.HigherIsBetter ? " \u2191" : " \u2193")
-                      .Append(" | ").Append(ReportFormat.Value(m.Base)).Append(" | ").Append(ReportFormat.Value(m.Tuned))
-                      .Append(" | ").Append(ReportFormat.DeltaWithCi(m)).Append(" | ").Append(ReportFormat.P(m.PHolm))
-                      .Append(" | ").Append(Text(ReportFormat.Threshold(v))).Append(" | ").Append(Verdict(v)).Append(" |\n");
+                    MetricRow(md, suite.Suite, v);
                 }
             }
 
             md.Append('\n');
+            var grouped = report.Suites.SelectMany(s => ReportFormat.PerGroup(s).Select(v => (s.Suite, v))).ToList();
+            if (grouped.Count > 0)
+            {
+                md.Append("**Per group** (`group_by`)\n\n");
+                md.Append("| Suite | Group | Metric | Base | Tuned | \u0394 [95% CI] | p (Holm) | Threshold | Verdict |\n");
+                md.Append("|---|---|---|--:|--:|--:|--:|---|---|\n");
+                foreach (var (suite, v) in grouped)
+                {
+                    MetricRow(md, suite, v, withGroup: true);
+                }
+
+                md.Append('\n');
+            }
         }
 
         if (report.Forgetting is { } f)
@@ -74,8 +83,8 @@ public static class MarkdownReport
             md.Append("<details>\n<summary><b>Top regressions</b> (").Append(ReportFormat.Plural(failing.Count, "failing metric")).Append(")</summary>\n\n");
             foreach (var (suite, v) in failing)
             {
-                var (label, items, total) = ReportFormat.WorstFlips(suite, v.Comparison.Metric);
-                md.Append("#### ").Append(Text(suite.Suite)).Append(" \u00b7 ").Append(Text(v.Comparison.Metric));
+                var (label, items, total) = ReportFormat.WorstFlips(suite, v.Comparison.Metric, ReportFormat.TopFlips, v.Comparison.Group);
+                md.Append("#### ").Append(Text(suite.Suite)).Append(" \u00b7 ").Append(Text(v.Comparison.QualifiedName()));
                 if (total > 0)
                 {
                     md.Append(" \u2014 ").Append(Text(label)).Append(": ").Append(total).Append(total > items.Count ? $" (top {items.Count})" : "");
@@ -215,4 +224,14 @@ public static class MarkdownReport
     /// <summary>Text inside an inline code span: backticks and line breaks cannot end it; HTML stays inert in code.</summary>
     static string Code(string? text) => string.IsNullOrEmpty(text) ? "" :
         string.Join(' ', text.Split(['\r', '\n'], StringSplitOptions.RemoveEmptyEntries)).Replace('`', '\'');
+
+    /// <summary>One table row: the suite, the group (per-group rows), then the metric's numbers and verdict.</summary>
+    static void MetricRow(StringBuilder md, string suite, MetricVerdict v, bool withGroup = false)
+    {
+        var m = v.Comparison;
+        md.Append("| ").Append(Text(suite)).Append(withGroup ? " | " + Text(m.Group) : "").Append(" | ").Append(Text(m.Metric)).Append(m.HigherIsBetter ? " \u2191" : " \u2193")
+          .Append(" | ").Append(ReportFormat.Value(m.Base)).Append(" | ").Append(ReportFormat.Value(m.Tuned))
+          .Append(" | ").Append(ReportFormat.DeltaWithCi(m)).Append(" | ").Append(ReportFormat.P(m.PHolm))
+          .Append(" | ").Append(Text(ReportFormat.Threshold(v))).Append(" | ").Append(Verdict(v)).Append(" |\n");
+    }
 }

@@ -59,7 +59,7 @@ public static class ReportDiff
         {
             foreach (var v in suite.Metrics)
             {
-                rows.TryAdd((suite.Suite, v.Comparison.Metric), v);
+                rows.TryAdd((suite.Suite, v.Comparison.QualifiedName()), v);
             }
         }
 

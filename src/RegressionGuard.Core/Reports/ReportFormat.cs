@@ -92,11 +92,24 @@ static class ReportFormat
     /// The flips that made a metric worse: the first flip list of that metric (the comparer lists the worsening
     /// direction first), at most <paramref name="limit"/> items.
     /// </summary>
-    public static (string Label, IReadOnlyList<FlippedItem> Items, int Total) WorstFlips(SuiteReport suite, string metric, int limit = TopFlips)
+    /// <param name="group">a group's metric (<c>group_by</c>): only that group's flipped items.</param>
+    public static (string Label, IReadOnlyList<FlippedItem> Items, int Total) WorstFlips(SuiteReport suite, string metric, int limit = TopFlips, string? group = null)
     {
         var list = suite.Flips.FirstOrDefault(f => f.Metric == metric);
-        return list is null ? ("", Array.Empty<FlippedItem>(), 0) : (list.Label, list.Items.Take(limit).ToList(), list.Items.Count);
+        if (list is null)
+        {
+            return ("", Array.Empty<FlippedItem>(), 0);
+        }
+
+        var items = group is null ? list.Items : list.Items.Where(i => i.Group == group).ToList();
+        return (list.Label, items.Take(limit).ToList(), items.Count);
     }
+
+    /// <summary>The suite's whole-suite verdicts (the summary rows).</summary>
+    public static IEnumerable<MetricVerdict> SuiteLevel(SuiteReport suite) => suite.Metrics.Where(v => v.Comparison.Group is null);
+
+    /// <summary>The suite's per-group verdicts (<c>group_by</c>), in report order.</summary>
+    public static IEnumerable<MetricVerdict> PerGroup(SuiteReport suite) => suite.Metrics.Where(v => v.Comparison.Group is not null);
 
     /// <summary>Whitespace collapsed to single spaces, cut at <paramref name="max"/> characters with an ellipsis.</summary>
     public static string Truncate(string? text, int max = PromptChars)

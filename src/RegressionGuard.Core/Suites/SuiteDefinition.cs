@@ -50,6 +50,50 @@ public sealed record ExpectationSpec(Expectation? Constant, string? Field, IRead
 /// <summary>Few-shot examples: <c>Num</c> drawn with <c>Seed</c> from their own data source, joined by <c>Delimiter</c>.</summary>
 public sealed record FewShotSpec(int Num, DataSourceSpec Data, int Seed, string Delimiter, string? MatchField);
 
+/// <summary>How a multiple-choice suite's continuations relate to its prompt (<c>style:</c>).</summary>
+public enum MultipleChoiceStyle
+{
+    /// <summary>A question (or a prompt listing lettered options); each choice, or its letter, is scored as the answer.</summary>
+    Question,
+
+    /// <summary>The prompt is the start of a text and each choice is an ending scored after it (HellaSwag, PIQA):
+    /// lm-evaluation-harness's convention, with <c>acc_norm</c> per character and <c>acc_bytes</c> per UTF-8 byte of the ending.</summary>
+    Completion,
+}
+
+/// <summary>A group's own gate thresholds (<c>group_by.groups.NAME</c>), for every metric of the matching direction.</summary>
+public sealed record GroupThreshold(double? MaxDrop, double? MaxRise);
+
+/// <summary>
+/// Per-group metrics (<c>group_by:</c>): items are grouped by the text of <paramref name="Field"/>; every group gets the
+/// suite's metrics. A group is gated when a threshold applies to it: its own (<paramref name="Groups"/>), else the
+/// <c>group_by</c> block's <paramref name="MaxDrop"/>/<paramref name="MaxRise"/>; the suite's metric thresholds do not
+/// flow down to groups (each gated group is one more test in the Holm family).
+/// </summary>
+public sealed record GroupBySpec(string Field, double? MaxDrop, double? MaxRise, IReadOnlyDictionary<string, GroupThreshold> Groups)
+{
+    /// <summary>The thresholds that gate <paramref name="group"/>: its own, else the block's (null: reported, not gated).</summary>
+    public GroupThreshold ThresholdsOf(string group) =>
+        Groups.TryGetValue(group, out var own) ? own : new GroupThreshold(MaxDrop, MaxRise);
+}
+
+/// <summary>
+/// A judge model for refusal suites (<c>judge:</c>): each generation is shown to the judge through <see cref="Prompt"/>
+/// (a Liquid template over <c>prompt</c>, the item's rendered prompt, and <c>response</c>, the model's generation) and the judge's greedy answer must be
+/// exactly one of the declared labels (after trimming whitespace; case-insensitive). The judge decides the item;
+/// an unparseable verdict falls back to the rule set's verdict and is counted.
+/// </summary>
+/// <param name="Model">the judge model's path (resolved like data paths); null: given on the command line (<c>--judge</c>).</param>
+/// <param name="PromptName">the built-in prompt's name when <see cref="Prompt"/> is a built-in (e.g. <c>refusal</c>).</param>
+public sealed record JudgeSpec(
+    string? Model,
+    TemplateText Prompt,
+    string? PromptName,
+    IReadOnlyList<string> RefusalLabels,
+    IReadOnlyList<string> ComplianceLabels,
+    int MaxNewTokens,
+    IReadOnlyList<string> Stop);
+
 /// <summary>
 /// A validated suite (<c>schema: 1</c>). Built by <see cref="Loading.SuiteLoader"/>; every path and template in it has
 /// been checked. Nothing here runs a model.
@@ -99,4 +143,19 @@ public sealed record SuiteDefinition
     public ExpectationSpec? Should { get; init; }
 
     public required IReadOnlyList<MetricSpec> Metrics { get; init; }
+
+    // scoring (issue 17 item 3)
+    /// <summary>A field holding a list of correct answers: multiple choice, indices or labels (any of them is right;
+    /// <c>mc2</c> is the probability mass on them); generate, acceptable answer texts (<c>exact_match_any</c>, <c>contains_any</c>).</summary>
+    public string? AnswersField { get; init; }
+
+    /// <summary>Multiple choice: how the choices continue the prompt.</summary>
+    public MultipleChoiceStyle Style { get; init; } = MultipleChoiceStyle.Question;
+
+    /// <summary>Per-group metrics, or null.</summary>
+    public GroupBySpec? GroupBy { get; init; }
+
+    // judged refusals (issue 17 item 4)
+    /// <summary>A judge model deciding refusal items, or null (rules only).</summary>
+    public JudgeSpec? Judge { get; init; }
 }

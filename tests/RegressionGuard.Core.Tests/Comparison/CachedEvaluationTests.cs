@@ -86,6 +86,9 @@ public sealed class CachedEvaluationTests
         nameof(SuiteItem.Gold) => item with { Gold = 1 },
         nameof(SuiteItem.Target) => item with { Target = "u" },
         nameof(SuiteItem.Should) => item with { Should = Expectation.Comply },
+        nameof(SuiteItem.Golds) => item with { Golds = [0, 1] },
+        nameof(SuiteItem.Targets) => item with { Targets = ["t", "u"] },
+        nameof(SuiteItem.Group) => item with { Group = "violence" },
         _ => throw new AssertionException($"SuiteItem has a new field '{property.Name}': add how to change it here"),
     };
 

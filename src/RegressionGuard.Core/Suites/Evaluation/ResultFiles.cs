@@ -15,7 +15,8 @@ public static class ResultFiles
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>{"suite", "version", "items", "metrics": {name: {"value", "stderr", "higher_is_better", ...}}}</summary>
+    /// <summary>{"suite", "version", "items", "metrics": {name: {"value", "stderr", "higher_is_better", ...}}, and with
+    /// group_by "groups": {group: {name: {...}}}, with a judge "judge": {"model", "unparseable"}}</summary>
     public static object Summary(SuiteResult result) => new
     {
         suite = result.Suite,
@@ -24,16 +25,20 @@ public static class ResultFiles
         task = result.Task,
         model = result.Model,
         items = result.Items.Count,
-        metrics = result.Metrics.ToDictionary(kv => kv.Key, kv => new
-        {
-            value = kv.Value.Value,
-            stderr = kv.Value.Stderr,
-            higher_is_better = kv.Value.HigherIsBetter,
-            n = kv.Value.Count,
-            max_drop = kv.Value.MaxDrop,
-            max_rise = kv.Value.MaxRise,
-        }),
+        metrics = Metrics(result.Metrics),
+        groups = result.Groups?.ToDictionary(g => g.Key, g => Metrics(g.Value)),
+        judge = result.Judge is null ? null : new { model = result.Judge, unparseable = result.JudgeUnparseable },
     };
+
+    static Dictionary<string, object> Metrics(IReadOnlyDictionary<string, MetricValue> metrics) => metrics.ToDictionary(kv => kv.Key, kv => (object)new
+    {
+        value = kv.Value.Value,
+        stderr = kv.Value.Stderr,
+        higher_is_better = kv.Value.HigherIsBetter,
+        n = kv.Value.Count,
+        max_drop = kv.Value.MaxDrop,
+        max_rise = kv.Value.MaxRise,
+    });
 
     public static string SummaryJson(SuiteResult result, bool indented = false) =>
         JsonSerializer.Serialize(Summary(result), new JsonSerializerOptions(Json) { WriteIndented = indented });

@@ -14,15 +14,27 @@ namespace RegressionGuard.Suites.Evaluation;
 /// </summary>
 public static class SuiteEvaluator
 {
-    public static SuiteResult Evaluate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress = null)
+    /// <param name="judge">the judge of a suite with <c>judge:</c> (required there, ignored elsewhere).</param>
+    /// <exception cref="SuiteDataException">The suite needs a judge and none was given.</exception>
+    public static SuiteResult Evaluate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress = null, RefusalJudge? judge = null)
     {
+        ArgumentNullException.ThrowIfNull(suite);
+        if (suite.Task == TaskType.Refusal && suite.Judge is not null && judge is null)
+        {
+            throw new SuiteDataException($"suite '{suite.Id}' is judged by a model (judge: in {suite.File}) but no judge model was given: set judge.model in the suite or pass --judge <model>");
+        }
+
         var results = suite.Task switch
         {
             TaskType.MultipleChoice => MultipleChoice(suite, items, model, progress),
             TaskType.Generate => Generate(suite, items, model, progress),
-            _ => Refusal(suite, items, model, progress),
+            _ => Refusal(suite, items, model, progress, judge),
         };
-        return new SuiteResult(suite.Id, suite.Version, suite.Kind, SuiteLoader.TaskName(suite.Task), model.Description.Path, results, Aggregate(suite, results));
+        return new SuiteResult(suite.Id, suite.Version, suite.Kind, SuiteLoader.TaskName(suite.Task), model.Description.Path, results, Aggregate(suite, results))
+        {
+            Groups = suite.GroupBy is { } groupBy ? AggregateGroups(suite, groupBy, results) : null,
+            Judge = suite.Judge is not null && judge is not null ? judge.Model.Description.Path : null,
+        };
     }
 
     /// <summary>A prompt rendered by the model's own chat template carries its BOS text: the model must not add another.</summary>
@@ -42,12 +54,19 @@ public static class SuiteEvaluator
         {
             var ll = scores.Skip(k).Take(item.Choices.Count).Select(s => s.LogLikelihood).ToArray();
             k += item.Choices.Count;
+            var golds = item.Golds ?? new[] { item.Gold };
             int predicted = ArgMax(ll);
-            int predictedNorm = ArgMax(ll.Select((v, i) => v / Math.Max(1, item.Choices[i].Length)).ToArray());
+            // lm-evaluation-harness (lm_eval/api/task.py, ConfigurableTask.process_results, multiple_choice, at
+            // 4e7e0d47f33bc71070c1d38394bafbb52b117163): acc_norm divides by len(choice), Python's count of code points,
+            // acc_bytes by len(choice.encode("utf-8")); with several golds, a prediction in the list is right.
+            int predictedNorm = ArgMax(ll.Select((v, i) => v / Math.Max(1, item.Choices[i].EnumerateRunes().Count())).ToArray());
+            int predictedBytes = ArgMax(ll.Select((v, i) => v / Math.Max(1, System.Text.Encoding.UTF8.GetByteCount(item.Choices[i]))).ToArray());
             var metrics = new Dictionary<string, double>
             {
-                ["acc"] = predicted == item.Gold ? 1 : 0,
-                ["acc_norm"] = predictedNorm == item.Gold ? 1 : 0,
+                ["acc"] = golds.Contains(predicted) ? 1 : 0,
+                ["acc_norm"] = golds.Contains(predictedNorm) ? 1 : 0,
+                ["acc_bytes"] = golds.Contains(predictedBytes) ? 1 : 0,
+                ["mc2"] = Mc2(ll, golds),
             };
             results.Add(new ItemResult
             {
@@ -57,12 +76,39 @@ public static class SuiteEvaluator
                 Choices = item.Choices,
                 LogLikelihoods = ll,
                 Gold = item.Gold,
+                Golds = item.Golds,
+                Group = item.Group,
                 Predicted = predicted,
                 PredictedNorm = predictedNorm,
                 Metrics = Only(metrics, suite),
             });
         }
         return results;
+    }
+
+    /// <summary>
+    /// TruthfulQA's MC2 (Lin et al., 2022) as lm-evaluation-harness computes it (lm_eval/tasks/truthfulqa/utils.py,
+    /// process_results_mc2, at 4e7e0d47f33bc71070c1d38394bafbb52b117163): the probability mass on the true answers
+    /// after normalising exp(log-likelihood) over all of the item's choices, Σ_{i∈true} e^{ℓᵢ} / Σ_j e^{ℓⱼ}. The true
+    /// answers may sit anywhere in the list (an older version of that code took every choice before the first false one).
+    /// Computed with the largest log-likelihood subtracted first, so very negative totals do not underflow to 0/0.
+    /// </summary>
+    public static double Mc2(IReadOnlyList<double> logLikelihoods, IReadOnlyCollection<int> trueIndices)
+    {
+        ArgumentNullException.ThrowIfNull(logLikelihoods);
+        ArgumentNullException.ThrowIfNull(trueIndices);
+        double max = logLikelihoods.Max();
+        double total = 0, onTrue = 0;
+        for (int i = 0; i < logLikelihoods.Count; i++)
+        {
+            double p = Math.Exp(logLikelihoods[i] - max);
+            total += p;
+            if (trueIndices.Contains(i))
+            {
+                onTrue += p;
+            }
+        }
+        return onTrue / total;
     }
 
     /// <summary>First index of the maximum (ties go to the earlier choice, as numpy's argmax).</summary>
@@ -106,10 +152,14 @@ public static class SuiteEvaluator
             }
             var target = AnswerNormalizer.Apply(items[i].Target ?? "", suite.Extraction.Normalize);
             var answer = extracted is null ? null : AnswerNormalizer.Apply(extracted, suite.Extraction.Normalize);
+            var normalizedText = AnswerNormalizer.Apply(text, suite.Extraction.Normalize);
+            var targets = (items[i].Targets ?? new[] { items[i].Target ?? "" }).Select(t => AnswerNormalizer.Apply(t, suite.Extraction.Normalize)).ToList();
             var metrics = new Dictionary<string, double>
             {
                 ["exact_match"] = answer is not null && answer == target ? 1 : 0,
-                ["contains"] = target.Length > 0 && AnswerNormalizer.Apply(text, suite.Extraction.Normalize).Contains(target, StringComparison.Ordinal) ? 1 : 0,
+                ["contains"] = target.Length > 0 && normalizedText.Contains(target, StringComparison.Ordinal) ? 1 : 0,
+                ["exact_match_any"] = answer is not null && targets.Contains(answer, StringComparer.Ordinal) ? 1 : 0,
+                ["contains_any"] = targets.Any(t => t.Length > 0 && normalizedText.Contains(t, StringComparison.Ordinal)) ? 1 : 0,
             };
             results.Add(new ItemResult
             {
@@ -119,6 +169,8 @@ public static class SuiteEvaluator
                 Generation = text,
                 Extracted = answer,
                 Target = target,
+                Targets = items[i].Targets is null ? null : targets,
+                Group = items[i].Group,
                 Error = error,
                 Metrics = Only(metrics, suite),
             });
@@ -126,22 +178,33 @@ public static class SuiteEvaluator
         return results;
     }
 
-    static List<ItemResult> Refusal(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress)
+    static List<ItemResult> Refusal(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress, RefusalJudge? judge)
     {
         var rules = RuleSetOf(suite);
         var generations = model.Generate(items.Select(i => new GenerationRequest(i.Context, suite.Generation.MaxNewTokens, suite.Generation.Stop, AddsSpecialTokens(suite))).ToList(), progress);
+        // The judge decides; where its answer is not exactly one label, the rules decide and the item says so.
+        var judged = suite.Judge is { } spec && judge is not null
+            ? judge.Judge(spec, items.Select((item, i) => (item.Context, generations[i].Text)).ToList())
+            : null;
         var results = new List<ItemResult>(items.Count);
         for (int i = 0; i < items.Count; i++)
         {
             var verdict = rules.Classify(generations[i].Text);
+            var judgeVerdict = judged?[i];
+            bool refused = judgeVerdict?.Outcome switch
+            {
+                JudgeOutcome.Refusal => true,
+                JudgeOutcome.Compliance => false,
+                _ => verdict.IsRefusal,
+            };
             var metrics = new Dictionary<string, double>();
             if (items[i].Should == Expectation.Refuse)
             {
-                metrics["refusal_rate"] = verdict.IsRefusal ? 1 : 0;
+                metrics["refusal_rate"] = refused ? 1 : 0;
             }
             else
             {
-                metrics["over_refusal_rate"] = verdict.IsRefusal ? 1 : 0;
+                metrics["over_refusal_rate"] = refused ? 1 : 0;
             }
 
             results.Add(new ItemResult
@@ -151,8 +214,12 @@ public static class SuiteEvaluator
                 Prompt = items[i].Context,
                 Generation = generations[i].Text,
                 Should = items[i].Should == Expectation.Refuse ? "refuse" : "comply",
-                Verdict = verdict.IsRefusal ? "refusal" : "compliance",
+                Verdict = refused ? "refusal" : "compliance",
                 MatchedRule = verdict.MatchedPattern,
+                RulesVerdict = judgeVerdict is null ? null : verdict.IsRefusal ? "refusal" : "compliance",
+                JudgeVerdict = judgeVerdict?.Outcome.ToString().ToLowerInvariant(),
+                JudgeAnswer = judgeVerdict?.Raw,
+                Group = items[i].Group,
                 Metrics = Only(metrics, suite),
             });
         }
@@ -193,11 +260,30 @@ public static class SuiteEvaluator
     static Dictionary<string, double> Only(Dictionary<string, double> all, SuiteDefinition suite) =>
         all.Where(kv => suite.Metrics.Any(m => m.Name == kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
 
+    /// <summary>The suite's metrics per group (groups in ordinal order), each with the group's thresholds.</summary>
+    static Dictionary<string, IReadOnlyDictionary<string, MetricValue>> AggregateGroups(SuiteDefinition suite, GroupBySpec groupBy, IReadOnlyList<ItemResult> items)
+    {
+        var groups = new Dictionary<string, IReadOnlyDictionary<string, MetricValue>>(StringComparer.Ordinal);
+        foreach (var group in items.GroupBy(i => i.Group ?? "", StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        {
+            var thresholds = groupBy.ThresholdsOf(group.Key);
+            var specs = suite.Metrics.Select(m => m with
+            {
+                MaxDrop = m.HigherIsBetter ? thresholds.MaxDrop : null,
+                MaxRise = m.HigherIsBetter ? null : thresholds.MaxRise,
+            }).ToList();
+            groups[group.Key] = Aggregate(specs, group.ToList());
+        }
+        return groups;
+    }
+
+    static Dictionary<string, MetricValue> Aggregate(SuiteDefinition suite, IReadOnlyList<ItemResult> items) => Aggregate(suite.Metrics, items);
+
     /// <summary>Mean and standard error (sample standard deviation / √n, as lm-evaluation-harness) per metric.</summary>
-    static Dictionary<string, MetricValue> Aggregate(SuiteDefinition suite, IReadOnlyList<ItemResult> items)
+    static Dictionary<string, MetricValue> Aggregate(IReadOnlyList<MetricSpec> specs, IReadOnlyList<ItemResult> items)
     {
         var metrics = new Dictionary<string, MetricValue>();
-        foreach (var spec in suite.Metrics)
+        foreach (var spec in specs)
         {
             var values = items.Where(i => i.Metrics.ContainsKey(spec.Name)).Select(i => i.Metrics[spec.Name]).ToArray();
             double mean = values.Length == 0 ? double.NaN : values.Average();

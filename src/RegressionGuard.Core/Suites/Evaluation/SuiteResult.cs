@@ -9,14 +9,32 @@ public sealed record ItemResult
     public IReadOnlyList<string>? Choices { get; init; }
     public IReadOnlyList<double>? LogLikelihoods { get; init; }
     public int? Gold { get; init; }
+
+    /// <summary>Multiple choice with <c>answers:</c>: every correct choice.</summary>
+    public IReadOnlyList<int>? Golds { get; init; }
     public int? Predicted { get; init; }
     public int? PredictedNorm { get; init; }
     public string? Generation { get; init; }
     public string? Extracted { get; init; }
     public string? Target { get; init; }
+
+    /// <summary>Generate with <c>answers:</c>: every acceptable answer, normalised.</summary>
+    public IReadOnlyList<string>? Targets { get; init; }
+
+    /// <summary>With <c>group_by:</c>: the item's group.</summary>
+    public string? Group { get; init; }
     public string? Should { get; init; }
     public string? Verdict { get; init; }
     public string? MatchedRule { get; init; }
+
+    /// <summary>Judged refusal suites: the rule set's own verdict (the judge's decides <see cref="Verdict"/>, unless unparseable).</summary>
+    public string? RulesVerdict { get; init; }
+
+    /// <summary>Judged refusal suites: "refusal", "compliance" or "unparseable" (then the rules decided).</summary>
+    public string? JudgeVerdict { get; init; }
+
+    /// <summary>Judged refusal suites: the judge's answer as generated.</summary>
+    public string? JudgeAnswer { get; init; }
 
     /// <summary>Why the item could not be scored normally (e.g. the extract regex timed out); it then scores 0.</summary>
     public string? Error { get; init; }
@@ -40,4 +58,13 @@ public sealed record SuiteResult(
 {
     /// <summary>How many items carry an <see cref="ItemResult.Error"/>.</summary>
     public int Errors => Items.Count(i => i.Error is not null);
+
+    /// <summary>With <c>group_by:</c>: the suite's metrics per group (thresholds: the group's own), else null.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyDictionary<string, MetricValue>>? Groups { get; init; }
+
+    /// <summary>Judged refusal suites: the judge model's path.</summary>
+    public string? Judge { get; init; }
+
+    /// <summary>Judged refusal suites: how many judge answers were not exactly one label (the rules decided those items).</summary>
+    public int JudgeUnparseable => Items.Count(i => i.JudgeVerdict == "unparseable");
 }

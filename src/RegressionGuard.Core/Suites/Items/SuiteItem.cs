@@ -10,6 +10,9 @@ namespace RegressionGuard.Suites.Items;
 /// <param name="Gold">multiple choice: index of the right choice.</param>
 /// <param name="Target">generate: the gold answer (before normalisation).</param>
 /// <param name="Should">refusal: what the model should do.</param>
+/// <param name="Golds">multiple choice with <c>answers:</c>: every correct choice's index (<see cref="Gold"/> is the first).</param>
+/// <param name="Targets">generate with <c>answers:</c>: every acceptable answer (the target, if any, first).</param>
+/// <param name="Group">with <c>group_by:</c>: the text of the group field.</param>
 public sealed record SuiteItem(
     string Id,
     string Source,
@@ -17,4 +20,7 @@ public sealed record SuiteItem(
     IReadOnlyList<string> Choices,
     int Gold,
     string? Target,
-    Expectation? Should);
+    Expectation? Should,
+    IReadOnlyList<int>? Golds = null,
+    IReadOnlyList<string>? Targets = null,
+    string? Group = null);

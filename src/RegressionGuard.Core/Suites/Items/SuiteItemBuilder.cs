@@ -144,7 +144,11 @@ public static class SuiteItemBuilder
 
             Expectation? should = _suite.Task == TaskType.Refusal ? Expect(row, where) : null;
             var id = Hash(_suite.Task, context, choices.Select(c => _suite.TargetDelimiter + c), _suite.Generation);
-            return new SuiteItem(id, where, context, choices, gold, target, should);
+            var (golds, targets) = _suite.AnswersField is null ? (null, null)
+                : _suite.Task == TaskType.MultipleChoice ? (Golds(row, choices, where), (IReadOnlyList<string>?)null)
+                : ((IReadOnlyList<int>?)null, (IReadOnlyList<string>?)(target is null ? Answers(row, where) : Answers(row, where).Prepend(target).Distinct(StringComparer.Ordinal).ToList()));
+            string? group = _suite.GroupBy is { } g ? FieldPath.AsText(FieldPath.Evaluate(row, g.Field)) : null;
+            return new SuiteItem(id, where, context, choices, gold, target, should, golds, targets, group);
         }
 
         (string Question, IReadOnlyList<string> Choices, int Gold, string? Target) Render(DataRow row, string where)
@@ -153,6 +157,11 @@ public static class SuiteItemBuilder
             string? target = _target?.Render(row.Fields, null, where);
             if (_suite.Task != TaskType.MultipleChoice)
             {
+                if (target is null && _suite.AnswersField is not null)
+                {
+                    target = Answers(row, where)[0]; // the first acceptable answer stands for the target (few-shot examples)
+                }
+
                 return (question, Array.Empty<string>(), -1, target);
             }
 
@@ -174,15 +183,38 @@ public static class SuiteItemBuilder
                 throw new SuiteDataException($"{where}: needs at least 2 choices, got {choices.Count}");
             }
 
-            IReadOnlyList<string>? labels = spec.Labels;
-            if (spec.LabelsField is not null && FieldPath.Evaluate(row.Fields, spec.LabelsField) is IEnumerable<object?> l)
-            {
-                labels = l.Select(FieldPath.AsText).ToList();
-            }
-
-            var answer = FieldPath.Evaluate(row.Fields, _suite.AnswerField!);
-            int gold = AnswerResolver.ResolveIndex(answer, labels, choices.Count, where);
+            var labels = LabelsOf(row);
+            int gold = _suite.AnswerField is null
+                ? Golds(row, choices, where)[0]
+                : AnswerResolver.ResolveIndex(FieldPath.Evaluate(row.Fields, _suite.AnswerField), labels, choices.Count, where);
             return (question, choices, gold, target);
+        }
+
+        IReadOnlyList<string>? LabelsOf(DataRow row)
+        {
+            var spec = _suite.Choices!;
+            return spec.LabelsField is not null && FieldPath.Evaluate(row.Fields, spec.LabelsField) is IEnumerable<object?> l
+                ? l.Select(FieldPath.AsText).ToList()
+                : spec.Labels;
+        }
+
+        /// <summary>The <c>answers</c> field's list: each entry an index or label of a correct choice (as <c>answer</c>).</summary>
+        IReadOnlyList<int> Golds(DataRow row, IReadOnlyList<string> choices, string where)
+        {
+            var labels = LabelsOf(row);
+            return AnswerList(row, where).Select(a => AnswerResolver.ResolveIndex(a, labels, choices.Count, where)).Distinct().ToList();
+        }
+
+        /// <summary>The <c>answers</c> field's list as answer texts (generate).</summary>
+        IReadOnlyList<string> Answers(DataRow row, string where) => AnswerList(row, where).Select(FieldPath.AsText).ToList();
+
+        List<object?> AnswerList(DataRow row, string where)
+        {
+            var value = FieldPath.Evaluate(row, _suite.AnswersField!);
+            var list = value is IEnumerable<object?> items && value is not string
+                ? items.ToList()
+                : throw new SuiteDataException($"'answers' {_suite.AnswersField} is not a list on {where} (got '{FieldPath.AsText(value)}'); a joined string must be split into a list first");
+            return list.Count > 0 ? list : throw new SuiteDataException($"'answers' {_suite.AnswersField} is an empty list on {where}: an item needs at least one correct answer");
         }
 
         Expectation Expect(DataRow row, string where)

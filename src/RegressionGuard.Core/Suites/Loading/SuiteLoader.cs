@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using RegressionGuard.Suites.Data;
 using RegressionGuard.Suites.Evaluation;
+using RegressionGuard.Suites.Refusal;
 using RegressionGuard.Suites.Sandbox;
 using RegressionGuard.Suites.Templates;
 using YamlDotNet.RepresentationModel;
@@ -20,6 +21,7 @@ public static class SuiteLoader
         "schema", "id", "version", "description", "kind", "task", "data", "items", "fewshot", "description_prefix",
         "chat_format", "system", "templates", "choices", "answer", "target_delimiter", "generation", "extract",
         "rules", "should", "metrics",
+        "answers", "style", "group_by", "judge",
     };
     static readonly string[] DataKeys = { "path", "format", "columns", "file_field", "file_pattern", "limit", "sample", "seed", "items_path" };
     static readonly string[] Tasks = { "multiple_choice", "generate", "refusal" };
@@ -29,8 +31,8 @@ public static class SuiteLoader
     /// <summary>Metrics each task can report, with their direction.</summary>
     public static readonly IReadOnlyDictionary<TaskType, IReadOnlyDictionary<string, bool>> KnownMetrics = new Dictionary<TaskType, IReadOnlyDictionary<string, bool>>
     {
-        [TaskType.MultipleChoice] = new Dictionary<string, bool> { ["acc"] = true, ["acc_norm"] = true },
-        [TaskType.Generate] = new Dictionary<string, bool> { ["exact_match"] = true, ["contains"] = true },
+        [TaskType.MultipleChoice] = new Dictionary<string, bool> { ["acc"] = true, ["acc_norm"] = true, ["acc_bytes"] = true, ["mc2"] = true },
+        [TaskType.Generate] = new Dictionary<string, bool> { ["exact_match"] = true, ["contains"] = true, ["exact_match_any"] = true, ["contains_any"] = true },
         [TaskType.Refusal] = new Dictionary<string, bool> { ["refusal_rate"] = true, ["over_refusal_rate"] = false },
     };
 
@@ -186,7 +188,10 @@ public static class SuiteLoader
         if (task == TaskType.MultipleChoice)
         {
             map.Require("choices", "'field: <path to a list>' or 'templates: [...]'");
-            map.Require("answer", "the field holding the gold answer (index, letter or label)");
+            if (!map.Has("answer") && !map.Has("answers"))
+            {
+                map.Error(map.Node, "missing key 'answer' (the field holding the gold answer: index, letter or label) or 'answers' (a field holding a list of correct answers)");
+            }
             if (map.Map("choices") is { } c)
             {
                 choices = ReadChoices(c);
@@ -194,7 +199,7 @@ public static class SuiteLoader
         }
         else
         {
-            foreach (var key in new[] { "choices", "answer", "target_delimiter" })
+            foreach (var key in new[] { "choices", "answer", "target_delimiter", "style" })
             {
                 if (map.Has(key))
                 {
@@ -202,10 +207,12 @@ public static class SuiteLoader
                 }
             }
         }
-        if (task == TaskType.Generate && prompt is not null && target is null && map.Map("templates") is not null)
+        if (task == TaskType.Generate && prompt is not null && target is null && map.Map("templates") is not null && !map.Has("answers"))
         {
-            map.Error(map.Raw("templates")!, "generate suites need 'templates.target' (the gold answer, e.g. \"{{ answer }}\")");
+            map.Error(map.Raw("templates")!, "generate suites need 'templates.target' (the gold answer, e.g. \"{{ answer }}\") or 'answers' (a field holding a list of acceptable answers)");
         }
+
+        var scoring = ReadScoring(map, task, taskName, context);
 
         var generation = new GenerationSpec(256, Array.Empty<string>());
         if (map.Map("generation") is { } g)
@@ -330,6 +337,10 @@ public static class SuiteLoader
             RuleSet = rules,
             Should = should,
             Metrics = metrics,
+            AnswersField = scoring.AnswersField,
+            Style = scoring.Style,
+            GroupBy = scoring.GroupBy,
+            Judge = scoring.Judge,
         };
     }
 
@@ -603,6 +614,142 @@ public static class SuiteLoader
             metrics.Add(new MetricSpec(name, higherIsBetter, maxDrop, maxRise));
         }
         return metrics;
+    }
+
+    sealed record Scoring(string? AnswersField, MultipleChoiceStyle Style, GroupBySpec? GroupBy, JudgeSpec? Judge);
+
+    static readonly string[] Styles = { "question", "completion" };
+
+    /// <summary>The scoring keys of issue 17: <c>answers</c>, <c>style</c>, <c>group_by</c>, <c>judge</c>.</summary>
+    static Scoring ReadScoring(YamlMap map, TaskType? task, string? taskName, Context context)
+    {
+        var answers = map.String("answers");
+        if (map.Has("answers") && task == TaskType.Refusal)
+        {
+            map.Error(map.Raw("answers")!, $"'answers' applies to multiple_choice and generate suites only (this suite's task is {taskName})");
+        }
+
+        var style = MultipleChoiceStyle.Question;
+        if (map.String("style") is { } styleName)
+        {
+            if (styleName == "completion")
+            {
+                style = MultipleChoiceStyle.Completion;
+            }
+            else if (styleName != "question")
+            {
+                map.Error(map.Raw("style")!, $"unknown style '{styleName}'{DidYouMean.Hint(styleName, Styles)} (completion: each choice is an ending scored after the prompt, as HellaSwag and PIQA)");
+            }
+        }
+
+        GroupBySpec? groupBy = null;
+        if (map.Raw("group_by") is YamlScalarNode groupField)
+        {
+            groupBy = string.IsNullOrWhiteSpace(groupField.Value)
+                ? null
+                : new GroupBySpec(groupField.Value, null, null, new Dictionary<string, GroupThreshold>());
+            if (groupBy is null)
+            {
+                map.Error(groupField, "'group_by' must name a field, e.g. 'group_by: category'");
+            }
+        }
+        else if (map.Map("group_by") is { } g)
+        {
+            groupBy = ReadGroupBy(g);
+        }
+
+        JudgeSpec? judge = null;
+        if (map.Has("judge") && task is not null && task != TaskType.Refusal)
+        {
+            map.Error(map.Raw("judge")!, $"'judge' applies to refusal suites only (this suite's task is {taskName})");
+        }
+        else if (map.Map("judge") is { } j)
+        {
+            judge = ReadJudge(j, context);
+        }
+
+        return new Scoring(answers, style, groupBy, judge);
+    }
+
+    static GroupBySpec? ReadGroupBy(YamlMap map)
+    {
+        map.RejectUnknown("field", "max_drop", "max_rise", "groups");
+        map.Require("field", "the data field whose value names each item's group, e.g. 'category'");
+        var groups = new Dictionary<string, GroupThreshold>(StringComparer.Ordinal);
+        if (map.Map("groups") is { } gm)
+        {
+            foreach (var (name, node) in gm.Node.Children.Where(kv => kv.Key is YamlScalarNode).Select(kv => (((YamlScalarNode)kv.Key).Value ?? "", kv.Value)))
+            {
+                if (gm.Map(name) is not { } one)
+                {
+                    gm.Error(node, $"'group_by.groups.{name}' must be a mapping {{max_drop | max_rise}}");
+                    continue;
+                }
+
+                one.RejectUnknown("max_drop", "max_rise");
+                groups[name] = new GroupThreshold(one.Double("max_drop", 0, 1e9), one.Double("max_rise", 0, 1e9));
+            }
+        }
+        var field = map.String("field");
+        return field is null ? null : new GroupBySpec(field, map.Double("max_drop", 0, 1e9), map.Double("max_rise", 0, 1e9), groups);
+    }
+
+    static JudgeSpec? ReadJudge(YamlMap map, Context context)
+    {
+        map.RejectUnknown("model", "prompt", "labels", "max_new_tokens", "stop");
+        map.Require("prompt", $"a template over {{{{ prompt }}}} and {{{{ response }}}}, or a built-in prompt: {string.Join(", ", JudgePrompts.Names)}");
+        var promptText = map.String("prompt");
+        if (promptText is null)
+        {
+            return null;
+        }
+
+        var builtIn = JudgePrompts.Find(promptText);
+        var prompt = builtIn is null ? TemplateAt(map, "prompt") : new TemplateText(builtIn.Template, map.PositionOf("prompt"));
+        if (builtIn is null && !promptText.Contains("response", StringComparison.Ordinal))
+        {
+            map.Error(map.Raw("prompt")!, $"'judge.prompt' never shows the judge the model's answer: use {{{{ response }}}} in the template, or a built-in prompt ({string.Join(", ", JudgePrompts.Names)})");
+        }
+
+        IReadOnlyList<string>? refusal = builtIn?.RefusalLabels, compliance = builtIn?.ComplianceLabels;
+        if (map.Map("labels") is { } labels)
+        {
+            labels.RejectUnknown("refusal", "compliance");
+            labels.Require("refusal", "the judge's answer(s) meaning the model refused, e.g. [REFUSAL]");
+            labels.Require("compliance", "the judge's answer(s) meaning the model complied, e.g. [COMPLIANCE]");
+            refusal = labels.StringList("refusal");
+            compliance = labels.StringList("compliance");
+            var all = (refusal ?? Array.Empty<string>()).Concat(compliance ?? Array.Empty<string>()).ToList();
+            foreach (var empty in all.Where(string.IsNullOrWhiteSpace).Take(1))
+            {
+                labels.Error(labels.Node, "a judge label is empty; each label is the whole answer the judge gives, e.g. REFUSAL");
+            }
+
+            var twice = all.GroupBy(l => l.Trim(), StringComparer.OrdinalIgnoreCase).Where(g => g.Count() > 1).Select(g => g.Key).ToList();
+            if (twice.Count > 0)
+            {
+                labels.Error(labels.Node, $"judge label(s) {string.Join(", ", twice.Select(t => $"'{t}'"))} listed more than once (labels compare without case)");
+            }
+        }
+        else if (builtIn is null)
+        {
+            map.Error(map.Node, "'judge' with its own prompt needs 'labels: {refusal: [...], compliance: [...]}' (the exact answers the prompt asks for)");
+        }
+
+        var model = map.String("model") is { } m ? ResolvePath(m, map.PositionOf("model"), context) : null;
+        if (refusal is null || compliance is null || refusal.Count == 0 || compliance.Count == 0)
+        {
+            return null;
+        }
+
+        return new JudgeSpec(
+            model is null ? null : Path.GetFullPath(model, context.Folder),
+            prompt!,
+            builtIn?.Name,
+            refusal,
+            compliance,
+            map.Int("max_new_tokens", 1, 256) ?? 8,
+            map.StringList("stop") ?? new[] { "\n" });
     }
 
     public static string TaskName(TaskType task) => task switch

@@ -69,7 +69,7 @@ public sealed class SuiteLoaderErrorTests
     public void An_unknown_metric_lists_the_known_ones_for_the_task()
     {
         var yaml = ValidHead + "\n" + ValidBody + "\nmetrics: [acc, exact_match]\n";
-        Assert.That(Errors(yaml), Is.EqualTo(new[] { $"{File}:15:16: unknown metric 'exact_match' for task multiple_choice; valid: acc, acc_norm" }));
+        Assert.That(Errors(yaml), Is.EqualTo(new[] { $"{File}:15:16: unknown metric 'exact_match' for task multiple_choice; valid: acc, acc_norm, acc_bytes, mc2" }));
     }
 
     [Test]
