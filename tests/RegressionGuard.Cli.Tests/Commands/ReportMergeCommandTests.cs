@@ -51,28 +51,25 @@ public sealed class ReportMergeCommandTests
         Assert.That(run.Error, Does.Contain($"shard 1/2 is given 2 times: {folders[0]}, {copy}").Or.Contain($"shard 1/2 is given 2 times: {copy}, {folders[0]}"));
     }
 
-    [Test]
-    public void Parts_of_gates_on_different_models_exit_2_naming_what_differs()
+    [TestCase("model", "the tuned model differs (sha256 0f0f0f0f0f0f… vs tuned-sha)")]
+    [TestCase("config", "the gate config (thresholds, correction, seed, forgetting block, law or dtype) differs (sha256 0f0f0f0f0f0f… vs config-sha)")]
+    public void Parts_of_gates_on_another_model_or_config_exit_2_naming_what_differs(string differs, string message)
     {
-        using var dir = new TempFolder();
-        var mine = PartFixtures.Write(PartFixtures.Parts(2).Take(1), dir.File("mine"))[0];
-        var theirs = PartFixtures.Write(PartFixtures.Parts(2, tunedHash: "another-tuned-model").Skip(1), dir.File("theirs"))[0];
-        var run = CliRun.Of("report", "merge", mine, theirs, "--out", dir.File("merged"));
-        Assert.That(run.ExitCode, Is.EqualTo(2));
-        Assert.That(run.Error, Does.Contain($"{theirs} (shard 2/2) and {mine} (shard 1/2) come from different gates: the tuned model differs"));
-    }
-
-    [Test]
-    public void Parts_of_gates_with_different_configs_exit_2_naming_what_differs()
-    {
+        // Given shard 1/2 of a gate and shard 2/2 of a gate on another tuned model, or with another config
         using var dir = new TempFolder();
         var parts = PartFixtures.Parts(2);
         var mine = PartFixtures.Write(parts.Take(1), dir.File("mine"))[0];
-        var other = parts[1] with { Identity = parts[1].Identity with { Config = "0f0f0f0f0f0f0f0f0f0f" } };
+        var other = differs == "model"
+            ? PartFixtures.Parts(2, tunedHash: "0f0f0f0f0f0f0f0f0f0f")[1]
+            : parts[1] with { Identity = parts[1].Identity with { Config = "0f0f0f0f0f0f0f0f0f0f" } };
         var theirs = PartFixtures.Write([other], dir.File("theirs"))[0];
+
+        // When merged (in either order)
         var run = CliRun.Of("report", "merge", theirs, mine, "--out", dir.File("merged"));
+
+        // Then exit 2, naming both folders and what differs
         Assert.That(run.ExitCode, Is.EqualTo(2));
-        Assert.That(run.Error, Does.Contain($"{theirs} (shard 2/2) and {mine} (shard 1/2) come from different gates: the gate config (thresholds, correction, seed, forgetting block, law or dtype) differs (sha256 0f0f0f0f0f0f… vs config-sha)"));
+        Assert.That(run.Error, Is.EqualTo($"error: cannot merge 2 part(s): {theirs} (shard 2/2) and {mine} (shard 1/2) come from different gates: {message}{Environment.NewLine}"));
     }
 
     [Test]

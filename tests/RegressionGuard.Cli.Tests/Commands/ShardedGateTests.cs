@@ -6,8 +6,10 @@ using RegressionGuard.Testing;
 namespace RegressionGuard.Cli.Tests.Commands;
 
 /// <summary>
-/// The organism's aggressive gate (the demo's failing candidate) run whole, as 3 shards and as 5 shards
-/// (<c>gate --shard i/N</c>), the parts merged with <c>report merge</c> given in reverse order.
+/// The organism's aggressive gate (the demo's failing candidate) on its multiple-choice suite and its L_f corpus and law
+/// run whole, as 3 shards and as 5 shards (<c>gate --shard i/N</c>), the parts merged with <c>report merge</c> given in
+/// reverse order. (The generation suites are left out to keep nine gate runs affordable; every suite's per-item
+/// results travel and merge the same way, and the whole three-suite gate is measured in docs/gate.md.)
 /// </summary>
 public sealed partial class ShardedGateTests
 {
@@ -35,7 +37,7 @@ public sealed partial class ShardedGateTests
     [OneTimeTearDown]
     public static void Remove() => _dir?.Dispose();
 
-    /// <summary>suites/organism/gate-aggressive.yaml with every path absolute.</summary>
+    /// <summary>suites/organism/gate-aggressive.yaml with every path absolute, on the knowledge suite.</summary>
     static string Config(TempFolder dir)
     {
         var o = RepositoryFiles.Path("suites/organism");
@@ -45,10 +47,9 @@ public sealed partial class ShardedGateTests
             text = text.Replace($"{key}: {relative}\n", $"{key}: {Path.Combine(o, relative)}\n", StringComparison.Ordinal);
         }
 
-        foreach (var suite in new[] { "knowledge.yaml", "reasoning.yaml", "refusal.yaml" })
-        {
-            text = text.Replace($"  - {suite}\n", $"  - {Path.Combine(o, suite)}\n", StringComparison.Ordinal);
-        }
+        text = text.Replace("  - knowledge.yaml\n", $"  - {Path.Combine(o, "knowledge.yaml")}\n", StringComparison.Ordinal)
+            .Replace("  - reasoning.yaml\n", "", StringComparison.Ordinal)
+            .Replace("  - refusal.yaml\n", "", StringComparison.Ordinal);
 
         var path = dir.File("gate.yaml");
         File.WriteAllText(path, text);

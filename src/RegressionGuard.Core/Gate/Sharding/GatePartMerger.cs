@@ -59,7 +59,8 @@ public static class GatePartMerger
         }
 
         var errors = ordered.SelectMany(p => p.Part.Errors.Select(e => $"shard {p.Part.Label} ({p.Folder}): {e}")).ToList();
-        var evidence = new GateEvidence(first.Base, first.Tuned, baseResults, tunedResults, forgetting, errors);
+        var tuned = ordered.Select(p => p.Part.Tuned).FirstOrDefault(t => t.ContentHash.Length > 0) ?? first.Tuned;
+        var evidence = new GateEvidence(first.Base, tuned, baseResults, tunedResults, forgetting, errors);
         return GateDecision.Decide(evidence, first.Rules, law, ordered.Sum(p => p.Part.DurationSeconds));
     }
 
@@ -110,7 +111,7 @@ public static class GatePartMerger
 
     static IEnumerable<(string What, string Mine, string Theirs)> Differences(GatePartIdentity a, GatePartIdentity b)
     {
-        static string Short(string? hash) => hash is null ? "none" : hash.Length > 12 ? $"sha256 {hash[..12]}…" : hash.Length == 0 ? "not loaded" : hash;
+        static string Short(string? hash) => hash is null ? "none" : hash.Length > 12 ? $"sha256 {hash[..12]}…" : hash;
         if (a.ToolVersion != b.ToolVersion)
         {
             yield return ("the RegressionGuard version", a.ToolVersion, b.ToolVersion);
@@ -126,7 +127,8 @@ public static class GatePartMerger
             yield return ("the base model", Short(a.BaseModel), Short(b.BaseModel));
         }
 
-        if (a.TunedModel != b.TunedModel)
+        // a shard that could not load the tuned model (its error is in its part and goes to the report) names none
+        if (a.TunedModel != b.TunedModel && a.TunedModel.Length > 0 && b.TunedModel.Length > 0)
         {
             yield return ("the tuned model", Short(a.TunedModel), Short(b.TunedModel));
         }

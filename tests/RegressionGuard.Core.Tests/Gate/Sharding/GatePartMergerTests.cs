@@ -61,6 +61,31 @@ public sealed partial class GatePartMergerTests
     }
 
     [Test]
+    public void A_shard_stopped_by_an_input_error_makes_the_merged_outcome_error_with_its_problem()
+    {
+        // Given shard 2 of 3 whose tuned model failed to load: no tuned results, no L_f sums, its error recorded
+        var parts = PartFixtures.Parts(3);
+        var stopped = parts[1] with
+        {
+            Identity = parts[1].Identity with { TunedModel = "" },
+            Tuned = parts[1].Tuned with { ContentHash = "" },
+            Suites = parts[1].Suites.Select(s => s with { Tuned = null }).ToList(),
+            Forgetting = null,
+            Errors = ["tuned model not found: /models/tuned"],
+        };
+
+        // When merged
+        var merged = GatePartMerger.Merge([("a", parts[0]), ("b", stopped), ("c", parts[2])]);
+
+        // Then the report says error, names the shard and its problem, and compares no half-evaluated suite
+        Assert.That(merged.Outcome, Is.EqualTo(GateOutcome.Error));
+        Assert.That(merged.Errors, Is.EqualTo(new[] { "shard 2/3 (b): tuned model not found: /models/tuned" }));
+        Assert.That(merged.Suites, Is.Empty);
+        Assert.That(merged.Forgetting, Is.Null);
+        Assert.That(merged.Tuned.ContentHash, Is.EqualTo("tuned-sha"));
+    }
+
+    [Test]
     public void A_missing_shard_is_named()
     {
         var parts = PartFixtures.Parts(3);
