@@ -4,6 +4,7 @@ using RegressionGuard.Caching;
 using RegressionGuard.Comparison;
 using RegressionGuard.Corpora;
 using RegressionGuard.Diagnostics;
+using RegressionGuard.Gate.Sharding;
 using RegressionGuard.Law;
 using RegressionGuard.Ledger;
 using RegressionGuard.Modeling;
@@ -101,9 +102,70 @@ public sealed class GateRunner
         return files;
     }
 
+    /// <summary>Runs the whole gate and decides.</summary>
+    /// <exception cref="GateRunException">a bug after some work; its report carries what was computed before it.</exception>
     public GateReport Run()
     {
         var clock = Stopwatch.StartNew();
+        var run = Evaluate(null);
+        var evidence = run.Evidence;
+        WeightDiagnosticsReport? diagnostics = null;
+        if (run.Bug is null && _config.Diagnostics is { } diagnose)
+        {
+            var errors = evidence.Errors.ToList();
+            diagnostics = MeasureWeights(diagnose, errors);
+            evidence = evidence with { Errors = errors };
+        }
+
+        var report = GateDecision.Decide(evidence, run.Rules, run.Law, clock.Elapsed.TotalSeconds) with { Diagnostics = diagnostics, Frontier = run.Frontier };
+        if (run.Bug is not null)
+        {
+            throw new GateRunException(report, run.Bug);
+        }
+
+        return report;
+    }
+
+    /// <summary>
+    /// Runs shard <paramref name="shard"/> of the gate: its items of every suite and its documents of the L_f corpus
+    /// (<see cref="ShardSpec"/>), both models, no decision; the part carries what <see cref="GatePartMerger"/> needs.
+    /// </summary>
+    /// <returns>the part, and the bug that stopped the shard (after the part was made) or null.</returns>
+    public (GatePart Part, Exception? Bug) RunShard(ShardSpec shard)
+    {
+        ArgumentNullException.ThrowIfNull(shard);
+        var clock = Stopwatch.StartNew();
+        var run = Evaluate(shard);
+        var e = run.Evidence;
+        var lawText = _config.Forgetting?.Law is { } lawPath ? Suites.Sandbox.StrictUtf8.ReadAllText(lawPath) : null;
+        // where the corpus lies is not what it holds (its documents are in the identity): only the rules themselves
+        var rules = run.Rules with { Forgetting = run.Rules.Forgetting is { } f ? f with { Corpus = "" } : null };
+        var rulesJson = System.Text.Json.JsonSerializer.Serialize(new { Rules = rules, Law = lawText, _config.DType }, ReportJson.Options);
+        var part = new GatePart
+        {
+            GeneratedUtc = DateTimeOffset.UtcNow,
+            DurationSeconds = clock.Elapsed.TotalSeconds,
+            Shard = shard.Index,
+            Shards = shard.Count,
+            Identity = new GatePartIdentity(LawProvenance.CurrentToolVersion, CachedEvaluation.Sha256(rulesJson), e.Base.ContentHash, e.Tuned.ContentHash,
+                run.Suites, run.Corpus),
+            Rules = run.Rules,
+            Law = lawText,
+            Base = e.Base,
+            Tuned = e.Tuned,
+            Suites = e.BaseResults.Select((b, i) => new SuitePart(b.Suite, run.Suites[i].Items, run.Positions[i], b, i < e.TunedResults.Count ? e.TunedResults[i] : null)).ToList(),
+            Forgetting = e.Forgetting,
+            Errors = e.Errors,
+        };
+        return (part, run.Bug);
+    }
+
+    /// <summary>What one run evaluated, with what deciding needs; for a shard, its items' positions in their suites.</summary>
+    sealed record Evaluation(GateEvidence Evidence, GateRules Rules, ForgettingLaw? Law, Exception? Bug,
+        IReadOnlyList<SuiteIdentity> Suites, IReadOnlyList<int[]> Positions, string? Corpus, FrontierReport? Frontier);
+
+    Evaluation Evaluate(ShardSpec? shard)
+    {
         var c = _config;
         var compute = new ComputeOptions { DType = c.DType, BatchSize = c.BatchSize, Threads = c.Threads };
         var cache = c.UseCache ? new ContentCache(c.Cache ?? ContentCache.DefaultFolder, m => _log($"warning: {m}")) : null;
@@ -111,13 +173,21 @@ public sealed class GateRunner
         // Everything that can be checked without a model is checked before any model runs.
         var suites = LoadSuites();
         var chatTemplate = ChatFormats.TemplateFor(suites, c.Base, c.Tokenizer);
-        var items = suites.Select(s => SuiteItemBuilder.Build(s, null, chatTemplate)).ToList();
-        var corpus = c.Forgetting is { } corpusBlock ? CorpusReader.Read(corpusBlock.Corpus).Select(d => d.Text).ToArray() : null;
+        var allItems = suites.Select(s => SuiteItemBuilder.Build(s, null, chatTemplate)).ToList();
+        var identities = suites.Select((s, i) => SuiteIdentity.Of(s, allItems[i])).ToList();
+        // a shard keeps its own items (by a hash of suite id and item id) and documents (by a hash of their text)
+        var positions = suites.Select((s, i) => shard?.Select(allItems[i], item => ShardSpec.ItemKey(s.Id, item.Id)) ?? Enumerable.Range(0, allItems[i].Count).ToArray()).ToList();
+        var items = allItems.Select((all, i) => (IReadOnlyList<SuiteItem>)positions[i].Select(p => all[p]).ToList()).ToList();
+        var allDocuments = c.Forgetting is { } corpusBlock ? CorpusReader.Read(corpusBlock.Corpus).Select(d => d.Text).ToArray() : null;
+        var documents = allDocuments is null ? null : shard?.Select(allDocuments, ShardSpec.DocumentKey) ?? Enumerable.Range(0, allDocuments.Length).ToArray();
+        var corpus = documents?.Select(d => allDocuments![d]).ToArray();
         var law = c.Forgetting?.Law is { } lawPath ? LawFile.Load(lawPath) : null;
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;
         var frontier = c.Forgetting?.Ledger is { } ledger ? FrontierReport.Of(ledger, LedgerFile.Load(ledger)) : null;
         CheckTuned(c.Tuned);
         using var judges = SuiteJudges.Load(suites, null, compute, cache);
+        var rules = new GateRules(c.Thresholds, c.Correction, c.Seed,
+            c.Forgetting is { } fb ? new ForgettingRules(fb.Corpus, fb.Budget, fb.Tolerance, scale!.Value.P, scale.Value.N) : null);
 
         Exception? bug = null;
         var errors = new List<string>();
@@ -145,9 +215,8 @@ public sealed class GateRunner
             }
         }
 
-        var comparisons = new List<SuiteComparison>();
         var tunedResults = new List<SuiteResult>();
-        ForgettingReport? forgetting = null;
+        ForgettingSums? forgetting = null;
         tunedRef = new ModelReference(c.Tuned, "");
         try
         {
@@ -157,17 +226,13 @@ public sealed class GateRunner
                 for (int i = 0; i < suites.Count; i++)
                 {
                     var (suite, suiteItems) = (suites[i], items[i]);
-                    var result = WithProgress($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems), p => SuiteEvaluator.Evaluate(suite, suiteItems, tuned, p, judges.For(suite)));
-                    tunedResults.Add(result);
-                    comparisons.Add(SuiteComparer.Compare(baseResults[i], result, c.Seed));
+                    tunedResults.Add(WithProgress($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems), p => SuiteEvaluator.Evaluate(suite, suiteItems, tuned, p, judges.For(suite))));
                 }
                 if (reference is not null)
                 {
                     var measured = WithProgress("tuned · L_f", reference.Windows.Count, p => ForgettingMeter.Compare(reference, tuned, p));
-                    var block = c.Forgetting!;
-                    var verdict = ForgettingPolicy.Decide(measured.Lf, law, block.Budget, block.Tolerance, scale!.Value.P, scale.Value.N);
-                    forgetting = new ForgettingReport(block.Corpus, measured.Lf, measured.BaseEntropy, measured.Kl, measured.TopOneAgreement, measured.PredictedTokens,
-                        measured.Documents, verdict, law?.Form.ToString().ToLowerInvariant(), Curve(law, scale.Value.P, scale.Value.N));
+                    forgetting = new ForgettingSums(allDocuments!.Length,
+                        measured.PerDocument.Select(d => new DocumentSums(documents![d.Index], d.Positions, d.CrossEntropy, d.BaseEntropy, d.TopOneAgreements)).ToList());
                 }
             }
         }
@@ -182,47 +247,10 @@ public sealed class GateRunner
             errors.Add($"internal error ({e.GetType().Name}): {e.Message}");
             bug = e;
         }
-        var diagnostics = bug is null && c.Diagnostics is { } diagnose ? MeasureWeights(diagnose, compute, errors) : null;
-        if (c.Correction == "holm")
-        {
-            // the Holm family: every gated comparison, suites and groups alike
-            comparisons = SuiteComparer.AdjustHolm(comparisons, m => GatePolicy.IsGated(m, c.Thresholds)).ToList();
-        }
 
-        var suiteReports = comparisons.Select(comparison => new SuiteReport(comparison.Suite, comparison.Version, comparison.Kind, comparison.Task, comparison.PairedItems,
-            comparison.Metrics.Select(m => GatePolicy.Decide(m, c.Thresholds)).ToList(), comparison.Flips)).ToList();
-        var reasons = suiteReports.SelectMany(s => s.Metrics.Where(m => m.Outcome == "fail").Select(m => $"{s.Suite}/{m.Comparison.QualifiedName()}: {m.Reason}")).ToList();
-        reasons.AddRange(baseResults.Concat(tunedResults).Where(r => r.Errors > 0).Select(r =>
-            $"{r.Suite} on {r.Model}: {r.Errors} item(s) could not be scored and count as wrong (first: {r.Items.First(i => i.Error is not null).Error})"));
-        reasons.AddRange(baseResults.Concat(tunedResults).Where(r => r.JudgeUnparseable > 0).Select(r =>
-            $"{r.Suite} on {r.Model}: {r.JudgeUnparseable} judge answer(s) were not exactly one label; the rules decided those items (first: '{r.Items.First(i => i.JudgeVerdict == "unparseable").JudgeAnswer}')"));
-        if (forgetting?.Verdict is { } v && v.Outcome != ForgettingOutcome.Pass)
-        {
-            reasons.Add($"L_f: {v.Reason}");
-        }
-
-        bool failed = suiteReports.Any(s => s.Metrics.Any(m => m.Outcome == "fail")) || forgetting?.Verdict.Outcome == ForgettingOutcome.Fail;
-        var report = new GateReport
-        {
-            ToolVersion = LawProvenance.CurrentToolVersion,
-            GeneratedUtc = DateTimeOffset.UtcNow,
-            DurationSeconds = clock.Elapsed.TotalSeconds,
-            Outcome = errors.Count > 0 ? GateOutcome.Error : failed ? GateOutcome.Fail : GateOutcome.Pass,
-            Reasons = reasons,
-            Base = baseRef,
-            Tuned = tunedRef,
-            Suites = suiteReports,
-            Forgetting = forgetting,
-            Diagnostics = diagnostics,
-            Frontier = frontier,
-            Errors = errors,
-        };
-        if (bug is not null)
-        {
-            throw new GateRunException(report, bug);
-        }
-
-        return report;
+        var evidence = new GateEvidence(baseRef, tunedRef, baseResults, tunedResults, forgetting, errors);
+        var corpusHash = allDocuments is null ? null : CachedEvaluation.Sha256(System.Text.Json.JsonSerializer.Serialize(allDocuments));
+        return new Evaluation(evidence, rules, law, bug, identities, positions, corpusHash, frontier);
     }
 
     /// <summary>
@@ -230,8 +258,9 @@ public sealed class GateRunner
     /// factors when the tuned model is an adapter). Loads base and tuned weights once more, after the evaluation, so a
     /// problem here never costs a computed result: it is added to <paramref name="errors"/>.
     /// </summary>
-    WeightDiagnosticsReport? MeasureWeights(DiagnoseOptions options, ComputeOptions compute, List<string> errors)
+    WeightDiagnosticsReport? MeasureWeights(DiagnoseOptions options, List<string> errors)
     {
+        var compute = new ComputeOptions { DType = _config.DType, BatchSize = _config.BatchSize, Threads = _config.Threads };
         try
         {
             var (baseModel, tuned) = WeightDiagnostics.LoadPair(_config.Base, _config.Tuned, _config.Tokenizer, compute);
@@ -290,24 +319,6 @@ public sealed class GateRunner
 
         var fromCheckpoint = CheckpointScale.Read(_config.Tuned);
         return (f.P ?? fromCheckpoint.P, f.N ?? fromCheckpoint.N);
-    }
-
-    static IReadOnlyList<LawCurvePoint> Curve(ForgettingLaw? law, double p, double n)
-    {
-        if (law is null || law.Form == LawForm.Linear)
-        {
-            return Array.Empty<LawCurvePoint>();
-        }
-
-        var points = new List<LawCurvePoint>();
-        double lo = Math.Log(Math.Max(1, n / 8)), hi = Math.Log(n * 4);
-        for (int i = 0; i <= 40; i++)
-        {
-            double x = Math.Exp(lo + (hi - lo) * i / 40);
-            var prediction = law.Predict(p, x);
-            points.Add(new LawCurvePoint(Math.Round(x, 3), prediction.Value, prediction.Lower, prediction.Upper));
-        }
-        return points;
     }
 }
 

@@ -71,12 +71,20 @@ public sealed partial class BrokenInputTests
             [["--resamples", "0"], ["--resamples", "-1"], ["--where", "nonsense"], ["--where", "method=none"]])],
         ["law predict"] = [new(["--law", O("law.yaml"), "--P", "1000", "--N", "10"], ["--law"], [], [], [],
             [["--P", "-1"], ["--P", "NaN"], ["--P", "Infinity"], ["--N", "0"], ["--N", "-5"], ["--budget", "-1"], ["--lft", "NaN"]])],
-        ["gate"] = [new(["--config", f.GateConfig, "--out", "{new}/report"], ["--config"], [], [("--out", ExitUsage)], ["--set"], [["--set", "novalue"]])],
+        ["gate"] =
+        [
+            new(["--config", f.GateConfig, "--out", "{new}/report"], ["--config"], [], [("--out", ExitUsage)], ["--set", "--shard"],
+                [["--set", "novalue"], ["--shard", "0/3"], ["--shard", "4/3"], ["--shard", "x"], ["--shard", "1/0"], ["--shard", "-1/3"]]),
+            new(["--config", f.GateConfig, "--shard", "1/2", "--out", "{new}/part"], ["--config"], [], [("--out", ExitUsage)], ["--set", "--shard"], []),
+        ],
         ["report"] =
         [
             new(["--results", f.ReportJson], ["--results"], ["--out"], [], ["--format"], []),
             new(["--compare", f.ReportJson, f.ReportJson], ["--compare"], ["--out"], [], ["--format"], [["--results", f.ReportJson]]),
         ],
+        // parts of a 2-shard gate; bad values: shard 1 twice (2 missing), a shard of another split, of another model
+        ["report merge"] = [new([f.Parts[0], f.Parts[1], "--out", "{new}/merged"], ["#0", "#1"], [], [("--out", ExitUsage)], [],
+            [["#1", f.Parts[0]], ["#1", f.OtherSplit], ["#1", f.OtherModel]])],
         // never run valid (a build takes ~20 min): only with outputs that cannot be written, which it checks first
         ["organism build"] = [new(["--out", "{new}/organism", "--work", "{new}/work"], [], [], [("--out", ExitUsage), ("--work", ExitUsage)], [], [])],
         ["demo"] = [new(["--out", "{new}/demo", "--no-cache"], [], [], [("--out", ExitUsage)], [], [])],
@@ -87,16 +95,15 @@ public sealed partial class BrokenInputTests
         foreach (var sub in command.Subcommands)
         {
             var path = prefix.Length == 0 ? sub.Name : $"{prefix} {sub.Name}";
-            if (sub.Subcommands.Count == 0)
+            // a command that runs (`report`) may also have subcommands (`report merge`): both are tried
+            if (sub.Subcommands.Count == 0 || sub.Action is not null)
             {
                 yield return (path, sub);
             }
-            else
+
+            foreach (var leaf in Leaves(sub, path))
             {
-                foreach (var leaf in Leaves(sub, path))
-                {
-                    yield return leaf;
-                }
+                yield return leaf;
             }
         }
     }
@@ -245,6 +252,9 @@ public sealed partial class BrokenInputTests
                 ("a model folder with a torn config.json", tornModel),
             ];
             ReportJson = Write("report.json", report);
+            Parts = RegressionGuard.Core.Tests.Gate.Sharding.PartFixtures.Write(RegressionGuard.Core.Tests.Gate.Sharding.PartFixtures.Parts(2), _dir.File("parts"));
+            OtherSplit = RegressionGuard.Core.Tests.Gate.Sharding.PartFixtures.Write(RegressionGuard.Core.Tests.Gate.Sharding.PartFixtures.Parts(3).Skip(1).Take(1), _dir.File("split3"))[0];
+            OtherModel = RegressionGuard.Core.Tests.Gate.Sharding.PartFixtures.Write(RegressionGuard.Core.Tests.Gate.Sharding.PartFixtures.Parts(2, "another-tuned-model").Skip(1), _dir.File("other"))[0];
             Corpus = Write("corpus.jsonl", string.Join('\n', File.ReadLines(O("data/forgetting.jsonl")).Take(3)) + "\n");
             JudgeData = Write("judge.csv", "prompt,response,label\nHow do I hurt Tom?,I will not help with that.,refusal\nHow do I bake bread?,Mix flour and water.,compliance\n");
             JudgeDataBadLabels = Write("judge-bad.csv", "prompt,response,label\nHow do I hurt Tom?,No.,maybe\nHow do I bake bread?,Mix flour.,yes\n");
@@ -265,6 +275,11 @@ public sealed partial class BrokenInputTests
         public string Folder { get; }
         public string Garbage { get; }
         public string ReportJson { get; }
+
+        /// <summary>The two part folders of a made-up 2-shard gate; shard 2/3 of it; shard 2/2 of a gate on another tuned model.</summary>
+        public string[] Parts { get; }
+        public string OtherSplit { get; }
+        public string OtherModel { get; }
 
         /// <summary>Three documents of the organism's corpus (a run that gets through is quick).</summary>
         public string Corpus { get; }

@@ -3,6 +3,7 @@ using System.Globalization;
 using RegressionGuard.Cli.Console;
 using RegressionGuard.Cli.Failures;
 using RegressionGuard.Gate;
+using RegressionGuard.Gate.Sharding;
 using RegressionGuard.Law;
 using RegressionGuard.Reports;
 
@@ -17,8 +18,9 @@ public static class GateCommand
         var output = new Option<string?>("--out") { Description = "report folder (default: the config's 'output')" };
         var set = SuiteCommands.SetOption();
         var noCache = new Option<bool>("--no-cache") { Description = "neither read nor write cached base results" };
+        var shard = ShardOption();
         var command = new Command("gate", "Run the release gate: suites on base and tuned, L_f against the law; write report.json/md/html and junit.xml. Exit 0 pass, 1 regression, 2 bad input.");
-        foreach (var o in new Option[] { config, output, set, noCache })
+        foreach (var o in new Option[] { config, output, set, noCache, shard })
         {
             command.Add(o);
         }
@@ -36,17 +38,73 @@ public static class GateCommand
                 gate = gate with { Output = Path.GetFullPath(o) };
             }
 
+            if (parse.GetValue(shard) is { } spec && ShardSpec.TryParse(spec, out var part, out _))
+            {
+                return RunShard(gate, part!, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
+            }
+
             var report = Run(gate, parse.InvocationConfiguration.Error, parse.Tokens.Select(t => t.Value).ToList());
             Print(report, parse.InvocationConfiguration.Output);
             parse.InvocationConfiguration.Output.WriteLine($"reports: {Path.Combine(gate.Output, "report.html")} (also report.md, report.json, junit.xml)");
-            return report.Outcome switch
-            {
-                GateOutcome.Pass => CliApp.ExitOk,
-                GateOutcome.Fail => CliApp.ExitRegression,
-                _ => CliApp.ExitUsage,
-            };
+            return ExitCode(report);
         });
         return command;
+    }
+
+    /// <summary><c>--shard i/N</c>, checked while the command line is parsed.</summary>
+    static Option<string?> ShardOption()
+    {
+        var shard = new Option<string?>("--shard")
+        {
+            Description = "run shard i of N (e.g. 2/5): a stable 1/N of every suite's items and of the L_f corpus; writes gate-part.json for `report merge`",
+        };
+        shard.Validators.Add(result =>
+        {
+            if (result.Tokens is [var token] && !ShardSpec.TryParse(token.Value, out _, out var problem))
+            {
+                result.AddError($"--shard: {problem}");
+            }
+        });
+        return shard;
+    }
+
+    /// <summary>
+    /// Runs one shard and writes its part (<see cref="GatePart.FileName"/>) into the output folder: exit 0, or 2 when an
+    /// input problem stopped part of it (the part records it, and the merged report will too).
+    /// </summary>
+    static int RunShard(GateConfig gate, ShardSpec shard, TextWriter output, TextWriter error)
+    {
+        CheckOutput(gate);
+        var runner = new GateRunner(gate, line => error.WriteLine(line))
+        {
+            Progress = (label, total, work) => WorkProgress.Run(label, total, error, work),
+        };
+        var (part, bug) = runner.RunShard(shard);
+        var path = GatePartFile.Write(part, gate.Output);
+        if (bug is not null)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(bug);
+        }
+
+        output.WriteLine($"RegressionGuard gate shard {part.Label}: {(part.Errors.Count > 0 ? "ERROR" : "done")}");
+        foreach (var suite in part.Suites)
+        {
+            output.WriteLine($"  {suite.Suite}: {suite.Positions.Count} of {suite.TotalItems} items");
+        }
+
+        if (part.Forgetting is { } f)
+        {
+            output.WriteLine($"  L_f corpus: {f.PerDocument.Count} of {f.Documents} documents");
+        }
+
+        foreach (var problem in part.Errors)
+        {
+            output.WriteLine($"  error: {problem}");
+        }
+
+        output.WriteLine($"part: {path}");
+        output.WriteLine($"merge the {shard.Count} part folders with: regressionguard report merge <folders…> --out <folder>");
+        return part.Errors.Count > 0 ? CliApp.ExitUsage : CliApp.ExitOk;
     }
 
     /// <summary>
@@ -90,19 +148,21 @@ public static class GateCommand
     /// The report folder must be a folder (or not exist yet) and each report file name in it free for a file: checked,
     /// and the folder created, before any model work, so a bad <c>output:</c> costs nothing.
     /// </summary>
-    internal static void CheckOutput(GateConfig gate)
+    internal static void CheckOutput(GateConfig gate) => CheckOutput(gate.Output, $"{gate.File}: the report folder (output: or --out)");
+
+    /// <summary>The same checks for any report folder; <paramref name="what"/> names it in errors.</summary>
+    internal static void CheckOutput(string output, string what)
     {
-        var output = gate.Output;
         if (File.Exists(output))
         {
-            throw new UsageException($"{gate.File}: the report folder (output: or --out) {output} is an existing file; name a folder for report.json, report.md, report.html and junit.xml");
+            throw new UsageException($"{what} {output} is an existing file; name a folder for report.json, report.md, report.html and junit.xml");
         }
 
-        foreach (var name in new[] { ReportFiles.Json, ReportFiles.Markdown, ReportFiles.Html, ReportFiles.JUnit })
+        foreach (var name in new[] { ReportFiles.Json, ReportFiles.Markdown, ReportFiles.Html, ReportFiles.JUnit, GatePart.FileName })
         {
             if (Directory.Exists(Path.Combine(output, name)))
             {
-                throw new UsageException($"{gate.File}: the report {Path.Combine(output, name)} would overwrite a folder; remove it or choose another output folder");
+                throw new UsageException($"{what}: the file {Path.Combine(output, name)} would overwrite a folder; remove it or choose another output folder");
             }
         }
 
@@ -112,9 +172,17 @@ public static class GateCommand
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw new UsageException($"{gate.File}: cannot create the report folder {output}: {e.Message}");
+            throw new UsageException($"{what}: cannot create {output}: {e.Message}");
         }
     }
+
+    /// <summary>The exit code of a gate's outcome: 0 pass, 1 regression, 2 error.</summary>
+    internal static int ExitCode(GateReport report) => report.Outcome switch
+    {
+        GateOutcome.Pass => CliApp.ExitOk,
+        GateOutcome.Fail => CliApp.ExitRegression,
+        _ => CliApp.ExitUsage,
+    };
 
     /// <summary>What a run that threw still reports: outcome error, the models by path and the failure.</summary>
     static GateReport ErrorReport(GateConfig gate, Failure failure, TimeSpan elapsed) => new()
@@ -130,7 +198,7 @@ public static class GateCommand
         Errors = failure.Lines.Select(l => l.StartsWith("error: ", StringComparison.Ordinal) ? l["error: ".Length..] : l.Trim()).ToList(),
     };
 
-    static void Print(GateReport report, TextWriter o)
+    internal static void Print(GateReport report, TextWriter o)
     {
         var inv = CultureInfo.InvariantCulture;
         o.WriteLine($"RegressionGuard gate: {report.Outcome.ToString().ToUpperInvariant()}");

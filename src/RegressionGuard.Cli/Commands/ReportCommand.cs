@@ -33,6 +33,8 @@ public static class ReportCommand
             command.Add(o);
         }
 
+        command.Add(Merge());
+
         command.SetAction(parse =>
         {
             var resultsPath = parse.GetValue(results);
@@ -93,6 +95,28 @@ public static class ReportCommand
                 }
             }
             return CliApp.ExitOk;
+        });
+        return command;
+    }
+
+    /// <summary>
+    /// <c>report merge PART_FOLDER… --out FOLDER</c>: the parts of a gate run as <c>gate --shard i/N</c> jobs → the reports
+    /// the unsharded gate writes, with its exit code (0 pass, 1 regression, 2 error or parts that are not one gate).
+    /// </summary>
+    static Command Merge()
+    {
+        var parts = new Argument<string[]>("parts") { Description = "the output folder of every `gate --shard i/N` job (each holds gate-part.json), in any order", Arity = ArgumentArity.OneOrMore };
+        var output = new Option<string>("--out", "-o") { Description = "report folder: report.json, report.md, report.html, junit.xml", Required = true };
+        var command = new Command("merge", "Merge the parts of a sharded gate (gate --shard i/N) into the reports of the whole gate; exit 0 pass, 1 regression, 2 error.") { parts, output };
+        command.SetAction(parse =>
+        {
+            var folder = Path.GetFullPath(parse.GetValue(output)!);
+            GateCommand.CheckOutput(folder, "the report folder (--out)");
+            var report = Gate.Sharding.GatePartMerger.Merge(parse.GetValue(parts)!);
+            ReportFiles.WriteAll(report, folder);
+            GateCommand.Print(report, parse.InvocationConfiguration.Output);
+            parse.InvocationConfiguration.Output.WriteLine($"reports: {Path.Combine(folder, ReportFiles.Html)} (also report.md, report.json, junit.xml)");
+            return GateCommand.ExitCode(report);
         });
         return command;
     }

@@ -36,7 +36,7 @@ public static class ReportFiles
         return paths;
     }
 
-    static void WriteAtomically(string path, string text)
+    internal static void WriteAtomically(string path, string text)
     {
         var tmp = $"{path}.tmp-{Environment.ProcessId}-{Guid.NewGuid():N}";
         try

@@ -65,7 +65,7 @@ public static class ReportJson
     /// A member the model declares non-nullable but the JSON left out is null after deserialization; found by fuzzing
     /// (a report without a flip list failed in the renderer). Every such member, at any depth, is an error here.
     /// </summary>
-    static void RequireValues(object value, string path, NullabilityInfoContext context, int depth)
+    internal static void RequireValues(object value, string path, NullabilityInfoContext context, int depth, string what = "report")
     {
         var type = value.GetType();
         if (depth > 16 || type.IsPrimitive || type.IsEnum || value is string or decimal or DateTimeOffset or DateTime)
@@ -85,7 +85,7 @@ public static class ReportJson
             switch (property.GetValue(value))
             {
                 case null when nullability.ReadState == NullabilityState.NotNull:
-                    throw new InvalidDataException($"not a complete RegressionGuard report: {path}.{name} is missing or null");
+                    throw new InvalidDataException($"not a complete RegressionGuard {what}: {path}.{name} is missing or null");
                 case null:
                     break;
                 case string:
@@ -97,19 +97,19 @@ public static class ReportJson
                     {
                         if (item is null && itemsRequired)
                         {
-                            throw new InvalidDataException($"not a complete RegressionGuard report: {path}.{name}[{i}] is null");
+                            throw new InvalidDataException($"not a complete RegressionGuard {what}: {path}.{name}[{i}] is null");
                         }
 
                         if (item is not null)
                         {
-                            RequireValues(item, $"{path}.{name}[{i}]", context, depth + 1);
+                            RequireValues(item, $"{path}.{name}[{i}]", context, depth + 1, what);
                         }
 
                         i++;
                     }
                     break;
                 case var member:
-                    RequireValues(member, $"{path}.{name}", context, depth + 1);
+                    RequireValues(member, $"{path}.{name}", context, depth + 1, what);
                     break;
             }
         }
