@@ -102,6 +102,7 @@ public sealed partial class ShardedGateTests
         Assert.That(mergedLf, Has.Count.EqualTo(4));
         for (int k = 0; k < wholeLf.Count; k++)
         {
+            TestContext.Out.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{n} shards, L_f number {k}: whole {wholeLf[k]:R}, merged {mergedLf[k]:R}, relative difference {Math.Abs(mergedLf[k] - wholeLf[k]) / Math.Abs(wholeLf[k]):G3}"));
             Assert.That(mergedLf[k], Is.EqualTo(wholeLf[k]).Within(1e-5).Percent, $"L_f number {k}");
         }
 
