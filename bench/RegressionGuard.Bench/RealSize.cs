@@ -102,6 +102,50 @@ public static class RealSize
         Console.WriteLine($"LoRA r={rank} on {string.Join(", ", loaded.Transformer.Family.LoraTargets)} → {outDir}");
     }
 
+    /// <summary>
+    /// The cost of <c>diagnose</c> per decoder layer at the Qwen3-0.6B shape (7 projections, LoRA r = 16 on each):
+    /// CPU seconds of the full-SVD computation of the tuned weight's top-k directions against the randomized one, the
+    /// base weight's full SVD (needed by both), and the largest difference in best base similarity between the two.
+    /// </summary>
+    public static void DiagnoseLayerCost(int topK)
+    {
+        var shapes = new (string Name, long Out, long In)[] { ("q_proj", 2048, 1024), ("k_proj", 1024, 1024), ("v_proj", 1024, 1024), ("o_proj", 1024, 2048), ("gate_proj", 3072, 1024), ("up_proj", 3072, 1024), ("down_proj", 1024, 3072) };
+        var process = Process.GetCurrentProcess();
+        double Cpu()
+        {
+            process.Refresh();
+            return process.TotalProcessorTime.TotalSeconds;
+        }
+
+        Console.WriteLine("| projection | shape | base SVD (CPU s) | tuned top-k by full SVD (CPU s) | tuned top-k randomized (CPU s) | max diff in best similarity |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        double baseTotal = 0, fullTotal = 0, randomizedTotal = 0, worst = 0;
+        manual_seed(5);
+        using var _ = no_grad();
+        foreach (var (name, rows, columns) in shapes)
+        {
+            using var scope = NewDisposeScope();
+            var w = randn(rows, columns, ScalarType.Float64).div(Math.Sqrt(columns));
+            var tuned = w + randn(rows, 16, ScalarType.Float64).mul(0.01).matmul(randn(16, columns, ScalarType.Float64).div(Math.Sqrt(columns))).mul(2);
+            double t0 = Cpu();
+            var (uBase, _, _) = linalg.svd(w, fullMatrices: false);
+            double t1 = Cpu();
+            var (uFull, _, _) = linalg.svd(tuned, fullMatrices: false);
+            var exact = uFull[.., ..topK].t().matmul(uBase).abs().amax(1);
+            double t2 = Cpu();
+            var randomized = RegressionGuard.Torch.Diagnostics.Spectra.TopLeftSingularVectors(tuned, topK).t().matmul(uBase).abs().amax(1);
+            double t3 = Cpu();
+            double diff = (exact - randomized).abs().max().item<double>();
+            baseTotal += t1 - t0;
+            fullTotal += t2 - t1;
+            randomizedTotal += t3 - t2;
+            worst = Math.Max(worst, diff);
+            Console.WriteLine($"| {name} | {rows} × {columns} | {t1 - t0:F2} | {t2 - t1:F2} | {t3 - t2:F2} | {diff:E1} |");
+        }
+        Console.WriteLine($"| one layer | | {baseTotal:F2} | {fullTotal:F2} | {randomizedTotal:F2} | {worst:E1} |");
+        Console.WriteLine($"| 28 layers (× 28) | | {28 * baseTotal:F0} | {28 * fullTotal:F0} | {28 * randomizedTotal:F0} | |");
+    }
+
     static long StatusKb(string key)
     {
         foreach (var line in File.ReadLines("/proc/self/status"))
