@@ -123,7 +123,8 @@ def main():
     w = read_safetensors(os.path.join(a.model, "model.safetensors"))
     with open(a.ids, "rb") as f:
         data = f.read()
-    rows = torch.tensor(struct.unpack("<%di" % (len(data) // 4), data), dtype=torch.int64).view(a.batch, a.tokens + 1)
+    ids = struct.unpack("<%di" % (len(data) // 4), data)[: a.batch * (a.tokens + 1)]  # the first rows (the file may hold more)
+    rows = torch.tensor(ids, dtype=torch.int64).view(a.batch, a.tokens + 1)
     with torch.inference_mode():
         score(c, w, rows)  # warm-up
         wall, cpu = time.perf_counter(), time.process_time()
