@@ -33,9 +33,17 @@ switch (suite)
         ModelBenchmarks.Scoring(stories, seconds);
         ModelBenchmarks.Generation(stories, seconds);
         break;
+    case "realsize-write": RealSize.Write(Arg("--shape", "qwen3-0.6b"), Arg("--out", "/tmp/rg-realsize/" + Arg("--shape", "qwen3-0.6b")), Arg("--repo", Directory.GetCurrentDirectory()), shared); break;
+    case "realsize-lora": RealSize.WriteLora(Arg("--model", "/tmp/rg-realsize/qwen3-0.6b"), Arg("--out", "/tmp/rg-realsize/qwen3-0.6b-lora"), int.Parse(Arg("--rank", "16"), CultureInfo.InvariantCulture)); break;
+    case "realsize-diagnose-layer": RealSize.DiagnoseLayerCost(int.Parse(Arg("--top-k", "10"), CultureInfo.InvariantCulture)); break;
+    case "realsize-load": RealSize.Load(Arg("--model", "/tmp/rg-realsize/qwen3-0.6b")); break;
+    case "realsize-score":
+        RealSize.Score(Arg("--model", "/tmp/rg-realsize/qwen3-0.6b"), int.Parse(Arg("--batch", "8"), CultureInfo.InvariantCulture), int.Parse(Arg("--tokens", "1024"), CultureInfo.InvariantCulture),
+            int.Parse(Arg("--repetitions", "2"), CultureInfo.InvariantCulture), Arg("--ids", "/tmp/rg-realsize/ids-8x1024.i32"));
+        break;
     case "prepare": Console.WriteLine(ModelBenchmarks.RandomLlama20M(Path.Combine(shared, "models/stories260K/tok512.model"))); break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{suite}'; valid: all, matmul, score, generate, mc, forgetting, train, tokenize, load-memory, prepare");
+        Console.Error.WriteLine($"unknown benchmark '{suite}'; valid: all, matmul, score, generate, mc, forgetting, train, tokenize, load-memory, realsize-write, realsize-lora, realsize-diagnose-layer, realsize-load, realsize-score, prepare");
         return 2;
 }
 Console.WriteLine($"\n(total {sw.Elapsed.TotalSeconds:F0} s)");

@@ -7,11 +7,78 @@ namespace RegressionGuard.Torch.Diagnostics;
 /// A weight update ΔW is either dense (full fine-tuning) or low-rank (LoRA: ΔW = s·B·A); the low-rank form is
 /// never materialised: with B = Q_B·R_B and Aᵀ = Q_A·R_A (thin QR), ΔW = Q_B·(s·R_B·R_Aᵀ)·Q_Aᵀ has the singular
 /// values of the r×r core s·R_B·R_Aᵀ.
+/// Matrices whose smaller side exceeds <see cref="ExactLimit"/> (real-size projections: 1024 × 3072 at the Qwen3-0.6B
+/// shape) get only what is asked of them: the top-k singular vectors of the tuned weight and the spectral norm of a
+/// dense ΔW come from seeded randomized subspace iteration (Halko, Martinsson, Tropp 2011, algorithm 4.4) instead of a
+/// full SVD; ‖ΔW‖_F is exact (a norm). The base weight's singular vectors stay exact: an intruder is a direction
+/// unlike every one of them.
 /// </summary>
 public static class Spectra
 {
     /// <summary>Base singular values below this fraction of the largest count as zero (their vectors are arbitrary).</summary>
     public const double RelativeRankTolerance = 1e-6;
+
+    /// <summary>Up to this smaller dimension every decomposition is a full (exact) SVD.</summary>
+    public const int ExactLimit = 256;
+
+    /// <summary>Extra directions carried by the randomized subspace beyond the k wanted.</summary>
+    public const int Oversampling = 10;
+
+    /// <summary>Power iterations (each re-orthonormalised) of the randomized subspace.</summary>
+    public const int PowerIterations = 8;
+
+    /// <summary>‖ΔW‖_F, ‖ΔW‖₂ and the stable rank: exact from the factors for LoRA, and for small dense updates; for large dense updates ‖ΔW‖_F exactly and ‖ΔW‖₂ by randomized subspace iteration.</summary>
+    public static (double Frobenius, double Spectral, double StableRank) DeltaNorms(WeightUpdate update)
+    {
+        if (update is not WeightUpdate.Dense dense || Math.Min(dense.Delta.shape[0], dense.Delta.shape[1]) <= ExactLimit)
+        {
+            return Norms(DeltaSingularValues(update));
+        }
+
+        using var scope = NewDisposeScope();
+        var delta = dense.Delta.to_type(ScalarType.Float64);
+        double frobenius = delta.norm().item<double>();
+        if (frobenius == 0)
+        {
+            return (0, 0, 0);
+        }
+
+        var (_, top) = RandomizedLeft(delta, 1);
+        double spectral = top[0];
+        return (frobenius, spectral, frobenius * frobenius / (spectral * spectral));
+    }
+
+    /// <summary>The top <paramref name="k"/> left singular vectors (out, k) of <paramref name="w"/> (out, in): a full SVD up to <see cref="ExactLimit"/>, else randomized subspace iteration.</summary>
+    public static Tensor TopLeftSingularVectors(Tensor w, int k)
+    {
+        using var scope = NewDisposeScope();
+        var w64 = w.to_type(ScalarType.Float64);
+        k = (int)Math.Min(k, Math.Min(w64.shape[0], w64.shape[1]));
+        if (Math.Min(w64.shape[0], w64.shape[1]) <= ExactLimit)
+        {
+            var (u, _, _) = linalg.svd(w64, fullMatrices: false);
+            return u[.., ..k].MoveToOuterDisposeScope();
+        }
+
+        return RandomizedLeft(w64, k).Vectors.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Seeded randomized subspace iteration: the top k left singular vectors (out, k) and values of w (float64).</summary>
+    static (Tensor Vectors, double[] Values) RandomizedLeft(Tensor w, int k)
+    {
+        long m = w.shape[0], n = w.shape[1];
+        int l = (int)Math.Min(k + Oversampling, Math.Min(m, n));
+        using var generator = new Generator(20_260_101);
+        var omega = randn(new long[] { n, l }, ScalarType.Float64, w.device, generator: generator); // (in, l)
+        var q = linalg.qr(w.matmul(omega)).Q;                                                         // (out, l)
+        for (int i = 0; i < PowerIterations; i++)
+        {
+            var z = linalg.qr(w.t().matmul(q)).Q;                                                     // (in, l)
+            q = linalg.qr(w.matmul(z)).Q;                                                             // (out, l)
+        }
+        var (ub, s, _) = linalg.svd(q.t().matmul(w), fullMatrices: false);                            // (l, l), (l)
+        return (q.matmul(ub)[.., ..k], s[..k].data<double>().ToArray());
+    }
 
     /// <summary>Singular values of ΔW, largest first.</summary>
     public static double[] DeltaSingularValues(WeightUpdate update)
@@ -43,7 +110,8 @@ public static class Spectra
     }
 
     /// <summary>
-    /// For each of the top <paramref name="topK"/> left singular vectors of <paramref name="tuned"/> (out, in), the
+    /// For each of the top <paramref name="topK"/> left singular vectors of <paramref name="tuned"/> (out, in; see
+    /// <see cref="TopLeftSingularVectors"/>), the
     /// largest |cos| with any left singular vector of <paramref name="base"/>. A value below ε marks an intruder
     /// dimension (Shuttleworth et al., arXiv 2410.21228): a high-ranking direction of the tuned weight that no
     /// direction of the base weight resembles.
@@ -52,11 +120,10 @@ public static class Spectra
     {
         using var scope = NewDisposeScope();
         var (uBase, sBase, _) = linalg.svd(@base.to_type(ScalarType.Float64), fullMatrices: false);  // (out, m), (m)
-        var (uTuned, _, _) = linalg.svd(tuned.to_type(ScalarType.Float64), fullMatrices: false);       // (out, m)
+        var uTuned = TopLeftSingularVectors(tuned, topK);                                              // (out, k)
         // Singular vectors of (near-)zero singular values are arbitrary: a rank-deficient base has no directions there.
         long defined = sBase.gt(sBase.max().mul(RelativeRankTolerance)).sum().item<long>();
-        int k = (int)Math.Min(topK, uTuned.shape[1]);
-        var similarity = uTuned[.., ..k].t().matmul(uBase[.., ..(int)Math.Max(defined, 1)]).abs();    // (k, r)
+        var similarity = uTuned.t().matmul(uBase[.., ..(int)Math.Max(defined, 1)]).abs();            // (k, r)
         return similarity.amax(1).data<double>().ToArray();
     }
 

@@ -110,8 +110,7 @@ public static partial class WeightDiagnostics
             foreach (var (path, weight, update, rank) in modules)
             {
                 using var scope = NewDisposeScope();
-                var singular = Spectra.DeltaSingularValues(update);
-                var (frobenius, spectral, stableRank) = Spectra.Norms(singular);
+                var (frobenius, spectral, stableRank) = Spectra.DeltaNorms(update);
                 double baseNorm = weight.to_type(ScalarType.Float64).norm().item<double>();
                 var similarity = frobenius == 0
                     ? Enumerable.Repeat(1.0, (int)Math.Min(options.TopK, Math.Min(weight.shape[0], weight.shape[1]))).ToArray()

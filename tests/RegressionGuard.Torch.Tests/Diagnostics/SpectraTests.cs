@@ -95,4 +95,48 @@ public sealed class SpectraTests
         Assert.That((unchanged - tuned).abs().max().item<double>(), Is.LessThan(1e-9));
         Assert.That(linalg.svdvals(halved - w).max().item<double>(), Is.EqualTo(10).Within(1e-9), "σ 20 → 10");
     }
+
+    static Tensor WithSpectrum(long rows, long columns, double[] singularValues, int seed)
+    {
+        manual_seed(seed);
+        var (u, _) = linalg.qr(randn(rows, singularValues.Length, ScalarType.Float64));    // (rows, r) orthonormal
+        var (v, _) = linalg.qr(randn(columns, singularValues.Length, ScalarType.Float64)); // (columns, r) orthonormal
+        return u.mul(tensor(singularValues)).matmul(v.t());
+    }
+
+    [Test]
+    public void Above_the_exact_limit_the_top_singular_vectors_come_from_randomized_iteration_and_match_a_full_svd()
+    {
+        // Given a 300 × 400 matrix (larger than the exact limit) with a decaying spectrum
+        using var scope = NewDisposeScope();
+        var sigma = Enumerable.Range(0, 300).Select(j => 100.0 / (1 + j)).ToArray();
+        var w = WithSpectrum(300, 400, sigma, seed: 11);
+        Assert.That(Math.Min(w.shape[0], w.shape[1]), Is.GreaterThan(Spectra.ExactLimit));
+
+        // When its top 10 left singular vectors are taken
+        var top = Spectra.TopLeftSingularVectors(w, 10);
+
+        // Then each equals the full SVD's vector up to sign (|cos| within 1e-6 of 1)
+        var (exact, _, _) = linalg.svd(w, fullMatrices: false);
+        var cosines = top.t().matmul(exact[.., ..10]).abs().diagonal().data<double>().ToArray();
+        Assert.That(cosines, Is.All.GreaterThan(1 - 1e-6));
+    }
+
+    [Test]
+    public void Above_the_exact_limit_a_dense_update_has_its_exact_frobenius_norm_and_a_matching_spectral_norm()
+    {
+        // Given a 300 × 400 dense update with a decaying spectrum
+        using var scope = NewDisposeScope();
+        var sigma = Enumerable.Range(0, 300).Select(j => 3.0 / Math.Sqrt(1 + j)).ToArray();
+        var delta = WithSpectrum(300, 400, sigma, seed: 12);
+
+        // When its norms are computed
+        var (fro, spectral, stable) = Spectra.DeltaNorms(new WeightUpdate.Dense(delta));
+
+        // Then they equal the full SVD's within 1e-9 (relative)
+        var (exactFro, exactSpectral, exactStable) = Spectra.Norms(linalg.svdvals(delta).data<double>().ToArray());
+        Assert.That(fro, Is.EqualTo(exactFro).Within(1e-9 * exactFro));
+        Assert.That(spectral, Is.EqualTo(exactSpectral).Within(1e-9 * exactSpectral));
+        Assert.That(stable, Is.EqualTo(exactStable).Within(1e-9 * exactStable));
+    }
 }
