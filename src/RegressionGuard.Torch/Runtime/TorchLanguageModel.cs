@@ -12,7 +12,7 @@ namespace RegressionGuard.Torch.Runtime;
 /// real tokens), generation left-pads and masks the padding, with a preallocated KV cache.
 /// Logits are reduced in fp32 whatever the compute dtype.
 /// </summary>
-public sealed class TorchLanguageModel : ILanguageModel
+public sealed partial class TorchLanguageModel : ILanguageModel
 {
     readonly LoadedModel _model;
     readonly bool _ownsModel;
@@ -164,9 +164,10 @@ public sealed class TorchLanguageModel : ILanguageModel
     }
 
     /// <summary>
-    /// Requests whose continuation is a single token and whose (kept) contexts are identical — the usual multiple-choice
-    /// shape, " A" … " D" after one question — share one forward pass: all their tokens are read from the same
-    /// next-token distribution. Other requests are scored one sequence each.
+    /// Requests whose kept contexts are the same ids — the usual multiple-choice shape, " A" … " D" after one
+    /// question — share one context pass and its KV cache (<see cref="SharePrefixes"/>). With sharing off, only
+    /// single-token continuations share a pass (all read from one next-token distribution) and other requests are
+    /// scored one sequence each.
     /// </summary>
     public IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null)
     {
@@ -178,6 +179,7 @@ public sealed class TorchLanguageModel : ILanguageModel
         var results = new LogLikelihoodResult[requests.Count];
         var multi = new List<(int Request, ScoreRequest Score)>();
         var groups = new Dictionary<string, (ScoreRequest Score, List<(int Request, int Token)> Members)>(StringComparer.Ordinal);
+        var prefixed = new List<(int Request, int[] Context, int[] Continuation)>();
         for (int i = 0; i < requests.Count; i++)
         {
             var (context, continuation) = SplitTrailingSpace(requests[i].Context, requests[i].Continuation);
@@ -200,7 +202,12 @@ public sealed class TorchLanguageModel : ILanguageModel
 
             var full = contextIds.Concat(continuationIds).ToArray();
             var kept = full.Length > maxTokens ? full[^maxTokens..] : full; // keep the continuation, cut the context's start
-            if (continuationIds.Length == 1)
+            if (SharePrefixes)
+            {
+                int scored = Math.Min(continuationIds.Length, kept.Length - 1);
+                prefixed.Add((i, kept[..^scored], kept[^scored..]));
+            }
+            else if (continuationIds.Length == 1)
             {
                 var key = string.Join(',', kept.Take(kept.Length - 1));
                 if (!groups.TryGetValue(key, out var group))
@@ -214,6 +221,12 @@ public sealed class TorchLanguageModel : ILanguageModel
             {
                 multi.Add((i, new ScoreRequest(kept, kept.Length - Math.Min(continuationIds.Length, kept.Length - 1))));
             }
+        }
+
+        if (SharePrefixes)
+        {
+            ScoreSharedPrefixes(GroupByContext(prefixed), results, progress);
+            return results;
         }
 
         var scores = ScoreTokens(multi.Select(m => m.Score).ToArray(), progress);

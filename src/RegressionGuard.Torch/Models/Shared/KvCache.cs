@@ -42,6 +42,30 @@ public sealed class KvCache : IDisposable
         return (_keys[layer].narrow(2, 0, Length + t), _values[layer].narrow(2, 0, Length + t));
     }
 
+    /// <summary>
+    /// A new cache of <paramref name="capacity"/> (≥ <see cref="Length"/>) positions whose row i holds a copy of this
+    /// cache's filled prefix of row <paramref name="rows"/>[i], so several sequences can continue one shared prefix.
+    /// </summary>
+    public KvCache Gather(Tensor rows, long capacity)
+    {
+        if (capacity < Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"a gathered cache needs room for the {Length} filled positions");
+        }
+
+        var k0 = _keys[0];
+        var gathered = new KvCache(_keys.Length, rows.shape[0], k0.shape[1], capacity, k0.shape[3], k0.dtype, k0.device);
+        for (int i = 0; i < _keys.Length; i++)
+        {
+            using var scope = NewDisposeScope();
+            gathered._keys[i].narrow(2, 0, Length).copy_(_keys[i].narrow(2, 0, Length).index_select(0, rows));
+            gathered._values[i].narrow(2, 0, Length).copy_(_values[i].narrow(2, 0, Length).index_select(0, rows));
+        }
+
+        gathered.Length = Length;
+        return gathered;
+    }
+
     /// <summary>Called by the model after all layers appended <paramref name="t"/> positions.</summary>
     public void Advance(long t) => Length += t;
 
