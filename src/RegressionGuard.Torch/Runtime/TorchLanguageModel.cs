@@ -404,11 +404,14 @@ public sealed partial class TorchLanguageModel : ILanguageModel
         int? eos = Tokenizer.EosId;
         using (var stepScope = NewDisposeScope())
         {
+            // Per-step inputs are views of tensors made once: positions (B, maxNew) and the key mask (B, 1, 1, S_max).
+            var stepPositionsAll = arange(promptLength, capacity, device: device).unsqueeze(0) - padTensor; // (B, maxNew)
+            var keyMaskSteps = keyMask.view(b, 1, 1, capacity);                                       // (B, 1, 1, S_max)
             var logits = Transformer.Forward(input, positions, mask, cache);                         // (B, P, V)
-            var next = logits.select(1, -1).argmax(-1);                                               // (B)
+            var next = logits.narrow(1, promptLength - 1, 1).argmax(-1);                              // (B, 1)
             for (int step = 0; step < maxNew; step++)
             {
-                var chosen = next.cpu().data<long>().ToArray();
+                var chosen = (next.device_type == DeviceType.CPU ? next : next.cpu()).data<long>().ToArray();
                 for (int r = 0; r < b; r++)
                 {
                     if (finish[r] is not null)
@@ -440,11 +443,11 @@ public sealed partial class TorchLanguageModel : ILanguageModel
 
                 using var inner = NewDisposeScope();
                 long s = cache.Length + 1;
-                var stepPositions = (full(b, 1, cache.Length, ScalarType.Int64, device) - padTensor);   // (B, 1)
-                var stepMask = padded ? keyMask.narrow(1, 0, s).unsqueeze(1).unsqueeze(1) : null;       // (B, 1, 1, S)
-                var stepLogits = Transformer.Forward(next.unsqueeze(1), stepPositions, stepMask, cache); // (B, 1, V)
+                var stepPositions = stepPositionsAll.narrow(1, cache.Length - promptLength, 1);         // (B, 1)
+                var stepMask = padded ? keyMaskSteps.narrow(3, 0, s) : null;                             // (B, 1, 1, S)
+                var stepLogits = Transformer.Forward(next, stepPositions, stepMask, cache);              // (B, 1, V)
                 next.Dispose();
-                next = stepLogits.select(1, 0).argmax(-1).MoveToOuterDisposeScope();                     // (B)
+                next = stepLogits.argmax(-1).MoveToOuterDisposeScope();                                  // (B, 1)
             }
         }
 
