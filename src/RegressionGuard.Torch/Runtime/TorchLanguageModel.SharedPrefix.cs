@@ -7,7 +7,7 @@ namespace RegressionGuard.Torch.Runtime;
 /// <summary>
 /// Shared-prefix scoring: log-likelihood requests whose kept context is the same id sequence (the choices of one
 /// multiple-choice item) run that context once, keep its KV cache, and score every continuation from it. Contexts run
-/// left-padded in batches; the first token of every continuation is read off the context's last position, and longer
+/// right-padded in batches as plain causal sequences; the first token of every continuation is read off the context's last position, and longer
 /// continuations run together (right-padded) over copies of their context's cache rows.
 /// </summary>
 public sealed partial class TorchLanguageModel
@@ -77,42 +77,31 @@ public sealed partial class TorchLanguageModel
         int b = batch.Length;
         int p = batch.Max(g => groups[g].Context.Length);
 
-        // Contexts left-padded to P so every one ends at slot P − 1; positions count real tokens only.
+        // Contexts right-padded to P, run as plain causal sequences (the same pass as unshared scoring).
         var ids = new long[b * p];
-        var pads = new long[b];
+        var lengths = new long[b];
         for (int r = 0; r < b; r++)
         {
             var context = groups[batch[r]].Context;
-            pads[r] = p - context.Length;
+            lengths[r] = context.Length;
             for (int j = 0; j < context.Length; j++)
             {
-                ids[r * p + pads[r] + j] = context[j];
+                ids[r * p + j] = context[j];
             }
         }
 
-        var padTensor = tensor(pads, device: device).unsqueeze(1);                                        // (B, 1)
-        var keyReal = arange(p, device: device).unsqueeze(0).ge(padTensor);                               // (B, P)
-        var positions = (arange(p, device: device).unsqueeze(0) - padTensor).clamp_min(0);                // (B, P)
-        Tensor? mask = null;
-        if (pads.Any(x => x > 0))
-        {
-            var causal = ones(p, p, ScalarType.Bool, device).tril();                                      // (P, P)
-            var self = eye(p, dtype: ScalarType.Bool, device: device);                                    // (P, P): pad rows see themselves
-            mask = (causal.unsqueeze(0) & keyReal.unsqueeze(1) | self.unsqueeze(0)).unsqueeze(1);         // (B, 1, P, P)
-        }
-
+        var positions = arange(p, device: device).unsqueeze(0).expand(b, p);                               // (B, P)
         using var cache = new KvCache(Transformer.NumLayers, b, Transformer.NumKeyValueHeads, p, Transformer.HeadDim, _model.Compute.ScalarType, device);
-        var hidden = Transformer.ForwardHidden(tensor(ids, new long[] { b, p }, device: device), positions, mask, cache); // (B, P, D)
+        var hidden = Transformer.ForwardHidden(tensor(ids, new long[] { b, p }, device: device), positions, null, cache); // (B, P, D)
 
-        // First continuation token of every member, from the context's last position.
-        var last = hidden.select(1, p - 1);                                                               // (B, D)
+        // First continuation token of every member, from its context's last position.
         var firstRows = new List<(long Row, long Target, int Request, int Token)>();
         var rows = new List<(int Row, int Request, int[] Continuation)>();                                // members with 2+ tokens
         for (int r = 0; r < b; r++)
         {
             foreach (var (request, continuation) in groups[batch[r]].Members)
             {
-                firstRows.Add((r, continuation[0], request, 0));
+                firstRows.Add((r * (long)p + lengths[r] - 1, continuation[0], request, 0));
                 if (continuation.Length > 1)
                 {
                     rows.Add((r, request, continuation));
@@ -120,9 +109,10 @@ public sealed partial class TorchLanguageModel
             }
         }
 
-        ReduceRows(last, firstRows, logProbs, greedy);
+        ReduceRows(hidden.view(b * p, -1), firstRows, logProbs, greedy);
 
-        // The rest of each continuation: rows of at most BatchSize members, each over its own copy of its context's cache.
+        // The rest of each continuation: rows of at most BatchSize members over a gathered copy of their contexts'
+        // cache rows, re-aligned to end at one slot (left padding, masked), continuations right-padded after it.
         for (int start = 0; start < rows.Count; start += BatchSize)
         {
             using var rowScope = NewDisposeScope();
@@ -130,11 +120,13 @@ public sealed partial class TorchLanguageModel
             int n = chunk.Count, t = chunk.Max(c => c.Continuation.Length) - 1;
             var inputs = new long[n * t];
             var owner = new long[n];
+            var ownerLengths = new long[n];
             var scored = new List<(long Row, long Target, int Request, int Token)>();
             for (int i = 0; i < n; i++)
             {
                 var (row, request, continuation) = chunk[i];
                 owner[i] = row;
+                ownerLengths[i] = lengths[row];
                 for (int j = 0; j < continuation.Length - 1; j++)
                 {
                     inputs[i * t + j] = continuation[j];
@@ -142,14 +134,14 @@ public sealed partial class TorchLanguageModel
                 }
             }
 
-            var ownerTensor = tensor(owner, device: device);                                                 // (N)
-            using var gathered = cache.Gather(ownerTensor, p + t);
-            var rowPads = padTensor.index_select(0, ownerTensor);                                            // (N, 1)
+            long s = ownerLengths.Max();
+            var lengthTensor = tensor(ownerLengths, device: device).unsqueeze(1);                           // (N, 1)
+            using var gathered = cache.Gather(tensor(owner, device: device), lengthTensor.squeeze(1), s + t);
             // Padding past a short continuation may run past the window; its positions are clamped (never scored).
-            var rowPositions = (arange(p, p + t, device: device).unsqueeze(0) - rowPads).clamp_max(Transformer.ContextLength - 1); // (N, T)
-            var contextKeys = keyReal.index_select(0, ownerTensor).view(n, 1, 1, p).expand(n, 1, t, p);      // (N, 1, T, P)
+            var rowPositions = (arange(t, device: device).unsqueeze(0) + lengthTensor).clamp_max(Transformer.ContextLength - 1); // (N, T)
+            var contextKeys = arange(s, device: device).unsqueeze(0).ge(s - lengthTensor).view(n, 1, 1, s).expand(n, 1, t, s); // (N, 1, T, S)
             var ownKeys = ones(t, t, ScalarType.Bool, device).tril().view(1, 1, t, t).expand(n, 1, t, t);    // (N, 1, T, T)
-            var rowMask = cat(new[] { contextKeys, ownKeys }, 3);                                            // (N, 1, T, P + T)
+            var rowMask = cat(new[] { contextKeys, ownKeys }, 3);                                            // (N, 1, T, S + T)
             var rowHidden = Transformer.ForwardHidden(tensor(inputs, new long[] { n, t }, device: device), rowPositions, rowMask, gathered); // (N, T, D)
             ReduceRows(rowHidden.view(n * t, -1), scored, logProbs, greedy);
         }
