@@ -128,11 +128,12 @@ public static class ForgettingMeter
             {
                 var idx = tensor(baseIds, new long[] { n, k }, device: device);                  // (n, K)
                 var lptTop = lpt.gather(1, idx);                                                 // (n, K)
-                var q = lpt.exp();
-                var qTop = lptTop.exp();
+                var qTop = lptTop.exp();                                                         // (n, K)
                 var tailMass = (1 - pb.sum(-1)).clamp_min(0);                                    // r (n)
                 var qTail = (1 - qTop.sum(-1)).clamp_min(1e-30);                                 // Q_tail (n)
-                var qLogQTail = (q * lpt).sum(-1) - (qTop * lptTop).sum(-1);                     // Σ_tail q log q (n)
+                // Σ_v q log q as one batched dot product of exp(lpt) with lpt: no (n, V) product is materialised.
+                var qLogQ = -CrossEntropy(lpt.exp(), lpt);                                       // (n)
+                var qLogQTail = qLogQ - (qTop * lptTop).sum(-1);                                 // Σ_tail q log q (n)
                 crossEntropy = -(pb * lptTop).sum(-1) - tailMass * qLogQTail / qTail;
             }
             var agrees = chunk.Logits.argmax(-1).eq(tensor(baseArgmax, device: device));

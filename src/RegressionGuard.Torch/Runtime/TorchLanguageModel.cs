@@ -12,7 +12,7 @@ namespace RegressionGuard.Torch.Runtime;
 /// real tokens), generation left-pads and masks the padding, with a preallocated KV cache.
 /// Logits are reduced in fp32 whatever the compute dtype.
 /// </summary>
-public sealed class TorchLanguageModel : ILanguageModel
+public sealed partial class TorchLanguageModel : ILanguageModel
 {
     readonly LoadedModel _model;
     readonly bool _ownsModel;
@@ -164,9 +164,10 @@ public sealed class TorchLanguageModel : ILanguageModel
     }
 
     /// <summary>
-    /// Requests whose continuation is a single token and whose (kept) contexts are identical — the usual multiple-choice
-    /// shape, " A" … " D" after one question — share one forward pass: all their tokens are read from the same
-    /// next-token distribution. Other requests are scored one sequence each.
+    /// Requests whose kept contexts are the same ids — the usual multiple-choice shape, " A" … " D" after one
+    /// question — share one context pass and its KV cache (<see cref="SharePrefixes"/>). With sharing off, only
+    /// single-token continuations share a pass (all read from one next-token distribution) and other requests are
+    /// scored one sequence each.
     /// </summary>
     public IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null)
     {
@@ -178,6 +179,7 @@ public sealed class TorchLanguageModel : ILanguageModel
         var results = new LogLikelihoodResult[requests.Count];
         var multi = new List<(int Request, ScoreRequest Score)>();
         var groups = new Dictionary<string, (ScoreRequest Score, List<(int Request, int Token)> Members)>(StringComparer.Ordinal);
+        var prefixed = new List<(int Request, int[] Context, int[] Continuation)>();
         for (int i = 0; i < requests.Count; i++)
         {
             var (context, continuation) = SplitTrailingSpace(requests[i].Context, requests[i].Continuation);
@@ -200,7 +202,12 @@ public sealed class TorchLanguageModel : ILanguageModel
 
             var full = contextIds.Concat(continuationIds).ToArray();
             var kept = full.Length > maxTokens ? full[^maxTokens..] : full; // keep the continuation, cut the context's start
-            if (continuationIds.Length == 1)
+            if (SharePrefixes)
+            {
+                int scored = Math.Min(continuationIds.Length, kept.Length - 1);
+                prefixed.Add((i, kept[..^scored], kept[^scored..]));
+            }
+            else if (continuationIds.Length == 1)
             {
                 var key = string.Join(',', kept.Take(kept.Length - 1));
                 if (!groups.TryGetValue(key, out var group))
@@ -214,6 +221,12 @@ public sealed class TorchLanguageModel : ILanguageModel
             {
                 multi.Add((i, new ScoreRequest(kept, kept.Length - Math.Min(continuationIds.Length, kept.Length - 1))));
             }
+        }
+
+        if (SharePrefixes)
+        {
+            ScoreSharedPrefixes(GroupByContext(prefixed), results, progress);
+            return results;
         }
 
         var scores = ScoreTokens(multi.Select(m => m.Score).ToArray(), progress);
@@ -391,11 +404,14 @@ public sealed class TorchLanguageModel : ILanguageModel
         int? eos = Tokenizer.EosId;
         using (var stepScope = NewDisposeScope())
         {
+            // Per-step inputs are views of tensors made once: positions (B, maxNew) and the key mask (B, 1, 1, S_max).
+            var stepPositionsAll = arange(promptLength, capacity, device: device).unsqueeze(0) - padTensor; // (B, maxNew)
+            var keyMaskSteps = keyMask.view(b, 1, 1, capacity);                                       // (B, 1, 1, S_max)
             var logits = Transformer.Forward(input, positions, mask, cache);                         // (B, P, V)
-            var next = logits.select(1, -1).argmax(-1);                                               // (B)
+            var next = logits.narrow(1, promptLength - 1, 1).argmax(-1);                              // (B, 1)
             for (int step = 0; step < maxNew; step++)
             {
-                var chosen = next.cpu().data<long>().ToArray();
+                var chosen = (next.device_type == DeviceType.CPU ? next : next.cpu()).data<long>().ToArray();
                 for (int r = 0; r < b; r++)
                 {
                     if (finish[r] is not null)
@@ -427,11 +443,11 @@ public sealed class TorchLanguageModel : ILanguageModel
 
                 using var inner = NewDisposeScope();
                 long s = cache.Length + 1;
-                var stepPositions = (full(b, 1, cache.Length, ScalarType.Int64, device) - padTensor);   // (B, 1)
-                var stepMask = padded ? keyMask.narrow(1, 0, s).unsqueeze(1).unsqueeze(1) : null;       // (B, 1, 1, S)
-                var stepLogits = Transformer.Forward(next.unsqueeze(1), stepPositions, stepMask, cache); // (B, 1, V)
+                var stepPositions = stepPositionsAll.narrow(1, cache.Length - promptLength, 1);         // (B, 1)
+                var stepMask = padded ? keyMaskSteps.narrow(3, 0, s) : null;                             // (B, 1, 1, S)
+                var stepLogits = Transformer.Forward(next, stepPositions, stepMask, cache);              // (B, 1, V)
                 next.Dispose();
-                next = stepLogits.select(1, 0).argmax(-1).MoveToOuterDisposeScope();                     // (B)
+                next = stepLogits.argmax(-1).MoveToOuterDisposeScope();                                  // (B, 1)
             }
         }
 

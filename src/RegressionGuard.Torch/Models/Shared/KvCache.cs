@@ -42,6 +42,42 @@ public sealed class KvCache : IDisposable
         return (_keys[layer].narrow(2, 0, Length + t), _values[layer].narrow(2, 0, Length + t));
     }
 
+    /// <summary>
+    /// A new cache of <paramref name="capacity"/> positions whose row i holds a copy of the first
+    /// <paramref name="lengths"/>[i] positions of this cache's row <paramref name="rows"/>[i], right-aligned so that
+    /// every row ends at slot max(lengths) − 1 (the new cache's <see cref="Length"/>); the slots before a shorter row
+    /// are left-padding the caller masks out. Several sequences can so continue one shared, right-padded prefix.
+    /// </summary>
+    public KvCache Gather(Tensor rows, Tensor lengths, long capacity)
+    {
+        using var scope = NewDisposeScope();
+        long n = rows.shape[0], length = lengths.max().item<long>();
+        if (capacity < length || length > Length)
+        {
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, $"a gathered cache of {length} positions (of {Length} filled) needs that much room");
+        }
+
+        var k0 = _keys[0];
+        long kvHeads = k0.shape[1], headDim = k0.shape[3];
+        var pads = (length - lengths).view(n, 1);                                                      // (N, 1)
+        var source = (arange(length, device: k0.device).view(1, length) - pads).clamp_min(0);          // (N, S): source slot of each new slot
+        var index = source.view(n, 1, length, 1).expand(n, kvHeads, length, headDim);                  // (N, KVH, S, hd)
+        var gathered = new KvCache(_keys.Length, n, kvHeads, capacity, headDim, k0.dtype, k0.device);
+        for (int i = 0; i < _keys.Length; i++)
+        {
+            gathered._keys[i].narrow(2, 0, length).copy_(_keys[i].narrow(2, 0, length).index_select(0, rows).gather(2, index));
+            gathered._values[i].narrow(2, 0, length).copy_(_values[i].narrow(2, 0, length).index_select(0, rows).gather(2, index));
+        }
+
+        gathered.Length = length;
+        foreach (var t in gathered._keys.Concat(gathered._values))
+        {
+            t.DetachFromDisposeScope();
+        }
+
+        return gathered;
+    }
+
     /// <summary>Called by the model after all layers appended <paramref name="t"/> positions.</summary>
     public void Advance(long t) => Length += t;
 
