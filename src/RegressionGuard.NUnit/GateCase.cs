@@ -83,11 +83,13 @@ public sealed class GateCase
     };
 
     internal static GateCase ForMetric(string configPath, IReadOnlyList<string> files, SuiteReport suite, MetricVerdict verdict) =>
-        new($"{suite.Suite}/{verdict.Comparison.Metric}", GateCaseKind.Metric, configPath, files)
+        new($"{suite.Suite}/{verdict.Comparison.QualifiedName()}", GateCaseKind.Metric, configPath, files)
         {
             Suite = suite.Suite,
             Metric = verdict,
-            Flips = suite.Flips.Where(f => f.Metric == verdict.Comparison.Metric).SelectMany(f => f.Items).ToList(),
+            // a group's case (group_by) lists only its own group's flips
+            Flips = suite.Flips.Where(f => f.Metric == verdict.Comparison.Metric).SelectMany(f => f.Items)
+                .Where(i => verdict.Comparison.Group is null || i.Group == verdict.Comparison.Group).ToList(),
         };
 
     internal static GateCase ForForgetting(string configPath, IReadOnlyList<string> files, ForgettingReport forgetting) =>
@@ -156,7 +158,7 @@ public sealed class GateCase
         var threshold = v.Threshold is double t ? $"max_{(c.HigherIsBetter ? "drop" : "rise")} {t.ToString("F4", inv)}" : "none";
         var text = new StringBuilder();
         text.AppendLine(string.Create(inv, $"{Name}: {v.Outcome.ToUpperInvariant()} — {v.Reason}"));
-        text.AppendLine(string.Create(inv, $"  metric:    {c.Metric} ({(c.HigherIsBetter ? "higher" : "lower")} is better, {c.Items} paired items)"));
+        text.AppendLine(string.Create(inv, $"  metric:    {c.QualifiedName()} ({(c.HigherIsBetter ? "higher" : "lower")} is better, {c.Items} paired items)"));
         text.AppendLine(string.Create(inv, $"  base → tuned: {c.Base:F4} → {c.Tuned:F4}"));
         text.AppendLine(string.Create(inv, $"  Δ:         {c.Delta:+0.0000;-0.0000} [95% CI {c.CiLower:+0.0000;-0.0000}, {c.CiUpper:+0.0000;-0.0000}]"));
         text.AppendLine($"  p (Holm):  {p}{(v.RequireSignificance ? string.Create(inv, $" (significance required at α = {v.Alpha:G3})") : "")}");
