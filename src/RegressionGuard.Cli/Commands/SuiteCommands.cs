@@ -3,6 +3,7 @@ using RegressionGuard.Cli.Console;
 using RegressionGuard.Suites;
 using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
+using RegressionGuard.Suites.Lengths;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Suites.Scaffolding;
 using RegressionGuard.Suites.Templates;
@@ -61,16 +62,22 @@ public static class SuiteCommands
     {
         var paths = new Argument<string[]>("paths") { Description = "suite files or globs", Arity = ArgumentArity.OneOrMore };
         var set = SetOption();
-        var command = new Command("validate", "Check suite files: keys, types, templates, regexes, data files and every item. Exit 0 when all are valid, 2 otherwise.");
+        var modelOption = new Option<string?>("--model") { Description = "also check every prompt against this model's context (HF folder or llama2.c .bin), as eval will" };
+        var tokenizerOption = new Option<string?>("--tokenizer") { Description = "tokenizer file for --model (default: found beside the model)" };
+        var command = new Command("validate", "Check suite files as eval will use them: keys, types, templates against every row, regexes, rule sets, data files and shaping, answers, and with --model every prompt's length. All problems at once, one line per problem with its rows and a count. Exit 0 when all are valid, 2 otherwise.");
         command.Add(paths);
         command.Add(set);
+        command.Add(modelOption);
+        command.Add(tokenizerOption);
         command.SetAction(parse =>
         {
             var variables = Variables(parse.GetValue(set));
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
+            var files = ExpandPaths(parse.GetValue(paths)!);
+            using var lm = parse.GetValue(modelOption) is { } modelPath ? LoadForLengths(modelPath, parse.GetValue(tokenizerOption)) : null;
             bool allValid = true;
-            foreach (var file in ExpandPaths(parse.GetValue(paths)!))
+            foreach (var file in files)
             {
                 try
                 {
@@ -78,14 +85,26 @@ public static class SuiteCommands
                     // chat_format: model needs a model's template: the items are checked in plain format here.
                     bool model = ChatFormats.IsModel(suite.ChatFormat);
                     var items = SuiteItemBuilder.Build(model ? suite with { ChatFormat = "plain" } : suite);
+                    string lengths = "";
+                    if (lm is not null)
+                    {
+                        var fit = FitToModel(suite, items, lm);
+                        if (fit.Errors.Count > 0)
+                        {
+                            throw new SuiteValidationException(fit.Errors);
+                        }
+
+                        lengths = fit.Summary(suite.Id, lm.Description.ContextLength) is { } note ? $"; {note}" : $"; every prompt fits {lm.Description.ContextLength:N0} tokens";
+                    }
                     output.WriteLine($"ok   {file}: {suite.Id} v{suite.Version}, {SuiteLoader.TaskName(suite.Task)}, {items.Count:N0} items, metrics {string.Join(", ", suite.Metrics.Select(m => m.Name))}"
-                        + (model ? " (chat_format model: rendered with the model's chat template when evaluated)" : ""));
+                        + (model ? " (chat_format model: rendered with the model's chat template when evaluated)" : "") + lengths);
                 }
                 catch (SuiteValidationException e)
                 {
                     allValid = false;
-                    error.WriteLine($"FAIL {file}: {e.Errors.Count} problem(s)");
-                    foreach (var problem in e.Errors)
+                    var problems = SuiteProblems.Group(e.Errors, Path.GetFullPath(file));
+                    error.WriteLine($"FAIL {file}: {problems.Count} problem(s)");
+                    foreach (var problem in problems)
                     {
                         error.WriteLine($"  {problem}");
                     }
@@ -94,6 +113,25 @@ public static class SuiteCommands
             return allValid ? CliApp.ExitOk : CliApp.ExitUsage;
         });
         return command;
+    }
+
+    /// <summary>A model for counting prompt tokens (its tokenizer and context length).</summary>
+    static RegressionGuard.Torch.Runtime.TorchLanguageModel LoadForLengths(string path, string? tokenizer)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full) && !Directory.Exists(full))
+        {
+            throw new UsageException($"--model {full} not found");
+        }
+
+        return RegressionGuard.Torch.Runtime.TorchLanguageModel.Load(full, tokenizer is null ? null : Path.GetFullPath(tokenizer));
+    }
+
+    /// <summary>The suite's too-long policy applied to its items for <paramref name="lm"/>.</summary>
+    public static PromptFit FitToModel(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, RegressionGuard.Torch.Runtime.TorchLanguageModel lm)
+    {
+        bool special = SuiteEvaluator.AddsSpecialTokens(suite);
+        return PromptLengths.Apply(suite, items, text => lm.EncodePrompt(text, special).Length, lm.Description.ContextLength);
     }
 
     /// <summary><c>regressionguard suite</c>: <c>validate</c> and <c>new</c>.</summary>
@@ -296,9 +334,27 @@ public static class SuiteCommands
         {
             var suite = WithChatFormat(SuiteLoader.Load(parse.GetValue(suiteOption)!, Variables(parse.GetValue(set))), parse.GetValue(chat));
             var chatTemplate = ChatFormats.TemplateFor(new[] { suite }, parse.GetValue(model.Model)!, parse.GetValue(model.Tokenizer));
-            var items = SuiteItemBuilder.Build(suite, parse.GetValue(limit), chatTemplate);
+            var built = SuiteItemBuilder.Build(suite, parse.GetValue(limit), chatTemplate);
             using var lm = model.Load(parse);
             var error = parse.InvocationConfiguration.Error;
+            // the too-long policy, before the model runs: truncate: error stops here naming every row (exit 2)
+            var fit = FitToModel(suite, built, lm);
+            if (fit.Errors.Count > 0)
+            {
+                throw new SuiteValidationException(fit.Errors);
+            }
+
+            var items = fit.Items;
+            if (fit.Summary(suite.Id, lm.Description.ContextLength) is { } note)
+            {
+                error.WriteLine(note);
+            }
+
+            if (items.Count == 0)
+            {
+                throw new UsageException($"{suite.Id}: no item fits the model's context of {lm.Description.ContextLength:N0} tokens (all {fit.Skipped.Count:N0} skipped)");
+            }
+
             var result = WorkProgress.Run($"{suite.Id} ({items.Count} items)", SuiteEvaluator.RequestCount(suite, items), error,
                 progress => SuiteEvaluator.Evaluate(suite, items, lm, progress));
             if (parse.GetValue(outDir) is { } dir)
@@ -313,7 +369,7 @@ public static class SuiteCommands
             }
             else
             {
-                output.WriteLine($"{result.Suite} v{result.Version} ({result.Kind}, {result.Items.Count} items) on {result.Model}");
+                output.WriteLine($"{result.Suite} v{result.Version} ({result.Kind}, {result.Items.Count} items{(fit.Skipped.Count > 0 ? $", {fit.Skipped.Count} skipped as too long" : "")}{(fit.Truncated > 0 ? $", {fit.Truncated} cut to fit" : "")}) on {result.Model}");
                 foreach (var (name, m) in result.Metrics)
                 {
                     output.WriteLine(FormattableString.Invariant($"  {name,-18} {m.Value:F4} ± {m.Stderr:F4}  (n = {m.Count}, {(m.HigherIsBetter ? "higher" : "lower")} is better)"));

@@ -12,8 +12,6 @@ namespace RegressionGuard.Suites.Items;
 /// </summary>
 public static class SuiteItemBuilder
 {
-    const int MaxReportedErrors = 20;
-
     /// <param name="chatTemplate">the model's own chat template, for a suite whose chat format is <c>model</c>.</param>
     public static IReadOnlyList<SuiteItem> Build(SuiteDefinition suite, int? limit = null, ModelChatTemplate? chatTemplate = null)
     {
@@ -30,14 +28,21 @@ public static class SuiteItemBuilder
         }
 
 
-        var rows = ReadRows(suite, suite.Data, suite.InlineItems);
+        // the items' and the few-shot examples' data, both read before either is reported
+        var readErrors = new List<SuiteError>();
+        var rows = ReadRows(suite, suite.Data, suite.InlineItems, readErrors);
+        var fewShotRows = suite.FewShot is { } fs ? ReadRows(suite, fs.Data, null, readErrors) : null;
+        if (readErrors.Count > 0)
+        {
+            throw new SuiteValidationException(readErrors);
+        }
+
         if (limit is int n && n < rows.Count)
         {
             rows = rows.Take(n).ToList();
         }
 
         var renderer = new Renderer(suite, chatTemplate);
-        var fewShotRows = suite.FewShot is { } fs ? ReadRows(suite, fs.Data, null) : null;
 
         var items = new List<SuiteItem>(rows.Count);
         var errors = new List<SuiteError>();
@@ -49,16 +54,23 @@ public static class SuiteItemBuilder
             }
             catch (SuiteDataException e)
             {
-                if (errors.Count < MaxReportedErrors)
-                {
-                    // Reported once, at the data row (inline items: the suite file); a message that already starts
-                    // with the row's place does not repeat it.
-                    var prefix = $"{row.File}:{row.Line}: ";
-                    var message = e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message;
-                    errors.Add(new SuiteError(row.File, row.Line, 1, message));
-                }
+                // Every failing row, each reported once: at the suite key it concerns (a template, the answer) with
+                // the row, or at the data row itself; a message that already starts with the row's place does not
+                // repeat it. Callers group them per problem (SuiteProblems).
+                var message = e.Detail ?? e.Message.Replace($"{row.Where}: ", "", StringComparison.Ordinal)
+                    .Replace($" on {row.Where}", "", StringComparison.Ordinal).Replace($" in {row.Where}", "", StringComparison.Ordinal);
+                var at = e.At;
+                errors.Add(at is null
+                    ? new SuiteError(row.File, row.Line, 1, message)
+                    : new SuiteError(at.File, at.Line, at.Column, message) { Row = row.Where });
             }
         }
+        if (renderer.LooksOneBased() is { } oneBased && errors.Count == 0)
+        {
+            var at = suite.AnswerPosition ?? new SourcePosition(suite.File, 1, 1);
+            errors.Add(new SuiteError(at.File, at.Line, at.Column, oneBased));
+        }
+
         if (errors.Count > 0)
         {
             throw new SuiteValidationException(errors);
@@ -72,7 +84,7 @@ public static class SuiteItemBuilder
         return items;
     }
 
-    static List<DataRow> ReadRows(SuiteDefinition suite, DataSourceSpec? data, IReadOnlyList<IReadOnlyDictionary<string, object?>>? inline)
+    static List<DataRow> ReadRows(SuiteDefinition suite, DataSourceSpec? data, IReadOnlyList<IReadOnlyDictionary<string, object?>>? inline, List<SuiteError> errors)
     {
         if (inline is not null)
         {
@@ -87,7 +99,13 @@ public static class SuiteItemBuilder
         {
             // reported once, at the suite line that names the data (not at the suite's 1:1)
             var at = data!.Position ?? new SourcePosition(suite.File, 1, 1);
-            throw new SuiteValidationException(new[] { new SuiteError(at.File, at.Line, at.Column, e.Message) });
+            errors.Add(new SuiteError(at.File, at.Line, at.Column, e.Message));
+            return [];
+        }
+        catch (SuiteValidationException e)
+        {
+            errors.AddRange(e.Errors); // data.shape steps, each at its step
+            return [];
         }
     }
 
@@ -181,9 +199,35 @@ public static class SuiteItemBuilder
             }
 
             var answer = FieldPath.Evaluate(row.Fields, _suite.AnswerField!);
-            int gold = AnswerResolver.ResolveIndex(answer, labels, choices.Count, where);
-            return (question, choices, gold, target);
+            ResolvedAnswer resolved;
+            try
+            {
+                resolved = AnswerResolver.Resolve(answer, labels, choices.Count, where, _suite.AnswerBase);
+            }
+            catch (SuiteDataException e) when (_suite.AnswerPosition is { } at)
+            {
+                var prefix = $"{where}: ";
+                throw new SuiteDataException(e.Message, e) { At = at, Detail = e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message };
+            }
+            if (resolved.ImplicitZeroBased is long integer)
+            {
+                _integerAnswers++;
+                _smallestInteger = Math.Min(_smallestInteger, integer);
+                _largestInteger = Math.Max(_largestInteger, integer);
+            }
+
+            return (question, choices, resolved.Index, target);
         }
+
+        int _integerAnswers;
+        long _smallestInteger = long.MaxValue;
+        long _largestInteger = long.MinValue;
+
+        /// <summary>Integer answers read as 0-based without <c>answer_base</c> must use 0 somewhere: answers that never
+        /// do look 1-based, and reading them as 0-based would score the wrong choice silently. The message says so.</summary>
+        public string? LooksOneBased() => _integerAnswers > 0 && _smallestInteger > 0
+            ? $"the integer answers ('{_suite.AnswerField}') never use 0 (they run from {_smallestInteger} to {_largestInteger} over {_integerAnswers:N0} items), so they look 1-based; set answer_base: 1 if they count from 1, or answer_base: 0 if they really count from 0"
+            : null;
 
         Expectation Expect(DataRow row, string where)
         {

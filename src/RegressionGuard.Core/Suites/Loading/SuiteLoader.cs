@@ -13,15 +13,15 @@ namespace RegressionGuard.Suites.Loading;
 /// template syntax and variables. All problems in the file are reported together, each at file:line:col.
 /// Paths may use <c>${name}</c>, resolved from <paramref name="variables"/> or <c>REGRESSIONGUARD_NAME</c>.
 /// </summary>
-public static class SuiteLoader
+public static partial class SuiteLoader
 {
     static readonly string[] TopKeys =
     {
         "schema", "id", "version", "description", "kind", "task", "data", "items", "fewshot", "description_prefix",
         "chat_format", "system", "templates", "choices", "answer", "target_delimiter", "generation", "extract",
-        "rules", "should", "metrics",
+        "rules", "should", "metrics", "answer_base", "truncate",
     };
-    static readonly string[] DataKeys = { "path", "format", "columns", "file_field", "file_pattern", "limit", "sample", "seed", "items_path" };
+    static readonly string[] DataKeys = { "path", "format", "columns", "file_field", "file_pattern", "limit", "sample", "seed", "items_path", "header", "shape" };
     static readonly string[] Tasks = { "multiple_choice", "generate", "refusal" };
     static readonly string[] Formats = { "auto", "jsonl", "json", "csv", "tsv" };
     public static readonly string[] NormalizeSteps = { "trim", "lowercase", "strip_number_formatting", "strip_punctuation" };
@@ -266,10 +266,16 @@ public static class SuiteLoader
 
             if (SuiteDefinition.IsRuleFile(rules))
             {
-                rules = ResolvePath(rules, map.PositionOf("rules"), context);
+                // relative to the suite's folder, as data paths are (the folder is an allowed root)
+                rules = ResolvePath(rules, map.PositionOf("rules"), context) is { } resolvedRules ? Path.GetFullPath(resolvedRules, context.Folder) : null;
+            }
+            else if (!RegressionGuard.Suites.Refusal.RefusalRuleSets.BuiltInNames.Contains(rules, StringComparer.Ordinal))
+            {
+                map.Error(map.Raw("rules") ?? map.Node, $"unknown built-in rule set '{rules}'{DidYouMean.Hint(rules, RegressionGuard.Suites.Refusal.RefusalRuleSets.BuiltInNames.ToArray())}; built-in: {string.Join(", ", RegressionGuard.Suites.Refusal.RefusalRuleSets.BuiltInNames)}, or a rule file (a path ending in .yaml, relative to the suite)");
+                rules = null;
             }
 
-            if (rules is not null && context.Errors.Count == 0)
+            if (rules is not null)
             {
                 // The rule set is read now, through the suite's sandbox, so that validate reports its problems.
                 try
@@ -298,6 +304,13 @@ public static class SuiteLoader
         }
 
         var metrics = task is null ? new List<MetricSpec>() : ReadMetrics(map, task.Value);
+        var answerBase = map.Int("answer_base", 0, 1);
+        if (map.Has("answer_base") && task is not null && task != TaskType.MultipleChoice)
+        {
+            map.Error(map.Raw("answer_base")!, $"'answer_base' applies to multiple_choice suites only (this suite's task is {taskName})");
+        }
+
+        var truncate = ReadTruncate(map, task);
 
         if (context.Errors.Count > 0 || task is null || prompt is null || id is null || schema is null)
         {
@@ -324,6 +337,9 @@ public static class SuiteLoader
             FewShot = fewShot,
             Choices = choices,
             AnswerField = answer,
+            AnswerPosition = map.Has("answer") ? map.PositionOf("answer") : null,
+            AnswerBase = answerBase,
+            Truncate = truncate,
             TargetDelimiter = map.String("target_delimiter") ?? " ",
             Generation = generation,
             Extraction = extraction,
@@ -391,6 +407,8 @@ public static class SuiteLoader
             Sample = map.Int("sample", 1, int.MaxValue),
             Seed = map.Int("seed", int.MinValue, int.MaxValue) ?? 1234,
             JsonItemsPath = map.String("items_path"),
+            Header = ReadBool(map, "header"),
+            Shape = map.Raw("shape") is { } shape ? ReadShape(map, shape, context) : [],
         };
     }
 
