@@ -81,19 +81,30 @@ public static class SuiteCommands
             {
                 try
                 {
-                    var suite = SuiteLoader.Load(file, variables);
+                    // the suite's own problems and its rows' problems, in one pass (unless a problem changes how items are built)
+                    var (checkedSuite, loadErrors) = SuiteLoader.Check(file, variables);
+                    var suite = checkedSuite ?? throw new SuiteValidationException(loadErrors);
                     // chat_format: model needs a model's template: the items are checked in plain format here.
                     bool model = ChatFormats.IsModel(suite.ChatFormat);
-                    var items = SuiteItemBuilder.Build(model ? suite with { ChatFormat = "plain" } : suite);
-                    string lengths = "";
-                    if (lm is not null)
+                    IReadOnlyList<SuiteItem> items;
+                    try
                     {
-                        var fit = FitToModel(suite, items, lm);
-                        if (fit.Errors.Count > 0)
-                        {
-                            throw new SuiteValidationException(fit.Errors);
-                        }
+                        items = SuiteItemBuilder.Build(model ? suite with { ChatFormat = "plain" } : suite);
+                    }
+                    catch (SuiteValidationException rows)
+                    {
+                        throw new SuiteValidationException([.. loadErrors, .. rows.Errors]);
+                    }
 
+                    var fit = lm is null ? null : FitToModel(suite, items, lm);
+                    if (loadErrors.Count > 0 || fit?.Errors.Count > 0)
+                    {
+                        throw new SuiteValidationException([.. loadErrors, .. fit?.Errors ?? []]);
+                    }
+
+                    string lengths = "";
+                    if (lm is not null && fit is not null)
+                    {
                         lengths = fit.Summary(suite.Id, lm.Description.ContextLength) is { } note ? $"; {note}" : $"; every prompt fits {lm.Description.ContextLength:N0} tokens";
                     }
                     output.WriteLine($"ok   {file}: {suite.Id} v{suite.Version}, {SuiteLoader.TaskName(suite.Task)}, {items.Count:N0} items, metrics {string.Join(", ", suite.Metrics.Select(m => m.Name))}"
@@ -158,12 +169,30 @@ public static class SuiteCommands
         var output = new Option<string?>("--out") { Description = "the suite file to write (default: <data file name without extension>.yaml in the current folder)" };
         var force = new Option<bool>("--force") { Description = "overwrite --out if it exists" };
         var field = new Option<string[]>("--field") { Description = $"role=field: use this field instead of guessing (repeatable); roles: {string.Join(", ", RoleNames.Overridable)} (prompt = question); choices: a list-valued field, or columns separated by commas" };
+        var format = new Option<string?>("--format") { Description = "read the data as jsonl | json | csv | tsv (default: from its extension)" };
+        format.AcceptOnlyFromAmong("jsonl", "json", "csv", "tsv");
+        var labels = new Option<string?>("--labels") { Description = "the answers are in a separate file, one per row of the data (e.g. PIQA's train-labels.lst: one value a line; or a CSV/JSONL file): joined by row number (data.shape join)" };
+        var answerBase = new Option<int?>("--answer-base") { Description = "integer answers count from 0 or 1 (asked for when the data cannot tell)" };
+        answerBase.Validators.Add(result =>
+        {
+            // a value that does not parse is reported by the parser itself
+            if (result.Tokens is [var token] && int.TryParse(token.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value) && value is not (0 or 1))
+            {
+                result.AddError($"--answer-base must be 0 or 1, got {value}");
+            }
+        });
+        var style = new Option<string?>("--style") { Description = "multiple_choice prompt style: question (\"Question: … Answer:\") or completion (the choices continue the context, as HellaSwag); default: completion for a context (ctx) with endings" };
+        style.AcceptOnlyFromAmong("question", "completion");
         var command = new Command("new", "Write a commented starter suite for a data file: guesses which fields are the question, choices, answer, target or refusal label, says why, and validates the suite. Exit 0 when written and valid, 2 otherwise (nothing written).");
         command.Add(data);
         command.Add(type);
         command.Add(output);
         command.Add(force);
         command.Add(field);
+        command.Add(format);
+        command.Add(labels);
+        command.Add(answerBase);
+        command.Add(style);
         command.SetAction(parse =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -193,18 +222,39 @@ public static class SuiteCommands
             }
 
             var given = GivenFields(parse.GetValue(field), task);
+            var labelsFile = parse.GetValue(labels) is { } l ? Path.GetFullPath(l) : null;
+            if (labelsFile is not null && !File.Exists(labelsFile))
+            {
+                throw new UsageException(Directory.Exists(labelsFile) ? $"--labels {labelsFile} is a folder; name the labels file" : $"labels file not found: {labelsFile}");
+            }
+
+            if ((labelsFile is not null || parse.GetValue(answerBase) is not null || parse.GetValue(style) is not null) && task != TaskType.MultipleChoice)
+            {
+                throw new UsageException("--labels, --answer-base and --style apply to --type multiple_choice only");
+            }
+
+            var options = new ScaffoldOptions(parse.GetValue(format), labelsFile, parse.GetValue(answerBase), parse.GetValue(style) switch
+            {
+                "completion" => true,
+                "question" => false,
+                _ => null,
+            });
 
             SuiteScaffold scaffold;
             try
             {
-                scaffold = SuiteScaffold.Create(dataFile, task, suiteFile, given);
+                scaffold = SuiteScaffold.Create(dataFile, task, suiteFile, given, options);
             }
             catch (SuiteGuessException e)
             {
                 foreach (var missing in e.Missing)
                 {
                     stderr.WriteLine($"error: cannot guess the {missing.RoleName} (suite key '{missing.YamlKey}'): {missing.Why}");
-                    if (RoleNames.Parse(missing.RoleName) is not null)
+                    if (missing.YamlKey == "answer_base")
+                    {
+                        stderr.WriteLine("  name it: --answer-base 0 or --answer-base 1");
+                    }
+                    else if (RoleNames.Parse(missing.RoleName) is not null)
                     {
                         stderr.WriteLine($"  name it: --field {missing.RoleName}=<field>{(missing.Role == SuiteRole.Choices ? " (a list-valued field, or the choice columns separated by commas)" : "")}");
                     }

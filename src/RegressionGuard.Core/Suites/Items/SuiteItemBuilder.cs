@@ -52,17 +52,16 @@ public static class SuiteItemBuilder
             {
                 items.Add(renderer.Item(row, fewShotRows));
             }
+            catch (RowProblems problems)
+            {
+                foreach (var e in problems.Problems)
+                {
+                    errors.Add(ErrorOf(e, row));
+                }
+            }
             catch (SuiteDataException e)
             {
-                // Every failing row, each reported once: at the suite key it concerns (a template, the answer) with
-                // the row, or at the data row itself; a message that already starts with the row's place does not
-                // repeat it. Callers group them per problem (SuiteProblems).
-                var message = e.Detail ?? e.Message.Replace($"{row.Where}: ", "", StringComparison.Ordinal)
-                    .Replace($" on {row.Where}", "", StringComparison.Ordinal).Replace($" in {row.Where}", "", StringComparison.Ordinal);
-                var at = e.At;
-                errors.Add(at is null
-                    ? new SuiteError(row.File, row.Line, 1, message)
-                    : new SuiteError(at.File, at.Line, at.Column, message) { Row = row.Where });
+                errors.Add(ErrorOf(e, row));
             }
         }
         if (renderer.LooksOneBased() is { } oneBased && errors.Count == 0)
@@ -82,6 +81,23 @@ public static class SuiteItemBuilder
         }
 
         return items;
+    }
+
+    /// <summary>Every problem of one row (prompt, choices, answer), so that none waits for another to be fixed.</summary>
+    sealed class RowProblems(IReadOnlyList<SuiteDataException> problems) : Exception(problems[0].Message)
+    {
+        public IReadOnlyList<SuiteDataException> Problems { get; } = problems;
+    }
+
+    static SuiteError ErrorOf(SuiteDataException e, DataRow row)
+    {
+        // Every failing row, each reported once: at the suite key it concerns (a template, the answer) with the row,
+        // or at the data row itself, without repeating the row's place. Callers group them per problem (SuiteProblems).
+        var message = e.Detail ?? e.Message.Replace($"{row.Where}: ", "", StringComparison.Ordinal)
+            .Replace($" on {row.Where}", "", StringComparison.Ordinal).Replace($" in {row.Where}", "", StringComparison.Ordinal);
+        return e.At is { } at
+            ? new SuiteError(at.File, at.Line, at.Column, message) { Row = row.Where }
+            : new SuiteError(row.File, row.Line, 1, message);
     }
 
     static List<DataRow> ReadRows(SuiteDefinition suite, DataSourceSpec? data, IReadOnlyList<IReadOnlyDictionary<string, object?>>? inline, List<SuiteError> errors)
@@ -167,47 +183,73 @@ public static class SuiteItemBuilder
 
         (string Question, IReadOnlyList<string> Choices, int Gold, string? Target) Render(DataRow row, string where)
         {
-            var question = _prompt.Render(row.Fields, null, where);
-            string? target = _target?.Render(row.Fields, null, where);
+            // each part is tried even when another fails, so that every problem of the row is reported at once
+            var problems = new List<SuiteDataException>();
+            T? Try<T>(Func<T> part)
+            {
+                try
+                {
+                    return part();
+                }
+                catch (SuiteDataException e)
+                {
+                    problems.Add(e);
+                    return default;
+                }
+            }
+            var question = Try(() => _prompt.Render(row.Fields, null, where));
+            string? target = _target is null ? null : Try(() => _target.Render(row.Fields, null, where));
             if (_suite.Task != TaskType.MultipleChoice)
             {
-                return (question, Array.Empty<string>(), -1, target);
+                return problems.Count > 0 ? throw new RowProblems(problems) : (question!, Array.Empty<string>(), -1, target);
             }
 
-            IReadOnlyList<string> choices;
             var spec = _suite.Choices!;
-            if (spec.Field is not null)
+            var choices = Try<IReadOnlyList<string>>(() =>
             {
-                var value = FieldPath.Evaluate(row.Fields, spec.Field);
-                choices = value is IEnumerable<object?> list && value is not string
-                    ? list.Select(FieldPath.AsText).ToList()
-                    : throw new SuiteDataException($"'choices.field' {spec.Field} is not a list on {where} (got '{FieldPath.AsText(value)}')");
-            }
-            else
+                IReadOnlyList<string> texts;
+                if (spec.Field is not null)
+                {
+                    var value = FieldPath.Evaluate(row.Fields, spec.Field);
+                    texts = value is IEnumerable<object?> list && value is not string
+                        ? list.Select(FieldPath.AsText).ToList()
+                        : throw new SuiteDataException($"'choices.field' {spec.Field} is not a list on {where} (got '{FieldPath.AsText(value)}')");
+                }
+                else
+                {
+                    texts = _choiceTemplates!.Select(t => t.Render(row.Fields, null, where)).ToList();
+                }
+                return texts.Count < 2 ? throw new SuiteDataException($"{where}: needs at least 2 choices, got {texts.Count}") : texts;
+            });
+            if (choices is null)
             {
-                choices = _choiceTemplates!.Select(t => t.Render(row.Fields, null, where)).ToList();
-            }
-            if (choices.Count < 2)
-            {
-                throw new SuiteDataException($"{where}: needs at least 2 choices, got {choices.Count}");
+                throw new RowProblems(problems);
             }
 
-            IReadOnlyList<string>? labels = spec.Labels;
-            if (spec.LabelsField is not null && FieldPath.Evaluate(row.Fields, spec.LabelsField) is IEnumerable<object?> l)
-            {
-                labels = l.Select(FieldPath.AsText).ToList();
-            }
-
-            var answer = FieldPath.Evaluate(row.Fields, _suite.AnswerField!);
             ResolvedAnswer resolved;
             try
             {
+                IReadOnlyList<string>? labels = spec.Labels;
+                if (spec.LabelsField is not null && FieldPath.Evaluate(row.Fields, spec.LabelsField) is IEnumerable<object?> l)
+                {
+                    labels = l.Select(FieldPath.AsText).ToList();
+                }
+
+                var answer = FieldPath.Evaluate(row.Fields, _suite.AnswerField!);
                 resolved = AnswerResolver.Resolve(answer, labels, choices.Count, where, _suite.AnswerBase);
             }
-            catch (SuiteDataException e) when (_suite.AnswerPosition is { } at)
+            catch (SuiteDataException e)
             {
                 var prefix = $"{where}: ";
-                throw new SuiteDataException(e.Message, e) { At = at, Detail = e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message };
+                problems.Add(_suite.AnswerPosition is { } at
+                    ? new SuiteDataException(e.Message, e) { At = at, Detail = e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message }
+                    : e);
+                throw new RowProblems(problems);
+            }
+
+            if (problems.Count > 0)
+            {
+                throw new RowProblems(problems);
             }
             if (resolved.ImplicitZeroBased is long integer)
             {
@@ -216,7 +258,7 @@ public static class SuiteItemBuilder
                 _largestInteger = Math.Max(_largestInteger, integer);
             }
 
-            return (question, choices, resolved.Index, target);
+            return (question!, choices, resolved.Index, target);
         }
 
         int _integerAnswers;

@@ -81,6 +81,34 @@ public static partial class SuiteLoader
         return suite;
     }
 
+    /// <summary>
+    /// For <c>suite validate</c>: every problem of the file, and the suite as far as its items can be built from it
+    /// (null when a problem changes how they are built), so that the problems of the rows are found in the same pass.
+    /// </summary>
+    public static (SuiteDefinition? Suite, IReadOnlyList<SuiteError> Errors) Check(string path, IReadOnlyDictionary<string, string>? variables = null)
+    {
+        var full = Path.GetFullPath(path);
+        string text;
+        try
+        {
+            text = File.Exists(full) ? SuiteSandbox.ReadInputText(full, SafeYaml.MaxBytes) : throw new SuiteDataException("suite file not found");
+        }
+        catch (SuiteDataException e)
+        {
+            return (null, [new SuiteError(full, 1, 1, e.Message)]);
+        }
+
+        var errors = new List<SuiteError>();
+        var root = SafeYaml.LoadMapping(text, full, errors);
+        if (root is null)
+        {
+            return (null, errors);
+        }
+
+        var suite = Build(new YamlMap(root, full, errors), new Context(full, variables ?? new Dictionary<string, string>(), errors), text);
+        return (suite, errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
+    }
+
     sealed class Context(string file, IReadOnlyDictionary<string, string> variables, List<SuiteError> errors)
     {
         public string File { get; } = file;
@@ -253,6 +281,9 @@ public static partial class SuiteLoader
             map.Error(map.Raw("generation")!, "'generation' applies to generate and refusal suites only");
         }
 
+        // Problems found from here on (rule sets, metrics, answer_base, truncate) do not change how items are built:
+        // Check still builds the suite, so that validate reports them together with the problems of the rows.
+        int structural = context.Errors.Count;
         string? rules = null;
         ExpectationSpec? should = null;
         if (task == TaskType.Refusal)
@@ -271,7 +302,7 @@ public static partial class SuiteLoader
             }
             else if (!RegressionGuard.Suites.Refusal.RefusalRuleSets.BuiltInNames.Contains(rules, StringComparer.Ordinal))
             {
-                map.Error(map.Raw("rules") ?? map.Node, $"unknown built-in rule set '{rules}'{DidYouMean.Hint(rules, RegressionGuard.Suites.Refusal.RefusalRuleSets.BuiltInNames.ToArray())}; built-in: {string.Join(", ", RegressionGuard.Suites.Refusal.RefusalRuleSets.BuiltInNames)}, or a rule file (a path ending in .yaml, relative to the suite)");
+                map.Error(map.Raw("rules") ?? map.Node, $"unknown built-in rule set '{rules}'{DidYouMean.Hint(rules, RegressionGuard.Suites.Refusal.RefusalRuleSets.BuiltInNames.ToArray())} (built-in: {string.Join(", ", RegressionGuard.Suites.Refusal.RefusalRuleSets.BuiltInNames)}; or a rule file: a path ending in .yaml, relative to the suite)");
                 rules = null;
             }
 
@@ -312,7 +343,7 @@ public static partial class SuiteLoader
 
         var truncate = ReadTruncate(map, task);
 
-        if (context.Errors.Count > 0 || task is null || prompt is null || id is null || schema is null)
+        if (structural > 0 || task is null || prompt is null || id is null || schema is null || (task == TaskType.Refusal && should is null))
         {
             return null;
         }

@@ -12,7 +12,12 @@ public sealed record SuiteProblem(string Place, string Message, IReadOnlyList<st
         }
 
         var more = RowCount > FirstRows.Count ? $", … ({RowCount - FirstRows.Count:N0} more)" : "";
-        return $"{Place}: {Message} — {RowCount:N0} row{(RowCount == 1 ? "" : "s")}: {string.Join(", ", FirstRows)}{more}";
+        // rows of one file: the file once, then its lines
+        var files = FirstRows.Select(r => r.LastIndexOf(':') is > 0 and var colon ? r[..colon] : r).Distinct().ToList();
+        var rows = files.Count == 1 && !files[0].EndsWith(']') && FirstRows.All(r => r.Length > files[0].Length + 1)
+            ? $"{files[0]} line{(FirstRows.Count == 1 ? "" : "s")} {string.Join(", ", FirstRows.Select(r => r[(files[0].Length + 1)..]))}"
+            : string.Join(", ", FirstRows);
+        return $"{Place}: {Message} — {RowCount:N0} row{(RowCount == 1 ? "" : "s")}: {rows}{more}";
     }
 }
 
@@ -31,6 +36,7 @@ public static class SuiteProblems
     {
         ArgumentNullException.ThrowIfNull(errors);
         var groups = new Dictionary<(string Place, string Message), (List<string> Rows, int Count)>();
+        var firstPlace = new Dictionary<(string Place, string Message), string>();
         var order = new List<(string, string)>();
         foreach (var error in errors)
         {
@@ -51,6 +57,7 @@ public static class SuiteProblems
             var key = (place, error.Message);
             if (!groups.TryGetValue(key, out var group))
             {
+                firstPlace[key] = $"{error.File}:{error.Line}:{error.Column}";
                 group = (new List<string>(), 0);
                 order.Add(key);
             }
@@ -66,6 +73,9 @@ public static class SuiteProblems
             }
             groups[key] = group;
         }
-        return order.Select(k => new SuiteProblem(k.Item1, k.Item2, groups[k].Rows, groups[k].Count)).ToList();
+        // a message on one line of another file (a rule file, a data file) is printed at that line
+        return order.Select(k => groups[k].Count == 1 && groups[k].Rows[0].StartsWith("line ", StringComparison.Ordinal)
+            ? new SuiteProblem(firstPlace[k], k.Item2, [], 0)
+            : new SuiteProblem(k.Item1, k.Item2, groups[k].Rows, groups[k].Count)).ToList();
     }
 }

@@ -72,7 +72,7 @@ public sealed class AnswerBaseTests
         var e = Assert.Throws<SuiteValidationException>(() => Build(dir, ""))!;
         var problem = SuiteProblems.Group(e.Errors, dir.File("s.yaml")).Single();
 
-        Assert.That(problem.ToString(), Is.EqualTo($"{dir.File("s.yaml")}:7:9: answer 2 is out of range for 2 choices; an integer is a 0-based index 0 to 1; if the answers are 1-based (1 to 2), set answer_base: 1 — 1 row: {dir.File("d.jsonl")}:2"));
+        Assert.That(problem.ToString(), Is.EqualTo($"{dir.File("s.yaml")}:7:9: answer 2 is out of range for 2 choices; an integer is a 0-based index 0 to 1; if the answers are 1-based (1 to 2), set answer_base: 1 — 1 row: {dir.File("d.jsonl")} line 2"));
     }
 
     [Test]

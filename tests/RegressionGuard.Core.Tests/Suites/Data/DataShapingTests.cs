@@ -226,8 +226,7 @@ public sealed class DataShapingTests
         Assert.That(e.Errors, Has.Count.EqualTo(100), "no cap at 20");
         Assert.That(problems, Has.Count.EqualTo(1), "one problem, however many rows");
         Assert.That(problems[0].RowCount, Is.EqualTo(100), "with the true count");
-        Assert.That(problems[0].ToString(), Does.StartWith($"{dir.File("suite.yaml")}:7:7: data.shape split: field 'answers' is a number, not a text to split — 100 rows: {dir.File("x.jsonl")}:1, "));
-        Assert.That(problems[0].ToString(), Does.EndWith("… (95 more)"));
+        Assert.That(problems[0].ToString(), Does.StartWith($"{dir.File("suite.yaml")}:7:7: data.shape split: field 'answers' is a number, not a text to split — 100 rows: {dir.File("x.jsonl")} lines 1, 2, 3, 4, 5, … (95 more)"), "the file once, then its lines");
         Assert.That(e.Errors[99].Row, Is.EqualTo($"{dir.File("x.jsonl")}:100"));
     }
 
