@@ -16,6 +16,21 @@ public sealed class SuiteFormatsCommandTests
     static IReadOnlyList<SuiteItem> Items(string suite, string variable, string folder) =>
         SuiteItemBuilder.Build(SuiteLoader.Load(suite, new Dictionary<string, string> { [variable] = folder }));
 
+    /// <summary>The worked examples of docs/suites.md ("Shaping data"), each beside its data.</summary>
+    [Test]
+    public void The_worked_examples_validate_and_read_the_answers_their_data_means()
+    {
+        var run = CliRun.Of("suite", "validate", Format("*/*.yaml"));
+
+        Assert.That(run.ExitCode, Is.Zero, run.Error);
+        Assert.That(run.Out, Does.Contain("refusal_by_category v1, refusal, 5 items"), "the privacy row filtered out");
+        Assert.That(run.Out, Does.Contain("truthfulqa_gen v1, generate, 2 items"), "the adversarial rows only");
+        var oneBased = SuiteItemBuilder.Build(SuiteLoader.Load(Format("refusal/choices_1based.yaml")));
+        Assert.That(oneBased.Select(i => i.Choices[i.Gold]), Is.EqualTo(new[] { "No", "Yes", "No" }), "answer_base: 1");
+        var hellaswag = SuiteItemBuilder.Build(SuiteLoader.Load(Format("hellaswag/hellaswag.yaml")));
+        Assert.That(hellaswag.Select(i => i.Gold), Is.EqualTo(new[] { 3, 0, 2 }));
+    }
+
     [Test]
     public void Suite_new_joins_labels_kept_in_a_separate_file()
     {

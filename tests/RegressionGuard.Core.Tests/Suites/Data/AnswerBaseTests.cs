@@ -1,4 +1,5 @@
 using RegressionGuard.Suites;
+using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Testing;
@@ -41,6 +42,18 @@ public sealed class AnswerBaseTests
         var items = Build(dir, "answer_base: 1");
 
         Assert.That(items.Select(i => i.Choices[i.Gold]), Is.All.EqualTo("right"));
+    }
+
+    [Test]
+    public void One_based_answers_score_right_a_model_that_always_picks_the_right_choice_gets_acc_1()
+    {
+        using var dir = OneBased();
+        var suite = SuiteLoader.Parse(Suite("answer_base: 1"), dir.File("s.yaml"));
+        var model = new ScriptedModel(logLikelihood: r => r.Continuation.Trim() == "right" ? -1 : -5);
+
+        var result = SuiteEvaluator.Evaluate(suite, SuiteItemBuilder.Build(suite), model);
+
+        Assert.That(result.Metrics["acc"].Value, Is.EqualTo(1.0));
     }
 
     [Test]
