@@ -37,9 +37,18 @@ public sealed partial class BrokenInputTests
         ["score"] = [new(["--model", O("models/base"), "--data", f.Corpus], ["--model", "--data", "--tokenizer"], [], [], [.. ModelWords, "--field", "--split"],
             [["--stride", "0"], ["--stride", "-4"], ["--field", "no_such_field"], .. ComputeBadValues])],
         ["convert"] = [new(["--from", f.Stories260K, "--to", "{new}/hf"], ["--from", "--tokenizer"], [], [("--to", ExitUsage)], [], [])],
-        ["suite validate"] = [new([O("knowledge.yaml")], ["#0"], [], [], ["--set"], [["--set", "novalue"], ["--set", "=x"]])],
-        ["suite new"] = [new(["--data", O("data/knowledge.jsonl"), "--type", "multiple_choice", "--out", "{new}/s.yaml"], ["--data"], ["--out"], [], ["--type", "--field"],
-            [["--field", "nonsense"], ["--field", "answer="], ["--field", "target=x"]])],
+        ["suite validate"] =
+        [
+            new([O("knowledge.yaml")], ["#0"], [], [], ["--set"], [["--set", "novalue"], ["--set", "=x"]]),
+            new([O("knowledge.yaml"), "--model", O("models/base")], ["--model", "--tokenizer"], [], [], ["--set"], []),
+        ],
+        ["suite new"] =
+        [
+            new(["--data", O("data/knowledge.jsonl"), "--type", "multiple_choice", "--out", "{new}/s.yaml"], ["--data", "--labels"], ["--out"], [], ["--type", "--field", "--format", "--style"],
+                [["--field", "nonsense"], ["--field", "answer="], ["--field", "target=x"], ["--answer-base", "2"], ["--answer-base", "-1"], ["--format", "xml"],
+                 ["--style", "cloze"], ["--format", "csv"], ["--field", "question=No Such Column"], ["--labels", f.Corpus]]),
+            new(["--data", O("data/knowledge.jsonl"), "--type", "generate", "--out", "{new}/g.yaml"], [], [], [], [], [["--answer-base", "1"], ["--style", "completion"]]),
+        ],
         ["eval"] = [new(["--model", O("models/base"), "--suite", O("knowledge.yaml"), "--limit", "2"], ["--model", "--suite", "--tokenizer", "--judge"], [], [("--out", ExitUsage), ("--cache-dir", [0, 2])],
             [.. ModelWords, "--set", "--chat-format"], [["--limit", "-1"], ["--set", "novalue"], ["--judge", O("models/base")], .. ComputeBadValues]),
             // a judged refusal suite: --judge broken; no judge model anywhere; a judge.model that is missing

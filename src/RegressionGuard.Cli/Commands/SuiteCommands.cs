@@ -3,6 +3,7 @@ using RegressionGuard.Cli.Console;
 using RegressionGuard.Suites;
 using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
+using RegressionGuard.Suites.Lengths;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Suites.Scaffolding;
 using RegressionGuard.Suites.Templates;
@@ -61,31 +62,60 @@ public static class SuiteCommands
     {
         var paths = new Argument<string[]>("paths") { Description = "suite files or globs", Arity = ArgumentArity.OneOrMore };
         var set = SetOption();
-        var command = new Command("validate", "Check suite files: keys, types, templates, regexes, data files and every item. Exit 0 when all are valid, 2 otherwise.");
+        var modelOption = new Option<string?>("--model") { Description = "also check every prompt against this model's context (HF folder or llama2.c .bin), as eval will" };
+        var tokenizerOption = new Option<string?>("--tokenizer") { Description = "tokenizer file for --model (default: found beside the model)" };
+        var command = new Command("validate", "Check suite files as eval will use them: keys, types, templates against every row, regexes, rule sets, data files and shaping, answers, and with --model every prompt's length. All problems at once, one line per problem with its rows and a count. Exit 0 when all are valid, 2 otherwise.");
         command.Add(paths);
         command.Add(set);
+        command.Add(modelOption);
+        command.Add(tokenizerOption);
         command.SetAction(parse =>
         {
             var variables = Variables(parse.GetValue(set));
             var output = parse.InvocationConfiguration.Output;
             var error = parse.InvocationConfiguration.Error;
+            var files = ExpandPaths(parse.GetValue(paths)!);
+            using var lm = parse.GetValue(modelOption) is { } modelPath ? LoadForLengths(modelPath, parse.GetValue(tokenizerOption)) : null;
             bool allValid = true;
-            foreach (var file in ExpandPaths(parse.GetValue(paths)!))
+            foreach (var file in files)
             {
                 try
                 {
-                    var suite = SuiteLoader.Load(file, variables);
+                    // the suite's own problems and its rows' problems, in one pass (unless a problem changes how items are built)
+                    var (checkedSuite, loadErrors) = SuiteLoader.Check(file, variables);
+                    var suite = checkedSuite ?? throw new SuiteValidationException(loadErrors);
                     // chat_format: model needs a model's template: the items are checked in plain format here.
                     bool model = ChatFormats.IsModel(suite.ChatFormat);
-                    var items = SuiteItemBuilder.Build(model ? suite with { ChatFormat = "plain" } : suite);
+                    IReadOnlyList<SuiteItem> items;
+                    try
+                    {
+                        items = SuiteItemBuilder.Build(model ? suite with { ChatFormat = "plain" } : suite);
+                    }
+                    catch (SuiteValidationException rows)
+                    {
+                        throw new SuiteValidationException([.. loadErrors, .. rows.Errors]);
+                    }
+
+                    var fit = lm is null ? null : FitToModel(suite, items, lm);
+                    if (loadErrors.Count > 0 || fit?.Errors.Count > 0)
+                    {
+                        throw new SuiteValidationException([.. loadErrors, .. fit?.Errors ?? []]);
+                    }
+
+                    string lengths = "";
+                    if (lm is not null && fit is not null)
+                    {
+                        lengths = fit.Summary(suite.Id, lm.Description.ContextLength) is { } note ? $"; {note}" : $"; every prompt fits {lm.Description.ContextLength:N0} tokens";
+                    }
                     output.WriteLine($"ok   {file}: {suite.Id} v{suite.Version}, {SuiteLoader.TaskName(suite.Task)}, {items.Count:N0} items, metrics {string.Join(", ", suite.Metrics.Select(m => m.Name))}"
-                        + (model ? " (chat_format model: rendered with the model's chat template when evaluated)" : ""));
+                        + (model ? " (chat_format model: rendered with the model's chat template when evaluated)" : "") + lengths);
                 }
                 catch (SuiteValidationException e)
                 {
                     allValid = false;
-                    error.WriteLine($"FAIL {file}: {e.Errors.Count} problem(s)");
-                    foreach (var problem in e.Errors)
+                    var problems = SuiteProblems.Group(e.Errors, Path.GetFullPath(file));
+                    error.WriteLine($"FAIL {file}: {problems.Count} problem(s)");
+                    foreach (var problem in problems)
                     {
                         error.WriteLine($"  {problem}");
                     }
@@ -94,6 +124,25 @@ public static class SuiteCommands
             return allValid ? CliApp.ExitOk : CliApp.ExitUsage;
         });
         return command;
+    }
+
+    /// <summary>A model for counting prompt tokens (its tokenizer and context length).</summary>
+    static RegressionGuard.Torch.Runtime.TorchLanguageModel LoadForLengths(string path, string? tokenizer)
+    {
+        var full = Path.GetFullPath(path);
+        if (!File.Exists(full) && !Directory.Exists(full))
+        {
+            throw new UsageException($"--model {full} not found");
+        }
+
+        return RegressionGuard.Torch.Runtime.TorchLanguageModel.Load(full, tokenizer is null ? null : Path.GetFullPath(tokenizer));
+    }
+
+    /// <summary>The suite's too-long policy applied to its items for <paramref name="lm"/>.</summary>
+    public static PromptFit FitToModel(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, RegressionGuard.Torch.Runtime.TorchLanguageModel lm)
+    {
+        bool special = SuiteEvaluator.AddsSpecialTokens(suite);
+        return PromptLengths.Apply(suite, items, text => lm.EncodePrompt(text, special).Length, lm.Description.ContextLength);
     }
 
     /// <summary><c>regressionguard suite</c>: <c>validate</c> and <c>new</c>.</summary>
@@ -120,12 +169,30 @@ public static class SuiteCommands
         var output = new Option<string?>("--out") { Description = "the suite file to write (default: <data file name without extension>.yaml in the current folder)" };
         var force = new Option<bool>("--force") { Description = "overwrite --out if it exists" };
         var field = new Option<string[]>("--field") { Description = $"role=field: use this field instead of guessing (repeatable); roles: {string.Join(", ", RoleNames.Overridable)} (prompt = question); choices: a list-valued field, or columns separated by commas" };
+        var format = new Option<string?>("--format") { Description = "read the data as jsonl | json | csv | tsv (default: from its extension)" };
+        format.AcceptOnlyFromAmong("jsonl", "json", "csv", "tsv");
+        var labels = new Option<string?>("--labels") { Description = "the answers are in a separate file, one per row of the data (e.g. PIQA's train-labels.lst: one value a line; or a CSV/JSONL file): joined by row number (data.shape join)" };
+        var answerBase = new Option<int?>("--answer-base") { Description = "integer answers count from 0 or 1 (asked for when the data cannot tell)" };
+        answerBase.Validators.Add(result =>
+        {
+            // a value that does not parse is reported by the parser itself
+            if (result.Tokens is [var token] && int.TryParse(token.Value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out int value) && value is not (0 or 1))
+            {
+                result.AddError($"--answer-base must be 0 or 1, got {value}");
+            }
+        });
+        var style = new Option<string?>("--style") { Description = "multiple_choice prompt style: question (\"Question: … Answer:\") or completion (the choices continue the context, as HellaSwag); default: completion for a context (ctx) with endings" };
+        style.AcceptOnlyFromAmong("question", "completion");
         var command = new Command("new", "Write a commented starter suite for a data file: guesses which fields are the question, choices, answer, target or refusal label, says why, and validates the suite. Exit 0 when written and valid, 2 otherwise (nothing written).");
         command.Add(data);
         command.Add(type);
         command.Add(output);
         command.Add(force);
         command.Add(field);
+        command.Add(format);
+        command.Add(labels);
+        command.Add(answerBase);
+        command.Add(style);
         command.SetAction(parse =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -155,18 +222,39 @@ public static class SuiteCommands
             }
 
             var given = GivenFields(parse.GetValue(field), task);
+            var labelsFile = parse.GetValue(labels) is { } l ? Path.GetFullPath(l) : null;
+            if (labelsFile is not null && !File.Exists(labelsFile))
+            {
+                throw new UsageException(Directory.Exists(labelsFile) ? $"--labels {labelsFile} is a folder; name the labels file" : $"labels file not found: {labelsFile}");
+            }
+
+            if ((labelsFile is not null || parse.GetValue(answerBase) is not null || parse.GetValue(style) is not null) && task != TaskType.MultipleChoice)
+            {
+                throw new UsageException("--labels, --answer-base and --style apply to --type multiple_choice only");
+            }
+
+            var options = new ScaffoldOptions(parse.GetValue(format), labelsFile, parse.GetValue(answerBase), parse.GetValue(style) switch
+            {
+                "completion" => true,
+                "question" => false,
+                _ => null,
+            });
 
             SuiteScaffold scaffold;
             try
             {
-                scaffold = SuiteScaffold.Create(dataFile, task, suiteFile, given);
+                scaffold = SuiteScaffold.Create(dataFile, task, suiteFile, given, options);
             }
             catch (SuiteGuessException e)
             {
                 foreach (var missing in e.Missing)
                 {
                     stderr.WriteLine($"error: cannot guess the {missing.RoleName} (suite key '{missing.YamlKey}'): {missing.Why}");
-                    if (RoleNames.Parse(missing.RoleName) is not null)
+                    if (missing.YamlKey == "answer_base")
+                    {
+                        stderr.WriteLine("  name it: --answer-base 0 or --answer-base 1");
+                    }
+                    else if (RoleNames.Parse(missing.RoleName) is not null)
                     {
                         stderr.WriteLine($"  name it: --field {missing.RoleName}=<field>{(missing.Role == SuiteRole.Choices ? " (a list-valued field, or the choice columns separated by commas)" : "")}");
                     }
@@ -302,10 +390,28 @@ public static class SuiteCommands
         {
             var suite = WithChatFormat(SuiteLoader.Load(parse.GetValue(suiteOption)!, Variables(parse.GetValue(set))), parse.GetValue(chat));
             var chatTemplate = ChatFormats.TemplateFor(new[] { suite }, parse.GetValue(model.Model)!, parse.GetValue(model.Tokenizer));
-            var items = SuiteItemBuilder.Build(suite, parse.GetValue(limit), chatTemplate);
+            var built = SuiteItemBuilder.Build(suite, parse.GetValue(limit), chatTemplate);
             using var judges = JudgeCommands.LoadJudges(new[] { suite }, parse.GetValue(judge), model.Compute(parse), suite.Judge is null ? null : CompareCommand.OpenCache(parse, cacheDir, noCache));
             using var lm = model.Load(parse);
             var error = parse.InvocationConfiguration.Error;
+            // the too-long policy, before the model runs: truncate: error stops here naming every row (exit 2)
+            var fit = FitToModel(suite, built, lm);
+            if (fit.Errors.Count > 0)
+            {
+                throw new SuiteValidationException(fit.Errors);
+            }
+
+            var items = fit.Items;
+            if (fit.Summary(suite.Id, lm.Description.ContextLength) is { } note)
+            {
+                error.WriteLine(note);
+            }
+
+            if (items.Count == 0)
+            {
+                throw new UsageException($"{suite.Id}: no item fits the model's context of {lm.Description.ContextLength:N0} tokens (all {fit.Skipped.Count:N0} skipped)");
+            }
+
             var result = WorkProgress.Run($"{suite.Id} ({items.Count} items)", SuiteEvaluator.RequestCount(suite, items), error,
                 progress => SuiteEvaluator.Evaluate(suite, items, lm, progress, judges.For(suite)));
             if (parse.GetValue(outDir) is { } dir)
@@ -320,7 +426,7 @@ public static class SuiteCommands
             }
             else
             {
-                output.WriteLine($"{result.Suite} v{result.Version} ({result.Kind}, {result.Items.Count} items) on {result.Model}");
+                output.WriteLine($"{result.Suite} v{result.Version} ({result.Kind}, {result.Items.Count} items{(fit.Skipped.Count > 0 ? $", {fit.Skipped.Count} skipped as too long" : "")}{(fit.Truncated > 0 ? $", {fit.Truncated} cut to fit" : "")}) on {result.Model}");
                 foreach (var (name, m) in result.Metrics)
                 {
                     output.WriteLine(FormattableString.Invariant($"  {name,-18} {m.Value:F4} ± {m.Stderr:F4}  (n = {m.Count}, {(m.HigherIsBetter ? "higher" : "lower")} is better)"));

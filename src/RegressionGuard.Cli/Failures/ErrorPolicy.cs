@@ -36,7 +36,8 @@ public static class ErrorPolicy
         var e = Unwrap(exception);
         if (e is SuiteValidationException validation)
         {
-            return new Failure(CliApp.ExitUsage, [$"error: {validation.Errors.Count} problem(s):", .. validation.Errors.Select(p => $"  {p}")], null);
+            var problems = RegressionGuard.Suites.Loading.SuiteProblems.Group(validation.Errors);
+            return new Failure(CliApp.ExitUsage, [$"error: {problems.Count} problem(s):", .. problems.Select(p => $"  {p}")], null);
         }
 
         if (IsInputProblem(e))

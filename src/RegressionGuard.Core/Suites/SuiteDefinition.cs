@@ -38,6 +38,18 @@ public sealed record TemplateText(string Text, SourcePosition Position);
 /// <param name="Labels">fixed labels, e.g. [A, B, C, D], used to resolve letter answers.</param>
 public sealed record ChoicesSpec(string? Field, IReadOnlyList<TemplateText>? Templates, string? LabelsField, IReadOnlyList<string>? Labels);
 
+/// <summary>What happens to an item whose prompt (with its longest continuation or the tokens to generate) does not fit
+/// the model's context (<c>truncate:</c>).</summary>
+public enum TooLongPolicy
+{
+    /// <summary>Cut the prompt's start (as lm-evaluation-harness does for log-likelihoods).</summary>
+    Left,
+    /// <summary>Leave the item out, counted in the output and the results.</summary>
+    Skip,
+    /// <summary>Stop before any model runs, naming every row that does not fit.</summary>
+    Error,
+}
+
 /// <summary>Greedy generation settings.</summary>
 public sealed record GenerationSpec(int MaxNewTokens, IReadOnlyList<string> Stop);
 
@@ -123,6 +135,16 @@ public sealed record SuiteDefinition
     // multiple_choice
     public ChoicesSpec? Choices { get; init; }
     public string? AnswerField { get; init; }
+
+    /// <summary>Where <c>answer</c> is written, for problems found on the rows' answers.</summary>
+    public SourcePosition? AnswerPosition { get; init; }
+
+    /// <summary><c>answer_base</c>: what an integer answer counts from (0 or 1); null when the suite does not say, and
+    /// then integer answers are read as 0-based only when some row has a 0 (see <see cref="Items.SuiteItemBuilder"/>).</summary>
+    public int? AnswerBase { get; init; }
+
+    /// <summary><c>truncate</c>: the too-long policy (default: left for multiple_choice, error otherwise).</summary>
+    public TooLongPolicy Truncate { get; init; } = TooLongPolicy.Error;
     public string TargetDelimiter { get; init; } = " ";
 
     // generate / refusal

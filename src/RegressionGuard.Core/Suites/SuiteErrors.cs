@@ -1,9 +1,12 @@
 namespace RegressionGuard.Suites;
 
-/// <summary>One problem in a suite (or data, rule-set) file, at a 1-based line and column.</summary>
+/// <summary>One problem in a suite (or data, rule-set) file, at a 1-based line and column; <see cref="Row"/> is the
+/// data row (<c>file:line</c>) it happened on, when the place is a suite key applied to rows.</summary>
 public sealed record SuiteError(string File, int Line, int Column, string Message)
 {
-    public override string ToString() => $"{File}:{Line}:{Column}: {Message}";
+    public string? Row { get; init; }
+
+    public override string ToString() => $"{File}:{Line}:{Column}: {Message}{(Row is null ? "" : $" (row {Row})")}";
 }
 
 /// <summary>Every problem found in one or more files, reported together.</summary>
@@ -27,4 +30,10 @@ public sealed class SuiteDataException : Exception
     public SuiteDataException(string message) : base(message) { }
 
     public SuiteDataException(string message, Exception inner) : base(message, inner) { }
+
+    /// <summary>The suite position the problem belongs to (a template, a shaping step), when known.</summary>
+    public SourcePosition? At { get; init; }
+
+    /// <summary>The message without the places (<see cref="At"/> and the row), when they were given separately.</summary>
+    public string? Detail { get; init; }
 }

@@ -155,7 +155,7 @@ public sealed class SuiteNewCommandTests
         File.WriteAllText(dir.File("x.csv"), "goal,first,second,right\nPick one,yes,no,1\n");
 
         var run = CliRun.Of("suite", "new", "--data", dir.File("x.csv"), "--type", "multiple_choice", "--out", dir.File("x.yaml"),
-            "--field", "choices=first,second", "--field", "answer=right");
+            "--field", "choices=first,second", "--field", "answer=right", "--answer-base", "0");
 
         Assert.That(run.ExitCode, Is.Zero, run.Error);
         Assert.That(run.Out, Does.Contain("  choices  first, second — given  → choices.templates"));

@@ -9,10 +9,13 @@ namespace RegressionGuard.Suites.Data;
 /// </summary>
 internal static class CsvRows
 {
-    public static IEnumerable<DataRow> Read(DataFile file, char separator, IReadOnlyList<string>? columns)
+    /// <param name="header">whether the file has a header row (see <see cref="DataSourceSpec.Header"/>): null means
+    /// yes without <paramref name="columns"/>; with columns, a first row equal to them is skipped as the header and one
+    /// that looks like a header is an error.</param>
+    public static IEnumerable<DataRow> Read(DataFile file, char separator, IReadOnlyList<string>? columns, bool? header = null)
     {
         CsvMalformedRecord? unterminated = null;
-        var options = Options(separator, hasHeader: columns is null, record =>
+        var options = Options(separator, hasHeader: columns is null || header == true, record =>
         {
             if (record.Reason == CsvMalformedReason.UnterminatedQuote)
             {
@@ -21,6 +24,16 @@ internal static class CsvRows
         });
         using var reader = CsvReader.FromFile(file.RealPath, options);
         var names = columns ?? Header(reader, file);
+        if (columns is not null && header == true)
+        {
+            var read = Header(reader, file);
+            if (read.Count != columns.Count)
+            {
+                throw new SuiteDataException($"{file.Path}:1: the header has {read.Count} columns ({string.Join(", ", read)}) but columns names {columns.Count} ({string.Join(", ", columns)}); with header: true, columns rename the header's columns one for one");
+            }
+        }
+
+        bool first = columns is not null && header is null;
         string Expected() => columns is null ? $"header: {string.Join(", ", names)}" : $"columns: {string.Join(", ", names)}";
 
         while (true)
@@ -40,6 +53,21 @@ internal static class CsvRows
             if (reader.FieldCount != names.Count)
             {
                 throw new SuiteDataException($"{file.Path}:{line}: expected {names.Count} fields ({Expected()}), got {reader.FieldCount}");
+            }
+
+            if (first)
+            {
+                first = false;
+                var cells = Enumerable.Range(0, reader.FieldCount).Select(i => reader.GetString(i) ?? "").ToList();
+                if (cells.Select(c => c.Trim()).SequenceEqual(names, StringComparer.OrdinalIgnoreCase))
+                {
+                    continue; // the header repeats the columns: not an item
+                }
+
+                if (LooksLikeHeader(cells))
+                {
+                    throw new SuiteDataException($"{file.Path}:{line}: the first row ({string.Join(", ", cells)}) looks like a header, but columns are given, so it would be read as the first item; set header: true (skip it; columns rename its columns) or header: false (it is data)");
+                }
             }
 
             var fields = new Dictionary<string, object?>(names.Count + 1, StringComparer.Ordinal);
@@ -124,4 +152,13 @@ internal static class CsvRows
 
     static SuiteDataException Malformed(DataFile file, CsvFormatException e) =>
         new(e.LineNumber > 0 ? $"{file.Path}:{e.LineNumber}: malformed CSV: {e.Message}" : $"{file.Path}: malformed CSV: {e.Message}", e);
+
+    /// <summary>A first row of short, distinct names with no number among them and no single letter (MMLU's answer
+    /// column): what a header looks like, and data rarely does.</summary>
+    static bool LooksLikeHeader(IReadOnlyList<string> cells) =>
+        cells.Count > 1
+        && cells.All(c => c.Trim().Length is > 1 and <= 40 && !c.Contains('\n', StringComparison.Ordinal))
+        && cells.Distinct(StringComparer.Ordinal).Count() == cells.Count
+        && !cells.Any(c => double.TryParse(c, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out _))
+        && cells.All(c => c.Trim().All(ch => char.IsLetterOrDigit(ch) || ch is ' ' or '_' or '-' or '.'));
 }

@@ -39,7 +39,13 @@ public static class DataReader
         var fileField = Validate(spec);
         var sandbox = new SuiteSandbox(baseDirectory, allowedRoots);
         var files = sandbox.Resolve(spec.Path);
-        var rows = files.SelectMany(file => ReadFile(sandbox, file, spec, fileField));
+        IEnumerable<DataRow> rows = files.SelectMany(file => ReadFile(sandbox, file, spec, fileField));
+        if (spec.Shape.Count > 0)
+        {
+            // shaping sees every row of the file(s): a join by row number counts them, a filter comes before limit/sample
+            rows = DataShaping.Apply(rows.ToList(), spec.Shape, baseDirectory, allowedRoots);
+        }
+
         if (spec.Sample is not int sample)
         {
             return (spec.Limit is int limit ? rows.Take(limit) : rows).ToList();
@@ -143,8 +149,8 @@ public static class DataReader
         {
             "jsonl" => JsonRows.ReadLines(file),
             "json" => JsonRows.ReadDocument(file, spec.JsonItemsPath),
-            "csv" => CsvRows.Read(file, ',', spec.Columns),
-            _ => CsvRows.Read(file, '\t', spec.Columns),
+            "csv" => CsvRows.Read(file, ',', spec.Columns, spec.Header),
+            _ => CsvRows.Read(file, '\t', spec.Columns, spec.Header),
         };
         if (spec.FileField is not { } field)
         {

@@ -44,4 +44,13 @@ public sealed record DataSourceSpec(string Path)
     /// <summary>For a JSON document whose array of items is nested: property names separated by dots, e.g.
     /// <c>data.items</c>. Default: the document itself is the array.</summary>
     public string? JsonItemsPath { get; init; }
+
+    /// <summary>Whether a CSV/TSV file has a header row (<c>header</c>). Null: it has one unless <see cref="Columns"/>
+    /// are given; with columns, a first row that repeats them is the header, and a first row that looks like a header
+    /// (short distinct names, no numbers) is an error asking for <c>header: true</c> or <c>header: false</c>. True with
+    /// columns: the header row is skipped and the columns rename its fields by position.</summary>
+    public bool? Header { get; init; }
+
+    /// <summary>Steps that reshape the rows after reading (<c>data.shape</c>), in order; see <see cref="DataShaping"/>.</summary>
+    public IReadOnlyList<ShapeStep> Shape { get; init; } = [];
 }

@@ -12,8 +12,6 @@ namespace RegressionGuard.Suites.Items;
 /// </summary>
 public static class SuiteItemBuilder
 {
-    const int MaxReportedErrors = 20;
-
     /// <param name="chatTemplate">the model's own chat template, for a suite whose chat format is <c>model</c>.</param>
     public static IReadOnlyList<SuiteItem> Build(SuiteDefinition suite, int? limit = null, ModelChatTemplate? chatTemplate = null)
     {
@@ -30,14 +28,21 @@ public static class SuiteItemBuilder
         }
 
 
-        var rows = ReadRows(suite, suite.Data, suite.InlineItems);
+        // the items' and the few-shot examples' data, both read before either is reported
+        var readErrors = new List<SuiteError>();
+        var rows = ReadRows(suite, suite.Data, suite.InlineItems, readErrors);
+        var fewShotRows = suite.FewShot is { } fs ? ReadRows(suite, fs.Data, null, readErrors) : null;
+        if (readErrors.Count > 0)
+        {
+            throw new SuiteValidationException(readErrors);
+        }
+
         if (limit is int n && n < rows.Count)
         {
             rows = rows.Take(n).ToList();
         }
 
         var renderer = new Renderer(suite, chatTemplate);
-        var fewShotRows = suite.FewShot is { } fs ? ReadRows(suite, fs.Data, null) : null;
 
         var items = new List<SuiteItem>(rows.Count);
         var errors = new List<SuiteError>();
@@ -47,18 +52,24 @@ public static class SuiteItemBuilder
             {
                 items.Add(renderer.Item(row, fewShotRows));
             }
-            catch (SuiteDataException e)
+            catch (RowProblems problems)
             {
-                if (errors.Count < MaxReportedErrors)
+                foreach (var e in problems.Problems)
                 {
-                    // Reported once, at the data row (inline items: the suite file); a message that already starts
-                    // with the row's place does not repeat it.
-                    var prefix = $"{row.File}:{row.Line}: ";
-                    var message = e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message;
-                    errors.Add(new SuiteError(row.File, row.Line, 1, message));
+                    errors.Add(ErrorOf(e, row));
                 }
             }
+            catch (SuiteDataException e)
+            {
+                errors.Add(ErrorOf(e, row));
+            }
         }
+        if (renderer.LooksOneBased() is { } oneBased && errors.Count == 0)
+        {
+            var at = suite.AnswerPosition ?? new SourcePosition(suite.File, 1, 1);
+            errors.Add(new SuiteError(at.File, at.Line, at.Column, oneBased));
+        }
+
         if (errors.Count > 0)
         {
             throw new SuiteValidationException(errors);
@@ -72,7 +83,24 @@ public static class SuiteItemBuilder
         return items;
     }
 
-    static List<DataRow> ReadRows(SuiteDefinition suite, DataSourceSpec? data, IReadOnlyList<IReadOnlyDictionary<string, object?>>? inline)
+    /// <summary>Every problem of one row (prompt, choices, answer), so that none waits for another to be fixed.</summary>
+    sealed class RowProblems(IReadOnlyList<SuiteDataException> problems) : Exception(problems[0].Message)
+    {
+        public IReadOnlyList<SuiteDataException> Problems { get; } = problems;
+    }
+
+    static SuiteError ErrorOf(SuiteDataException e, DataRow row)
+    {
+        // Every failing row, each reported once: at the suite key it concerns (a template, the answer) with the row,
+        // or at the data row itself, without repeating the row's place. Callers group them per problem (SuiteProblems).
+        var message = e.Detail ?? e.Message.Replace($"{row.Where}: ", "", StringComparison.Ordinal)
+            .Replace($" on {row.Where}", "", StringComparison.Ordinal).Replace($" in {row.Where}", "", StringComparison.Ordinal);
+        return e.At is { } at
+            ? new SuiteError(at.File, at.Line, at.Column, message) { Row = row.Where }
+            : new SuiteError(row.File, row.Line, 1, message);
+    }
+
+    static List<DataRow> ReadRows(SuiteDefinition suite, DataSourceSpec? data, IReadOnlyList<IReadOnlyDictionary<string, object?>>? inline, List<SuiteError> errors)
     {
         if (inline is not null)
         {
@@ -87,7 +115,13 @@ public static class SuiteItemBuilder
         {
             // reported once, at the suite line that names the data (not at the suite's 1:1)
             var at = data!.Position ?? new SourcePosition(suite.File, 1, 1);
-            throw new SuiteValidationException(new[] { new SuiteError(at.File, at.Line, at.Column, e.Message) });
+            errors.Add(new SuiteError(at.File, at.Line, at.Column, e.Message));
+            return [];
+        }
+        catch (SuiteValidationException e)
+        {
+            errors.AddRange(e.Errors); // data.shape steps, each at its step
+            return [];
         }
     }
 
@@ -153,42 +187,100 @@ public static class SuiteItemBuilder
 
         (string Question, IReadOnlyList<string> Choices, int Gold, string? Target) Render(DataRow row, string where)
         {
-            var question = _prompt.Render(row.Fields, null, where);
-            string? target = _target?.Render(row.Fields, null, where);
+            // each part is tried even when another fails, so that every problem of the row is reported at once
+            var problems = new List<SuiteDataException>();
+            T? Try<T>(Func<T> part)
+            {
+                try
+                {
+                    return part();
+                }
+                catch (SuiteDataException e)
+                {
+                    problems.Add(e);
+                    return default;
+                }
+            }
+            var question = Try(() => _prompt.Render(row.Fields, null, where));
+            string? target = _target is null ? null : Try(() => _target.Render(row.Fields, null, where));
             if (_suite.Task != TaskType.MultipleChoice)
             {
                 if (target is null && _suite.AnswersField is not null)
                 {
-                    target = Answers(row, where)[0]; // the first acceptable answer stands for the target (few-shot examples)
+                    target = Try(() => Answers(row, where)[0]); // the first acceptable answer stands for the target (few-shot examples)
                 }
 
-                return (question, Array.Empty<string>(), -1, target);
+                return problems.Count > 0 ? throw new RowProblems(problems) : (question!, Array.Empty<string>(), -1, target);
             }
 
-            IReadOnlyList<string> choices;
             var spec = _suite.Choices!;
-            if (spec.Field is not null)
+            var choices = Try<IReadOnlyList<string>>(() =>
             {
-                var value = FieldPath.Evaluate(row.Fields, spec.Field);
-                choices = value is IEnumerable<object?> list && value is not string
-                    ? list.Select(FieldPath.AsText).ToList()
-                    : throw new SuiteDataException($"'choices.field' {spec.Field} is not a list on {where} (got '{FieldPath.AsText(value)}')");
-            }
-            else
+                IReadOnlyList<string> texts;
+                if (spec.Field is not null)
+                {
+                    var value = FieldPath.Evaluate(row.Fields, spec.Field);
+                    texts = value is IEnumerable<object?> list && value is not string
+                        ? list.Select(FieldPath.AsText).ToList()
+                        : throw new SuiteDataException($"'choices.field' {spec.Field} is not a list on {where} (got '{FieldPath.AsText(value)}')");
+                }
+                else
+                {
+                    texts = _choiceTemplates!.Select(t => t.Render(row.Fields, null, where)).ToList();
+                }
+                return texts.Count < 2 ? throw new SuiteDataException($"{where}: needs at least 2 choices, got {texts.Count}") : texts;
+            });
+            if (choices is null)
             {
-                choices = _choiceTemplates!.Select(t => t.Render(row.Fields, null, where)).ToList();
-            }
-            if (choices.Count < 2)
-            {
-                throw new SuiteDataException($"{where}: needs at least 2 choices, got {choices.Count}");
+                throw new RowProblems(problems);
             }
 
-            var labels = LabelsOf(row);
-            int gold = _suite.AnswerField is null
-                ? Golds(row, choices, where)[0]
-                : AnswerResolver.ResolveIndex(FieldPath.Evaluate(row.Fields, _suite.AnswerField), labels, choices.Count, where);
-            return (question, choices, gold, target);
+            int gold;
+            try
+            {
+                var labels = LabelsOf(row);
+                if (_suite.AnswerField is null)
+                {
+                    gold = Golds(row, choices, where)[0];
+                }
+                else
+                {
+                    var resolved = AnswerResolver.Resolve(FieldPath.Evaluate(row.Fields, _suite.AnswerField), labels, choices.Count, where, _suite.AnswerBase);
+                    if (resolved.ImplicitZeroBased is long integer)
+                    {
+                        _integerAnswers++;
+                        _smallestInteger = Math.Min(_smallestInteger, integer);
+                        _largestInteger = Math.Max(_largestInteger, integer);
+                    }
+                    gold = resolved.Index;
+                }
+            }
+            catch (SuiteDataException e)
+            {
+                var prefix = $"{where}: ";
+                problems.Add(_suite.AnswerPosition is { } at
+                    ? new SuiteDataException(e.Message, e) { At = at, Detail = e.Message.StartsWith(prefix, StringComparison.Ordinal) ? e.Message[prefix.Length..] : e.Message }
+                    : e);
+                throw new RowProblems(problems);
+            }
+
+            if (problems.Count > 0)
+            {
+                throw new RowProblems(problems);
+            }
+
+            return (question!, choices, gold, target);
         }
+
+        int _integerAnswers;
+        long _smallestInteger = long.MaxValue;
+        long _largestInteger = long.MinValue;
+
+        /// <summary>Integer answers read as 0-based without <c>answer_base</c> must use 0 somewhere: answers that never
+        /// do look 1-based, and reading them as 0-based would score the wrong choice silently. The message says so.</summary>
+        public string? LooksOneBased() => _integerAnswers > 0 && _smallestInteger > 0
+            ? $"the integer answers ('{_suite.AnswerField}') never use 0 (they run from {_smallestInteger} to {_largestInteger} over {_integerAnswers:N0} items), so they look 1-based; set answer_base: 1 if they count from 1, or answer_base: 0 if they really count from 0"
+            : null;
 
         IReadOnlyList<string>? LabelsOf(DataRow row)
         {
@@ -198,11 +290,11 @@ public static class SuiteItemBuilder
                 : spec.Labels;
         }
 
-        /// <summary>The <c>answers</c> field's list: each entry an index or label of a correct choice (as <c>answer</c>).</summary>
+        /// <summary>The <c>answers</c> field's list: each entry an index or label of a correct choice (as <c>answer</c>, with <c>answer_base</c>).</summary>
         IReadOnlyList<int> Golds(DataRow row, IReadOnlyList<string> choices, string where)
         {
             var labels = LabelsOf(row);
-            return AnswerList(row, where).Select(a => AnswerResolver.ResolveIndex(a, labels, choices.Count, where)).Distinct().ToList();
+            return AnswerList(row, where).Select(a => AnswerResolver.ResolveIndex(a, labels, choices.Count, where, _suite.AnswerBase)).Distinct().ToList();
         }
 
         /// <summary>The <c>answers</c> field's list as answer texts (generate).</summary>

@@ -14,16 +14,16 @@ namespace RegressionGuard.Suites.Loading;
 /// template syntax and variables. All problems in the file are reported together, each at file:line:col.
 /// Paths may use <c>${name}</c>, resolved from <paramref name="variables"/> or <c>REGRESSIONGUARD_NAME</c>.
 /// </summary>
-public static class SuiteLoader
+public static partial class SuiteLoader
 {
     static readonly string[] TopKeys =
     {
         "schema", "id", "version", "description", "kind", "task", "data", "items", "fewshot", "description_prefix",
         "chat_format", "system", "templates", "choices", "answer", "target_delimiter", "generation", "extract",
-        "rules", "should", "metrics",
+        "rules", "should", "metrics", "answer_base", "truncate",
         "answers", "style", "group_by", "judge",
     };
-    static readonly string[] DataKeys = { "path", "format", "columns", "file_field", "file_pattern", "limit", "sample", "seed", "items_path" };
+    static readonly string[] DataKeys = { "path", "format", "columns", "file_field", "file_pattern", "limit", "sample", "seed", "items_path", "header", "shape" };
     static readonly string[] Tasks = { "multiple_choice", "generate", "refusal" };
     static readonly string[] Formats = { "auto", "jsonl", "json", "csv", "tsv" };
     public static readonly string[] NormalizeSteps = { "trim", "lowercase", "strip_number_formatting", "strip_punctuation" };
@@ -81,6 +81,34 @@ public static class SuiteLoader
         }
 
         return suite;
+    }
+
+    /// <summary>
+    /// For <c>suite validate</c>: every problem of the file, and the suite as far as its items can be built from it
+    /// (null when a problem changes how they are built), so that the problems of the rows are found in the same pass.
+    /// </summary>
+    public static (SuiteDefinition? Suite, IReadOnlyList<SuiteError> Errors) Check(string path, IReadOnlyDictionary<string, string>? variables = null)
+    {
+        var full = Path.GetFullPath(path);
+        string text;
+        try
+        {
+            text = File.Exists(full) ? SuiteSandbox.ReadInputText(full, SafeYaml.MaxBytes) : throw new SuiteDataException("suite file not found");
+        }
+        catch (SuiteDataException e)
+        {
+            return (null, [new SuiteError(full, 1, 1, e.Message)]);
+        }
+
+        var errors = new List<SuiteError>();
+        var root = SafeYaml.LoadMapping(text, full, errors);
+        if (root is null)
+        {
+            return (null, errors);
+        }
+
+        var suite = Build(new YamlMap(root, full, errors), new Context(full, variables ?? new Dictionary<string, string>(), errors), text);
+        return (suite, errors.OrderBy(e => e.Line).ThenBy(e => e.Column).ToList());
     }
 
     sealed class Context(string file, IReadOnlyDictionary<string, string> variables, List<SuiteError> errors)
@@ -260,6 +288,9 @@ public static class SuiteLoader
             map.Error(map.Raw("generation")!, "'generation' applies to generate and refusal suites only");
         }
 
+        // Problems found from here on (rule sets, metrics, answer_base, truncate) do not change how items are built:
+        // Check still builds the suite, so that validate reports them together with the problems of the rows.
+        int structural = context.Errors.Count;
         string? rules = null;
         ExpectationSpec? should = null;
         if (task == TaskType.Refusal)
@@ -273,10 +304,16 @@ public static class SuiteLoader
 
             if (SuiteDefinition.IsRuleFile(rules))
             {
-                rules = ResolvePath(rules, map.PositionOf("rules"), context);
+                // relative to the suite's folder, as data paths are (the folder is an allowed root)
+                rules = ResolvePath(rules, map.PositionOf("rules"), context) is { } resolvedRules ? Path.GetFullPath(resolvedRules, context.Folder) : null;
+            }
+            else if (!RegressionGuard.Suites.Refusal.RefusalRuleSets.BuiltInNames.Contains(rules, StringComparer.Ordinal))
+            {
+                map.Error(map.Raw("rules") ?? map.Node, $"unknown built-in rule set '{rules}'{DidYouMean.Hint(rules, RegressionGuard.Suites.Refusal.RefusalRuleSets.BuiltInNames.ToArray())} (built-in: {string.Join(", ", RegressionGuard.Suites.Refusal.RefusalRuleSets.BuiltInNames)}; or a rule file: a path ending in .yaml, relative to the suite)");
+                rules = null;
             }
 
-            if (rules is not null && context.Errors.Count == 0)
+            if (rules is not null)
             {
                 // The rule set is read now, through the suite's sandbox, so that validate reports its problems.
                 try
@@ -305,8 +342,15 @@ public static class SuiteLoader
         }
 
         var metrics = task is null ? new List<MetricSpec>() : ReadMetrics(map, task.Value);
+        var answerBase = map.Int("answer_base", 0, 1);
+        if (map.Has("answer_base") && task is not null && task != TaskType.MultipleChoice)
+        {
+            map.Error(map.Raw("answer_base")!, $"'answer_base' applies to multiple_choice suites only (this suite's task is {taskName})");
+        }
 
-        if (context.Errors.Count > 0 || task is null || prompt is null || id is null || schema is null)
+        var truncate = ReadTruncate(map, task);
+
+        if (structural > 0 || task is null || prompt is null || id is null || schema is null || (task == TaskType.Refusal && should is null))
         {
             return null;
         }
@@ -331,6 +375,9 @@ public static class SuiteLoader
             FewShot = fewShot,
             Choices = choices,
             AnswerField = answer,
+            AnswerPosition = map.Has("answer") ? map.PositionOf("answer") : null,
+            AnswerBase = answerBase,
+            Truncate = truncate,
             TargetDelimiter = map.String("target_delimiter") ?? " ",
             Generation = generation,
             Extraction = extraction,
@@ -402,6 +449,8 @@ public static class SuiteLoader
             Sample = map.Int("sample", 1, int.MaxValue),
             Seed = map.Int("seed", int.MinValue, int.MaxValue) ?? 1234,
             JsonItemsPath = map.String("items_path"),
+            Header = ReadBool(map, "header"),
+            Shape = map.Raw("shape") is { } shape ? ReadShape(map, shape, context) : [],
         };
     }
 

@@ -94,8 +94,16 @@ public static class ColumnInspector
 
     const int LongestHeaderName = 80;
 
-    public static DataSample Inspect(string dataFile, int sampleRows = DefaultSampleRows)
+    public static DataSample Inspect(string dataFile, int sampleRows = DefaultSampleRows) => Inspect(dataFile, sampleRows, DataReader.AutoFormat, [], []);
+
+    /// <summary>As <see cref="Inspect(string, int)"/>, reading the file as <paramref name="formatName"/> (or from its
+    /// extension: <c>auto</c>) and shaping the rows with <paramref name="shape"/> (a labels file joined, spaced names
+    /// renamed) as the suite will; <paramref name="roots"/> are further folders the steps may read.</summary>
+    public static DataSample Inspect(string dataFile, int sampleRows, string formatName, IReadOnlyList<ShapeStep> shape, IReadOnlyList<string> roots)
     {
+        ArgumentNullException.ThrowIfNull(formatName);
+        ArgumentNullException.ThrowIfNull(shape);
+        ArgumentNullException.ThrowIfNull(roots);
         ArgumentNullException.ThrowIfNull(dataFile);
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleRows, 1);
         var full = System.IO.Path.GetFullPath(dataFile);
@@ -112,7 +120,7 @@ public static class ColumnInspector
         }
 
         var file = DataPaths.Resolve(name, folder, [folder])[0];
-        var format = DataReader.FormatOf(file, DataReader.AutoFormat);
+        var format = DataReader.FormatOf(file, formatName);
 
         IReadOnlyList<string>? columns = null;
         string? headerEvidence = null;
@@ -121,7 +129,8 @@ public static class ColumnInspector
             (columns, headerEvidence) = Header(file, format == "csv" ? ',' : '\t', folder, name, sampleRows);
         }
 
-        var rows = DataReader.Read(new DataSourceSpec(name) { Columns = columns, Limit = sampleRows + 1 }, folder, [folder]);
+        // shaping sees every row (a join by row number counts them); without it only the sample is read
+        var rows = DataReader.Read(new DataSourceSpec(name) { Columns = columns, Format = format, Limit = shape.Count == 0 ? sampleRows + 1 : null, Shape = shape }, folder, [folder, .. roots]);
         if (rows.Count == 0)
         {
             throw new SuiteDataException($"{full}: the file has no rows to guess from");
@@ -184,7 +193,7 @@ public static class ColumnInspector
         IReadOnlyList<DataRow> rows;
         try
         {
-            rows = DataReader.Read(new DataSourceSpec(name) { Columns = numbered, Limit = sampleRows }, folder, [folder]);
+            rows = DataReader.Read(new DataSourceSpec(name) { Columns = numbered, Limit = sampleRows, Format = separator == ',' ? "csv" : "tsv" }, folder, [folder]);
         }
         catch (SuiteDataException)
         {

@@ -335,7 +335,7 @@ public static partial class RoleGuesser
             evidence += $"values {values} each name a choice ({reading.Description}) {s.AllRows}";
             if (reading.Labels is null && list is null && readings[^1] is var oneBased && Fits(field, oneBased))
             {
-                evidence += $"; read as 0-based: if they count from 1, set choices.labels to {YamlText.List(oneBased.Labels!)}";
+                evidence += "; read as 0-based: if they count from 1, set answer_base: 1 (suite new: --answer-base 1)";
             }
 
             s.Found(SuiteRole.Answer, field.Path, evidence, "answer");

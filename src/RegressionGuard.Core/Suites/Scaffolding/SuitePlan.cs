@@ -84,6 +84,13 @@ public sealed record SuitePlan
     public IReadOnlyList<string>? Labels { get; init; }
     public string? AnswerField { get; init; }
 
+    /// <summary><c>answer_base</c> to write: integer answers read as positions counted from 0 or 1 (null: not integers).</summary>
+    public int? AnswerBase { get; init; }
+
+    /// <summary>Completion-style multiple choice (HellaSwag-like): the prompt is the context itself and each choice
+    /// is scored as its continuation, instead of a "Question:/Answer:" or lettered prompt.</summary>
+    public bool Completion { get; init; }
+
     // generate and refusal
     public GenerationSpec? Generation { get; init; }
     public ExtractionSpec? Extraction { get; init; }
@@ -99,3 +106,12 @@ public sealed record SuitePlan
 
     public RoleGuess? Guess(SuiteRole role) => Guesses.FirstOrDefault(g => g.Role == role);
 }
+
+/// <summary>What <c>suite new</c> is told beyond the data and the task.</summary>
+/// <param name="Format"><c>--format</c>: jsonl, json, csv or tsv (null: from the extension).</param>
+/// <param name="LabelsFile"><c>--labels</c>: answers kept in a separate file, one per row of the data (PIQA's .lst).</param>
+/// <param name="AnswerBase"><c>--answer-base</c>: what integer answers count from, when the data cannot tell.</param>
+/// <param name="Completion"><c>--style completion</c> (true) or <c>question</c> (false): whether the choices continue
+/// the prompt (HellaSwag-like); null: completion when the question is a context (ctx, context) and the choices are
+/// endings.</param>
+public sealed record ScaffoldOptions(string? Format = null, string? LabelsFile = null, int? AnswerBase = null, bool? Completion = null);

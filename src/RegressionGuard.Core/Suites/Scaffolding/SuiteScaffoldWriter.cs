@@ -36,15 +36,38 @@ public static class SuiteScaffoldWriter
         yaml.Line("data:");
         yaml.Line($"  path: {YamlText.Scalar(scaffold.DataPath)}",
             scaffold.Variables.Count == 0 ? "relative to this file" : "outside this file's folder: its folder is a variable (--set)");
+        if (scaffold.Format is { } format)
+        {
+            yaml.Line($"  format: {format}", "given with --format");
+        }
+
         if (data.Columns is not null)
         {
             yaml.Comment($"{data.HeaderEvidence}", "  ");
             yaml.Line($"  columns: {YamlText.List(data.Columns)}");
+            yaml.Line("  header: false", "the first line is data");
+        }
+
+        if (scaffold.Shape.Count > 0)
+        {
+            yaml.Line("  shape:", "applied in order to every row (docs/suites.md, \"Shaping data\")");
+            foreach (var step in scaffold.Shape)
+            {
+                yaml.Line($"    {step}");
+            }
         }
 
         yaml.Line("templates:");
         Guessed(yaml, plan, SuiteRole.Question, "  ");
-        yaml.Line($"  prompt: {YamlText.Quote(plan.Prompt)}");
+        if (plan.Completion && plan.Guess(SuiteRole.Question) is { } context)
+        {
+            yaml.Comment("completion style: the choices are scored as the continuation of the context itself (as HellaSwag is)", "  ");
+            yaml.Line($"  prompt: {YamlText.Quote($"{{{{ {context.Field} }}}}")}");
+        }
+        else
+        {
+            yaml.Line($"  prompt: {YamlText.Quote(plan.Prompt)}");
+        }
         if (plan.Target is not null)
         {
             Guessed(yaml, plan, SuiteRole.Target, "  ");
@@ -127,6 +150,10 @@ public static class SuiteScaffoldWriter
 
         Guessed(yaml, plan, SuiteRole.Answer, "");
         yaml.Line($"answer: {YamlText.Scalar(plan.AnswerField!)}");
+        if (plan.AnswerBase is { } answerBase)
+        {
+            yaml.Line($"answer_base: {answerBase.ToString(CultureInfo.InvariantCulture)}", answerBase == 0 ? "integer answers count from 0 (some answer is 0)" : "integer answers count from 1");
+        }
     }
 
     static void WriteGeneration(Yaml yaml, SuitePlan plan)

@@ -93,7 +93,11 @@ public sealed class PromptTemplate
             var message = e.Message.Contains("maximum level of recursion", StringComparison.Ordinal) || e.Message.Contains("maximum number of statements", StringComparison.Ordinal)
                 ? $"the template ran past its limits of {TemplateLimits.Count(TemplateLimits.MaxSteps)} statements and {TemplateLimits.MaxRecursion} nested levels"
                 : e.Message;
-            throw new SuiteDataException($"{Source.Position}: template failed{(where is null ? "" : $" on {where}")}: {message} (variables available: {names})", e);
+            throw new SuiteDataException($"{Source.Position}: template failed{(where is null ? "" : $" on {where}")}: {message} (variables available: {names})", e)
+            {
+                At = Source.Position,
+                Detail = $"template failed: {message} (variables available: {names})",
+            };
         }
     }
 

@@ -62,8 +62,8 @@ public sealed class SuiteItemBuilderTests
     public void An_unknown_template_variable_is_reported_with_the_row()
     {
         var e = Assert.Throws<SuiteValidationException>(() => Build(Suite.Replace("{{ q }}", "{{ question }}", StringComparison.Ordinal)))!;
-        Assert.That(e.Errors[0].Message, Does.StartWith("/suites/demo.yaml:6:11: template failed on /suites/demo.yaml:items[0]:1:"));
-        Assert.That(e.Errors[0].Message, Does.Contain("question"));
+        Assert.That(e.Errors[0].ToString(), Does.StartWith("/suites/demo.yaml:6:11: template failed: Undefined variable 'question'"), "the template's place, once");
+        Assert.That(e.Errors[0].Row, Is.EqualTo("/suites/demo.yaml:items[0]:1"), "and the row");
     }
 
     [Test]

@@ -65,7 +65,7 @@ public sealed class RoleGuesserTests
         var plan = Guess(dir, "x.csv", "question,choice_a,choice_b,choice_c,label\nSky?,blue,red,green,1\n", TaskType.MultipleChoice);
 
         Assert.That(plan.Labels, Is.Null);
-        Assert.That(plan.Guess(SuiteRole.Answer)!.Evidence, Does.EndWith("; read as 0-based: if they count from 1, set choices.labels to [\"1\", \"2\", \"3\"]"));
+        Assert.That(plan.Guess(SuiteRole.Answer)!.Evidence, Does.EndWith("; read as 0-based: if they count from 1, set answer_base: 1 (suite new: --answer-base 1)"));
     }
 
     [Test]
