@@ -65,6 +65,7 @@ public sealed class SuiteFormatsCommandTests
         var run = CliRun.Of("suite", "new", "--data", Format("hellaswag/hellaswag_val.jsonl"), "--type", "multiple_choice", "--out", dir.File("hs.yaml"));
 
         Assert.That(run.ExitCode, Is.Zero, run.Error);
+        Assert.That(File.ReadAllText(dir.File("hs.yaml")), Does.Contain("\nstyle: completion\n"));
         var item = Items(dir.File("hs.yaml"), "hellaswag_dir", Format("hellaswag"))[0];
         Assert.That(item.Context, Is.EqualTo("A woman kneads dough on a floured table. she"), "the context itself, no Question:/Answer:");
         Assert.That(item.Choices[item.Gold], Is.EqualTo("shapes it into a round loaf."));

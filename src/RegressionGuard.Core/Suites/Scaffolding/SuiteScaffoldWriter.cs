@@ -57,6 +57,12 @@ public static class SuiteScaffoldWriter
             }
         }
 
+        if (plan.Completion && plan.Task == TaskType.MultipleChoice)
+        {
+            yaml.Comment("the choices are endings scored after the context (as HellaSwag and PIQA are); acc_norm divides by each ending's length");
+            yaml.Line("style: completion");
+        }
+
         yaml.Line("templates:");
         Guessed(yaml, plan, SuiteRole.Question, "  ");
         if (plan.Completion && plan.Guess(SuiteRole.Question) is { } context)
