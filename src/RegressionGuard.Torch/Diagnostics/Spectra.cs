@@ -10,7 +10,8 @@ namespace RegressionGuard.Torch.Diagnostics;
 /// Matrices whose smaller side exceeds <see cref="ExactLimit"/> (real-size projections: 1024 × 3072 at the Qwen3-0.6B
 /// shape) get only what is asked of them: the top-k singular vectors of the tuned weight and the spectral norm of a
 /// dense ΔW come from seeded randomized subspace iteration (Halko, Martinsson, Tropp 2011, algorithm 4.4) instead of a
-/// full SVD; ‖ΔW‖_F is exact (a norm). The base weight's singular vectors stay exact: an intruder is a direction
+/// full SVD when every pair converges (residual ≤ <see cref="ConvergenceTolerance"/>), else from the full SVD; ‖ΔW‖_F
+/// is exact (a norm). The base weight's singular vectors stay exact: an intruder is a direction
 /// unlike every one of them.
 /// </summary>
 public static class Spectra
@@ -43,8 +44,7 @@ public static class Spectra
             return (0, 0, 0);
         }
 
-        var (_, top) = RandomizedLeft(delta, 1);
-        double spectral = top[0];
+        double spectral = RandomizedLeft(delta, 1) is ({ } _, { } top) ? top[0] : linalg.svdvals(delta)[0].item<double>();
         return (frobenius, spectral, frobenius * frobenius / (spectral * spectral));
     }
 
@@ -60,11 +60,25 @@ public static class Spectra
             return u[.., ..k].MoveToOuterDisposeScope();
         }
 
-        return RandomizedLeft(w64, k).Vectors.MoveToOuterDisposeScope();
+        var (vectors, _) = RandomizedLeft(w64, k);
+        if (vectors is null)
+        {
+            var (u, _, _) = linalg.svd(w64, fullMatrices: false); // not converged (clustered top singular values): exact
+            return u[.., ..k].MoveToOuterDisposeScope();
+        }
+
+        return vectors.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Seeded randomized subspace iteration: the top k left singular vectors (out, k) and values of w (float64).</summary>
-    static (Tensor Vectors, double[] Values) RandomizedLeft(Tensor w, int k)
+    /// <summary>Largest relative residual ‖W·Wᵀ·u_j − σ_j²·u_j‖ / σ₁² a randomized singular pair may have to be used; above it the exact SVD is taken.</summary>
+    public const double ConvergenceTolerance = 1e-10;
+
+    /// <summary>
+    /// Seeded randomized subspace iteration: the top k left singular vectors (out, k) and values of w (float64), or
+    /// (null, null) when a pair's residual exceeds <see cref="ConvergenceTolerance"/> — top singular values too close
+    /// together for the iteration to separate them (random matrices; there the directions themselves are ill-defined).
+    /// </summary>
+    static (Tensor? Vectors, double[]? Values) RandomizedLeft(Tensor w, int k)
     {
         long m = w.shape[0], n = w.shape[1];
         int l = (int)Math.Min(k + Oversampling, Math.Min(m, n));
@@ -77,7 +91,11 @@ public static class Spectra
             q = linalg.qr(w.matmul(z)).Q;                                                             // (out, l)
         }
         var (ub, s, _) = linalg.svd(q.t().matmul(w), fullMatrices: false);                            // (l, l), (l)
-        return (q.matmul(ub)[.., ..k], s[..k].data<double>().ToArray());
+        var u = q.matmul(ub)[.., ..k];                                                                // (out, k)
+        var squares = s[..k].square();                                                                // (k)
+        var residual = w.matmul(w.t().matmul(u)).sub(u.mul(squares)).norm(0, false).max().item<double>(); // max_j ‖W Wᵀ u_j − σ_j² u_j‖
+        double top = squares[0].item<double>();
+        return top > 0 && residual / top > ConvergenceTolerance ? (null, null) : (u, s[..k].data<double>().ToArray());
     }
 
     /// <summary>Singular values of ΔW, largest first.</summary>

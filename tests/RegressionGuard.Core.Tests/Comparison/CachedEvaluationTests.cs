@@ -26,6 +26,7 @@ public sealed class CachedEvaluationTests
         choices:
           field: choices
         answer: answer
+        answer_base: 0
         """;
 
     // The model always prefers the first choice; the right answer is the first choice in every row.

@@ -139,4 +139,21 @@ public sealed class SpectraTests
         Assert.That(spectral, Is.EqualTo(exactSpectral).Within(1e-9 * exactSpectral));
         Assert.That(stable, Is.EqualTo(exactStable).Within(1e-9 * exactStable));
     }
+
+    [Test]
+    public void Above_the_exact_limit_a_flat_spectrum_falls_back_to_the_full_svd()
+    {
+        // Given a 300 × 400 Gaussian matrix, whose top singular values lie too close together for 8 power iterations
+        using var scope = NewDisposeScope();
+        manual_seed(13);
+        var w = randn(300, 400, ScalarType.Float64);
+
+        // When its top 10 left singular vectors are taken
+        var top = Spectra.TopLeftSingularVectors(w, 10);
+
+        // Then they are the full SVD's (up to sign), not an unconverged subspace
+        var (exact, _, _) = linalg.svd(w, fullMatrices: false);
+        var cosines = top.t().matmul(exact[.., ..10]).abs().diagonal().data<double>().ToArray();
+        Assert.That(cosines, Is.All.GreaterThan(1 - 1e-9));
+    }
 }

@@ -93,8 +93,8 @@ public static class SuiteItemBuilder
     {
         // Every failing row, each reported once: at the suite key it concerns (a template, the answer) with the row,
         // or at the data row itself, without repeating the row's place. Callers group them per problem (SuiteProblems).
-        var message = e.Detail ?? e.Message.Replace($"{row.Where}: ", "", StringComparison.Ordinal)
-            .Replace($" on {row.Where}", "", StringComparison.Ordinal).Replace($" in {row.Where}", "", StringComparison.Ordinal);
+        var message = e.Detail ?? e.Message.Replace($" on {row.Where}", "", StringComparison.Ordinal)
+            .Replace($" in {row.Where}", "", StringComparison.Ordinal).Replace($"{row.Where}: ", "", StringComparison.Ordinal);
         return e.At is { } at
             ? new SuiteError(at.File, at.Line, at.Column, message) { Row = row.Where }
             : new SuiteError(row.File, row.Line, 1, message);

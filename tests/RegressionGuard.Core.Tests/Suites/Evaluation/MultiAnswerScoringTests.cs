@@ -110,10 +110,11 @@ public sealed class MultiAnswerScoringTests
             """;
         var suite = SuiteLoader.Parse(yaml, "/suites/notalist.yaml");
         var e = Assert.Throws<SuiteValidationException>(() => SuiteItemBuilder.Build(suite))!;
-        Assert.That(e.Errors.Select(x => x.Message), Is.EqualTo(new[]
+        // each at its row (the place is given once, not repeated in the message)
+        Assert.That(e.Errors.Select(x => (x.File, x.Line, x.Message)), Is.EqualTo(new[]
         {
-            "'answers' right is not a list on /suites/notalist.yaml:items[0]:1 (got 'a;b'); a joined string must be split into a list first",
-            "'answers' right is an empty list on /suites/notalist.yaml:items[1]:2: an item needs at least one correct answer",
+            ("/suites/notalist.yaml:items[0]", 1, "'answers' right is not a list (got 'a;b'); a joined string must be split into a list first"),
+            ("/suites/notalist.yaml:items[1]", 2, "'answers' right is an empty list: an item needs at least one correct answer"),
         }));
     }
 
@@ -131,6 +132,7 @@ public sealed class MultiAnswerScoringTests
             choices:
               field: endings
             answer: label
+            answer_base: 0
             metrics: [acc, acc_norm, acc_bytes]
             items:
               - {ctx: "She smiled", endings: ["😀😀", "abc"], label: 1}
