@@ -45,37 +45,57 @@ public sealed class RotaryEmbedding : IDisposable
         _rotateHalf = tensor(r, new long[] { headDim, headDim }, device: device);
     }
 
-    /// <summary>Cos and sin (count, hd) for positions first..first+count−1: rotated dimensions scaled by the attention factor, the rest cos 1, sin 0.</summary>
+    /// <summary>Rows of the cos/sin tables computed per managed block: a 32k-position table never exists twice in memory.</summary>
+    const long BlockRows = 1024;
+
+    /// <summary>
+    /// Cos and sin (count, hd) for positions first..first+count−1: rotated dimensions scaled by the attention factor, the
+    /// rest cos 1, sin 0. Filled block by block so that loading a long-context model (Gemma 3: two 32k tables) does not
+    /// hold a managed copy of each table beside it.
+    /// </summary>
     (Tensor Cos, Tensor Sin) Tables(double[] invFreq, long first, long count)
     {
         int hd = _headDim, half = _rotaryDim / 2;
         float scale = (float)(_scaling?.CosSinScale ?? 1);
-        var cos = new float[count * hd];
-        var sin = new float[count * hd];
-        for (long i = 0; i < count; i++)
+        var cosTable = empty(new long[] { count, hd }, ScalarType.Float32, device: _device);
+        var sinTable = empty(new long[] { count, hd }, ScalarType.Float32, device: _device);
+        for (long start = 0; start < count; start += BlockRows)
         {
-            long p = first + i;
-            for (int j = 0; j < half; j++)
+            long rows = Math.Min(BlockRows, count - start);
+            var cos = new float[rows * hd];
+            var sin = new float[rows * hd];
+            for (long i = 0; i < rows; i++)
             {
-                double angle = p * invFreq[j];
-                float c = (float)Math.Cos(angle), s = (float)Math.Sin(angle);
-                if (scale != 1)
+                long p = first + start + i;
+                for (int j = 0; j < half; j++)
                 {
-                    c *= scale;
-                    s *= scale;
+                    double angle = p * invFreq[j];
+                    float c = (float)Math.Cos(angle), s = (float)Math.Sin(angle);
+                    if (scale != 1)
+                    {
+                        c *= scale;
+                        s *= scale;
+                    }
+
+                    cos[i * hd + j] = cos[i * hd + j + half] = c;
+                    sin[i * hd + j] = sin[i * hd + j + half] = s;
                 }
 
-                cos[i * hd + j] = cos[i * hd + j + half] = c;
-                sin[i * hd + j] = sin[i * hd + j + half] = s;
+                for (int j = _rotaryDim; j < hd; j++)
+                {
+                    cos[i * hd + j] = 1;
+                }
             }
 
-            for (int j = _rotaryDim; j < hd; j++)
-            {
-                cos[i * hd + j] = 1;
-            }
+            using var cosBlock = tensor(cos, new long[] { rows, hd });
+            using var sinBlock = tensor(sin, new long[] { rows, hd });
+            using var cosRows = cosTable.narrow(0, start, rows);
+            using var sinRows = sinTable.narrow(0, start, rows);
+            cosRows.copy_(cosBlock);
+            sinRows.copy_(sinBlock);
         }
 
-        return (tensor(cos, new long[] { count, hd }, device: _device), tensor(sin, new long[] { count, hd }, device: _device));
+        return (cosTable, sinTable);
     }
 
     /// <summary>Cos, sin for (B, T) positions as (B, 1, T, hd) and the rotate-half matrix, all in <paramref name="dtype"/>.</summary>
