@@ -27,6 +27,7 @@ switch (suite)
     case "train": TrainingBenchmarks.Run(stories, shared, int.Parse(Arg("--steps", "12"), CultureInfo.InvariantCulture)); break;
     case "mc": ModelBenchmarks.MultipleChoice(stories, shared, Arg("--repo", Directory.GetCurrentDirectory()), int.Parse(Arg("--items", "1000"), CultureInfo.InvariantCulture)); break;
     case "tokenize": TokenizerBenchmarks.Run(shared, Arg("--text", "")); break;
+    case "serve": ServeBenchmarks.Run(Arg("--repo", Directory.GetCurrentDirectory())); break;
     case "load-memory": LoadMemory.Run(Arg("--model", stories), Arg("--dtype", "float32")); break;
     case "all":
         ModelBenchmarks.MatmulPeak(seconds);

@@ -3,8 +3,10 @@ using System.Globalization;
 using RegressionGuard.Caching;
 using RegressionGuard.Comparison;
 using RegressionGuard.Corpora;
+using RegressionGuard.Forgetting;
 using RegressionGuard.Law;
 using RegressionGuard.Modeling;
+using RegressionGuard.Remote;
 using RegressionGuard.Reports;
 using RegressionGuard.Suites;
 using RegressionGuard.Suites.Evaluation;
@@ -107,34 +109,31 @@ public sealed class GateRunner
 
         // Everything that can be checked without a model is checked before any model runs.
         var suites = LoadSuites();
-        var chatTemplate = ChatFormats.TemplateFor(suites, c.Base, c.Tokenizer);
+        var chatTemplate = ChatFormats.TemplateFor(suites, c.BaseRemote?.Tokenizer ?? c.Base, c.Tokenizer);
         var items = suites.Select(s => SuiteItemBuilder.Build(s, null, chatTemplate)).ToList();
         var corpus = c.Forgetting is { } corpusBlock ? CorpusReader.Read(corpusBlock.Corpus).Select(d => d.Text).ToArray() : null;
         var law = c.Forgetting?.Law is { } lawPath ? LawFile.Load(lawPath) : null;
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;
-        CheckTuned(c.Tuned);
+        if (c.TunedRemote is null)
+        {
+            CheckTuned(c.Tuned);
+        }
 
         Exception? bug = null;
         var errors = new List<string>();
         var baseResults = new List<SuiteResult>();
         BaseDistributions? reference = null;
         ModelReference baseRef, tunedRef;
-        using (var baseModel = new TorchLanguageModel(ModelLoader.Load(c.Base, c.Tokenizer, compute)))
+        var paired = new PairedEvaluation(suites, items, cache, (label, total, work) => WithProgress(label, total, work), _log);
+        using (var baseModel = OpenBase(compute, cache))
         {
             baseRef = new ModelReference(c.Base, baseModel.Description.ContentHash());
-            for (int i = 0; i < suites.Count; i++)
-            {
-                var (suite, suiteItems) = (suites[i], items[i]);
-                bool hit = false;
-                baseResults.Add(WithProgress($"base · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems),
-                    p => CachedEvaluation.Evaluate(suite, suiteItems, baseModel, cache, out hit, p)));
-                _log($"base · {suite.Id}: {(hit ? "from cache" : "evaluated")}");
-            }
+            paired.EvaluateBase(baseModel, baseResults);
             if (corpus is not null)
             {
                 var options = new RollingOptions(c.Forgetting!.Truncate);
                 bool hit = false;
-                reference = WithProgress("base · L_f distributions", ForgettingMeter.Plan(baseModel, corpus, options).Windows.Count,
+                reference = WithProgress("base · L_f distributions", ForgettingPlan.Of(baseModel, corpus, options).Windows.Count,
                     p => BaseDistributionsCache.Compute(baseModel, corpus, options, null, cache, out hit, p));
                 _log($"base · L_f distributions: {(hit ? "from cache" : "computed")}");
             }
@@ -146,27 +145,19 @@ public sealed class GateRunner
         tunedRef = new ModelReference(c.Tuned, "");
         try
         {
-            using (var tuned = new TorchLanguageModel(ModelLoader.LoadTuned(c.Tuned, c.Base, c.Tokenizer, compute)))
+            using (var tuned = OpenTuned(compute, cache))
             {
                 tunedRef = new ModelReference(c.Tuned, tuned.Description.ContentHash());
-                for (int i = 0; i < suites.Count; i++)
-                {
-                    var (suite, suiteItems) = (suites[i], items[i]);
-                    var result = WithProgress($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems), p => SuiteEvaluator.Evaluate(suite, suiteItems, tuned, p));
-                    tunedResults.Add(result);
-                    comparisons.Add(SuiteComparer.Compare(baseResults[i], result, c.Seed));
-                }
+                paired.EvaluateTuned(tuned, baseResults, c.Seed, tunedResults, comparisons);
                 if (reference is not null)
                 {
-                    var measured = WithProgress("tuned · L_f", reference.Windows.Count, p => ForgettingMeter.Compare(reference, tuned, p));
-                    var block = c.Forgetting!;
-                    var verdict = ForgettingPolicy.Decide(measured.Lf, law, block.Budget, block.Tolerance, scale!.Value.P, scale.Value.N);
-                    forgetting = new ForgettingReport(block.Corpus, measured.Lf, measured.BaseEntropy, measured.Kl, measured.TopOneAgreement, measured.PredictedTokens,
-                        measured.Documents, verdict, law?.Form.ToString().ToLowerInvariant(), Curve(law, scale.Value.P, scale.Value.N));
+                    var measured = WithProgress("tuned · L_f", reference.Windows.Count, p => tuned.CrossEntropyAgainst(reference, p));
+                    forgetting = ForgettingReportOf(measured, c.Forgetting!, law, scale!.Value);
                 }
             }
         }
-        catch (Exception e) when (e is Torch.Checkpoints.CheckpointException or SuiteDataException or InvalidDataException or FileNotFoundException or LawException or ArgumentException)
+        catch (Exception e) when (e is Torch.Checkpoints.CheckpointException or SuiteDataException or InvalidDataException or FileNotFoundException or LawException or ArgumentException
+                                   or ModelCapabilityException or RemoteModelException)
         {
             // keep what was evaluated (base results are cached; finished comparisons are reported)
             errors.Add(e.Message);
@@ -214,6 +205,47 @@ public sealed class GateRunner
         return report;
     }
 
+    ILanguageModel OpenBase(ComputeOptions compute, ContentCache? cache) => _config.BaseRemote is { } remote
+        ? RemoteLanguageModel.Open(remote, _log, cache)
+        : new TorchLanguageModel(ModelLoader.Load(_config.Base, _config.Tokenizer, compute));
+
+    ILanguageModel OpenTuned(ComputeOptions compute, ContentCache? cache) => _config.TunedRemote is { } remote
+        ? RemoteLanguageModel.Open(remote, _log, cache)
+        : new TorchLanguageModel(ModelLoader.LoadTuned(_config.Tuned, _config.Base, _config.Tokenizer, compute));
+
+    /// <summary>
+    /// The L_f section of the report. An exact L_f is judged by <see cref="ForgettingPolicy"/>; a bounded one (a server
+    /// that cannot return the tuned log-probabilities L_f needs) fails only when its lower bound already fails, and
+    /// otherwise is reported as not decided, never as a pass on an approximate number.
+    /// </summary>
+    static ForgettingReport ForgettingReportOf(ForgettingResult measured, GateForgetting block, ForgettingLaw? law, (double P, double N) scale)
+    {
+        ForgettingVerdict verdict;
+        if (measured.Bounds is { } bounds)
+        {
+            var atLower = ForgettingPolicy.Decide(bounds.Lower, law, block.Budget, block.Tolerance, scale.P, scale.N);
+            verdict = atLower.Outcome == ForgettingOutcome.Fail
+                ? atLower with { Reason = $"{atLower.Reason} (at the lower bound {bounds.Lower.ToString("F4", CultureInfo.InvariantCulture)} of a bounded L_f)" }
+                : atLower with
+                {
+                    Outcome = ForgettingOutcome.Fail,
+                    Reason = string.Create(CultureInfo.InvariantCulture, $"L_f is only bounded, {bounds.Lower:F4} ≤ L_f ≤ {bounds.Upper:F4}: {bounds.Reason}; the gate cannot pass on a bound (serve the models with `regressionguard serve` for an exact L_f)"),
+                };
+        }
+        else
+        {
+            verdict = ForgettingPolicy.Decide(measured.Lf, law, block.Budget, block.Tolerance, scale.P, scale.N);
+        }
+
+        return new ForgettingReport(block.Corpus, measured.Lf, measured.BaseEntropy, measured.Kl, measured.TopOneAgreement, measured.PredictedTokens,
+            measured.Documents, verdict, law?.Form.ToString().ToLowerInvariant(), Curve(law, scale.P, scale.N))
+        {
+            LfLower = measured.Bounds?.Lower,
+            LfUpper = measured.Bounds?.Upper,
+            Bounds = measured.Bounds?.Reason,
+        };
+    }
+
     /// <summary>
     /// Opens what can be opened of the tuned model without loading it, so a bad tuned path fails before the base model
     /// runs: the path exists; an adapter folder's adapter_config.json and the header of its weights; a model folder's
@@ -250,6 +282,11 @@ public sealed class GateRunner
         if (f.P is long p && f.N is long n)
         {
             return (p, n);
+        }
+
+        if (_config.TunedRemote is not null)
+        {
+            throw new LawException($"{_config.File}: forgetting.p and forgetting.n are needed when the tuned model is served ({_config.Tuned}): P and N are read from a local checkpoint's metadata otherwise");
         }
 
         var fromCheckpoint = CheckpointScale.Read(_config.Tuned);

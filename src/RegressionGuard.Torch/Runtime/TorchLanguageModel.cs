@@ -12,7 +12,7 @@ namespace RegressionGuard.Torch.Runtime;
 /// real tokens), generation left-pads and masks the padding, with a preallocated KV cache.
 /// Logits are reduced in fp32 whatever the compute dtype.
 /// </summary>
-public sealed class TorchLanguageModel : ILanguageModel
+public sealed partial class TorchLanguageModel : ILanguageModel
 {
     readonly LoadedModel _model;
     readonly bool _ownsModel;
@@ -22,7 +22,7 @@ public sealed class TorchLanguageModel : ILanguageModel
         _model = model;
         _ownsModel = ownsModel;
         Description = new ModelDescription(model.Path, model.Transformer.Architecture, model.Transformer.VocabSize,
-            model.Transformer.ContextLength, model.ParameterCount, model.Compute.DType, model.Tokenizer.Name, () => model.ContentHash);
+            model.Transformer.ContextLength, model.ParameterCount, model.Compute.DType, model.Tokenizer.Name, () => model.ContentHash, model.Tokenizer.ContentHash);
     }
 
     public static TorchLanguageModel Load(string path, string? tokenizerPath = null, ComputeOptions? compute = null) =>
