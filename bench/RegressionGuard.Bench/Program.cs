@@ -29,6 +29,7 @@ switch (suite)
     case "mc-shared": SpeedBenchmarks.SharedPrefixMultipleChoice(stories, shared, Arg("--repo", Directory.GetCurrentDirectory()), int.Parse(Arg("--items", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--items-20m", "1000"), CultureInfo.InvariantCulture), Arg("--dtype", "float32")); break;
     case "decode": SpeedBenchmarks.Decode(stories, int.Parse(Arg("--steps", "256"), CultureInfo.InvariantCulture), int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture), argsList.Contains("--peer") ? double.Parse(Arg("--peer", "0"), CultureInfo.InvariantCulture) : null); break;
     case "tokenize": TokenizerBenchmarks.Run(shared, Arg("--text", "")); break;
+    case "serve": ServeBenchmarks.Run(Arg("--repo", Directory.GetCurrentDirectory())); break;
     case "load-memory": LoadMemory.Run(Arg("--model", stories), Arg("--dtype", "float32")); break;
     case "all":
         ModelBenchmarks.MatmulPeak(seconds);

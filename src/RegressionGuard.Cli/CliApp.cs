@@ -37,6 +37,7 @@ public static class CliApp
         root.Add(ReportCommand.Create());
         root.Add(OrganismCommands.Create());
         root.Add(DemoCommand.Create());
+        root.Add(ServeCommand.Create());
         return root;
     }
 

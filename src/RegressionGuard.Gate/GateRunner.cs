@@ -5,9 +5,11 @@ using RegressionGuard.Comparison;
 using RegressionGuard.Corpora;
 using RegressionGuard.Diagnostics;
 using RegressionGuard.Gate.Sharding;
+using RegressionGuard.Forgetting;
 using RegressionGuard.Law;
 using RegressionGuard.Ledger;
 using RegressionGuard.Modeling;
+using RegressionGuard.Remote;
 using RegressionGuard.Reports;
 using RegressionGuard.Suites;
 using RegressionGuard.Suites.Evaluation;
@@ -137,6 +139,9 @@ public sealed class GateRunner
         var clock = Stopwatch.StartNew();
         var run = Evaluate(shard);
         var e = run.Evidence;
+        var errors = e.Errors.ToList();
+        // weight diagnostics concern the models, not the items: shard 1 measures them once
+        var diagnostics = shard.Index == 1 && run.Bug is null && _config.Diagnostics is { } diagnose ? MeasureWeights(diagnose, errors) : null;
         var lawText = _config.Forgetting?.Law is { } lawPath ? Suites.Sandbox.StrictUtf8.ReadAllText(lawPath) : null;
         // where the corpus lies is not what it holds (its documents are in the identity): only the rules themselves
         var rules = run.Rules with { Forgetting = run.Rules.Forgetting is { } f ? f with { Corpus = "" } : null };
@@ -155,7 +160,9 @@ public sealed class GateRunner
             Tuned = e.Tuned,
             Suites = e.BaseResults.Select((b, i) => new SuitePart(b.Suite, run.Suites[i].Items, run.Positions[i], b, i < e.TunedResults.Count ? e.TunedResults[i] : null)).ToList(),
             Forgetting = e.Forgetting,
-            Errors = e.Errors,
+            Errors = errors,
+            Diagnostics = diagnostics,
+            Frontier = shard.Index == 1 ? run.Frontier : null,
         };
         return (part, run.Bug);
     }
@@ -172,7 +179,7 @@ public sealed class GateRunner
 
         // Everything that can be checked without a model is checked before any model runs.
         var suites = LoadSuites();
-        var chatTemplate = ChatFormats.TemplateFor(suites, c.Base, c.Tokenizer);
+        var chatTemplate = ChatFormats.TemplateFor(suites, c.BaseRemote?.Tokenizer ?? c.Base, c.Tokenizer);
         var allItems = suites.Select(s => SuiteItemBuilder.Build(s, null, chatTemplate)).ToList();
         var identities = suites.Select((s, i) => SuiteIdentity.Of(s, allItems[i])).ToList();
         // a shard keeps its own items (by a hash of suite id and item id) and documents (by a hash of their text)
@@ -184,7 +191,11 @@ public sealed class GateRunner
         var law = c.Forgetting?.Law is { } lawPath ? LawFile.Load(lawPath) : null;
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;
         var frontier = c.Forgetting?.Ledger is { } ledger ? FrontierReport.Of(ledger, LedgerFile.Load(ledger)) : null;
-        CheckTuned(c.Tuned);
+        if (c.TunedRemote is null)
+        {
+            CheckTuned(c.Tuned);
+        }
+
         using var judges = SuiteJudges.Load(suites, null, compute, cache);
         var rules = new GateRules(c.Thresholds, c.Correction, c.Seed,
             c.Forgetting is { } fb ? new ForgettingRules(fb.Corpus, fb.Budget, fb.Tolerance, scale!.Value.P, scale.Value.N) : null);
@@ -194,22 +205,16 @@ public sealed class GateRunner
         var baseResults = new List<SuiteResult>();
         BaseDistributions? reference = null;
         ModelReference baseRef, tunedRef;
-        using (var baseModel = new TorchLanguageModel(ModelLoader.Load(c.Base, c.Tokenizer, compute)))
+        var paired = new PairedEvaluation(suites, items, cache, (label, total, work) => WithProgress(label, total, work), _log, judges.For);
+        using (var baseModel = OpenBase(compute, cache))
         {
             baseRef = new ModelReference(c.Base, baseModel.Description.ContentHash());
-            for (int i = 0; i < suites.Count; i++)
-            {
-                var (suite, suiteItems) = (suites[i], items[i]);
-                bool hit = false;
-                baseResults.Add(WithProgress($"base · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems),
-                    p => CachedEvaluation.Evaluate(suite, suiteItems, baseModel, cache, out hit, p, judges.For(suite))));
-                _log($"base · {suite.Id}: {(hit ? "from cache" : "evaluated")}");
-            }
+            paired.EvaluateBase(baseModel, baseResults);
             if (corpus is not null)
             {
                 var options = new RollingOptions(c.Forgetting!.Truncate);
                 bool hit = false;
-                reference = WithProgress("base · L_f distributions", ForgettingMeter.Plan(baseModel, corpus, options).Windows.Count,
+                reference = WithProgress("base · L_f distributions", ForgettingPlan.Of(baseModel, corpus, options).Windows.Count,
                     p => BaseDistributionsCache.Compute(baseModel, corpus, options, null, cache, out hit, p));
                 _log($"base · L_f distributions: {(hit ? "from cache" : "computed")}");
             }
@@ -220,23 +225,26 @@ public sealed class GateRunner
         tunedRef = new ModelReference(c.Tuned, "");
         try
         {
-            using (var tuned = new TorchLanguageModel(ModelLoader.LoadTuned(c.Tuned, c.Base, c.Tokenizer, compute)))
+            using (var tuned = OpenTuned(compute, cache))
             {
                 tunedRef = new ModelReference(c.Tuned, tuned.Description.ContentHash());
                 for (int i = 0; i < suites.Count; i++)
                 {
-                    var (suite, suiteItems) = (suites[i], items[i]);
-                    tunedResults.Add(WithProgress($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, suiteItems), p => SuiteEvaluator.Evaluate(suite, suiteItems, tuned, p, judges.For(suite))));
+                    tunedResults.Add(paired.EvaluateTuned(i, tuned));
                 }
                 if (reference is not null)
                 {
-                    var measured = WithProgress("tuned · L_f", reference.Windows.Count, p => ForgettingMeter.Compare(reference, tuned, p));
+                    var measured = WithProgress("tuned · L_f", reference.Windows.Count, p => tuned.CrossEntropyAgainst(reference, p));
                     forgetting = new ForgettingSums(allDocuments!.Length,
-                        measured.PerDocument.Select(d => new DocumentSums(documents![d.Index], d.Positions, d.CrossEntropy, d.BaseEntropy, d.TopOneAgreements)).ToList());
+                        measured.PerDocument.Select(d => new DocumentSums(documents![d.Index], d.Positions, d.CrossEntropy, d.BaseEntropy, d.TopOneAgreements)).ToList())
+                    {
+                        Bounds = measured.Bounds,
+                    };
                 }
             }
         }
-        catch (Exception e) when (e is Torch.Checkpoints.CheckpointException or SuiteDataException or InvalidDataException or FileNotFoundException or LawException or ArgumentException)
+        catch (Exception e) when (e is Torch.Checkpoints.CheckpointException or SuiteDataException or InvalidDataException or FileNotFoundException or LawException or ArgumentException
+                                   or ModelCapabilityException or RemoteModelException)
         {
             // keep what was evaluated (base results are cached; finished comparisons are reported)
             errors.Add(e.Message);
@@ -260,6 +268,12 @@ public sealed class GateRunner
     /// </summary>
     WeightDiagnosticsReport? MeasureWeights(DiagnoseOptions options, List<string> errors)
     {
+        if (_config.BaseRemote is not null || _config.TunedRemote is not null)
+        {
+            errors.Add("weight diagnostics need both models' weights: base and tuned must be local folders (or an adapter), not served endpoints; remove 'diagnostics:' for a served model");
+            return null;
+        }
+
         var compute = new ComputeOptions { DType = _config.DType, BatchSize = _config.BatchSize, Threads = _config.Threads };
         try
         {
@@ -278,6 +292,14 @@ public sealed class GateRunner
             return null;
         }
     }
+
+    ILanguageModel OpenBase(ComputeOptions compute, ContentCache? cache) => _config.BaseRemote is { } remote
+        ? RemoteLanguageModel.Open(remote, _log, cache)
+        : new TorchLanguageModel(ModelLoader.Load(_config.Base, _config.Tokenizer, compute));
+
+    ILanguageModel OpenTuned(ComputeOptions compute, ContentCache? cache) => _config.TunedRemote is { } remote
+        ? RemoteLanguageModel.Open(remote, _log, cache)
+        : new TorchLanguageModel(ModelLoader.LoadTuned(_config.Tuned, _config.Base, _config.Tokenizer, compute));
 
     /// <summary>
     /// Opens what can be opened of the tuned model without loading it, so a bad tuned path fails before the base model
@@ -315,6 +337,11 @@ public sealed class GateRunner
         if (f.P is long p && f.N is long n)
         {
             return (p, n);
+        }
+
+        if (_config.TunedRemote is not null)
+        {
+            throw new LawException($"{_config.File}: forgetting.p and forgetting.n are needed when the tuned model is served ({_config.Tuned}): P and N are read from a local checkpoint's metadata otherwise");
         }
 
         var fromCheckpoint = CheckpointScale.Read(_config.Tuned);

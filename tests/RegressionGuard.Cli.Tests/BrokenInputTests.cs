@@ -68,7 +68,9 @@ public sealed partial class BrokenInputTests
             [["--stride", "0"], ["--top-k", "0"], ["--top-k", "-1"], ["--batch-size", "0"], ["--dtype", "float64"]])],
         ["compare"] = [new(["--base", O("models/base"), "--tuned", O("models/mild"), "--suite", O("knowledge.yaml"), "--limit", "2", "--cache-dir", "{new}/cache"],
             ["--base", "--tuned", "--suite", "--tokenizer", "--judge"], [], [("--out", ExitUsage), ("--cache-dir", [0, 2])], ["--set", "--dtype", "--chat-format"],
-            [["--limit", "-1"], ["--batch-size", "0"], ["--dtype", "float64"], ["--set", "novalue"], ["--judge", O("models/base")]])],
+            [["--limit", "-1"], ["--batch-size", "0"], ["--dtype", "float64"], ["--set", "novalue"], ["--judge", O("models/base")],
+             ["--base", "{ endpoint: ftp://127.0.0.1/v1, model: base }"], ["--tuned", "{ endpoint: http://127.0.0.1:8000/v1, model: mild, tokenizer: " + O("models/base") + ", colour: red }"],
+             ["--tuned", "{ endpoint: http://127.0.0.1:9/v1, model: mild, tokenizer: " + O("models/base") + ", retries: 0, timeout_seconds: 5 }"], ["--base", "{ endpoint"]])],
         ["finetune"] = [new(["--model", O("models/base"), "--data", O("data/downstream.jsonl"), "--out", "{new}/run", "--steps", "1", "--batch-size", "2", "--seq-len", "16"],
             ["--model", "--data", "--eval-data", "--replay-data"], [], [("--out", ExitUsage)], ["--method", "--schedule", "--dtype", "--lora-targets", "--consistency-layers"],
             [["--steps", "0"], ["--batch-size", "0"], ["--seq-len", "0"], ["--grad-accum", "0"], ["--lr", "-1"], ["--lr", "NaN"], ["--lora-r", "0"], ["--eval-fraction", "1.5"],
@@ -90,6 +92,7 @@ public sealed partial class BrokenInputTests
         [
             new(["--results", f.ReportJson], ["--results"], ["--out"], [], ["--format"], []),
             new(["--compare", f.ReportJson, f.ReportJson], ["--compare"], ["--out"], [], ["--format"], [["--results", f.ReportJson]]),
+            new(["--results", f.ReportJson, "--format", "html", "--ledger", O("ledger.csv")], ["--results", "--ledger"], ["--out"], [], ["--format"], []),
         ],
         // parts of a 2-shard gate; bad values: shard 1 twice (2 missing), a shard of another split, of another model
         ["report merge"] = [new([f.Parts[0], f.Parts[1], "--out", "{new}/merged"], ["#0", "#1"], [], [("--out", ExitUsage)], [],
@@ -97,6 +100,9 @@ public sealed partial class BrokenInputTests
         // never run valid (a build takes ~20 min): only with outputs that cannot be written, which it checks first
         ["organism build"] = [new(["--out", "{new}/organism", "--work", "{new}/work"], [], [], [("--out", ExitUsage), ("--work", ExitUsage)], [], [])],
         ["demo"] = [new(["--out", "{new}/demo", "--no-cache"], [], [], [("--out", ExitUsage)], [], [])],
+        // never run valid (it serves until stopped): only broken models and listen addresses, checked before it listens
+        ["serve"] = [new(["--model", O("models/base"), "--port", "0"], ["--model", "--tokenizer"], [], [], [.. ModelWords, "--host", "--served-model-name"],
+            [["--port", "-1"], ["--port", "70000"], ["--host", "not a host"], ["--host", "203.0.113.7"], ["--served-model-name", ""], .. ComputeBadValues])],
     };
 
     static IEnumerable<(string Path, Command Command)> Leaves(Command command, string prefix)

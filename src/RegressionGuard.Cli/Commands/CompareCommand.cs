@@ -4,6 +4,7 @@ using System.Text.Json;
 using RegressionGuard.Caching;
 using RegressionGuard.Cli.Console;
 using RegressionGuard.Comparison;
+using RegressionGuard.Gate;
 using RegressionGuard.Modeling;
 using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
@@ -32,8 +33,8 @@ public static class CompareCommand
 
     public static Command Create()
     {
-        var basePath = new Option<string>("--base") { Description = "base model: HF folder or llama2.c .bin", Required = true };
-        var tuned = new Option<string>("--tuned") { Description = "fine-tuned model: HF folder, or a PEFT LoRA adapter folder (applied to --base)", Required = true };
+        var basePath = new Option<string>("--base") { Description = "base model: HF folder or llama2.c .bin, or a served model { endpoint: http://host:port/v1, model: <name>, tokenizer: <folder> }", Required = true };
+        var tuned = new Option<string>("--tuned") { Description = "fine-tuned model: HF folder, a PEFT LoRA adapter folder (applied to --base), or a served model { endpoint, model, tokenizer }", Required = true };
         var tokenizer = new Option<string?>("--tokenizer") { Description = "tokenizer file (default: found beside the base model)" };
         var suites = new Option<string[]>("--suite", "-s") { Description = "suite files or globs (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
         var set = SuiteCommands.SetOption();
@@ -59,42 +60,31 @@ public static class CompareCommand
             var definitions = SuiteCommands.ExpandPaths(parse.GetValue(suites)!).Select(f => SuiteCommands.WithChatFormat(SuiteLoader.Load(f, variables), parse.GetValue(chat))).ToList();
             // One template for both sides, so the comparison is paired: the base's, or the tuned model's when the base has none.
             var basePathValue = parse.GetValue(basePath)!;
+            var templateSource = RemoteModelSpec.IsMapping(basePathValue) ? RemoteModelSpec.Parse(basePathValue, "--base").Tokenizer : basePathValue;
             var chatTemplate = ChatFormats.TemplateFor(definitions,
-                ModelChatTemplate.Find(basePathValue, parse.GetValue(tokenizer)) is null ? parse.GetValue(tuned)! : basePathValue, parse.GetValue(tokenizer));
+                ModelChatTemplate.Find(templateSource, parse.GetValue(tokenizer)) is null && !RemoteModelSpec.IsMapping(parse.GetValue(tuned)!) ? parse.GetValue(tuned)! : templateSource, parse.GetValue(tokenizer));
             var itemSets = definitions.Select(d => SuiteItemBuilder.Build(d, parse.GetValue(limit), chatTemplate)).ToList();
             var compute = new ComputeOptions { DType = parse.GetValue(dtype)!, BatchSize = parse.GetValue(batch) };
             var cache = OpenCache(parse, cacheDir, noCache);
             var error = parse.InvocationConfiguration.Error;
             using var judges = JudgeCommands.LoadJudges(definitions, parse.GetValue(judge), compute, cache);
 
-            // Base first (usually from the cache: then the base model is never loaded), then the tuned model.
-            var baseResults = new SuiteResult[definitions.Count];
-            var baseCached = new bool[definitions.Count];
-            TorchLanguageModel? baseModel = null;
-            try
+            // Base first (usually from the cache), then the tuned model: the gate's paired pipeline.
+            var paired = new PairedEvaluation(definitions, itemSets, cache, (label, total, work) => WorkProgress.Run(label, total, error, work), judge: judges.For);
+            var baseResults = new List<SuiteResult>();
+            var baseCached = new List<bool>();
+            using (var baseModel = ModelOpener.OpenBase(basePathValue, parse.GetValue(tokenizer), compute, cache))
             {
-                for (int i = 0; i < definitions.Count; i++)
-                {
-                    baseModel ??= new TorchLanguageModel(ModelLoader.Load(parse.GetValue(basePath)!, parse.GetValue(tokenizer), compute));
-                    var (suite, items) = (definitions[i], itemSets[i]);
-                    baseResults[i] = WorkProgress.Run($"base · {suite.Id}", SuiteEvaluator.RequestCount(suite, items), error,
-                        progress => CachedEvaluation.Evaluate(suite, items, baseModel, cache, out baseCached[i], progress, judges.For(suite)));
-                }
+                paired.EvaluateBase(baseModel, baseResults, baseCached);
             }
-            finally
-            {
-                baseModel?.Dispose();
-            }
-            using var tunedModel = new TorchLanguageModel(ModelLoader.LoadTuned(parse.GetValue(tuned)!, parse.GetValue(basePath), parse.GetValue(tokenizer), compute));
+
             var comparisons = new List<SuiteComparison>();
-            var tunedResults = new SuiteResult[definitions.Count];
-            for (int i = 0; i < definitions.Count; i++)
+            var tunedResults = new List<SuiteResult>();
+            using (var tunedModel = ModelOpener.OpenTuned(parse.GetValue(tuned)!, basePathValue, parse.GetValue(tokenizer), compute, cache))
             {
-                var (suite, items) = (definitions[i], itemSets[i]);
-                tunedResults[i] = WorkProgress.Run($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, items), error,
-                    progress => SuiteEvaluator.Evaluate(suite, items, tunedModel, progress, judges.For(suite)));
-                comparisons.Add(SuiteComparer.Compare(baseResults[i], tunedResults[i], parse.GetValue(seed)));
+                paired.EvaluateTuned(tunedModel, baseResults, parse.GetValue(seed), tunedResults, comparisons);
             }
+
             var adjusted = SuiteComparer.AdjustHolm(comparisons);
 
             if (parse.GetValue(outDir) is { } dir)

@@ -3,6 +3,8 @@ using System.Globalization;
 using System.Text.Json;
 using RegressionGuard.Cli.Console;
 using RegressionGuard.Corpora;
+using RegressionGuard.Forgetting;
+using RegressionGuard.Gate;
 using RegressionGuard.Modeling;
 using RegressionGuard.Torch.Forgetting;
 using RegressionGuard.Torch.Runtime;
@@ -42,14 +44,22 @@ public static class ForgettingCommand
                 .Select(d => d.Text).ToArray();
             var compute = new ComputeOptions { DType = parse.GetValue(dtype)!, BatchSize = parse.GetValue(batch) };
             var options = new RollingOptions(parse.GetValue(truncate), parse.GetValue(stride));
-            using var baseModel = new TorchLanguageModel(ModelLoader.Load(parse.GetValue(basePath)!, parse.GetValue(tokenizer), compute));
-            using var tunedModel = new TorchLanguageModel(ModelLoader.LoadTuned(parse.GetValue(tuned)!, parse.GetValue(basePath), parse.GetValue(tokenizer), compute));
-            ForgettingMeter.CheckCompatible(baseModel, tunedModel);
-            var error = parse.InvocationConfiguration.Error;
             var cache = CompareCommand.OpenCache(parse, cacheDir, noCache);
-            var reference = WorkProgress.Run("base distributions", ForgettingMeter.Plan(baseModel, documents, options).Windows.Count, error,
+            using var baseModel = ModelOpener.OpenBase(parse.GetValue(basePath)!, parse.GetValue(tokenizer), compute, cache);
+            using var tunedModel = ModelOpener.OpenTuned(parse.GetValue(tuned)!, parse.GetValue(basePath), parse.GetValue(tokenizer), compute, cache);
+            if (baseModel is TorchLanguageModel a && tunedModel is TorchLanguageModel b)
+            {
+                ForgettingMeter.CheckCompatible(a, b);
+            }
+            else
+            {
+                ForgettingCompatibility.Check(baseModel, tunedModel);
+            }
+
+            var error = parse.InvocationConfiguration.Error;
+            var reference = WorkProgress.Run("base distributions", ForgettingPlan.Of(baseModel, documents, options).Windows.Count, error,
                 progress => BaseDistributionsCache.Compute(baseModel, documents, options, parse.GetValue(topK), cache, out _, progress));
-            var result = WorkProgress.Run("tuned model", reference.Windows.Count, error, progress => ForgettingMeter.Compare(reference, tunedModel, progress));
+            var result = WorkProgress.Run("tuned model", reference.Windows.Count, error, progress => tunedModel.CrossEntropyAgainst(reference, progress));
             var output = parse.InvocationConfiguration.Output;
             if (parse.GetValue(json))
             {

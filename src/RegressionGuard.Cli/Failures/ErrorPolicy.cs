@@ -61,6 +61,7 @@ public static class ErrorPolicy
         UsageException or SuiteValidationException or SuiteDataException or SuiteGuessException or CheckpointException
             or TokenizerFormatException or LedgerException or LawException
             or RegressionGuard.Modeling.ChatTemplateException or RegressionGuard.Jinja.JinjaException => true,
+        RegressionGuard.Remote.RemoteModelException or RegressionGuard.Modeling.ModelCapabilityException => true,
         InvalidDataException or JsonException or YamlDotNet.Core.YamlException => true,
         // IOException covers missing files and folders, paths too long, files in use, a file where a folder is needed
         IOException or UnauthorizedAccessException => true,

@@ -1,5 +1,6 @@
 using System.Globalization;
 using RegressionGuard.Diagnostics;
+using RegressionGuard.Modeling;
 using RegressionGuard.Suites;
 using RegressionGuard.Suites.Loading;
 using RegressionGuard.Suites.Sandbox;
@@ -27,6 +28,12 @@ public sealed record GateConfig
     public required string File { get; init; }
     public required string Base { get; init; }
     public required string Tuned { get; init; }
+
+    /// <summary>The base model behind an OpenAI-compatible server (<c>base: { endpoint, model, tokenizer }</c>); then <see cref="Base"/> is its endpoint#model.</summary>
+    public RemoteModelSpec? BaseRemote { get; init; }
+
+    /// <summary>The tuned model behind an OpenAI-compatible server; then <see cref="Tuned"/> is its endpoint#model.</summary>
+    public RemoteModelSpec? TunedRemote { get; init; }
     public string? Tokenizer { get; init; }
     public required IReadOnlyList<GateSuite> Suites { get; init; }
     public IReadOnlyDictionary<string, string> Variables { get; init; } = new Dictionary<string, string>();
@@ -96,6 +103,10 @@ public sealed record GateConfig
         map.Require("suites", "a list of suite files or globs");
         var folder = System.IO.Path.GetDirectoryName(file)!;
         string? PathOf(YamlMap m, string key) => m.String(key) is { Length: > 0 } v ? System.IO.Path.GetFullPath(v, folder) : null;
+        RemoteModelSpec? RemoteOf(string key) => map.Raw(key) is YamlMappingNode ? RemoteModelSpec.Read(map.Map(key)!, folder) : null;
+        bool IsRemote(string key) => map.Raw(key) is YamlMappingNode;
+        var baseRemote = RemoteOf("base");
+        var tunedRemote = RemoteOf("tuned");
 
         var suites = new List<GateSuite>();
         var suiteNodes = new List<YamlNode>();
@@ -219,8 +230,16 @@ public sealed record GateConfig
                 }
             }
 
-            MustExist(map, "base", "base model");
-            MustExist(map, "tuned", "tuned model");
+            if (!IsRemote("base"))
+            {
+                MustExist(map, "base", "base model");
+            }
+
+            if (!IsRemote("tuned"))
+            {
+                MustExist(map, "tuned", "tuned model");
+            }
+
             MustExist(map, "tokenizer", "tokenizer");
             if (map.Map("forgetting") is { } fm)
             {
@@ -257,8 +276,10 @@ public sealed record GateConfig
         var config = new GateConfig
         {
             File = file,
-            Base = PathOf(map, "base") ?? "",
-            Tuned = PathOf(map, "tuned") ?? "",
+            Base = baseRemote?.Display ?? (IsRemote("base") ? "" : PathOf(map, "base") ?? ""),
+            Tuned = tunedRemote?.Display ?? (IsRemote("tuned") ? "" : PathOf(map, "tuned") ?? ""),
+            BaseRemote = baseRemote,
+            TunedRemote = tunedRemote,
             Tokenizer = PathOf(map, "tokenizer"),
             Suites = suites,
             Variables = variables,

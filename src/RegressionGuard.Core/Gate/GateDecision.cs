@@ -1,4 +1,5 @@
 using RegressionGuard.Comparison;
+using RegressionGuard.Forgetting;
 using RegressionGuard.Law;
 using RegressionGuard.Reports;
 using RegressionGuard.Suites.Evaluation;
@@ -13,8 +14,12 @@ public sealed record DocumentSums(int Index, int Positions, double CrossEntropy,
 /// document order, so the same documents give the same bits whether they were measured in one run or in shards.
 /// </summary>
 /// <param name="Documents">documents in the whole corpus.</param>
+/// <remarks><see cref="Bounds"/>: a backend that could return only bounds on L_f (a server without the tuned
+/// log-probabilities it needs); then the sums are not an exact L_f and the verdict is made on the bound.</remarks>
 public sealed record ForgettingSums(int Documents, IReadOnlyList<DocumentSums> PerDocument)
 {
+    public ForgettingBounds? Bounds { get; init; }
+
     /// <summary>L_f, the base entropy H, KL = L_f − H and top-1 agreement, each a mean over all predicted positions.</summary>
     public (double Lf, double BaseEntropy, double Kl, double TopOneAgreement, long Positions) Totals()
     {
@@ -75,9 +80,19 @@ public static class GateDecision
             try
             {
                 var (lf, entropy, kl, agreement, positions) = sums.Totals();
-                var verdict = ForgettingPolicy.Decide(lf, law, f.Budget, f.Tolerance, f.P, f.N);
-                forgetting = new ForgettingReport(f.Corpus, lf, entropy, kl, agreement, positions, sums.Documents, verdict,
-                    law?.Form.ToString().ToLowerInvariant(), Curve(law, f.P, f.N));
+                var bounds = sums.Bounds;
+                if (bounds is not null)
+                {
+                    (lf, entropy, kl) = (double.NaN, double.NaN, double.NaN);
+                }
+
+                forgetting = new ForgettingReport(f.Corpus, lf, entropy, kl, agreement, positions, sums.Documents, Verdict(lf, bounds, law, f),
+                    law?.Form.ToString().ToLowerInvariant(), Curve(law, f.P, f.N))
+                {
+                    LfLower = bounds?.Lower,
+                    LfUpper = bounds?.Upper,
+                    Bounds = bounds?.Reason,
+                };
             }
             catch (Exception e) when (e is LawException or ArgumentException)
             {
@@ -111,6 +126,28 @@ public static class GateDecision
             Forgetting = forgetting,
             Errors = errors,
         };
+    }
+
+    /// <summary>
+    /// An exact L_f is judged by <see cref="ForgettingPolicy"/>; a bounded one (a server that cannot return the tuned
+    /// log-probabilities L_f needs) fails at its lower bound when that already fails, and otherwise fails as undecided:
+    /// the gate never passes on an approximate number.
+    /// </summary>
+    static ForgettingVerdict Verdict(double lf, ForgettingBounds? bounds, ForgettingLaw? law, ForgettingRules f)
+    {
+        if (bounds is null)
+        {
+            return ForgettingPolicy.Decide(lf, law, f.Budget, f.Tolerance, f.P, f.N);
+        }
+
+        var atLower = ForgettingPolicy.Decide(bounds.Lower, law, f.Budget, f.Tolerance, f.P, f.N);
+        return atLower.Outcome == ForgettingOutcome.Fail
+            ? atLower with { Reason = $"{atLower.Reason} (at the lower bound {bounds.Lower.ToString("F4", System.Globalization.CultureInfo.InvariantCulture)} of a bounded L_f)" }
+            : atLower with
+            {
+                Outcome = ForgettingOutcome.Fail,
+                Reason = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"L_f is only bounded, {bounds.Lower:F4} ≤ L_f ≤ {bounds.Upper:F4}: {bounds.Reason}; the gate cannot pass on a bound (serve the models with `regressionguard serve` for an exact L_f)"),
+            };
     }
 
     static IReadOnlyList<LawCurvePoint> Curve(ForgettingLaw? law, double p, double n)

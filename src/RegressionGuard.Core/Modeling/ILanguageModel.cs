@@ -1,3 +1,5 @@
+using RegressionGuard.Forgetting;
+
 namespace RegressionGuard.Modeling;
 
 /// <summary>
@@ -25,6 +27,79 @@ public interface ILanguageModel : IDisposable
 
     /// <summary>Greedy generation for many prompts at once, each until a stop sequence or its token limit.</summary>
     IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, IProgress<int>? progress = null);
+
+    // ------------------------------------------------------------------ what L_f needs (optional capabilities)
+
+    /// <summary>What this backend can do beyond generation: log-likelihood scoring, next-token distributions for L_f.</summary>
+    ModelCapabilities Capabilities => ModelCapabilities.InProcess;
+
+    /// <summary>
+    /// The ids of a scored document: [BOS, else EOS] + encode(text), as <see cref="RollingLogLikelihood"/> scores it.
+    /// L_f plans its windows on these ids (<see cref="ForgettingPlan"/>).
+    /// </summary>
+    int[] EncodeDocument(string text) => throw ModelCapabilityException.Missing(this, "token ids of documents", "L_f plans its windows on them");
+
+    /// <summary>
+    /// The next-token distributions at every scored position of a corpus (the base side of L_f): all V probabilities,
+    /// or the top <paramref name="topK"/> (null: the backend's default; at most <see cref="ModelCapabilities.MaxTopK"/>),
+    /// with the entropy of the whole distribution and the most likely id at each position.
+    /// </summary>
+    BaseDistributions NextTokenDistributions(IReadOnlyList<string> documents, RollingOptions options, int? topK, IProgress<int>? progress = null) =>
+        throw ModelCapabilityException.Missing(this, "next-token distributions", "L_f needs the base model's distributions");
+
+    /// <summary>
+    /// L_f of this model (the tuned side) against stored base distributions: the cross-entropy of this model's next-token
+    /// distribution against the reference at every position of <paramref name="reference"/>. A backend that cannot
+    /// return what the exact value needs returns the tightest bounds it allows (<see cref="ForgettingResult.Bounds"/>).
+    /// </summary>
+    ForgettingResult CrossEntropyAgainst(BaseDistributions reference, IProgress<int>? progress = null) =>
+        throw ModelCapabilityException.Missing(this, "next-token log-probabilities", "L_f needs the tuned model's log-probabilities of the base's likely ids");
+}
+
+/// <summary>
+/// What a backend supports. <see cref="LogLikelihood"/>: multiple-choice and rolling scoring (needs log-probabilities);
+/// <see cref="Distributions"/>: next-token distributions for L_f; <see cref="MaxTopK"/>: null when all V probabilities
+/// can be returned, else the most ids per position; <see cref="ExactCrossEntropy"/>: L_f against a reference is exact
+/// (false: bounded, see <see cref="ForgettingResult.Bounds"/>).
+/// </summary>
+public sealed record ModelCapabilities(bool LogLikelihood, bool Distributions, int? MaxTopK, bool ExactCrossEntropy)
+{
+    /// <summary>An in-process model: everything, exactly.</summary>
+    public static ModelCapabilities InProcess { get; } = new(true, true, null, true);
+
+    /// <summary>A chat endpoint without log-probabilities: generation only.</summary>
+    public static ModelCapabilities GenerationOnly { get; } = new(false, false, 0, false);
+}
+
+/// <summary>A backend asked for something it cannot return (e.g. log-likelihood from a generation-only chat client).</summary>
+public sealed class ModelCapabilityException(string message) : Exception(message)
+{
+    public static ModelCapabilityException Missing(ILanguageModel model, string what, string why) =>
+        new($"{model.Description.Path}: this backend cannot return {what} ({model.Description.Architecture}); {why}");
+}
+
+/// <summary>A window of a scored sequence: the ids, and the first position whose id is predicted (scored).</summary>
+public readonly record struct ScoredWindow(int[] Ids, int FirstTarget);
+
+/// <summary>The windows L_f scores a corpus on, from any model's <see cref="ILanguageModel.EncodeDocument"/>.</summary>
+public static class ForgettingPlan
+{
+    /// <summary>The windows of every document (<see cref="RollingWindows"/> over the model's context) and the document of each.</summary>
+    public static (List<ScoredWindow> Windows, int[] Document) Of(ILanguageModel model, IReadOnlyList<string> documents, RollingOptions options)
+    {
+        var windows = new List<ScoredWindow>();
+        var owner = new List<int>();
+        for (int d = 0; d < documents.Count; d++)
+        {
+            var ids = model.EncodeDocument(documents[d]);
+            foreach (var w in RollingWindows.Plan(ids.Length, model.Description.ContextLength, options))
+            {
+                windows.Add(new ScoredWindow(ids[w.Start..w.End], w.PredictFrom - w.Start));
+                owner.Add(d);
+            }
+        }
+        return (windows, owner.ToArray());
+    }
 }
 
 /// <summary>Identity of a loaded model, for reports and cache keys.</summary>
@@ -36,7 +111,8 @@ public sealed record ModelDescription(
     long Parameters,
     string DType,
     string Tokenizer,
-    Func<string> ContentHash);
+    Func<string> ContentHash,
+    string? TokenizerHash = null);
 
 /// <param name="AddSpecialTokens">false: the context is encoded exactly as given (e.g. a rendered chat template that
 /// already carries its BOS text); true: BOS is prepended when the tokenizer adds one (transformers' add_special_tokens).</param>

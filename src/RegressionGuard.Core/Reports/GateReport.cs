@@ -50,7 +50,17 @@ public sealed record ForgettingReport(
     int Documents,
     ForgettingVerdict Verdict,
     string? LawForm,
-    IReadOnlyList<LawCurvePoint> Curve);
+    IReadOnlyList<LawCurvePoint> Curve)
+{
+    /// <summary>Set only when the backend could bound L_f but not compute it (then <see cref="Lf"/> is NaN): the lower bound.</summary>
+    public double? LfLower { get; init; }
+
+    /// <summary>The upper bound of a bounded L_f (+∞ when the server gives none).</summary>
+    public double? LfUpper { get; init; }
+
+    /// <summary>Why L_f is only bounded: what the server could not return.</summary>
+    public string? Bounds { get; init; }
+}
 
 /// <summary>One sweep checkpoint on the learning–forgetting plane.</summary>
 /// <param name="OnFrontier">whether no other checkpoint of the same method beats it on both L_ft and L_f.</param>

@@ -178,6 +178,10 @@ public static class MarkdownReport
         string icon = v.Outcome switch { ForgettingOutcome.Pass => "\u2705", ForgettingOutcome.Warn => "\u26a0\ufe0f", _ => "\u274c" };
         var line = new StringBuilder();
         line.Append("**Forgetting** (L_f on ").Append(Text(f.Corpus)).Append("): observed **").Append(ReportFormat.G(v.Observed)).Append("** nats/token");
+        if (f.Bounds is { } bounds)
+        {
+            line.Append(" \u00b7 **bounded, not exact**: ").Append(ReportFormat.G(f.LfLower)).Append(" \u2264 L_f \u2264 ").Append(ReportFormat.G(f.LfUpper)).Append(" (").Append(Text(bounds)).Append(')');
+        }
         if (v.Predicted is { } predicted)
         {
             line.Append(" \u00b7 law");

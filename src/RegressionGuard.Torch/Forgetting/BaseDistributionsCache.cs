@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using RegressionGuard.Caching;
+using RegressionGuard.Forgetting;
 using RegressionGuard.Modeling;
-using RegressionGuard.Torch.Runtime;
 
 namespace RegressionGuard.Torch.Forgetting;
 
@@ -14,7 +14,7 @@ public static class BaseDistributionsCache
 {
     public const string FormatVersion = "base-distributions/2";
 
-    public static CacheKey KeyFor(TorchLanguageModel model, IReadOnlyList<string> documents, RollingOptions options, int? topK)
+    public static CacheKey KeyFor(ILanguageModel model, IReadOnlyList<string> documents, RollingOptions options, int? topK)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var d in documents)
@@ -26,19 +26,19 @@ public static class BaseDistributionsCache
             ("format", FormatVersion),
             ("model", model.Description.ContentHash()),
             ("dtype", model.Description.DType),
-            ("context", model.Model.Transformer.ContextLength.ToString(System.Globalization.CultureInfo.InvariantCulture)),
+            ("context", model.Description.ContextLength.ToString(System.Globalization.CultureInfo.InvariantCulture)),
             ("corpus-sha256", Convert.ToHexStringLower(sha.GetHashAndReset())),
             ("truncate", options.Truncate ? "1" : "0"),
             ("stride", options.Stride?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"),
             ("top-k", topK?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "default"));
     }
 
-    public static BaseDistributions Compute(TorchLanguageModel model, IReadOnlyList<string> documents, RollingOptions options, int? topK, ContentCache? cache, out bool fromCache, IProgress<int>? progress = null)
+    public static BaseDistributions Compute(ILanguageModel model, IReadOnlyList<string> documents, RollingOptions options, int? topK, ContentCache? cache, out bool fromCache, IProgress<int>? progress = null)
     {
         fromCache = false;
         if (cache is null)
         {
-            return ForgettingMeter.ComputeBase(model, documents, options, topK, progress);
+            return model.NextTokenDistributions(documents, options, topK, progress);
         }
 
         var key = KeyFor(model, documents, options, topK);
@@ -50,12 +50,13 @@ public static class BaseDistributionsCache
                 return Read(stream);
             }
         }
-        var result = ForgettingMeter.ComputeBase(model, documents, options, topK, progress);
+        var result = model.NextTokenDistributions(documents, options, topK, progress);
         cache.Put(key, s => Write(result, s));
         return result;
     }
 
-    static void Write(BaseDistributions d, Stream stream)
+    /// <summary>Writes the binary payload (also the body of `regressionguard serve`'s L_f extension).</summary>
+    public static void Write(BaseDistributions d, Stream stream)
     {
         using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         w.Write(d.VocabSize);
@@ -88,11 +89,12 @@ public static class BaseDistributionsCache
 
     static void ReadArray<T>(BinaryReader r, T[] values) where T : unmanaged => r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
 
-    static BaseDistributions Read(Stream stream)
+    /// <summary>Reads what <see cref="Write"/> wrote.</summary>
+    public static BaseDistributions Read(Stream stream)
     {
         using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         int vocab = r.ReadInt32(), k = r.ReadInt32(), documents = r.ReadInt32(), count = r.ReadInt32();
-        var windows = new List<TorchLanguageModel.ScoreRequest>(count);
+        var windows = new List<ScoredWindow>(count);
         var owner = new int[count];
         // first pass needs the window shapes to allocate; store window headers then fill arrays in order
         var positions = new List<(int[] Ids, int First, int Doc, long Offset)>();
@@ -101,7 +103,7 @@ public static class BaseDistributionsCache
             var ids = new int[r.ReadInt32()];
             ReadArray(r, ids);
             int first = r.ReadInt32(), doc = r.ReadInt32();
-            windows.Add(new TorchLanguageModel.ScoreRequest(ids, first));
+            windows.Add(new ScoredWindow(ids, first));
             owner[i] = doc;
             int n = ids.Length - first;
             // skip over the arrays for now: they are read in the second pass below

@@ -1,3 +1,4 @@
+using RegressionGuard.Forgetting;
 using RegressionGuard.Modeling;
 using RegressionGuard.Torch.Checkpoints;
 using RegressionGuard.Torch.Runtime;
@@ -41,7 +42,7 @@ public static class ForgettingMeter
         var (windows, owner) = Plan(baseModel, documents, options);
         int vocab = baseModel.Model.Transformer.VocabSize;
         int k = Math.Min(vocab, topK ?? (vocab <= ExactVocabularyLimit ? vocab : DefaultTopK));
-        var result = new BaseDistributions(vocab, k, windows, owner, documents.Count);
+        var result = new BaseDistributions(vocab, k, windows.Select(w => new ScoredWindow(w.Ids, w.FirstTarget)).ToList(), owner, documents.Count);
         baseModel.ForEachScoredChunk(windows, chunk =>
         {
             var lp = chunk.Logits.log_softmax(-1, ScalarType.Float32);                         // (n, V) fp32
@@ -96,7 +97,7 @@ public static class ForgettingMeter
         var h = new double[docs];
         var agree = new double[docs];
         var count = new int[docs];
-        tuned.ForEachScoredChunk(reference.Windows, chunk =>
+        tuned.ForEachScoredChunk(reference.Windows.Select(w => new TorchLanguageModel.ScoreRequest(w.Ids, w.FirstTarget)).ToList(), chunk =>
         {
             int n = chunk.Requests.Length;
             var baseValues = new float[n * k];

@@ -22,7 +22,7 @@ public sealed partial class TorchLanguageModel : ILanguageModel
         _model = model;
         _ownsModel = ownsModel;
         Description = new ModelDescription(model.Path, model.Transformer.Architecture, model.Transformer.VocabSize,
-            model.Transformer.ContextLength, model.ParameterCount, model.Compute.DType, model.Tokenizer.Name, () => model.ContentHash);
+            model.Transformer.ContextLength, model.ParameterCount, model.Compute.DType, model.Tokenizer.Name, () => model.ContentHash, model.Tokenizer.ContentHash);
     }
 
     public static TorchLanguageModel Load(string path, string? tokenizerPath = null, ComputeOptions? compute = null) =>

@@ -2,6 +2,7 @@ using System.Text.Json;
 using RegressionGuard.Comparison;
 using RegressionGuard.Corpora;
 using RegressionGuard.Diagnostics;
+using RegressionGuard.Forgetting;
 using RegressionGuard.Ledger;
 using RegressionGuard.Modeling;
 using RegressionGuard.Suites.Evaluation;
@@ -63,8 +64,9 @@ public sealed class SweepRunner
         var documents = CorpusReader.Read(c.Corpus).Select(d => d.Text).ToArray();
         var options = new RollingOptions(c.Truncate);
         using var baseModel = TorchLanguageModel.Load(c.Model);
-        var reference = ForgettingMeter.ComputeBase(baseModel, documents, options);
-        var trainReference = ForgettingMeter.ComputeBase(baseModel, Passages(CorpusReader.Read(c.KlTrainData ?? c.Data).Select(d => d.Text)), new RollingOptions(Truncate: true));
+        ILanguageModel reader = baseModel;
+        var reference = reader.NextTokenDistributions(documents, options, null);
+        var trainReference = reader.NextTokenDistributions(Passages(CorpusReader.Read(c.KlTrainData ?? c.Data).Select(d => d.Text)), new RollingOptions(Truncate: true), null);
         var corpusHash = CachedEvaluation.Sha256(string.Join('\u0000', documents));
         var suites = c.Suites.Select(s => SuiteLoader.Load(s)).Select(s => (Suite: s, Items: SuiteItemBuilder.Build(s))).ToList();
 
@@ -131,14 +133,16 @@ public sealed class SweepRunner
         var diagnostics = WeightDiagnostics.Of(baseModel.Model.Transformer, tuned.Model.Transformer, Diagnostics);
         WeightDiagnostics.MergeBranches(tuned.Model.Transformer);
 
-        var forgetting = ForgettingMeter.Compare(reference, tuned);
-        var onTrainData = ForgettingMeter.Compare(trainReference, tuned);
+        ILanguageModel model = tuned;
+        var forgetting = model.CrossEntropyAgainst(reference);
+        var onTrainData = model.CrossEntropyAgainst(trainReference);
         var metrics = new Dictionary<string, double>();
-        foreach (var (suite, items) in suites)
+        var paired = new PairedEvaluation(suites.Select(s => s.Suite).ToList(), suites.Select(s => s.Items).ToList(), cache: null);
+        for (int i = 0; i < suites.Count; i++)
         {
-            foreach (var (name, value) in SuiteEvaluator.Evaluate(suite, items, tuned).Metrics)
+            foreach (var (name, value) in paired.EvaluateTuned(i, model).Metrics)
             {
-                metrics[$"{suite.Id}/{name}"] = value.Value;
+                metrics[$"{suites[i].Suite.Id}/{name}"] = value.Value;
             }
         }
 

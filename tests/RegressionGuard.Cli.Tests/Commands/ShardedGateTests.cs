@@ -42,7 +42,7 @@ public sealed partial class ShardedGateTests
     {
         var o = RepositoryFiles.Path("suites/organism");
         var text = File.ReadAllText(Path.Combine(o, "gate-aggressive.yaml"));
-        foreach (var (key, relative) in new[] { ("base", "models/base"), ("tuned", "models/aggressive"), ("  corpus", "data/forgetting.jsonl"), ("  law", "law.yaml") })
+        foreach (var (key, relative) in new[] { ("base", "models/base"), ("tuned", "models/aggressive"), ("  corpus", "data/forgetting.jsonl"), ("  law", "law.yaml"), ("  ledger", "ledger.csv") })
         {
             text = text.Replace($"{key}: {relative}\n", $"{key}: {Path.Combine(o, relative)}\n", StringComparison.Ordinal);
         }

@@ -78,5 +78,11 @@ public sealed record GatePart
     /// <summary>Problems that stopped part of this shard; the merged report carries them (outcome error).</summary>
     public IReadOnlyList<string> Errors { get; init; } = Array.Empty<string>();
 
+    /// <summary>Weight diagnostics (gate config <c>diagnostics:</c>), measured by shard 1 only; null on the others.</summary>
+    public Diagnostics.WeightDiagnosticsReport? Diagnostics { get; init; }
+
+    /// <summary>The sweep ledger's learning–forgetting frontier (<c>forgetting.ledger</c>), carried by shard 1.</summary>
+    public FrontierReport? Frontier { get; init; }
+
     public string Label => $"{Shard}/{Shards}";
 }

@@ -61,7 +61,8 @@ public static class GatePartMerger
         var errors = ordered.SelectMany(p => p.Part.Errors.Select(e => $"shard {p.Part.Label} ({p.Folder}): {e}")).ToList();
         var tuned = ordered.Select(p => p.Part.Tuned).FirstOrDefault(t => t.ContentHash.Length > 0) ?? first.Tuned;
         var evidence = new GateEvidence(first.Base, tuned, baseResults, tunedResults, forgetting, errors);
-        return GateDecision.Decide(evidence, first.Rules, law, ordered.Sum(p => p.Part.DurationSeconds));
+        // weight diagnostics and the sweep frontier are measured once, by shard 1
+        return GateDecision.Decide(evidence, first.Rules, law, ordered.Sum(p => p.Part.DurationSeconds)) with { Diagnostics = first.Diagnostics, Frontier = first.Frontier };
     }
 
     /// <summary>Every shard 1..N once, one N, one identity; all problems in one message.</summary>
@@ -93,6 +94,11 @@ public static class GatePartMerger
         foreach (var damaged in parts.Where(p => !p.Part.Suites.Select(s => s.Suite).SequenceEqual(p.Part.Identity.Suites.Select(s => s.Suite))))
         {
             problems.Add($"{Name(damaged)}: the suites in the part are not the suites of its identity; the part is damaged");
+        }
+
+        foreach (var bounded in parts.Where(p => p.Part.Forgetting?.Bounds is not null))
+        {
+            problems.Add($"{Name(bounded)}: its L_f is only bounded (a server without the tuned log-probabilities L_f needs), and bounds of shards do not add up to a bound of the whole; serve the models with `regressionguard serve` for an exact L_f");
         }
 
         foreach (var other in parts.Skip(1))

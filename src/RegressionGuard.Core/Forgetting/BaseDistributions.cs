@@ -1,16 +1,16 @@
-using RegressionGuard.Torch.Runtime;
+using RegressionGuard.Modeling;
 
-namespace RegressionGuard.Torch.Forgetting;
+namespace RegressionGuard.Forgetting;
 
 /// <summary>
 /// The base model's next-token distributions at every scored position of a corpus, the soft targets of L_f.
 /// Stored exactly (all V probabilities, fp32) when <see cref="TopK"/> equals the vocabulary size; otherwise in a
 /// reduced form: the K most likely ids with their probabilities. Either way the base entropy of every position is
-/// stored exactly. See <see cref="ForgettingMeter"/> for how the tail of the reduced form enters the cross-entropy.
+/// stored exactly. See the in-process ForgettingMeter for how the tail of the reduced form enters the cross-entropy.
 /// </summary>
 public sealed class BaseDistributions
 {
-    public BaseDistributions(int vocabSize, int topK, IReadOnlyList<TorchLanguageModel.ScoreRequest> windows, int[] windowDocument, int documents)
+    public BaseDistributions(int vocabSize, int topK, IReadOnlyList<ScoredWindow> windows, int[] windowDocument, int documents)
     {
         VocabSize = vocabSize;
         TopK = topK;
@@ -26,7 +26,7 @@ public sealed class BaseDistributions
     public int VocabSize { get; }
     public int TopK { get; }
     public bool Exact => TopK == VocabSize;
-    public IReadOnlyList<TorchLanguageModel.ScoreRequest> Windows { get; }
+    public IReadOnlyList<ScoredWindow> Windows { get; }
     public int[] WindowDocument { get; }
     public int Documents { get; }
 

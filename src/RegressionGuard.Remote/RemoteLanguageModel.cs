@@ -1,0 +1,297 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using RegressionGuard.Caching;
+using RegressionGuard.Forgetting;
+using RegressionGuard.Modeling;
+using RegressionGuard.Remote.Protocol;
+using RegressionGuard.Torch.Forgetting;
+using RegressionGuard.Torch.Tokenization;
+
+namespace RegressionGuard.Remote;
+
+/// <summary>
+/// A model behind an OpenAI-compatible completions server as <see cref="ILanguageModel"/>. Multiple choice and rolling
+/// log-likelihood: token-id prompts with <c>echo</c>, <c>logprobs: 1</c> and <c>max_tokens: 1</c>, summing the echoed
+/// prompt's log-probs from the continuation on, as lm-evaluation-harness's <c>local-completions</c> model does
+/// (EleutherAI/lm-evaluation-harness lm_eval/models/openai_completions.py @ 0064c3a03e5fe863a1ffde689bdb216c97d8c5f1,
+/// <c>_create_payload</c>, <c>parse_logprobs</c>). Ids are made by the local tokenizer with the in-process rules, so a
+/// request scores the same ids in and out of process. Generation: text prompts with <c>add_special_tokens</c>, greedy,
+/// with stop sequences. L_f: exact through <c>regressionguard serve</c>'s extension; otherwise from
+/// <c>prompt_logprobs</c> top-K, the tuned side as bounds (<see cref="TopKForgetting"/>). Requests run <see cref="RemoteModelSpec.Concurrency"/> at a time and results are
+/// placed by request index, so they do not depend on concurrency or arrival order.
+/// </summary>
+public sealed class RemoteLanguageModel : ILanguageModel
+{
+    /// <summary>The fixed probe whose log-probs fingerprint the served model (docs/scale-out.md).</summary>
+    public const string FingerprintProbe = "RegressionGuard fingerprint probe: Once upon a time, a small cat sat by the river and counted 1, 2, 3.";
+
+    readonly RemoteModelSpec _spec;
+    readonly ITokenizer _tokenizer;
+    readonly RemoteClient _client;
+    readonly bool _extensions;
+
+    RemoteLanguageModel(RemoteModelSpec spec, ITokenizer tokenizer, RemoteClient client, ModelCard card, string fingerprint)
+    {
+        _spec = spec;
+        _tokenizer = tokenizer;
+        _client = client;
+        _extensions = card.Regressionguard?.Extensions?.Contains("cross_entropy") == true && card.Regressionguard.Extensions.Contains("distributions");
+        Fingerprint = fingerprint;
+        string identity = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"remote/1\n{spec.Model}\n{fingerprint}\n{tokenizer.ContentHash}")));
+        Description = new ModelDescription(spec.Display, "remote (OpenAI-compatible completions)", card.Regressionguard?.VocabSize ?? 0,
+            card.MaxModelLen ?? 2048, 0, "served", tokenizer.Name, () => identity, tokenizer.ContentHash);
+    }
+
+    public ModelDescription Description { get; }
+
+    /// <summary>The served model's log-probs on <see cref="FingerprintProbe"/>, rounded to 3 decimals: part of the cache identity.</summary>
+    public string Fingerprint { get; }
+
+    public RemoteClient Client => _client;
+
+    public ModelCapabilities Capabilities => _extensions ? ModelCapabilities.InProcess : new ModelCapabilities(true, true, _spec.TopK, false);
+
+    /// <summary>
+    /// Connects: the served model list must name the model; the probe prompt's echoed tokens must be the local
+    /// tokenizer's (else the tokenizer does not match the served model); its log-probs are the fingerprint.
+    /// </summary>
+    /// <exception cref="RemoteModelException">Unreachable, not serving the model, or a tokenizer mismatch.</exception>
+    public static RemoteLanguageModel Open(RemoteModelSpec spec, Action<string>? log = null, ContentCache? requestCache = null, TimeSpan? retryDelay = null, HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var tokenizer = Directory.Exists(spec.Tokenizer) ? TokenizerLoader.FindBeside(Path.Combine(spec.Tokenizer, "config.json")) : TokenizerLoader.Load(spec.Tokenizer);
+        var client = new RemoteClient(spec, retryDelay, handler);
+        try
+        {
+            var models = client.GetJsonAsync<ModelList>("models", CancellationToken.None).GetAwaiter().GetResult();
+            var served = models.Data?.Select(m => m.Id).OfType<string>().ToList() ?? [];
+            var card = models.Data?.FirstOrDefault(m => m.Id == spec.Model)
+                ?? throw new RemoteModelException($"{spec.Endpoint}: no model named '{spec.Model}' is served; the server serves: {(served.Count == 0 ? "nothing" : string.Join(", ", served))}");
+            if (card.Regressionguard?.TokenizerSha256 is { } served256 && served256 != tokenizer.ContentHash)
+            {
+                throw new RemoteModelException($"{spec.Endpoint}#{spec.Model}: the local tokenizer {spec.Tokenizer} (sha256 {tokenizer.ContentHash[..12]}) is not the served model's (sha256 {served256[..Math.Min(12, served256.Length)]}); point 'tokenizer' at the served model's folder");
+            }
+
+            var fingerprint = Probe(spec, tokenizer, client);
+            log?.Invoke($"{spec.Display}: fingerprint {fingerprint[..Math.Min(40, fingerprint.Length)]}…");
+            var model = new RemoteLanguageModel(spec, tokenizer, client, card, fingerprint);
+            if (requestCache is not null)
+            {
+                client.RequestCache = (requestCache, model.Description.ContentHash());
+            }
+
+            return model;
+        }
+        catch
+        {
+            client.Dispose();
+            throw;
+        }
+    }
+
+    static string Probe(RemoteModelSpec spec, ITokenizer tokenizer, RemoteClient client)
+    {
+        var ids = tokenizer.EncodePrompt(FingerprintProbe);
+        var response = client.PostJsonAsync<CompletionResponse>("completions", ScoringRequest(spec.Model, ids), CancellationToken.None).GetAwaiter().GetResult();
+        var logprobs = LogProbsOf(client, response, ids.Length);
+        if (logprobs.Tokens is { Count: > 0 } tokens)
+        {
+            for (int i = 0; i < ids.Length && i < tokens.Count; i++)
+            {
+                if (tokenizer.Piece(ids[i]) is { } piece && piece != tokens[i] && tokenizer.Decode([ids[i]]) != tokens[i])
+                {
+                    throw new RemoteModelException($"{spec.Endpoint}#{spec.Model}: the local tokenizer {spec.Tokenizer} does not match the served model: probe token {i} is id {ids[i]} '{piece}' locally but '{tokens[i]}' on the server; point 'tokenizer' at the served model's folder");
+                }
+            }
+        }
+
+        return string.Join(',', logprobs.TokenLogprobs!.Skip(1).Take(ids.Length - 1).Select(v => (v ?? double.NaN).ToString("F3", CultureInfo.InvariantCulture)));
+    }
+
+    static CompletionRequest ScoringRequest(string model, int[] ids) => new()
+    {
+        Model = model,
+        Prompt = ids,
+        MaxTokens = 1,
+        Temperature = 0,
+        Echo = true,
+        Logprobs = 1,
+        Seed = 1234,
+    };
+
+    static CompletionLogProbs LogProbsOf(RemoteClient client, CompletionResponse response, int promptLength)
+    {
+        var choice = response.Choices is [var only] ? only : throw client.Malformed("completions", $"expected one choice, got {response.Choices?.Count ?? 0}");
+        var lp = choice.Logprobs ?? throw client.Malformed("completions", "no logprobs in the choice (does the server support echo with logprobs?)");
+        if (lp.TokenLogprobs is null || lp.TokenLogprobs.Count < promptLength)
+        {
+            throw client.Malformed("completions", $"echo returned {lp.TokenLogprobs?.Count ?? 0} token log-probs for a prompt of {promptLength} tokens");
+        }
+
+        return lp;
+    }
+
+    /// <summary>Runs <paramref name="count"/> requests, <see cref="RemoteModelSpec.Concurrency"/> at a time; result i is request i's.</summary>
+    T[] Run<T>(int count, Func<int, CancellationToken, Task<T>> request, IProgress<int>? progress)
+    {
+        var results = new T[count];
+        var gate = new object();
+        Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = _spec.Concurrency }, async (i, cancel) =>
+        {
+            results[i] = await request(i, cancel).ConfigureAwait(false);
+            lock (gate)
+            {
+                progress?.Report(1);
+            }
+        }).GetAwaiter().GetResult();
+        return results;
+    }
+
+    /// <summary>Sum and greedy flag of the echoed log-probs of ids[firstTarget..] (the max_tokens: 1 output token is not read).</summary>
+    (double Sum, bool Greedy, int Count) Score(int[] ids, int firstTarget, CancellationToken cancel)
+    {
+        var response = _client.PostCachedAsync("completions", ScoringRequest(_spec.Model, ids), bytes => Parse(bytes), cancel).GetAwaiter().GetResult();
+        var lp = LogProbsOf(_client, response, ids.Length);
+        double sum = 0;
+        bool greedy = true;
+        for (int p = firstTarget; p < ids.Length; p++)
+        {
+            double value = lp.TokenLogprobs![p] ?? throw _client.Malformed("completions", $"no log-prob for prompt token {p}");
+            sum += value;
+            if (lp.TopLogprobs?[p] is { Count: > 0 } top && value < top.Values.Max())
+            {
+                greedy = false;
+            }
+        }
+
+        return (sum, greedy, ids.Length - firstTarget);
+    }
+
+    CompletionResponse Parse(byte[] bytes)
+    {
+        try
+        {
+            return System.Text.Json.JsonSerializer.Deserialize<CompletionResponse>(bytes, ProtocolJson.Options) ?? throw new System.Text.Json.JsonException("the body is null");
+        }
+        catch (System.Text.Json.JsonException e)
+        {
+            throw _client.Malformed("completions", e.Message, e);
+        }
+    }
+
+    public int[] EncodeDocument(string text) => _tokenizer.EncodeDocument(text);
+
+    public IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var plans = requests.Select((r, i) => ContinuationPlan.Of(_tokenizer, r, i, Description.ContextLength)).ToArray();
+        return Run(plans.Length, (i, cancel) => Task.Run(() =>
+        {
+            var (sum, greedy, count) = Score(plans[i].Ids, plans[i].FirstTarget, cancel);
+            return new LogLikelihoodResult(sum, greedy, count);
+        }, cancel), progress);
+    }
+
+    public IReadOnlyList<RollingLogLikelihoodResult> RollingLogLikelihood(IReadOnlyList<string> documents, RollingOptions options, IProgress<int>? progress = null)
+    {
+        var (windows, owner) = ForgettingPlan.Of(this, documents, options);
+        var scored = Run(windows.Count, (i, cancel) => Task.Run(() => Score(windows[i].Ids, windows[i].FirstTarget, cancel), cancel), null);
+        var sums = new double[documents.Count];
+        var counts = new int[documents.Count];
+        for (int w = 0; w < windows.Count; w++)
+        {
+            sums[owner[w]] += scored[w].Sum;
+            counts[owner[w]] += scored[w].Count;
+        }
+
+        progress?.Report(documents.Count);
+        return Enumerable.Range(0, documents.Count).Select(d => new RollingLogLikelihoodResult(sums[d], counts[d])).ToArray();
+    }
+
+    public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        return Run(requests.Count, async (i, cancel) =>
+        {
+            var r = requests[i];
+            var body = new CompletionRequest
+            {
+                Model = _spec.Model,
+                Prompt = r.Prompt,
+                MaxTokens = r.MaxNewTokens,
+                Temperature = 0,
+                Stop = r.StopSequences is { Count: > 0 } s ? s : null,
+                AddSpecialTokens = r.AddSpecialTokens,
+                Seed = 1234,
+            };
+            var response = await _client.PostCachedAsync("completions", body, Parse, cancel).ConfigureAwait(false);
+            var choice = response.Choices is [var only] ? only : throw _client.Malformed("completions", $"expected one choice, got {response.Choices?.Count ?? 0}");
+            var text = choice.Text ?? throw _client.Malformed("completions", "a choice without text");
+            var ids = choice.TokenIds ?? _tokenizer.Encode(text, addSpecialTokens: false).ToArray();
+            return new GenerationResult(text, ids, Finish(choice));
+        }, progress);
+    }
+
+    static FinishReason Finish(CompletionChoice choice) => choice.RegressionguardFinish switch
+    {
+        "length" => FinishReason.Length,
+        "stop" => FinishReason.Stop,
+        "end_of_sequence" => FinishReason.EndOfSequence,
+        "context_full" => FinishReason.ContextFull,
+        _ => choice.FinishReason == "length" ? FinishReason.Length
+            : choice.StopReason is { ValueKind: System.Text.Json.JsonValueKind.String } ? FinishReason.Stop
+            : FinishReason.EndOfSequence,
+    };
+
+    public BaseDistributions NextTokenDistributions(IReadOnlyList<string> documents, RollingOptions options, int? topK, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        if (_extensions)
+        {
+            var body = new DistributionsRequest { Model = _spec.Model, Documents = documents, Truncate = options.Truncate, Stride = options.Stride, TopK = topK };
+            var exact = _client.PostCachedAsync("regressionguard/distributions", body, bytes =>
+            {
+                using var stream = new MemoryStream(bytes);
+                return BaseDistributionsCache.Read(stream);
+            }, CancellationToken.None).GetAwaiter().GetResult();
+            progress?.Report(exact.Windows.Count);
+            return exact;
+        }
+
+        // vLLM: the top K of every prompt position (prompt_logprobs); the base entropy is unknown
+        int k = Math.Min(topK ?? _spec.TopK, _spec.TopK);
+        var (windows, owner) = ForgettingPlan.Of(this, documents, options);
+        var top = PromptLogprobs(windows, k, progress);
+        return TopKForgetting.Base(Math.Max(_tokenizer.VocabSize, Description.VocabSize), k, windows, owner, documents.Count, top, why => _client.Malformed("completions", why));
+    }
+
+    public ForgettingResult CrossEntropyAgainst(BaseDistributions reference, IProgress<int>? progress = null)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        if (_extensions)
+        {
+            using var payload = new MemoryStream();
+            BaseDistributionsCache.Write(reference, payload);
+            var exact = _client.PostCachedAsync($"regressionguard/cross_entropy?model={Uri.EscapeDataString(_spec.Model)}", payload.ToArray(), "application/octet-stream",
+                bytes => System.Text.Json.JsonSerializer.Deserialize<ForgettingResult>(bytes, ProtocolJson.Options) ?? throw _client.Malformed("regressionguard/cross_entropy", "null"),
+                CancellationToken.None).GetAwaiter().GetResult();
+            progress?.Report(reference.Windows.Count);
+            return exact;
+        }
+
+        var top = PromptLogprobs(reference.Windows, _spec.TopK, progress);
+        return TopKForgetting.Bounds(reference, top, _spec.TopK, why => _client.Malformed("completions", why));
+    }
+
+    List<Dictionary<string, PromptLogprob>?>[] PromptLogprobs(IReadOnlyList<ScoredWindow> windows, int k, IProgress<int>? progress) =>
+        Run(windows.Count, async (i, cancel) =>
+        {
+            var body = new CompletionRequest { Model = _spec.Model, Prompt = windows[i].Ids, MaxTokens = 1, Temperature = 0, PromptLogprobs = k, Seed = 1234 };
+            var response = await _client.PostCachedAsync("completions", body, Parse, cancel).ConfigureAwait(false);
+            var choice = response.Choices is [var only] ? only : throw _client.Malformed("completions", $"expected one choice, got {response.Choices?.Count ?? 0}");
+            return choice.PromptLogprobs ?? throw _client.Malformed("completions", "no prompt_logprobs in the choice (vLLM serves them; is this server vLLM-compatible?)");
+        }, progress);
+
+    public void Dispose() => _client.Dispose();
+}

@@ -1,0 +1,203 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http;
+using RegressionGuard.Modeling;
+using RegressionGuard.Remote.Protocol;
+
+namespace RegressionGuard.Server;
+
+/// <summary>/v1/completions and /v1/chat/completions on the model worker.</summary>
+internal static class Completions
+{
+    public static async Task<IResult> Handle(ModelWorker worker, string name, byte[] body, CancellationToken cancel)
+    {
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            throw new BadRequest("the body must be a JSON object");
+        }
+
+        ServeApp.CheckModel(name, root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null);
+        double temperature = root.TryGetProperty("temperature", out var t) && t.ValueKind == JsonValueKind.Number ? t.GetDouble() : 1.0;
+        if (temperature != 0)
+        {
+            throw new BadRequest("only greedy decoding is served: send temperature 0");
+        }
+
+        int maxTokens = root.TryGetProperty("max_tokens", out var mt) && mt.ValueKind == JsonValueKind.Number ? mt.GetInt32() : 16;
+        bool echo = root.TryGetProperty("echo", out var e) && e.ValueKind == JsonValueKind.True;
+        int? logprobs = root.TryGetProperty("logprobs", out var lp) && lp.ValueKind == JsonValueKind.Number ? lp.GetInt32() : null;
+        int? promptLogprobs = root.TryGetProperty("prompt_logprobs", out var plp) && plp.ValueKind == JsonValueKind.Number ? plp.GetInt32() : null;
+        bool addSpecial = !root.TryGetProperty("add_special_tokens", out var ast) || ast.ValueKind != JsonValueKind.False;
+        var stop = root.TryGetProperty("stop", out var s) ? s.ValueKind switch
+        {
+            JsonValueKind.String => new[] { s.GetString()! },
+            JsonValueKind.Array => s.EnumerateArray().Select(x => x.GetString() ?? "").ToArray(),
+            _ => null,
+        } : null;
+        if (!root.TryGetProperty("prompt", out var prompt))
+        {
+            throw new BadRequest("missing 'prompt'");
+        }
+
+        var tokenizer = worker.Model.Model.Tokenizer;
+        CompletionChoice choice;
+        if (prompt.ValueKind == JsonValueKind.Array && prompt.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number))
+        {
+            var ids = prompt.EnumerateArray().Select(x => x.GetInt32()).ToArray();
+            if (ids.Length == 0 || ids.Any(i => i < 0 || i >= worker.Model.Description.VocabSize))
+            {
+                throw new BadRequest($"token ids must be non-empty and in [0, {worker.Model.Description.VocabSize})");
+            }
+
+            if (ids.Length > worker.Model.Description.ContextLength + 1)
+            {
+                throw new BadRequest($"the prompt has {ids.Length} tokens; this model's context is {worker.Model.Description.ContextLength}");
+            }
+
+            if (!echo && promptLogprobs is null && maxTokens > 1)
+            {
+                var generated = await worker.Generate(new GenerationRequest(tokenizer.Decode(ids), maxTokens, stop, AddSpecialTokens: false)).ConfigureAwait(false);
+                choice = Generated(generated);
+            }
+            else
+            {
+                // scoring: one pass over the prompt; max_tokens 0 or 1 (the greedy next id comes with the pass)
+                if (maxTokens > 1)
+                {
+                    throw new BadRequest("with echo or prompt_logprobs, max_tokens must be 0 or 1 (scoring, as lm-evaluation-harness sends it)");
+                }
+
+                int k = Math.Max(logprobs ?? 0, promptLogprobs ?? 0);
+                var scores = await worker.Score(ids, Math.Max(1, k)).ConfigureAwait(false);
+                choice = Scored(tokenizer, ids, scores, echo, logprobs, promptLogprobs, maxTokens);
+            }
+        }
+        else if (prompt.ValueKind == JsonValueKind.String)
+        {
+            if (echo || promptLogprobs is not null)
+            {
+                throw new BadRequest("echo and prompt_logprobs need a token-id prompt on this server");
+            }
+
+            var generated = await worker.Generate(new GenerationRequest(prompt.GetString()!, maxTokens, stop, addSpecial)).ConfigureAwait(false);
+            choice = Generated(generated);
+        }
+        else
+        {
+            throw new BadRequest("'prompt' must be a string or a list of token ids (one prompt per request)");
+        }
+
+        return Results.Json(new CompletionResponse { Id = $"cmpl-{Guid.NewGuid():N}", Model = name, Choices = [choice] }, ProtocolJson.Options);
+    }
+
+    static CompletionChoice Generated(GenerationResult generated) => new()
+    {
+        Index = 0,
+        Text = generated.Text,
+        FinishReason = generated.FinishReason is FinishReason.Length or FinishReason.ContextFull ? "length" : "stop",
+        TokenIds = [.. generated.TokenIds],
+        RegressionguardFinish = generated.FinishReason switch
+        {
+            FinishReason.Length => "length",
+            FinishReason.Stop => "stop",
+            FinishReason.EndOfSequence => "end_of_sequence",
+            _ => "context_full",
+        },
+    };
+
+    static CompletionChoice Scored(Torch.Tokenization.ITokenizer tokenizer, int[] ids, PositionScores scores, bool echo, int? logprobs, int? promptLogprobs, int maxTokens)
+    {
+        string Piece(int id) => tokenizer.Piece(id) ?? tokenizer.Decode([id]);
+        var tokens = new List<string>();
+        var tokenLps = new List<double?>();
+        var tops = new List<Dictionary<string, double>?>();
+        int k = logprobs ?? 0;
+        if (echo)
+        {
+            for (int p = 0; p < ids.Length; p++)
+            {
+                tokens.Add(Piece(ids[p]));
+                tokenLps.Add(p == 0 ? null : scores.TargetLogProbs[p]);
+                tops.Add(p == 0 || logprobs is null ? null : Top(scores.TopIds[p], scores.TopLogProbs[p], k, ids[p], scores.TargetLogProbs[p], Piece));
+            }
+        }
+
+        string text = echo ? tokenizer.Decode(ids) : "";
+        if (maxTokens == 1)
+        {
+            tokens.Add(Piece(scores.NextId));
+            tokenLps.Add(null);
+            tops.Add(null);
+            text += tokenizer.Decode([scores.NextId]);
+        }
+
+        List<Dictionary<string, PromptLogprob>?>? prompt = null;
+        if (promptLogprobs is int pk)
+        {
+            prompt = [null];
+            for (int p = 1; p < ids.Length; p++)
+            {
+                var entry = new Dictionary<string, PromptLogprob>();
+                for (int r = 0; r < Math.Min(pk, scores.TopIds[p].Length); r++)
+                {
+                    entry[scores.TopIds[p][r].ToString(System.Globalization.CultureInfo.InvariantCulture)] = new PromptLogprob { Logprob = scores.TopLogProbs[p][r], Rank = r + 1, DecodedToken = Piece(scores.TopIds[p][r]) };
+                }
+
+                entry.TryAdd(ids[p].ToString(System.Globalization.CultureInfo.InvariantCulture), new PromptLogprob { Logprob = scores.TargetLogProbs[p], DecodedToken = Piece(ids[p]) });
+                prompt.Add(entry);
+            }
+        }
+
+        return new CompletionChoice
+        {
+            Index = 0,
+            Text = text,
+            Logprobs = logprobs is null ? null : new CompletionLogProbs { Tokens = tokens, TokenLogprobs = tokenLps, TopLogprobs = tops },
+            FinishReason = "length",
+            PromptLogprobs = prompt,
+            TokenIds = maxTokens == 1 ? [scores.NextId] : [],
+        };
+    }
+
+    static Dictionary<string, double> Top(int[] ids, float[] lps, int k, int actual, float actualLp, Func<int, string> piece)
+    {
+        var top = new Dictionary<string, double>();
+        for (int r = 0; r < Math.Min(k, ids.Length); r++)
+        {
+            top.TryAdd(piece(ids[r]), lps[r]);
+        }
+
+        top.TryAdd(piece(actual), actualLp);
+        return top;
+    }
+
+    public static async Task<IResult> Chat(ModelWorker worker, string name, ModelChatTemplate? template, byte[] body)
+    {
+        using var document = JsonDocument.Parse(body);
+        var root = document.RootElement;
+        ServeApp.CheckModel(name, root.TryGetProperty("model", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null);
+        if (template is null)
+        {
+            throw new BadRequest("this model has no chat template (tokenizer_config.json chat_template or chat_template.jinja beside it); use /v1/completions");
+        }
+
+        if (!root.TryGetProperty("messages", out var messages) || messages.ValueKind != JsonValueKind.Array)
+        {
+            throw new BadRequest("missing 'messages' (a list of {role, content})");
+        }
+
+        var chat = messages.EnumerateArray().Select(x => new ChatMessage(x.GetProperty("role").GetString() ?? "user", x.GetProperty("content").GetString() ?? "")).ToList();
+        int maxTokens = root.TryGetProperty("max_completion_tokens", out var mct) && mct.ValueKind == JsonValueKind.Number ? mct.GetInt32()
+            : root.TryGetProperty("max_tokens", out var mt) && mt.ValueKind == JsonValueKind.Number ? mt.GetInt32() : 256;
+        var stop = root.TryGetProperty("stop", out var s) && s.ValueKind == JsonValueKind.Array ? s.EnumerateArray().Select(x => x.GetString() ?? "").ToArray() : null;
+        var generated = await worker.Generate(new GenerationRequest(template.Render(chat, addGenerationPrompt: true), maxTokens, stop, AddSpecialTokens: false)).ConfigureAwait(false);
+        return Results.Json(new
+        {
+            id = $"chatcmpl-{Guid.NewGuid():N}",
+            @object = "chat.completion",
+            model = name,
+            choices = new[] { new { index = 0, message = new { role = "assistant", content = generated.Text }, finish_reason = generated.FinishReason is FinishReason.Length or FinishReason.ContextFull ? "length" : "stop" } },
+        });
+    }
+}

@@ -1,0 +1,188 @@
+using System.Threading.Channels;
+using RegressionGuard.Modeling;
+using RegressionGuard.Torch.Runtime;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace RegressionGuard.Server;
+
+/// <summary>Per scored position of an echoed prompt: the log-prob of the id there, and the top ids with their log-probs.</summary>
+public sealed record PositionScores(float[] TargetLogProbs, int[][] TopIds, float[][] TopLogProbs, int NextId);
+
+/// <summary>
+/// The one thread that touches the model. Requests queue; the worker takes every scoring request waiting and runs
+/// them as one batched pass (the model sorts and pads them), then every generation request waiting as one batch; other
+/// work (the L_f extension) runs alone. Concurrent HTTP requests are thereby batched without the model ever being
+/// used from two threads.
+/// </summary>
+public sealed class ModelWorker : IDisposable
+{
+    abstract record Job;
+
+    sealed record ScoreJob(int[] Ids, int TopK, TaskCompletionSource<PositionScores> Done) : Job;
+
+    sealed record GenerateJob(GenerationRequest Request, TaskCompletionSource<GenerationResult> Done) : Job;
+
+    sealed record WorkJob(Func<object> Work, TaskCompletionSource<object> Done) : Job;
+
+    readonly TorchLanguageModel _model;
+    readonly Channel<Job> _queue = Channel.CreateUnbounded<Job>(new UnboundedChannelOptions { SingleReader = true });
+    readonly Thread _thread;
+
+    public ModelWorker(TorchLanguageModel model)
+    {
+        _model = model;
+        _thread = new Thread(Loop) { IsBackground = true, Name = "regressionguard-serve-model" };
+        _thread.Start();
+    }
+
+    public TorchLanguageModel Model => _model;
+
+    /// <summary>Batched passes run so far (for tests and benchmarks: concurrent requests share passes).</summary>
+    public int Batches { get; private set; }
+
+    /// <summary>Jobs queued so far (one per scoring, generation or extension request).</summary>
+    public int Requests => _requests;
+    int _requests;
+
+    public Task<PositionScores> Score(int[] ids, int topK)
+    {
+        var done = new TaskCompletionSource<PositionScores>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Increment(ref _requests);
+        _queue.Writer.TryWrite(new ScoreJob(ids, topK, done));
+        return done.Task;
+    }
+
+    public Task<GenerationResult> Generate(GenerationRequest request)
+    {
+        var done = new TaskCompletionSource<GenerationResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Increment(ref _requests);
+        _queue.Writer.TryWrite(new GenerateJob(request, done));
+        return done.Task;
+    }
+
+    public async Task<T> Run<T>(Func<T> work) where T : class
+    {
+        var done = new TaskCompletionSource<object>(TaskCreationOptions.RunContinuationsAsynchronously);
+        Interlocked.Increment(ref _requests);
+        _queue.Writer.TryWrite(new WorkJob(() => work(), done));
+        return (T)await done.Task.ConfigureAwait(false);
+    }
+
+    void Loop()
+    {
+        var reader = _queue.Reader;
+        while (reader.WaitToReadAsync().AsTask().GetAwaiter().GetResult())
+        {
+            var jobs = new List<Job>();
+            while (reader.TryRead(out var job))
+            {
+                jobs.Add(job);
+            }
+
+            var scores = jobs.OfType<ScoreJob>().ToList();
+            if (scores.Count > 0)
+            {
+                Complete(scores, () => RunScores(scores));
+            }
+
+            var generations = jobs.OfType<GenerateJob>().ToList();
+            if (generations.Count > 0)
+            {
+                RunGenerations(generations);
+            }
+
+            foreach (var work in jobs.OfType<WorkJob>())
+            {
+                try
+                {
+                    work.Done.SetResult(work.Work());
+                }
+                catch (Exception e)
+                {
+                    work.Done.SetException(e);
+                }
+            }
+        }
+    }
+
+    static void Complete(List<ScoreJob> jobs, Action run)
+    {
+        try
+        {
+            run();
+        }
+        catch (Exception e)
+        {
+            foreach (var job in jobs)
+            {
+                job.Done.TrySetException(e);
+            }
+        }
+    }
+
+    void RunScores(List<ScoreJob> jobs)
+    {
+        Batches++;
+        // one extra id per prompt, so the last row is the distribution after the whole prompt (the greedy next id)
+        var requests = jobs.Select(j => new TorchLanguageModel.ScoreRequest([.. j.Ids, 0], 1)).ToArray();
+        var target = jobs.Select(j => new float[j.Ids.Length]).ToArray();
+        var topIds = jobs.Select(j => new int[j.Ids.Length][]).ToArray();
+        var topLps = jobs.Select(j => new float[j.Ids.Length][]).ToArray();
+        var next = new int[jobs.Count];
+        int k = Math.Max(1, jobs.Max(j => j.TopK));
+        _model.ForEachScoredChunk(requests, chunk =>
+        {
+            int n = chunk.Requests.Length;
+            var lp = chunk.Logits.log_softmax(-1, ScalarType.Float32);                          // (n, V) fp32
+            var picked = lp.gather(1, chunk.Targets.view(n, 1).to_type(ScalarType.Int64)).cpu().data<float>().ToArray(); // (n)
+            var (values, indices) = lp.topk(Math.Min(k, (int)lp.shape[1]), dim: -1);           // (n, K)
+            var top = values.cpu().data<float>().ToArray();
+            var ids = indices.to_type(ScalarType.Int32).cpu().data<int>().ToArray();
+            int width = (int)values.shape[1];
+            for (int r = 0; r < n; r++)
+            {
+                int j = chunk.Requests[r], p = chunk.Positions[r];                                 // predicts id at p
+                if (p == jobs[j].Ids.Length)
+                {
+                    next[j] = ids[r * width];
+                    continue;
+                }
+
+                target[j][p] = picked[r];
+                topIds[j][p] = ids[(r * width)..(r * width + width)];
+                topLps[j][p] = top[(r * width)..(r * width + width)];
+            }
+        });
+        for (int j = 0; j < jobs.Count; j++)
+        {
+            jobs[j].Done.SetResult(new PositionScores(target[j], topIds[j], topLps[j], next[j]));
+        }
+    }
+
+    void RunGenerations(List<GenerateJob> jobs)
+    {
+        Batches++;
+        try
+        {
+            var results = _model.Generate(jobs.Select(j => j.Request).ToArray());
+            for (int i = 0; i < jobs.Count; i++)
+            {
+                jobs[i].Done.SetResult(results[i]);
+            }
+        }
+        catch (Exception e)
+        {
+            foreach (var job in jobs)
+            {
+                job.Done.TrySetException(e);
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        _queue.Writer.TryComplete();
+        _thread.Join();
+    }
+}
