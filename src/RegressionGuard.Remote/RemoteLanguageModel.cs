@@ -153,11 +153,21 @@ public sealed class RemoteLanguageModel : ILanguageModel
     {
         var response = _client.PostCachedAsync("completions", ScoringRequest(_spec.Model, ids), bytes => Parse(bytes), cancel).GetAwaiter().GetResult();
         var lp = LogProbsOf(_client, response, ids.Length);
+        var (sum, greedy) = SumAndGreedy(lp, firstTarget, ids.Length, why => _client.Malformed("completions", why));
+        return (sum, greedy, ids.Length - firstTarget);
+    }
+
+    /// <summary>
+    /// Sum of token_logprobs[from..to) and whether each of those tokens was the top choice (its log-prob ≥ every
+    /// top_logprobs value there), as lm-evaluation-harness's parse_logprobs reads an echoed completion.
+    /// </summary>
+    internal static (double Sum, bool Greedy) SumAndGreedy(CompletionLogProbs lp, int from, int to, Func<string, Exception> malformed)
+    {
         double sum = 0;
         bool greedy = true;
-        for (int p = firstTarget; p < ids.Length; p++)
+        for (int p = from; p < to; p++)
         {
-            double value = lp.TokenLogprobs![p] ?? throw _client.Malformed("completions", $"no log-prob for prompt token {p}");
+            double value = lp.TokenLogprobs![p] ?? throw malformed($"no log-prob for prompt token {p}");
             sum += value;
             if (lp.TopLogprobs?[p] is { Count: > 0 } top && value < top.Values.Max())
             {
@@ -165,7 +175,7 @@ public sealed class RemoteLanguageModel : ILanguageModel
             }
         }
 
-        return (sum, greedy, ids.Length - firstTarget);
+        return (sum, greedy);
     }
 
     CompletionResponse Parse(byte[] bytes)

@@ -113,6 +113,7 @@ internal static class Completions
         var tokenLps = new List<double?>();
         var tops = new List<Dictionary<string, double>?>();
         int k = logprobs ?? 0;
+        var outputIds = echo ? new List<int>(ids) : [];
         if (echo)
         {
             for (int p = 0; p < ids.Length; p++)
@@ -127,8 +128,9 @@ internal static class Completions
         if (maxTokens == 1)
         {
             tokens.Add(Piece(scores.NextId));
-            tokenLps.Add(null);
-            tops.Add(null);
+            tokenLps.Add(scores.NextTopLogProbs[0]);
+            tops.Add(logprobs is null ? null : Top(scores.NextTopIds, scores.NextTopLogProbs, k, scores.NextId, scores.NextTopLogProbs[0], Piece));
+            outputIds.Add(scores.NextId);
             text += tokenizer.Decode([scores.NextId]);
         }
 
@@ -153,11 +155,28 @@ internal static class Completions
         {
             Index = 0,
             Text = text,
-            Logprobs = logprobs is null ? null : new CompletionLogProbs { Tokens = tokens, TokenLogprobs = tokenLps, TopLogprobs = tops },
+            Logprobs = logprobs is null ? null : new CompletionLogProbs { Tokens = tokens, TokenLogprobs = tokenLps, TopLogprobs = tops, TextOffset = TextOffsets(tokenizer, outputIds) },
             FinishReason = "length",
             PromptLogprobs = prompt,
             TokenIds = maxTokens == 1 ? [scores.NextId] : [],
         };
+    }
+
+    /// <summary>
+    /// vLLM's text_offset: where each returned token starts in the returned text, the sum of the decoded lengths of the
+    /// tokens before it (from 0, echoed or not).
+    /// </summary>
+    static List<int> TextOffsets(Torch.Tokenization.ITokenizer tokenizer, List<int> ids)
+    {
+        var offsets = new List<int>(ids.Count);
+        int offset = 0;
+        foreach (int id in ids)
+        {
+            offsets.Add(offset);
+            offset += tokenizer.Decode([id]).Length;
+        }
+
+        return offsets;
     }
 
     static Dictionary<string, double> Top(int[] ids, float[] lps, int k, int actual, float actualLp, Func<int, string> piece)

@@ -6,8 +6,11 @@ using static TorchSharp.torch;
 
 namespace RegressionGuard.Server;
 
-/// <summary>Per scored position of an echoed prompt: the log-prob of the id there, and the top ids with their log-probs.</summary>
-public sealed record PositionScores(float[] TargetLogProbs, int[][] TopIds, float[][] TopLogProbs, int NextId);
+/// <summary>
+/// Per scored position of an echoed prompt: the log-prob of the id there, and the top ids with their log-probs; then the
+/// greedy next id with the top ids and log-probs of the distribution after the whole prompt.
+/// </summary>
+public sealed record PositionScores(float[] TargetLogProbs, int[][] TopIds, float[][] TopLogProbs, int NextId, int[] NextTopIds, float[] NextTopLogProbs);
 
 /// <summary>
 /// The one thread that touches the model. Requests queue; the worker takes every scoring request waiting and runs
@@ -130,6 +133,8 @@ public sealed class ModelWorker : IDisposable
         var topIds = jobs.Select(j => new int[j.Ids.Length][]).ToArray();
         var topLps = jobs.Select(j => new float[j.Ids.Length][]).ToArray();
         var next = new int[jobs.Count];
+        var nextTopIds = new int[jobs.Count][];
+        var nextTopLps = new float[jobs.Count][];
         int k = Math.Max(1, jobs.Max(j => j.TopK));
         _model.ForEachScoredChunk(requests, chunk =>
         {
@@ -146,6 +151,8 @@ public sealed class ModelWorker : IDisposable
                 if (p == jobs[j].Ids.Length)
                 {
                     next[j] = ids[r * width];
+                    nextTopIds[j] = ids[(r * width)..(r * width + width)];
+                    nextTopLps[j] = top[(r * width)..(r * width + width)];
                     continue;
                 }
 
@@ -156,7 +163,7 @@ public sealed class ModelWorker : IDisposable
         });
         for (int j = 0; j < jobs.Count; j++)
         {
-            jobs[j].Done.SetResult(new PositionScores(target[j], topIds[j], topLps[j], next[j]));
+            jobs[j].Done.SetResult(new PositionScores(target[j], topIds[j], topLps[j], next[j], nextTopIds[j], nextTopLps[j]));
         }
     }
 
