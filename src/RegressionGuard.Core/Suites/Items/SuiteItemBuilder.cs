@@ -37,6 +37,7 @@ public static class SuiteItemBuilder
             throw new SuiteValidationException(readErrors);
         }
 
+        var allRows = rows;
         if (limit is int n && n < rows.Count)
         {
             rows = rows.Take(n).ToList();
@@ -64,7 +65,8 @@ public static class SuiteItemBuilder
                 errors.Add(ErrorOf(e, row));
             }
         }
-        if (renderer.LooksOneBased() is { } oneBased && errors.Count == 0)
+        // a --limit subset may lack the 0 that the whole data has: the whole data's answers decide
+        if (renderer.LooksOneBased() is { } oneBased && errors.Count == 0 && !(rows.Count < allRows.Count && AnyZeroAnswer(suite, allRows)))
         {
             var at = suite.AnswerPosition ?? new SourcePosition(suite.File, 1, 1);
             errors.Add(new SuiteError(at.File, at.Line, at.Column, oneBased));
@@ -82,6 +84,16 @@ public static class SuiteItemBuilder
 
         return items;
     }
+
+    static bool AnyZeroAnswer(SuiteDefinition suite, IReadOnlyList<DataRow> rows) =>
+        suite.AnswerField is { } field && rows.Any(r => FieldPath.Evaluate(r.Fields, field) switch
+        {
+            long v => v == 0,
+            int v => v == 0,
+            double v => v == 0,
+            string v => v.Trim() == "0",
+            _ => false,
+        });
 
     /// <summary>Every problem of one row (prompt, choices, answer), so that none waits for another to be fixed.</summary>
     sealed class RowProblems(IReadOnlyList<SuiteDataException> problems) : Exception(problems[0].Message)

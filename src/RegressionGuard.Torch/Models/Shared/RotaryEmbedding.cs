@@ -59,6 +59,11 @@ public sealed class RotaryEmbedding : IDisposable
         float scale = (float)(_scaling?.CosSinScale ?? 1);
         var cosTable = empty(new long[] { count, hd }, ScalarType.Float32, device: _device);
         var sinTable = empty(new long[] { count, hd }, ScalarType.Float32, device: _device);
+        if (cosTable.device_type == TorchSharp.DeviceType.META)
+        {
+            return (cosTable, sinTable); // a structure-only model: shapes, no values
+        }
+
         for (long start = 0; start < count; start += BlockRows)
         {
             long rows = Math.Min(BlockRows, count - start);
@@ -87,8 +92,8 @@ public sealed class RotaryEmbedding : IDisposable
                 }
             }
 
-            using var cosBlock = tensor(cos, new long[] { rows, hd });
-            using var sinBlock = tensor(sin, new long[] { rows, hd });
+            using var cosBlock = tensor(cos, new long[] { rows, hd }, device: cosTable.device);
+            using var sinBlock = tensor(sin, new long[] { rows, hd }, device: sinTable.device);
             using var cosRows = cosTable.narrow(0, start, rows);
             using var sinRows = sinTable.narrow(0, start, rows);
             cosRows.copy_(cosBlock);

@@ -35,6 +35,27 @@ public sealed class AnswerBaseTests
     static IReadOnlyList<SuiteItem> Build(TempFolder dir, string extra) => SuiteItemBuilder.Build(SuiteLoader.Parse(Suite(extra), dir.File("s.yaml")));
 
     [Test]
+    public void A_limit_whose_rows_lack_0_is_not_taken_for_1_based_when_the_whole_data_uses_0()
+    {
+        // Given 0-based data whose first two rows both answer 1
+        using var dir = new TempFolder();
+        File.WriteAllLines(dir.File("d.jsonl"),
+        [
+            """{"q": "a", "options": ["wrong", "right"], "label": 1}""",
+            """{"q": "b", "options": ["wrong", "right"], "label": 1}""",
+            """{"q": "c", "options": ["right", "wrong"], "label": 0}""",
+        ]);
+        var suite = SuiteLoader.Parse(Suite(""), dir.File("s.yaml"));
+
+        // When only the first two rows are built (--limit 2)
+        var items = SuiteItemBuilder.Build(suite, 2);
+
+        // Then the whole data's 0 decides: they are read 0-based, with no answer_base error
+        Assert.That(items.Select(i => i.Choices[i.Gold]), Is.All.EqualTo("right"));
+        Assert.That(() => SuiteItemBuilder.Build(SuiteLoader.Parse(Suite(""), dir.File("s.yaml")), 2), Throws.Nothing);
+    }
+
+    [Test]
     public void One_based_answers_with_answer_base_1_pick_the_right_choice()
     {
         using var dir = OneBased();
