@@ -167,6 +167,9 @@ public sealed class GateRunner
         return (part, run.Bug);
     }
 
+    /// <summary>The config's compute settings, for every model this run loads.</summary>
+    ComputeOptions Compute => new() { DType = _config.DType, BatchSize = _config.BatchSize, Threads = _config.Threads };
+
     /// <summary>What one run evaluated, with what deciding needs; for a shard, its items' positions in their suites.</summary>
     sealed record Evaluation(GateEvidence Evidence, GateRules Rules, ForgettingLaw? Law, Exception? Bug,
         IReadOnlyList<SuiteIdentity> Suites, IReadOnlyList<int[]> Positions, string? Corpus, FrontierReport? Frontier);
@@ -174,7 +177,7 @@ public sealed class GateRunner
     Evaluation Evaluate(ShardSpec? shard)
     {
         var c = _config;
-        var compute = new ComputeOptions { DType = c.DType, BatchSize = c.BatchSize, Threads = c.Threads };
+        var compute = Compute;
         var cache = c.UseCache ? new ContentCache(c.Cache ?? ContentCache.DefaultFolder, m => _log($"warning: {m}")) : null;
 
         // Everything that can be checked without a model is checked before any model runs.
@@ -274,10 +277,9 @@ public sealed class GateRunner
             return null;
         }
 
-        var compute = new ComputeOptions { DType = _config.DType, BatchSize = _config.BatchSize, Threads = _config.Threads };
         try
         {
-            var (baseModel, tuned) = WeightDiagnostics.LoadPair(_config.Base, _config.Tuned, _config.Tokenizer, compute);
+            var (baseModel, tuned) = WeightDiagnostics.LoadPair(_config.Base, _config.Tuned, _config.Tokenizer, Compute);
             using (baseModel)
             using (tuned)
             {

@@ -215,8 +215,7 @@ public static class GatePartMerger
     /// <summary>A metric's mean and standard error over all its items, as the evaluator computes them.</summary>
     static MetricValue Recount(MetricValue spec, double[] values)
     {
-        double mean = values.Length == 0 ? double.NaN : values.Average();
-        double stderr = values.Length < 2 ? double.NaN : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1) / values.Length);
+        var (mean, stderr) = SuiteEvaluator.MeanAndStderr(values);
         return spec with { Value = mean, Stderr = stderr, Count = values.Length };
     }
 }

@@ -279,6 +279,14 @@ public static class SuiteEvaluator
 
     static Dictionary<string, MetricValue> Aggregate(SuiteDefinition suite, IReadOnlyList<ItemResult> items) => Aggregate(suite.Metrics, items);
 
+    /// <summary>Mean and standard error (sample standard deviation / √n, as lm-evaluation-harness) of per-item values.</summary>
+    public static (double Mean, double Stderr) MeanAndStderr(double[] values)
+    {
+        double mean = values.Length == 0 ? double.NaN : values.Average();
+        double stderr = values.Length < 2 ? double.NaN : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1) / values.Length);
+        return (mean, stderr);
+    }
+
     /// <summary>Mean and standard error (sample standard deviation / √n, as lm-evaluation-harness) per metric.</summary>
     static Dictionary<string, MetricValue> Aggregate(IReadOnlyList<MetricSpec> specs, IReadOnlyList<ItemResult> items)
     {
@@ -286,8 +294,7 @@ public static class SuiteEvaluator
         foreach (var spec in specs)
         {
             var values = items.Where(i => i.Metrics.ContainsKey(spec.Name)).Select(i => i.Metrics[spec.Name]).ToArray();
-            double mean = values.Length == 0 ? double.NaN : values.Average();
-            double stderr = values.Length < 2 ? double.NaN : Math.Sqrt(values.Sum(v => (v - mean) * (v - mean)) / (values.Length - 1) / values.Length);
+            var (mean, stderr) = MeanAndStderr(values);
             metrics[spec.Name] = new MetricValue(mean, stderr, values.Length, spec.HigherIsBetter, spec.MaxDrop, spec.MaxRise);
         }
         return metrics;
