@@ -51,14 +51,14 @@ public sealed partial class PromptLengthsPairedTests
             """);
     }
 
-    static string WriteGate(TempFolder dir, string mcPolicy, string genPolicy)
+    static string WriteGate(TempFolder dir, string mcPolicy, string genPolicy, string? tuned = null)
     {
         WriteSuites(dir, mcPolicy, genPolicy);
         var path = dir.File("gate.yaml");
         File.WriteAllText(path, $"""
             schema: 1
             base: {Model}
-            tuned: {Model}
+            tuned: {tuned ?? Model}
             suites:
               - mc.yaml
               - gen.yaml
@@ -146,6 +146,76 @@ public sealed partial class PromptLengthsPairedTests
         Assert.That(run.Error, Does.Not.Contain("base · mc: evaluated"), "no model ran");
         using var json = JsonDocument.Parse(File.ReadAllText(dir.File("report/report.json")));
         Assert.That(json.RootElement.GetProperty("outcome").GetString(), Is.EqualTo("error"));
+    }
+
+    /// <summary>stories260K as a Hugging Face folder whose context is 256 tokens (the same weights and tokenizer).</summary>
+    static string ShortContextCopy(TempFolder dir)
+    {
+        var folder = dir.File("short");
+        var convert = CliRun.Of("convert", "--from", Model, "--to", folder);
+        Assert.That(convert.ExitCode, Is.Zero, convert.Error);
+        var config = Path.Combine(folder, "config.json");
+        var text = File.ReadAllText(config);
+        Assert.That(text, Does.Contain("\"max_position_embeddings\": 512"));
+        File.WriteAllText(config, text.Replace("\"max_position_embeddings\": 512", "\"max_position_embeddings\": 256", StringComparison.Ordinal));
+        return folder;
+    }
+
+    /// <summary>gen.yaml with a prompt of about 300 tokens: it fits the base's 512 tokens, not the tuned model's 256.</summary>
+    static void WriteMidLengthSuite(TempFolder dir, string policy) => File.WriteAllText(dir.File("gen.yaml"), $$"""
+        schema: 1
+        id: gen
+        task: generate
+        truncate: {{policy}}
+        generation: {max_new_tokens: 4}
+        templates: {prompt: "{{Prompt}}", target: "the"}
+        metrics: [contains]
+        items:
+          - {p: "Once upon a time"}
+          - {p: "Lily went to the park"}
+          - {p: "{{string.Join(' ', Enumerable.Repeat("Once upon a time there was a little girl.", 25))}}"}
+        """);
+
+    [Test]
+    public void A_gate_whose_tuned_model_has_a_smaller_context_leaves_out_of_both_what_only_the_base_could_take()
+    {
+        // Given truncate: skip, a base with 512 tokens of context and a tuned copy with 256, and a prompt of about 300 tokens
+        using var dir = new TempFolder();
+        var config = WriteGate(dir, "skip", "skip", ShortContextCopy(dir));
+        WriteMidLengthSuite(dir, "skip");
+
+        // When the gate runs (the base model takes the item first)
+        var run = CliRun.Of("gate", "--config", config);
+
+        // Then the item is out of both results: two paired items, one skipped, at the pair's smaller context
+        Assert.That(run.ExitCode, Is.Zero, run.Out + run.Error);
+        using var json = JsonDocument.Parse(File.ReadAllText(dir.File("report/report.json")));
+        var gen = Suite(json.RootElement, "gen");
+        Assert.That(gen.GetProperty("paired_items").GetInt32(), Is.EqualTo(2));
+        Assert.That(gen.GetProperty("lengths").GetProperty("skipped").GetInt32(), Is.EqualTo(1));
+        Assert.That(gen.GetProperty("lengths").GetProperty("context_length").GetInt32(), Is.EqualTo(256));
+        Assert.That(gen.GetProperty("lengths").GetProperty("note").GetString(), Does.EndWith("does not fit the context of 256 tokens (truncate: skip) on the tuned model)"));
+        Assert.That(run.Error, Does.Contain("tuned · gen: 1 item(s) the base model took are left out of both models"));
+    }
+
+    [Test]
+    public void A_gate_with_truncate_error_whose_tuned_model_cannot_take_a_row_reports_it_as_an_error_with_exit_2()
+    {
+        // Given truncate: error and a prompt only the base model can take
+        using var dir = new TempFolder();
+        var config = WriteGate(dir, "skip", "error", ShortContextCopy(dir));
+        WriteMidLengthSuite(dir, "error");
+
+        // When the gate runs
+        var run = CliRun.Of("gate", "--config", config);
+
+        // Then it ends with outcome error and exit 2, naming gen.yaml and the row, without a stack trace
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Out + run.Error);
+        using var json = JsonDocument.Parse(File.ReadAllText(dir.File("report/report.json")));
+        Assert.That(json.RootElement.GetProperty("outcome").GetString(), Is.EqualTo("error"));
+        Assert.That(json.RootElement.GetProperty("errors")[0].GetString(), Does.StartWith($"{dir.File("gen.yaml")}:1:1: the prompt does not fit the model's context of 256 tokens"));
+        Assert.That(run.Out, Does.Contain($"(row {dir.File("gen.yaml")}:items[2]:"));
+        Assert.That(run.Out + run.Error, Does.Not.Contain("   at "));
     }
 
     [Test]
