@@ -111,7 +111,9 @@ public sealed class PairedEvaluation
     /// The tuned model's result of suite <paramref name="index"/> (never cached: the tuned model is what is being judged),
     /// on the items the base model was given: the too-long policy is applied again with this model's tokenizer at the
     /// smaller of the two contexts, and an item either model cannot take, or would see differently, is left out of
-    /// both (<see cref="PromptLengths.Pair"/>). Without a base run (a sweep), the policy is this model's alone.
+    /// both (<see cref="PromptLengths.Pair"/>). A tuned backend that cannot count tokens gets what the base model got;
+    /// after a base backend that could not, the base is taken to have got every item whole. Without a base run (a
+    /// sweep), the policy is this model's alone.
     /// </summary>
     /// <exception cref="SuiteValidationException">Under <c>truncate: error</c>, prompts this model cannot take.</exception>
     public SuiteResult EvaluateTuned(int index, ILanguageModel model)
@@ -126,9 +128,17 @@ public sealed class PairedEvaluation
             throw new SuiteValidationException(fit.Errors);
         }
 
-        if (baseFit is not null && fit is not null)
+        if (_baseFits is not null && fit is null)
         {
-            (fit, var dropped) = PromptLengths.Pair(suite, baseFit, fit, model.Description.ContextLength);
+            fit = baseFit;
+            if (baseFit is not null)
+            {
+                _log($"tuned · {suite.Id}: {model.Description.Path} cannot count prompt tokens or does not say its context; it gets the items the base model got");
+            }
+        }
+        else if (_baseFits is not null && fit is not null)
+        {
+            (fit, var dropped) = PromptLengths.Pair(suite, baseFit ?? PromptLengths.Whole(suite, _items[index]), fit, model.Description.ContextLength);
             if (dropped.Count > 0)
             {
                 // the base model was given items the tuned model cannot take alike: the pair leaves them out of both
@@ -139,7 +149,7 @@ public sealed class PairedEvaluation
                     items[i] = PromptFit.SkippedResult(fit.Decisions[i]);
                 }
 
-                _baseResults[at] = SuiteEvaluator.Recount(suite, _baseResults[at] with { Items = items, ContextLength = fit.ContextLength });
+                _baseResults[at] = SuiteEvaluator.Recount(suite, _baseResults[at] with { Items = items, ContextLength = fit.ContextLength, Truncate = PromptLengths.PolicyName(fit.Policy) });
                 _log($"tuned · {suite.Id}: {dropped.Count:N0} item(s) the base model took are left out of both models: {fit.Decisions[dropped[0]].Reason}");
             }
         }

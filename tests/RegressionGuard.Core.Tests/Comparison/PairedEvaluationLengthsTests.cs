@@ -126,7 +126,7 @@ public sealed class PairedEvaluationLengthsTests
         {
             Assert.That(tunedSaw, Is.EqualTo(new[] { "aaaa", "bbbbbbbbbb" }));
             Assert.That(baseResult.SkippedItems, Is.EqualTo(1));
-            Assert.That(tuned.Items[2].Skipped, Is.EqualTo("the prompt does not reach both models alike: cut to the base model's context of 24 tokens, the tuned model's is 14 (truncate: left)"));
+            Assert.That(tuned.Items[2].Skipped, Is.EqualTo("the prompt does not reach both models alike: the base model's context is 24 tokens, the tuned model's 14 (truncate: left)"));
             Assert.That(comparison.PairedItems, Is.EqualTo(2));
         });
     }
@@ -147,6 +147,47 @@ public sealed class PairedEvaluationLengthsTests
         Assert.That(e.Errors.Select(x => $"{x.File} {x.Row}"), Is.EqualTo(new[] { "/s/first.yaml /s/first.yaml:items[2]:3", "/s/second.yaml /s/second.yaml:items[2]:3" }));
         Assert.That(e.Errors[0].Message, Does.StartWith("the prompt does not fit the model's context of 14 tokens with generation.max_new_tokens 2"));
         Assert.That(model.Calls, Is.Zero);
+    }
+
+    [Test]
+    public void A_tuned_backend_that_cannot_count_tokens_gets_the_items_the_base_model_got()
+    {
+        // Given truncate: skip, a base that counts tokens (context 14) and a tuned chat client that cannot
+        var (suite, items) = Suite("truncate: skip");
+        var paired = new PairedEvaluation([suite], [items], cache: null);
+        var baseResults = new List<SuiteResult>();
+        paired.EvaluateBase(Model(14, []), baseResults);
+        var seen = new List<string>();
+        var chat = new ScriptedModel(generate: r => { seen.Add(r.Prompt); return "x"; }, contextLength: 0);
+
+        // When the tuned side is evaluated
+        var tuned = paired.EvaluateTuned(0, chat);
+
+        // Then it was not sent the item the base model skipped, and both results skip it
+        Assert.That(seen, Is.EqualTo(new[] { "aaaa", "bbbbbbbbbb" }));
+        Assert.That(tuned.SkippedItems, Is.EqualTo(1));
+        Assert.That(SuiteComparer.Compare(baseResults[0], tuned).PairedItems, Is.EqualTo(2));
+    }
+
+    [Test]
+    public void After_a_base_backend_that_cannot_count_tokens_an_item_the_tuned_model_cannot_take_leaves_both()
+    {
+        // Given truncate: skip, a base chat client that got every item whole and a tuned model with a context of 14
+        var (suite, items) = Suite("truncate: skip");
+        var paired = new PairedEvaluation([suite], [items], cache: null);
+        var baseResults = new List<SuiteResult>();
+        paired.EvaluateBase(new ScriptedModel(generate: _ => "x", contextLength: 0), baseResults);
+        var tunedSaw = new List<string>();
+
+        // When the tuned side is evaluated
+        var tuned = paired.EvaluateTuned(0, Model(14, tunedSaw));
+
+        // Then the long item is out of both results and the base metric is counted again without it
+        Assert.That(tunedSaw, Has.Count.EqualTo(2));
+        Assert.That(baseResults[0].SkippedItems, Is.EqualTo(1));
+        Assert.That(baseResults[0].Metrics["exact_match"].Count, Is.EqualTo(2));
+        Assert.That(baseResults[0].ContextLength, Is.EqualTo(14));
+        Assert.That(tuned.SkippedItems, Is.EqualTo(1));
     }
 
     [Test]

@@ -173,7 +173,7 @@ public static class PromptLengths
             string? reason = b.Outcome == FitOutcome.Skipped || t.Outcome == FitOutcome.TooLong ? null
                 : t.Outcome == FitOutcome.Skipped ? $"{t.Reason} on the tuned model"
                 : b.Sent.Context != t.Sent.Context || (suite.Task == TaskType.MultipleChoice && !sameContext && (b.Outcome == FitOutcome.Cut || t.Outcome == FitOutcome.Cut))
-                    ? $"the prompt does not reach both models alike: cut to the base model's context of {baseFit.ContextLength:N0} tokens, the tuned model's is {tunedContext:N0} (truncate: left)"
+                    ? $"the prompt does not reach both models alike: the base model's context is {(baseFit.ContextLength == UnknownContext ? "unknown (it got the prompt whole)" : $"{baseFit.ContextLength:N0} tokens")}, the tuned model's {tunedContext:N0} (truncate: left)"
                 : null;
             if (reason is not null)
             {
@@ -186,6 +186,17 @@ public static class PromptLengths
             }
         }
         return (new PromptFit(decisions, Math.Min(baseFit.ContextLength, tunedFit.ContextLength), suite.Truncate, tunedFit.Errors), dropped);
+    }
+
+    /// <summary>The context of a model that does not say it (<see cref="Whole"/>).</summary>
+    public const int UnknownContext = int.MaxValue;
+
+    /// <summary>What a backend that cannot count tokens was given: every item whole, at an unknown context.</summary>
+    public static PromptFit Whole(SuiteDefinition suite, IReadOnlyList<SuiteItem> items)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(items);
+        return new PromptFit(items.Select(i => new ItemFit(i, FitOutcome.Fits, 0)).ToList(), UnknownContext, suite.Truncate, []);
     }
 
     /// <summary>The suite's name of a policy: <c>left</c>, <c>skip</c> or <c>error</c>.</summary>
