@@ -247,7 +247,7 @@ public sealed class GateRunner
             }
         }
         catch (Exception e) when (e is Torch.Checkpoints.CheckpointException or SuiteDataException or InvalidDataException or FileNotFoundException or LawException or ArgumentException
-                                   or ModelCapabilityException or RemoteModelException)
+                                   or ModelCapabilityException or RemoteModelException or SuiteValidationException)
         {
             // keep what was evaluated (base results are cached; finished comparisons are reported)
             errors.Add(e.Message);

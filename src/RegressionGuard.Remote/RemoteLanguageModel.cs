@@ -50,6 +50,9 @@ public sealed class RemoteLanguageModel : ILanguageModel
 
     public RemoteClient Client => _client;
 
+    /// <summary>The local tokenizer's count, with the in-process rules (the ids a request sends).</summary>
+    public int? CountPromptTokens(string text, bool addSpecialTokens) => _tokenizer.EncodePrompt(text, addSpecialTokens).Length;
+
     public ModelCapabilities Capabilities => _extensions ? ModelCapabilities.InProcess : new ModelCapabilities(true, true, _spec.TopK, false);
 
     /// <summary>

@@ -107,6 +107,11 @@ public static class CompareCommand
             {
                 var c = adjusted[i];
                 output.WriteLine($"{c.Suite} v{c.Version} ({c.Kind}, {c.PairedItems} paired items{(baseCached[i] ? ", base from cache" : "")})");
+                if (c.Lengths is { } lengths)
+                {
+                    output.WriteLine($"  {lengths.Note}");
+                }
+
                 foreach (var m in c.Metrics)
                 {
                     output.WriteLine(string.Create(CultureInfo.InvariantCulture,

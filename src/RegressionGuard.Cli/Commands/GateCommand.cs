@@ -222,13 +222,15 @@ public static class GateCommand
         PrintReasons(report, o);
     }
 
-    /// <summary>One line per reason — ✗ for a failure, ! for the forgetting warning, which does not fail the gate — then the errors.</summary>
+    /// <summary>One line per reason — ✗ for a failure, ! for the forgetting warning and for items skipped or cut as too
+    /// long, which do not fail the gate — then the errors.</summary>
     internal static void PrintReasons(GateReport report, TextWriter o)
     {
         var warning = report.Forgetting?.Verdict is { Outcome: ForgettingOutcome.Warn } v ? $"L_f: {v.Reason}" : null;
+        var lengths = report.Suites.Where(s => s.Lengths is not null).Select(s => $"{s.Suite}: {s.Lengths!.Note}").ToHashSet(StringComparer.Ordinal);
         foreach (var reason in report.Reasons)
         {
-            o.WriteLine(reason == warning ? $"  ! warning, not a failure: {reason}" : $"  ✗ {reason}");
+            o.WriteLine(reason == warning || lengths.Contains(reason) ? $"  ! warning, not a failure: {reason}" : $"  ✗ {reason}");
         }
 
         foreach (var problem in report.Errors)

@@ -139,11 +139,8 @@ public static class SuiteCommands
     }
 
     /// <summary>The suite's too-long policy applied to its items for <paramref name="lm"/>.</summary>
-    public static PromptFit FitToModel(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, RegressionGuard.Torch.Runtime.TorchLanguageModel lm)
-    {
-        bool special = SuiteEvaluator.AddsSpecialTokens(suite);
-        return PromptLengths.Apply(suite, items, text => lm.EncodePrompt(text, special).Length, lm.Description.ContextLength);
-    }
+    public static PromptFit FitToModel(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, RegressionGuard.Torch.Runtime.TorchLanguageModel lm) =>
+        PromptLengths.ForModel(suite, items, lm) ?? throw new InvalidOperationException($"{lm.Description.Path}: an in-process model counts tokens and has a context");
 
     /// <summary><c>regressionguard suite</c>: <c>validate</c> and <c>new</c>.</summary>
     public static Command Suite()
@@ -412,8 +409,9 @@ public static class SuiteCommands
                 throw new UsageException($"{suite.Id}: no item fits the model's context of {lm.Description.ContextLength:N0} tokens (all {fit.Skipped.Count:N0} skipped)");
             }
 
-            var result = WorkProgress.Run($"{suite.Id} ({items.Count} items)", SuiteEvaluator.RequestCount(suite, items), error,
-                progress => SuiteEvaluator.Evaluate(suite, items, lm, progress, judges.For(suite)));
+            // every item in items.jsonl, a skipped one with its reason; metrics.json counts the skipped and the cut
+            var result = fit.Complete(WorkProgress.Run($"{suite.Id} ({items.Count} items)", SuiteEvaluator.RequestCount(suite, items), error,
+                progress => SuiteEvaluator.Evaluate(suite, items, lm, progress, judges.For(suite))));
             if (parse.GetValue(outDir) is { } dir)
             {
                 ResultFiles.Write(result, dir);
@@ -426,7 +424,7 @@ public static class SuiteCommands
             }
             else
             {
-                output.WriteLine($"{result.Suite} v{result.Version} ({result.Kind}, {result.Items.Count} items{(fit.Skipped.Count > 0 ? $", {fit.Skipped.Count} skipped as too long" : "")}{(fit.Truncated > 0 ? $", {fit.Truncated} cut to fit" : "")}) on {result.Model}");
+                output.WriteLine($"{result.Suite} v{result.Version} ({result.Kind}, {items.Count} items{(fit.Skipped.Count > 0 ? $", {fit.Skipped.Count} skipped as too long" : "")}{(fit.Truncated > 0 ? $", {fit.Truncated} cut to fit" : "")}) on {result.Model}");
                 foreach (var (name, m) in result.Metrics)
                 {
                     output.WriteLine(FormattableString.Invariant($"  {name,-18} {m.Value:F4} ± {m.Stderr:F4}  (n = {m.Count}, {(m.HigherIsBetter ? "higher" : "lower")} is better)"));
@@ -435,8 +433,8 @@ public static class SuiteCommands
                 if (result.Judge is { } judgePath)
                 {
                     var agree = result.Items.Count(i => i.JudgeVerdict is "refusal" or "compliance" && i.JudgeVerdict == i.RulesVerdict);
-                    var parsed = result.Items.Count - result.JudgeUnparseable;
-                    output.WriteLine($"  judge {judgePath}: {parsed} of {result.Items.Count} verdicts parsed, {result.JudgeUnparseable} unparseable (the rules decided those); judge and rules agree on {agree} of {parsed}");
+                    var parsed = items.Count - result.JudgeUnparseable;
+                    output.WriteLine($"  judge {judgePath}: {parsed} of {items.Count} verdicts parsed, {result.JudgeUnparseable} unparseable (the rules decided those); judge and rules agree on {agree} of {parsed}");
                     foreach (var item in result.Items.Where(i => i.JudgeVerdict == "unparseable").Take(3))
                     {
                         output.WriteLine($"    unparseable at {item.Source}: '{JudgeCommands.Excerpt(item.JudgeAnswer)}'");

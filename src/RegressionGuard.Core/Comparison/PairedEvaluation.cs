@@ -3,6 +3,7 @@ using RegressionGuard.Modeling;
 using RegressionGuard.Suites;
 using RegressionGuard.Suites.Evaluation;
 using RegressionGuard.Suites.Items;
+using RegressionGuard.Suites.Lengths;
 using RegressionGuard.Suites.Refusal;
 
 namespace RegressionGuard.Comparison;
@@ -24,6 +25,11 @@ public sealed class PairedEvaluation
     readonly SuiteProgressScope _scope;
     readonly Action<string> _log;
     readonly Func<SuiteDefinition, RefusalJudge?> _judge;
+
+    // the length step: what the base model was given, and where its results are (replaced when the pair leaves more out)
+    PromptFit?[]? _baseFits;
+    IList<SuiteResult>? _baseResults;
+    int _baseStart;
 
     /// <param name="judge">the judge model of each judged refusal suite (null: none), the same for base and tuned.</param>
     public PairedEvaluation(IReadOnlyList<SuiteDefinition> suites, IReadOnlyList<IReadOnlyList<SuiteItem>> items, ContentCache? cache,
@@ -69,31 +75,88 @@ public sealed class PairedEvaluation
 
     /// <summary>
     /// Base results, one per suite in order, added to <paramref name="results"/> as each finishes (from the cache when
-    /// it holds them); <paramref name="fromCache"/> says which came from the cache.
+    /// it holds them); <paramref name="fromCache"/> says which came from the cache. Before the model runs, every suite's
+    /// too-long policy is applied with this model's tokenizer and context (<see cref="PromptLengths.ForModel"/>):
+    /// <c>truncate: error</c> stops here with every row that does not fit, in every suite. When the tuned model later
+    /// leaves out more items (<see cref="EvaluateTuned(int, ILanguageModel)"/>), the pair's base result replaces the
+    /// one in <paramref name="results"/>, so both sides always hold the same items.
     /// </summary>
-    public void EvaluateBase(ILanguageModel model, ICollection<SuiteResult> results, ICollection<bool>? fromCache = null)
+    /// <exception cref="SuiteValidationException">A suite with <c>truncate: error</c> has prompts that do not fit.</exception>
+    public void EvaluateBase(ILanguageModel model, IList<SuiteResult> results, ICollection<bool>? fromCache = null)
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(results);
         CheckCapabilities(_suites, model);
+        _baseFits = Fit(model);
+        _baseResults = results;
+        _baseStart = results.Count;
         for (int i = 0; i < _suites.Count; i++)
         {
-            var (suite, items) = (_suites[i], _items[i]);
+            var (suite, fit) = (_suites[i], _baseFits[i]);
+            var items = fit?.Items ?? _items[i];
             bool hit = false;
-            results.Add(_scope($"base · {suite.Id}", SuiteEvaluator.RequestCount(suite, items),
-                p => CachedEvaluation.Evaluate(suite, items, model, _cache, out hit, p, _judge(suite))));
+            var result = _scope($"base · {suite.Id}", SuiteEvaluator.RequestCount(suite, items),
+                p => CachedEvaluation.Evaluate(suite, items, model, _cache, out hit, p, _judge(suite)));
+            results.Add(fit?.Complete(result) ?? result);
             fromCache?.Add(hit);
             _log($"base · {suite.Id}: {(hit ? "from cache" : "evaluated")}");
+            if (fit?.Summary(suite.Id, fit.ContextLength) is { } note)
+            {
+                _log($"base · {note}");
+            }
         }
     }
 
-    /// <summary>The tuned model's result of suite <paramref name="index"/> (never cached: the tuned model is what is being judged).</summary>
+    /// <summary>
+    /// The tuned model's result of suite <paramref name="index"/> (never cached: the tuned model is what is being judged),
+    /// on the items the base model was given: the too-long policy is applied again with this model's tokenizer at the
+    /// smaller of the two contexts, and an item either model cannot take, or would see differently, is left out of
+    /// both (<see cref="PromptLengths.Pair"/>). A tuned backend that cannot count tokens gets what the base model got;
+    /// after a base backend that could not, the base is taken to have got every item whole. Without a base run (a
+    /// sweep), the policy is this model's alone.
+    /// </summary>
+    /// <exception cref="SuiteValidationException">Under <c>truncate: error</c>, prompts this model cannot take.</exception>
     public SuiteResult EvaluateTuned(int index, ILanguageModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         CheckCapabilities([_suites[index]], model);
-        var (suite, items) = (_suites[index], _items[index]);
-        return _scope($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, items), p => SuiteEvaluator.Evaluate(suite, items, model, p, _judge(suite)));
+        var suite = _suites[index];
+        var baseFit = _baseFits?[index];
+        var fit = PromptLengths.ForModel(suite, _items[index], model, baseFit?.ContextLength);
+        if (fit?.Errors.Count > 0)
+        {
+            throw new SuiteValidationException(fit.Errors);
+        }
+
+        if (_baseFits is not null && fit is null)
+        {
+            fit = baseFit;
+            if (baseFit is not null)
+            {
+                _log($"tuned · {suite.Id}: {model.Description.Path} cannot count prompt tokens or does not say its context; it gets the items the base model got");
+            }
+        }
+        else if (_baseFits is not null && fit is not null)
+        {
+            (fit, var dropped) = PromptLengths.Pair(suite, baseFit ?? PromptLengths.Whole(suite, _items[index]), fit, model.Description.ContextLength);
+            if (dropped.Count > 0)
+            {
+                // the base model was given items the tuned model cannot take alike: the pair leaves them out of both
+                int at = _baseStart + index;
+                var items = _baseResults![at].Items.ToArray();
+                foreach (int i in dropped)
+                {
+                    items[i] = PromptFit.SkippedResult(fit.Decisions[i]);
+                }
+
+                _baseResults[at] = SuiteEvaluator.Recount(suite, _baseResults[at] with { Items = items, ContextLength = fit.ContextLength, Truncate = PromptLengths.PolicyName(fit.Policy) });
+                _log($"tuned · {suite.Id}: {dropped.Count:N0} item(s) the base model took are left out of both models: {fit.Decisions[dropped[0]].Reason}");
+            }
+        }
+
+        var sent = fit?.Items ?? _items[index];
+        var result = _scope($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, sent), p => SuiteEvaluator.Evaluate(suite, sent, model, p, _judge(suite)));
+        return fit?.Complete(result) ?? result;
     }
 
     /// <summary>
@@ -110,7 +173,26 @@ public sealed class PairedEvaluation
         {
             var result = EvaluateTuned(i, model);
             tunedResults.Add(result);
-            comparisons.Add(SuiteComparer.Compare(baseResults[i], result, seed));
+            // the pair's base result (EvaluateTuned replaces it when the tuned model leaves more items out)
+            comparisons.Add(SuiteComparer.Compare(_baseResults is { } own ? own[_baseStart + i] : baseResults[i], result, seed));
         }
+    }
+
+    /// <summary>Every suite's too-long policy for <paramref name="model"/>; all <c>truncate: error</c> problems of all suites at once.</summary>
+    PromptFit?[] Fit(ILanguageModel model)
+    {
+        var fits = _suites.Select((suite, i) => PromptLengths.ForModel(suite, _items[i], model)).ToArray();
+        var errors = fits.SelectMany(f => f?.Errors ?? []).ToList();
+        if (errors.Count > 0)
+        {
+            throw new SuiteValidationException(errors);
+        }
+
+        if (fits.All(f => f is null) && _suites.Count > 0)
+        {
+            _log($"{model.Description.Path}: this backend cannot count prompt tokens or does not say its context; prompts are sent as they are (the suites' truncate policies are not applied)");
+        }
+
+        return fits;
     }
 }

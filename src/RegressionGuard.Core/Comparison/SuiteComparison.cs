@@ -1,4 +1,5 @@
 using RegressionGuard.Suites.Evaluation;
+using RegressionGuard.Suites.Lengths;
 
 namespace RegressionGuard.Comparison;
 
@@ -43,7 +44,11 @@ public sealed record SuiteComparison(
     int PairedItems,
     int UnpairedItems,
     IReadOnlyList<MetricComparison> Metrics,
-    IReadOnlyList<FlipList> Flips);
+    IReadOnlyList<FlipList> Flips)
+{
+    /// <summary>Items both models left out as too long and prompts cut to fit (the suite's <c>truncate</c>); null when none.</summary>
+    public PromptLengthReport? Lengths { get; init; }
+}
 
 public sealed record FlipList(string Metric, string Label, IReadOnlyList<FlippedItem> Items);
 
@@ -64,8 +69,9 @@ public static class SuiteComparer
         }
 
         var tunedById = tunedResult.Items.GroupBy(i => i.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
-        var pairs = baseResult.Items.Where(i => tunedById.ContainsKey(i.Id)).Select(i => (Base: i, Tuned: tunedById[i.Id])).ToList();
-        int unpaired = baseResult.Items.Count + tunedResult.Items.Count - 2 * pairs.Count;
+        // items left out as too long (truncate: skip) are in both results, without metrics, and pair with nothing
+        var pairs = baseResult.Items.Where(i => i.Skipped is null && tunedById.TryGetValue(i.Id, out var t) && t.Skipped is null).Select(i => (Base: i, Tuned: tunedById[i.Id])).ToList();
+        int unpaired = baseResult.Items.Count(i => i.Skipped is null) + tunedResult.Items.Count(i => i.Skipped is null) - 2 * pairs.Count;
 
         var metrics = new List<MetricComparison>();
         var flips = new List<FlipList>();
@@ -95,7 +101,10 @@ public static class SuiteComparer
                 }
             }
         }
-        return new SuiteComparison(baseResult.Suite, baseResult.Version, baseResult.Kind, baseResult.Task, pairs.Count, unpaired, metrics, flips);
+        return new SuiteComparison(baseResult.Suite, baseResult.Version, baseResult.Kind, baseResult.Task, pairs.Count, unpaired, metrics, flips)
+        {
+            Lengths = PromptLengthReport.Of(baseResult) ?? PromptLengthReport.Of(tunedResult),
+        };
     }
 
     static (MetricComparison Comparison, List<(ItemResult Base, ItemResult Tuned)> Worse, List<(ItemResult Base, ItemResult Tuned)> Better)? CompareMetric(

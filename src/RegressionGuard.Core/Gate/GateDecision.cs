@@ -101,12 +101,15 @@ public static class GateDecision
         }
 
         var suiteReports = comparisons.Select(comparison => new SuiteReport(comparison.Suite, comparison.Version, comparison.Kind, comparison.Task, comparison.PairedItems,
-            comparison.Metrics.Select(m => GatePolicy.Decide(m, rules.Thresholds)).ToList(), comparison.Flips)).ToList();
+            comparison.Metrics.Select(m => GatePolicy.Decide(m, rules.Thresholds)).ToList(), comparison.Flips)
+        { Lengths = comparison.Lengths }).ToList();
         var reasons = suiteReports.SelectMany(s => s.Metrics.Where(m => m.Outcome == "fail").Select(m => $"{s.Suite}/{m.Comparison.QualifiedName()}: {m.Reason}")).ToList();
         reasons.AddRange(evidence.BaseResults.Concat(evidence.TunedResults).Where(r => r.Errors > 0).Select(r =>
             $"{r.Suite} on {r.Model}: {r.Errors} item(s) could not be scored and count as wrong (first: {r.Items.First(i => i.Error is not null).Error})"));
         reasons.AddRange(evidence.BaseResults.Concat(evidence.TunedResults).Where(r => r.JudgeUnparseable > 0).Select(r =>
             $"{r.Suite} on {r.Model}: {r.JudgeUnparseable} judge answer(s) were not exactly one label; the rules decided those items (first: '{r.Items.First(i => i.JudgeVerdict == "unparseable").JudgeAnswer}')"));
+        // prompts longer than the context: items both models left out, prompts cut (the suites' truncate policies)
+        reasons.AddRange(suiteReports.Where(s => s.Lengths is not null).Select(s => $"{s.Suite}: {s.Lengths!.Note}"));
         if (forgetting?.Verdict is { } v && v.Outcome != ForgettingOutcome.Pass)
         {
             reasons.Add($"L_f: {v.Reason}");

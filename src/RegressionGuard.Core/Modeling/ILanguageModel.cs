@@ -34,6 +34,14 @@ public interface ILanguageModel : IDisposable
     ModelCapabilities Capabilities => ModelCapabilities.InProcess;
 
     /// <summary>
+    /// How many tokens a prompt is as this backend sends it (with BOS when <paramref name="addSpecialTokens"/> and the
+    /// tokenizer adds one), for the suites' too-long policy before the model runs; null when the backend has no tokenizer
+    /// here (a generation-only chat client), and then prompts are sent as they are. Read with
+    /// <see cref="ModelDescription.ContextLength"/> (0: the backend does not say).
+    /// </summary>
+    int? CountPromptTokens(string text, bool addSpecialTokens) => null;
+
+    /// <summary>
     /// The ids of a scored document: [BOS, else EOS] + encode(text), as <see cref="RollingLogLikelihood"/> scores it.
     /// L_f plans its windows on these ids (<see cref="ForgettingPlan"/>).
     /// </summary>

@@ -34,7 +34,11 @@ public sealed record SuiteReport(
     string Task,
     int PairedItems,
     IReadOnlyList<MetricVerdict> Metrics,
-    IReadOnlyList<FlipList> Flips);
+    IReadOnlyList<FlipList> Flips)
+{
+    /// <summary>Items left out of both models as too long, and prompts cut to fit (the suite's <c>truncate</c>); null when none.</summary>
+    public Suites.Lengths.PromptLengthReport? Lengths { get; init; }
+}
 
 /// <summary>A point of the law's predicted L_f against N for the tuned model's P (for the report's chart).</summary>
 public sealed record LawCurvePoint(double N, double Predicted, double Lower, double Upper);

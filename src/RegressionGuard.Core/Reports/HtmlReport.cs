@@ -92,7 +92,7 @@ public static partial class HtmlReport
             foreach (var suite in report.Suites.Where(s => s.Metrics.Count > 0))
             {
                 h.Append("<figure>\n<figcaption>").Append(H(suite.Suite)).Append(" <span class=\"muted\">v").Append(suite.Version).Append(" \u00b7 ").Append(H(suite.Task)).Append(" \u00b7 ")
-                 .Append(suite.PairedItems).Append(" paired items</span></figcaption>\n").Append(DeltaChart(suite)).Append("</figure>\n");
+                 .Append(suite.PairedItems).Append(" paired items").Append(suite.Lengths is { Skipped: > 0 } l ? $", {l.Skipped} skipped" : "").Append("</span></figcaption>\n").Append(DeltaChart(suite)).Append("</figure>\n");
             }
 
             h.Append("</div>\n</section>\n");

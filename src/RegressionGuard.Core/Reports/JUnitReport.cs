@@ -29,7 +29,10 @@ public static class JUnitReport
                 Property("version", suite.Version.ToString(CultureInfo.InvariantCulture)),
                 Property("kind", suite.Kind),
                 Property("task", suite.Task),
-                Property("paired_items", suite.PairedItems.ToString(CultureInfo.InvariantCulture)))));
+                Property("paired_items", suite.PairedItems.ToString(CultureInfo.InvariantCulture)),
+                suite.Lengths is { } lengths ? Property("skipped_items", lengths.Skipped.ToString(CultureInfo.InvariantCulture)) : null,
+                suite.Lengths is { } cut ? Property("truncated_items", cut.Truncated.ToString(CultureInfo.InvariantCulture)) : null,
+                suite.Lengths is { } note ? Property("lengths", note.Note) : null)));
         }
         if (report.Forgetting is { } f)
         {

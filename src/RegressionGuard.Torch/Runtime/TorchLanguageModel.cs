@@ -44,6 +44,8 @@ public sealed partial class TorchLanguageModel : ILanguageModel
     /// <summary>The ids of a prompt or context: [BOS] + encode(text) when the tokenizer adds BOS (and <paramref name="addSpecialTokens"/>), else encode(text).</summary>
     public int[] EncodePrompt(string text, bool addSpecialTokens = true) => Tokenizer.EncodePrompt(text, addSpecialTokens);
 
+    public int? CountPromptTokens(string text, bool addSpecialTokens) => EncodePrompt(text, addSpecialTokens).Length;
+
     /// <summary>The ids of a scored document: [BOS, else EOS] + encode(text), as lm-evaluation-harness's rolling log-likelihood.</summary>
     public int[] EncodeDocument(string text) => Tokenizer.EncodeDocument(text);
 

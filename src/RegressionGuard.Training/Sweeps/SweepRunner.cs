@@ -69,6 +69,13 @@ public sealed class SweepRunner
         var trainReference = reader.NextTokenDistributions(Passages(CorpusReader.Read(c.KlTrainData ?? c.Data).Select(d => d.Text)), new RollingOptions(Truncate: true), null);
         var corpusHash = CachedEvaluation.Sha256(string.Join('\u0000', documents));
         var suites = c.Suites.Select(s => SuiteLoader.Load(s)).Select(s => (Suite: s, Items: SuiteItemBuilder.Build(s))).ToList();
+        // the suites' too-long policies against the model before any training (checkpoints share its tokenizer and
+        // context): truncate: error stops here, naming every row of every suite
+        var tooLong = suites.SelectMany(s => Suites.Lengths.PromptLengths.ForModel(s.Suite, s.Items, baseModel)?.Errors ?? []).ToList();
+        if (tooLong.Count > 0)
+        {
+            throw new Suites.SuiteValidationException(tooLong);
+        }
 
         foreach (var run in pending)
         {

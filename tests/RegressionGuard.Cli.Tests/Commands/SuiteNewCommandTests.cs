@@ -73,6 +73,55 @@ public sealed class SuiteNewCommandTests
         Assert.That(run.Out, Does.StartWith($"wrote {suiteFile}: {Path.GetFileNameWithoutExtension(file)}, {type}, {items.Count:N0} items"), "the id comes from the data file's name");
     }
 
+    /// <summary>
+    /// What each data file under ../shared/datasets is: a suite format with its task, or text that is not suite data
+    /// (with why). A file in neither list fails <see cref="Every_public_format_under_shared_datasets_still_writes_a_valid_suite_without_edits"/>
+    /// until it is classified here.
+    /// </summary>
+    static string? TaskOf(string relative) => relative.Split('/')[0] switch
+    {
+        "mmlu" or "arc" => "multiple_choice",
+        "gsm8k" => "generate",
+        "xstest" => "refusal",
+        "advbench" when relative.EndsWith("harmful_behaviors.csv", StringComparison.Ordinal) => "refusal",
+        _ => null,
+    };
+
+    static readonly Dictionary<string, string> NotSuiteData = new(StringComparer.Ordinal)
+    {
+        ["tinystories"] = "an L_f corpus ({idx, text} stories)",
+        ["tinyshakespeare"] = "fine-tuning text",
+        ["wikitext2"] = "an L_f corpus (plain text)",
+        ["advbench/harmful_strings.csv"] = "strings a model should not produce, no prompts",
+    };
+
+    [Test]
+    public void Every_public_format_under_shared_datasets_still_writes_a_valid_suite_without_edits()
+    {
+        // Given every data file under ../shared/datasets that holds suite data
+        var root = SharedData.Path("datasets");
+        var files = Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Select(f => Path.GetRelativePath(root, f).Replace('\\', '/')).Order(StringComparer.Ordinal).ToList();
+        var unclassified = files.Where(f => TaskOf(f) is null && !NotSuiteData.Keys.Any(k => f == k || f.StartsWith(k + "/", StringComparison.Ordinal))).ToList();
+        var suiteData = files.Where(f => TaskOf(f) is not null).ToList();
+        using var dir = new TempFolder();
+
+        // When suite new writes a suite for each, guessing everything
+        var failed = new List<string>();
+        foreach (var file in suiteData)
+        {
+            var run = CliRun.Of("suite", "new", "--data", Path.Combine(root, file), "--type", TaskOf(file)!, "--out", dir.File("suite.yaml"), "--force");
+            if (run.ExitCode != 0 || !run.Out.Split('\n')[0].EndsWith("; valid", StringComparison.Ordinal))
+            {
+                failed.Add($"{file}: exit {run.ExitCode}: {run.Out}{run.Error}");
+            }
+        }
+
+        // Then every one is written and valid, and no file is left unclassified
+        Assert.That(unclassified, Is.Empty, "classify the new data files in TaskOf or NotSuiteData");
+        Assert.That(suiteData, Has.Count.GreaterThanOrEqualTo(176), "57 subjects × 3 MMLU splits, 2 ARC sets, GSM8K, XSTest, AdvBench behaviours");
+        Assert.That(failed, Is.Empty);
+    }
+
     [Test]
     public void A_written_mmlu_suite_evaluates_on_stories260K()
     {

@@ -26,6 +26,37 @@ public sealed class SweepCommandsTests
     }
 
     [Test]
+    public void A_sweep_whose_suite_has_a_prompt_too_long_under_truncate_error_stops_before_any_training()
+    {
+        // Given a sweep with a generation suite (truncate: error, the default) whose second prompt exceeds the 512-token context
+        using var dir = new TempFolder();
+        var sweep = WriteSweep(dir);
+        var longText = string.Join(' ', Enumerable.Repeat("Once upon a time there was a little girl.", 80));
+        File.WriteAllText(dir.File("gen.yaml"), $$"""
+            schema: 1
+            id: gen
+            task: generate
+            generation: {max_new_tokens: 4}
+            templates: {prompt: "{{Prompt}}", target: "x"}
+            items:
+              - {p: "Once upon a time"}
+              - {p: "{{longText}}"}
+            """);
+        File.AppendAllText(sweep, "\nsuites: [gen.yaml]\n");
+
+        // When the sweep runs
+        var run = CliRun.Of("sweep", "--config", sweep);
+
+        // Then it exits 2 naming the suite file and the row, and nothing was trained
+        Assert.That(run.ExitCode, Is.EqualTo(2), run.Out + run.Error);
+        Assert.That(run.Error, Does.Contain($"{dir.File("gen.yaml")}:1:1: the prompt does not fit the model's context of 512 tokens with generation.max_new_tokens 4"));
+        Assert.That(run.Error, Does.Contain($"1 row: {dir.File("gen.yaml")}:items[1]:"));
+        Assert.That(Directory.Exists(dir.File("runs")), Is.False, "no run was started");
+    }
+
+    const string Prompt = "{{ p }}";
+
+    [Test]
     public void A_sweep_killed_mid_run_and_run_again_completes_the_grid_without_duplicates()
     {
         using var dir = new TempFolder();

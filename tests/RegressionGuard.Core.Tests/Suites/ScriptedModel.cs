@@ -8,15 +8,23 @@ internal sealed class ScriptedModel : ILanguageModel
     readonly Func<LogLikelihoodRequest, double> _logLikelihood;
     readonly Func<GenerationRequest, string> _generate;
 
-    public ScriptedModel(Func<LogLikelihoodRequest, double>? logLikelihood = null, Func<GenerationRequest, string>? generate = null)
+    readonly Func<string, int>? _countTokens;
+
+    /// <param name="countTokens">the model's token count of a prompt (null: the backend cannot count, as a chat client).</param>
+    public ScriptedModel(Func<LogLikelihoodRequest, double>? logLikelihood = null, Func<GenerationRequest, string>? generate = null,
+        int contextLength = 512, Func<string, int>? countTokens = null)
     {
         _logLikelihood = logLikelihood ?? (_ => 0);
         _generate = generate ?? (_ => "");
+        _countTokens = countTokens;
+        Description = new("scripted", "Scripted", 100, contextLength, 0, "float32", "none", () => "scripted");
     }
 
     public int Calls { get; private set; }
 
-    public ModelDescription Description { get; } = new("scripted", "Scripted", 100, 512, 0, "float32", "none", () => "scripted");
+    public ModelDescription Description { get; }
+
+    public int? CountPromptTokens(string text, bool addSpecialTokens) => _countTokens?.Invoke(text);
 
     public IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null)
     {

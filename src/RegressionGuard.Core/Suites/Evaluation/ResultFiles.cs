@@ -16,7 +16,9 @@ public static class ResultFiles
     };
 
     /// <summary>{"suite", "version", "items", "metrics": {name: {"value", "stderr", "higher_is_better", ...}}, and with
-    /// group_by "groups": {group: {name: {...}}}, with a judge "judge": {"model", "unparseable"}}</summary>
+    /// group_by "groups": {group: {name: {...}}}, with a judge "judge": {"model", "unparseable"}}; "items" counts the
+    /// items scored; when the prompts were checked against the model's context, "skipped" (items left out as too long,
+    /// each in items.jsonl with its reason), "truncated" (prompts cut from the left), "context_length" and "truncate"</summary>
     public static object Summary(SuiteResult result) => new
     {
         suite = result.Suite,
@@ -24,7 +26,11 @@ public static class ResultFiles
         kind = result.Kind,
         task = result.Task,
         model = result.Model,
-        items = result.Items.Count,
+        items = result.Items.Count - result.SkippedItems,
+        skipped = result.ContextLength is null ? (int?)null : result.SkippedItems,
+        truncated = result.ContextLength is null ? (int?)null : result.TruncatedItems,
+        context_length = result.ContextLength,
+        truncate = result.Truncate,
         metrics = Metrics(result.Metrics),
         groups = result.Groups?.ToDictionary(g => g.Key, g => Metrics(g.Value)),
         judge = result.Judge is null ? null : new { model = result.Judge, unparseable = result.JudgeUnparseable },

@@ -260,11 +260,26 @@ public static class SuiteEvaluator
     static Dictionary<string, double> Only(Dictionary<string, double> all, SuiteDefinition suite) =>
         all.Where(kv => suite.Metrics.Any(m => m.Name == kv.Key)).ToDictionary(kv => kv.Key, kv => kv.Value);
 
-    /// <summary>The suite's metrics per group (groups in ordinal order), each with the group's thresholds.</summary>
+    /// <summary>
+    /// <paramref name="result"/> with its metrics (and groups) counted again over its items: after items were left out
+    /// (<see cref="ItemResult.Skipped"/>: no metrics, in no group), as a whole run counts them.
+    /// </summary>
+    public static SuiteResult Recount(SuiteDefinition suite, SuiteResult result)
+    {
+        ArgumentNullException.ThrowIfNull(suite);
+        ArgumentNullException.ThrowIfNull(result);
+        return result with
+        {
+            Metrics = Aggregate(suite, result.Items),
+            Groups = suite.GroupBy is { } groupBy ? AggregateGroups(suite, groupBy, result.Items) : null,
+        };
+    }
+
+    /// <summary>The suite's metrics per group (groups in ordinal order), each with the group's thresholds; skipped items belong to none.</summary>
     static Dictionary<string, IReadOnlyDictionary<string, MetricValue>> AggregateGroups(SuiteDefinition suite, GroupBySpec groupBy, IReadOnlyList<ItemResult> items)
     {
         var groups = new Dictionary<string, IReadOnlyDictionary<string, MetricValue>>(StringComparer.Ordinal);
-        foreach (var group in items.GroupBy(i => i.Group ?? "", StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
+        foreach (var group in items.Where(i => i.Skipped is null).GroupBy(i => i.Group ?? "", StringComparer.Ordinal).OrderBy(g => g.Key, StringComparer.Ordinal))
         {
             var thresholds = groupBy.ThresholdsOf(group.Key);
             var specs = suite.Metrics.Select(m => m with

@@ -39,6 +39,13 @@ public sealed record ItemResult
     /// <summary>Why the item could not be scored normally (e.g. the extract regex timed out); it then scores 0.</summary>
     public string? Error { get; init; }
 
+    /// <summary>Why the item was left out (<c>truncate: skip</c>: its prompt does not fit the model's context); it then
+    /// has no metrics and no metric counts it.</summary>
+    public string? Skipped { get; init; }
+
+    /// <summary>True when the prompt's start was cut to fit the model's context (<c>truncate: left</c>).</summary>
+    public bool? Truncated { get; init; }
+
     /// <summary>Per-item values (0/1 for every built-in metric); a metric absent here does not apply to the item.</summary>
     public required IReadOnlyDictionary<string, double> Metrics { get; init; }
 }
@@ -67,4 +74,17 @@ public sealed record SuiteResult(
 
     /// <summary>Judged refusal suites: how many judge answers were not exactly one label (the rules decided those items).</summary>
     public int JudgeUnparseable => Items.Count(i => i.JudgeVerdict == "unparseable");
+
+    /// <summary>The context the prompts were checked against (the smaller of a pair's), or null when they were not
+    /// (a backend that cannot count tokens or does not say its context).</summary>
+    public int? ContextLength { get; init; }
+
+    /// <summary>The suite's too-long policy as applied: <c>left</c>, <c>skip</c> or <c>error</c>; null when not checked.</summary>
+    public string? Truncate { get; init; }
+
+    /// <summary>How many items were left out as too long (<see cref="ItemResult.Skipped"/>).</summary>
+    public int SkippedItems => Items.Count(i => i.Skipped is not null);
+
+    /// <summary>How many prompts were cut from the left to fit (<see cref="ItemResult.Truncated"/>).</summary>
+    public int TruncatedItems => Items.Count(i => i.Truncated == true);
 }
