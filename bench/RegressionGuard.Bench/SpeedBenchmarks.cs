@@ -59,29 +59,34 @@ public static class SpeedBenchmarks
     }
 
     /// <summary>
-    /// Greedy decoding from BOS on stories260K with one intra-op thread, one stream and batches of 32 and 64 prompts,
+    /// Greedy decoding from BOS on stories260K with one intra-op thread, one stream and batches of prompts (1, 32, 64 by default),
     /// against llama2.c run.c's tok/s (<paramref name="peer"/>, measured by bench/peers/run.sh just before).
     /// </summary>
-    public static void Decode(string stories, int steps, int repeats, double? peer)
+    public static void Decode(string stories, int steps, int repeats, double? peer, int[] promptCounts)
     {
         TorchSharp.torch.set_num_threads(1);
         Console.WriteLine($"\n## Greedy decoding on stories260K from BOS, {steps} new tokens, one thread (mean of {repeats} runs after a warm-up)\n");
-        Console.WriteLine("| prompts | generated tokens/s | ÷ llama2.c run.c |");
-        Console.WriteLine("|---|---|---|");
-        foreach (var prompts in new[] { 1, 32, 64 })
+        Console.WriteLine("| prompts | generated tokens/s | ÷ llama2.c run.c | process CPU s per 1k tokens | wall s per 1k tokens |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var prompts in promptCounts)
         {
             using var lm = new TorchLanguageModel(ModelLoader.Load(stories, null, new ComputeOptions { BatchSize = prompts }));
             var requests = Enumerable.Range(0, prompts).Select(_ => new GenerationRequest("", steps)).ToArray();
             lm.Generate(requests); // warm-up
             long tokens = 0;
+            var process = Process.GetCurrentProcess();
+            var cpu = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             for (int r = 0; r < repeats; r++)
             {
                 tokens += lm.Generate(requests).Sum(g => g.TokenIds.Count);
             }
 
-            double rate = tokens / clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"| {prompts} | {rate:F0} | {(peer is double p ? $"{rate / p:F2}×" : "—")} |");
+            double seconds = clock.Elapsed.TotalSeconds;
+            process.Refresh();
+            double cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
+            double rate = tokens / seconds;
+            Console.WriteLine($"| {prompts} | {rate:F0} | {(peer is double p ? $"{rate / p:F2}×" : "—")} | {1000 * cpuSeconds / tokens:F3} | {1000 * seconds / tokens:F3} |");
         }
     }
 }
