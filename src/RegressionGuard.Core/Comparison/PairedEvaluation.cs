@@ -76,12 +76,14 @@ public sealed class PairedEvaluation
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(results);
         CheckCapabilities(_suites, model);
+        var generations = GenerateTogether(model, "base", Enumerable.Range(0, _suites.Count)
+            .Where(i => !CachedEvaluation.Holds(_suites[i], _items[i], model.Description, _cache, _judge(_suites[i])?.Model.Description)));
         for (int i = 0; i < _suites.Count; i++)
         {
             var (suite, items) = (_suites[i], _items[i]);
             bool hit = false;
             results.Add(_scope($"base · {suite.Id}", SuiteEvaluator.RequestCount(suite, items),
-                p => CachedEvaluation.Evaluate(suite, items, model, _cache, out hit, p, _judge(suite))));
+                p => CachedEvaluation.Evaluate(suite, items, model, _cache, out hit, p, _judge(suite), generations.GetValueOrDefault(i))));
             fromCache?.Add(hit);
             _log($"base · {suite.Id}: {(hit ? "from cache" : "evaluated")}");
         }
@@ -93,7 +95,46 @@ public sealed class PairedEvaluation
         ArgumentNullException.ThrowIfNull(model);
         CheckCapabilities([_suites[index]], model);
         var (suite, items) = (_suites[index], _items[index]);
-        return _scope($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, items), p => SuiteEvaluator.Evaluate(suite, items, model, p, _judge(suite)));
+        if (!ReferenceEquals(_tunedModel, model))
+        {
+            // The first tuned suite of this model generates for every generate/refusal suite at once.
+            (_tunedModel, _tunedGenerations) = (model, GenerateTogether(model, "tuned", Enumerable.Range(0, _suites.Count)));
+        }
+
+        var generations = _tunedGenerations.GetValueOrDefault(index);
+        _tunedGenerations.Remove(index); // each suite's answers are used once
+        return _scope($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, items), p => SuiteEvaluator.Evaluate(suite, items, model, p, _judge(suite), generations));
+    }
+
+    ILanguageModel? _tunedModel;
+    Dictionary<int, IReadOnlyList<GenerationResult>> _tunedGenerations = new();
+
+    /// <summary>
+    /// The answers of every generate and refusal suite among <paramref name="indices"/>, from one Generate call, so the
+    /// runtime batches prompts across suites (its batches are sorted by prompt length, not by suite). Greedy decoding
+    /// makes each answer independent of the batch it ran in up to fp32 rounding (tested: a gate's texts are the same
+    /// with batch size 1 and 32). Empty when fewer than two suites generate: there is nothing to batch across.
+    /// </summary>
+    Dictionary<int, IReadOnlyList<GenerationResult>> GenerateTogether(ILanguageModel model, string side, IEnumerable<int> indices)
+    {
+        var generating = indices.Where(i => _suites[i].Task != TaskType.MultipleChoice && _items[i].Count > 0).ToList();
+        var byIndex = new Dictionary<int, IReadOnlyList<GenerationResult>>();
+        if (generating.Count < 2)
+        {
+            return byIndex;
+        }
+
+        var requests = generating.Select(i => SuiteEvaluator.GenerationRequests(_suites[i], _items[i])).ToList();
+        _log($"{side} · generating {requests.Sum(r => r.Count)} prompts of {generating.Count} suites in one batched call");
+        var answers = model.Generate(requests.SelectMany(r => r).ToList());
+        int at = 0;
+        for (int k = 0; k < generating.Count; k++)
+        {
+            byIndex[generating[k]] = answers.Skip(at).Take(requests[k].Count).ToList();
+            at += requests[k].Count;
+        }
+
+        return byIndex;
     }
 
     /// <summary>

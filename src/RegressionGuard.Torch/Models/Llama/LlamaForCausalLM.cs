@@ -108,7 +108,7 @@ public sealed class LlamaModel : nn.Module
     {
         using var scope = NewDisposeScope();
         var x = embed_tokens.forward(inputIds); // (B, T, D)
-        if (_fused && LayerOutputs is null && layers.All(l => l.self_attn.FusedActive && l.mlp.FusedActive) && !is_grad_enabled())
+        if (_fused && LayerOutputs is null && !is_grad_enabled())
         {
             return ForwardFused(x, inputIds, positions, mask, cache).MoveToOuterDisposeScope();
         }
@@ -144,7 +144,7 @@ public sealed class LlamaModel : nn.Module
         }
 
         cache?.Advance(t);
-        return norm.forward(h).view(b, t, d);                                // (B, T, D)
+        return norm.ForwardInference(h).view(b, t, d);                       // (B, T, D)
     }
 }
 
@@ -179,16 +179,23 @@ public sealed class LlamaDecoderLayer : nn.Module
     internal Tensor ForwardFused(Tensor x, long b, long t, FusedRope rope, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
-        var attended = self_attn.ForwardFused(input_layernorm.forward(x), b, t, rope, mask, cache); // (B·T, H·hd)
-        var h = Residual(x, attended, self_attn.o_proj);                                           // (B·T, D)
-        var y = Residual(h, mlp.ForwardFused(post_attention_layernorm.forward(h)), mlp.down_proj);  // (B·T, D)
+        var attended = self_attn.ForwardFused(input_layernorm.ForwardInference(x), b, t, rope, mask, cache); // (B·T, H·hd)
+        var h = Residual(x, attended, self_attn.o_proj);                                                    // (B·T, D)
+        var y = Residual(h, mlp.ForwardFused(post_attention_layernorm.ForwardInference(h)), mlp.down_proj);  // (B·T, D)
         return y.MoveToOuterDisposeScope();
     }
 
-    /// <summary>x + p(a) as one addmm when p is a plain projection (no bias, no LoRA branch).</summary>
-    static Tensor Residual(Tensor x, Tensor a, Projection p) => p.TransposedWeight is { } wt && p.Lora is null && p.bias is null
-        ? addmm(x, a, wt, 1, 1)
-        : x + p.forward(a);
+    /// <summary>x + p(a) as one addmm when p has no bias (its LoRA branch's Δy, if any, added after).</summary>
+    static Tensor Residual(Tensor x, Tensor a, Projection p)
+    {
+        if (p.TransposedWeight is not { } wt || p.bias is not null)
+        {
+            return x + p.forward(a);
+        }
+
+        var y = addmm(x, a, wt, 1, 1);
+        return p.Lora is { } lora ? y.add_(lora.Delta(a)) : y;
+    }
 }
 
 public sealed class LlamaAttention : nn.Module
@@ -225,7 +232,6 @@ public sealed class LlamaAttention : nn.Module
 
     internal void Fuse() => _qkv ??= new FusedProjections(q_proj, k_proj, v_proj);
 
-    internal bool FusedActive => _qkv is { Active: true };
 
     protected override void Dispose(bool disposing)
     {
@@ -343,7 +349,6 @@ public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
 
     internal void Fuse() => _gateUp ??= new FusedProjections(gate_proj, up_proj);
 
-    internal bool FusedActive => _gateUp is { Active: true };
 
     protected override void Dispose(bool disposing)
     {

@@ -6,8 +6,9 @@ namespace RegressionGuard.Torch.Models.Shared;
 /// Projections that read the same input (q/k/v, gate/up) run as one matmul at inference. Their weights (and biases)
 /// are moved once into one buffer, (Σ out, in), and each projection's own parameter becomes a view of its block of rows
 /// (<c>set_</c>): the parameters keep their checkpoint names, and whatever changes them in place (loading, optimizer
-/// steps, LoRA merges, weight repairs) changes the fused buffer too, so it is never stale. Only an attached LoRA branch
-/// or recorded gradients need the projections one by one (<see cref="Active"/>).
+/// steps, LoRA merges, weight repairs) changes the fused buffer too, so it is never stale. An attached LoRA branch adds
+/// its Δy to its part's block of the fused output. Recorded gradients need the projections one by one (the fused
+/// buffer is not a parameter), so models use this for inference forwards only.
 /// </summary>
 public sealed class FusedProjections : IDisposable
 {
@@ -53,11 +54,24 @@ public sealed class FusedProjections : IDisposable
     /// <summary>Output widths of the parts, in order (the split sizes of <see cref="Forward"/>'s last dimension).</summary>
     public long[] Sizes { get; }
 
-    /// <summary>True while no part carries a LoRA branch: the fused matmul then equals the parts' outputs side by side.</summary>
-    public bool Active => _parts.All(p => p.Lora is null);
+    /// <summary>x (…, in) → (…, Σ out): every part's output (with its LoRA branch, if any), concatenated along the last dimension.</summary>
+    public Tensor Forward(Tensor x)
+    {
+        var y = nn.functional.linear(x, _weight, _bias);
+        long column = 0;
+        foreach (var p in _parts)
+        {
+            if (p.Lora is { } lora)
+            {
+                using var scope = NewDisposeScope();
+                y.narrow(-1, column, p.OutFeatures).add_(lora.Delta(x));
+            }
 
-    /// <summary>x (…, in) → (…, Σ out): every part's output, concatenated along the last dimension.</summary>
-    public Tensor Forward(Tensor x) => nn.functional.linear(x, _weight, _bias);
+            column += p.OutFeatures;
+        }
+
+        return y;
+    }
 
     public void Dispose()
     {
