@@ -99,7 +99,11 @@ public sealed class LlamaModel : nn.Module
             layer.mlp.Fuse();
             layer.self_attn.o_proj.KeepTransposedWeight();
             layer.mlp.down_proj.KeepTransposedWeight();
+            layer.input_layernorm.PrepareInference();
+            layer.post_attention_layernorm.PrepareInference();
         }
+
+        norm.PrepareInference();
 
         _fused = true;
     }

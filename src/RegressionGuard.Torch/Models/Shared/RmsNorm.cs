@@ -35,23 +35,26 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
         base.Dispose(disposing);
     }
 
-    Tensor? _epsTensor; // 0-dim fp32 eps for the inference form, made on first use
+    Tensor? _epsTensor; // 0-dim fp32 eps for the inference form, made by PrepareInference
+
+    /// <summary>Makes the inference form's constant once, beside the weight (the loader calls it after moving the model).</summary>
+    public void PrepareInference() => _epsTensor ??= tensor((float)_epsValue, device: weight.device).DetachFromDisposeScope();
 
     /// <summary>
     /// The same normalisation in fewer native calls, for inference forwards where each call's dispatch costs more than
     /// its arithmetic (one-token decoding): ‖x‖ as one reduction, ‖x‖²/D + eps as one addcmul, then in-place rsqrt and
-    /// weight. Equal to <see cref="forward"/> within fp32 rounding (‖x‖² differs from Σx² by about one ulp).
+    /// weight. Equal to <see cref="forward"/> within fp32 rounding (‖x‖² differs from Σx² by about one ulp). Without
+    /// <see cref="PrepareInference"/> (or off fp32) it is <see cref="forward"/>.
     /// </summary>
     public Tensor ForwardInference(Tensor x)
     {
-        if (x.dtype != ScalarType.Float32)
+        if (_epsTensor is null || x.dtype != ScalarType.Float32)
         {
             return forward(x);
         }
 
         using var scope = NewDisposeScope();
         long d = weight.shape[0];
-        _epsTensor ??= tensor((float)_epsValue, device: x.device).DetachFromDisposeScope();
         var norm = linalg.vector_norm(x, 2, new long[] { -1 }, keepdim: true);                          // (…, 1)
         var inverse = addcmul(_epsTensor, norm, norm, 1.0 / d).rsqrt_();                                // (…, 1)
         return x.mul(inverse).mul_(weight).MoveToOuterDisposeScope();
