@@ -12,7 +12,7 @@ string Arg(string name, string fallback)
 }
 
 var suite = argsList.Count > 0 && !argsList[0].StartsWith("--", StringComparison.Ordinal) ? argsList[0] : "all";
-var shared = Arg("--shared", Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../../../../shared")));
+var shared = Path.GetFullPath(Arg("--shared", Path.Combine(AppContext.BaseDirectory, "../../../../../../../shared"))); // relative paths are resolved here: the data sandbox takes absolute roots
 var stories = Path.Combine(shared, "models/stories260K/stories260K.bin");
 var seconds = double.Parse(Arg("--seconds", "3"), CultureInfo.InvariantCulture);
 
@@ -27,7 +27,8 @@ switch (suite)
     case "train": TrainingBenchmarks.Run(stories, shared, int.Parse(Arg("--steps", "12"), CultureInfo.InvariantCulture)); break;
     case "mc": ModelBenchmarks.MultipleChoice(stories, shared, Arg("--repo", Directory.GetCurrentDirectory()), int.Parse(Arg("--items", "1000"), CultureInfo.InvariantCulture)); break;
     case "mc-shared": SpeedBenchmarks.SharedPrefixMultipleChoice(stories, shared, Arg("--repo", Directory.GetCurrentDirectory()), int.Parse(Arg("--items", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--items-20m", "1000"), CultureInfo.InvariantCulture), Arg("--dtype", "float32")); break;
-    case "decode": SpeedBenchmarks.Decode(stories, int.Parse(Arg("--steps", "256"), CultureInfo.InvariantCulture), int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture), argsList.Contains("--peer") ? double.Parse(Arg("--peer", "0"), CultureInfo.InvariantCulture) : null); break;
+    case "mc-shared-precision": SpeedBenchmarks.SharedPrefixPrecision(shared, Arg("--repo", Directory.GetCurrentDirectory()), int.Parse(Arg("--items", "50"), CultureInfo.InvariantCulture), Path.Combine(Path.GetDirectoryName(stories)!, "tok512.model")); break;
+    case "decode": SpeedBenchmarks.Decode(stories, int.Parse(Arg("--steps", "256"), CultureInfo.InvariantCulture), int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture), argsList.Contains("--peer") ? double.Parse(Arg("--peer", "0"), CultureInfo.InvariantCulture) : null, Arg("--prompts", "1,32,64").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray()); break;
     case "tokenize": TokenizerBenchmarks.Run(shared, Arg("--text", "")); break;
     case "serve": ServeBenchmarks.Run(Arg("--repo", Directory.GetCurrentDirectory())); break;
     case "load-memory": LoadMemory.Run(Arg("--model", stories), Arg("--dtype", "float32")); break;
@@ -46,7 +47,7 @@ switch (suite)
         break;
     case "prepare": Console.WriteLine(ModelBenchmarks.RandomLlama20M(Path.Combine(shared, "models/stories260K/tok512.model"))); break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{suite}'; valid: all, matmul, score, generate, mc, mc-shared, decode, forgetting, train, tokenize, load-memory, realsize-write, realsize-lora, realsize-diagnose-layer, realsize-load, realsize-score, prepare");
+        Console.Error.WriteLine($"unknown benchmark '{suite}'; valid: all, matmul, score, generate, mc, mc-shared, mc-shared-precision, decode, forgetting, train, tokenize, load-memory, realsize-write, realsize-lora, realsize-diagnose-layer, realsize-load, realsize-score, prepare");
         return 2;
 }
 Console.WriteLine($"\n(total {sw.Elapsed.TotalSeconds:F0} s)");

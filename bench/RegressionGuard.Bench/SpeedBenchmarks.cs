@@ -59,29 +59,70 @@ public static class SpeedBenchmarks
     }
 
     /// <summary>
-    /// Greedy decoding from BOS on stories260K with one intra-op thread, one stream and batches of 32 and 64 prompts,
+    /// Why the shared-prefix path differs from the unshared one on the random 20M Llama (issue 18 item 1): the same MMLU
+    /// requests scored unshared at batch 32, unshared at batch 1 and shared at batch 32, all fp32. The unshared path's
+    /// own batch-1-vs-32 difference is its fp32 rounding floor (different padding and matmul shapes, same math); the
+    /// shared path is compared with both, and the per-token log-probability's size and one fp32 ulp of it are printed
+    /// next to the differences.
+    /// </summary>
+    public static void SharedPrefixPrecision(string shared, string repo, int items, string tokenizer)
+    {
+        var suite = SuiteLoader.Load(Path.Combine(repo, "suites/public/mmlu.yaml"), new Dictionary<string, string> { ["mmlu_dir"] = Path.GetFullPath(Path.Combine(shared, "datasets/mmlu")) });
+        suite = suite with { Data = suite.Data! with { Sample = items, Seed = 1 } };
+        var built = SuiteItemBuilder.Build(suite);
+        var requests = built.SelectMany(i => i.Choices.Select(c => new LogLikelihoodRequest(i.Context, suite.TargetDelimiter + c))).ToArray();
+        var path = ModelBenchmarks.RandomLlama20M(tokenizer);
+        IReadOnlyList<LogLikelihoodResult> Score(int batch, bool sharePrefixes)
+        {
+            using var lm = new TorchLanguageModel(ModelLoader.Load(path, null, new ComputeOptions { BatchSize = batch })) { SharePrefixes = sharePrefixes };
+            return lm.LogLikelihood(requests);
+        }
+
+        var unshared32 = Score(32, false);
+        var unshared1 = Score(1, false);
+        var shared32 = Score(32, true);
+        static double Worst(IReadOnlyList<LogLikelihoodResult> a, IReadOnlyList<LogLikelihoodResult> b) =>
+            a.Zip(b).Max(p => Math.Abs(p.First.LogLikelihood - p.Second.LogLikelihood) / p.First.TokenCount);
+        double meanPerToken = unshared32.Average(r => Math.Abs(r.LogLikelihood) / r.TokenCount);
+        double maxPerToken = unshared32.Max(r => Math.Abs(r.LogLikelihood) / r.TokenCount);
+        Console.WriteLine($"\n## Shared-prefix precision on the random 20M Llama (fp32, {built.Count} MMLU items, {requests.Length} requests)\n");
+        Console.WriteLine("| comparison | max |Δ log-likelihood| per token |");
+        Console.WriteLine("|---|---|");
+        Console.WriteLine($"| unshared batch 1 vs unshared batch 32 (rounding floor) | {Worst(unshared1, unshared32):E2} |");
+        Console.WriteLine($"| shared batch 32 vs unshared batch 32 | {Worst(shared32, unshared32):E2} |");
+        Console.WriteLine($"| shared batch 32 vs unshared batch 1 | {Worst(shared32, unshared1):E2} |");
+        Console.WriteLine($"\n|log-probability| per token: mean {meanPerToken:F1}, max {maxPerToken:F1}; one fp32 ulp at the mean: {MathF.BitIncrement((float)meanPerToken) - (float)meanPerToken:E2}");
+    }
+
+    /// <summary>
+    /// Greedy decoding from BOS on stories260K with one intra-op thread, one stream and batches of prompts (1, 32, 64 by default),
     /// against llama2.c run.c's tok/s (<paramref name="peer"/>, measured by bench/peers/run.sh just before).
     /// </summary>
-    public static void Decode(string stories, int steps, int repeats, double? peer)
+    public static void Decode(string stories, int steps, int repeats, double? peer, int[] promptCounts)
     {
         TorchSharp.torch.set_num_threads(1);
         Console.WriteLine($"\n## Greedy decoding on stories260K from BOS, {steps} new tokens, one thread (mean of {repeats} runs after a warm-up)\n");
-        Console.WriteLine("| prompts | generated tokens/s | ÷ llama2.c run.c |");
-        Console.WriteLine("|---|---|---|");
-        foreach (var prompts in new[] { 1, 32, 64 })
+        Console.WriteLine("| prompts | generated tokens/s | ÷ llama2.c run.c | process CPU s per 1k tokens | wall s per 1k tokens |");
+        Console.WriteLine("|---|---|---|---|---|");
+        foreach (var prompts in promptCounts)
         {
             using var lm = new TorchLanguageModel(ModelLoader.Load(stories, null, new ComputeOptions { BatchSize = prompts }));
             var requests = Enumerable.Range(0, prompts).Select(_ => new GenerationRequest("", steps)).ToArray();
             lm.Generate(requests); // warm-up
             long tokens = 0;
+            var process = Process.GetCurrentProcess();
+            var cpu = process.TotalProcessorTime;
             var clock = Stopwatch.StartNew();
             for (int r = 0; r < repeats; r++)
             {
                 tokens += lm.Generate(requests).Sum(g => g.TokenIds.Count);
             }
 
-            double rate = tokens / clock.Elapsed.TotalSeconds;
-            Console.WriteLine($"| {prompts} | {rate:F0} | {(peer is double p ? $"{rate / p:F2}×" : "—")} |");
+            double seconds = clock.Elapsed.TotalSeconds;
+            process.Refresh();
+            double cpuSeconds = (process.TotalProcessorTime - cpu).TotalSeconds;
+            double rate = tokens / seconds;
+            Console.WriteLine($"| {prompts} | {rate:F0} | {(peer is double p ? $"{rate / p:F2}×" : "—")} | {1000 * cpuSeconds / tokens:F3} | {1000 * seconds / tokens:F3} |");
         }
     }
 }

@@ -17,11 +17,15 @@ run="$("$repo/bench/peers/llama2c/build.sh")"
 echo
 echo "## llama2.c run.c (gcc -O3, one thread): greedy from BOS, $steps steps, $repeats runs"
 rates=()
+ticks() { awk '{print $16 + $17}' "/proc/$$/stat"; } # this shell's reaped children's user + system clock ticks
+cpu_before="$(ticks)"
 for i in $(seq "$repeats"); do
   rate="$("$run" "$model" -z "$tokenizer" -t 0 -n "$steps" 2>&1 >/dev/null | grep -o 'achieved tok/s: [0-9.]*' | cut -d' ' -f3)"
   echo "run $i: $rate tok/s"
   rates+=("$rate")
 done
+cpu_ticks=$(( $(ticks) - cpu_before ))
+echo "process CPU s per 1k tokens: $(awk -v t="$cpu_ticks" -v hz="$(getconf CLK_TCK)" -v n="$(( repeats * steps ))" 'BEGIN { printf "%.3f", 1000 * t / hz / n }')"
 median="$(printf '%s\n' "${rates[@]}" | sort -g | sed -n "$(( (repeats + 1) / 2 ))p")"
 echo "median: $median tok/s"
 

@@ -58,7 +58,9 @@ public static class CachedEvaluation
     }
 
     /// <summary>Evaluates, or returns the cached result of, <paramref name="suite"/> on <paramref name="model"/>.</summary>
-    public static SuiteResult Evaluate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, ContentCache? cache, out bool fromCache, IProgress<int>? progress = null, RefusalJudge? judge = null)
+    /// <param name="generations">a generate or refusal suite's answers when made already (see <see cref="SuiteEvaluator.Evaluate"/>).</param>
+    public static SuiteResult Evaluate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, ContentCache? cache, out bool fromCache, IProgress<int>? progress = null, RefusalJudge? judge = null,
+        IReadOnlyList<GenerationResult>? generations = null)
     {
         fromCache = false;
         var key = cache is null ? null : KeyFor(suite, items, model.Description, judge?.Model.Description);
@@ -79,10 +81,14 @@ public static class CachedEvaluation
                 cache.Remove(key!); // a payload from an incompatible version: recompute
             }
         }
-        var result = SuiteEvaluator.Evaluate(suite, items, model, progress, judge);
+        var result = SuiteEvaluator.Evaluate(suite, items, model, progress, judge, generations);
         cache?.Put(key!, JsonSerializer.SerializeToUtf8Bytes(result, ResultFiles.Json));
         return result;
     }
+
+    /// <summary>Whether <paramref name="cache"/> holds a result for this suite on this model (no payload check).</summary>
+    public static bool Holds(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ModelDescription model, ContentCache? cache, ModelDescription? judge = null) =>
+        cache is not null && cache.TryGet(KeyFor(suite, items, model, judge), out _);
 
     public static string Sha256(string text) => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)));
 }

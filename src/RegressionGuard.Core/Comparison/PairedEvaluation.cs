@@ -90,13 +90,16 @@ public sealed class PairedEvaluation
         _baseFits = Fit(model);
         _baseResults = results;
         _baseStart = results.Count;
+        var fits = _baseFits;
+        var sent = Enumerable.Range(0, _suites.Count).Select(i => fits[i]?.Items ?? _items[i]).ToArray();
+        var generations = GenerateTogether(model, "base", Enumerable.Range(0, _suites.Count)
+            .Where(i => !CachedEvaluation.Holds(_suites[i], sent[i], model.Description, _cache, _judge(_suites[i])?.Model.Description)), i => sent[i]);
         for (int i = 0; i < _suites.Count; i++)
         {
-            var (suite, fit) = (_suites[i], _baseFits[i]);
-            var items = fit?.Items ?? _items[i];
+            var (suite, fit, items) = (_suites[i], fits[i], sent[i]);
             bool hit = false;
             var result = _scope($"base · {suite.Id}", SuiteEvaluator.RequestCount(suite, items),
-                p => CachedEvaluation.Evaluate(suite, items, model, _cache, out hit, p, _judge(suite)));
+                p => CachedEvaluation.Evaluate(suite, items, model, _cache, out hit, p, _judge(suite), generations.GetValueOrDefault(i)));
             results.Add(fit?.Complete(result) ?? result);
             fromCache?.Add(hit);
             _log($"base · {suite.Id}: {(hit ? "from cache" : "evaluated")}");
@@ -120,6 +123,53 @@ public sealed class PairedEvaluation
     {
         ArgumentNullException.ThrowIfNull(model);
         CheckCapabilities([_suites[index]], model);
+        var suite = _suites[index];
+        if (!ReferenceEquals(_tunedModel, model))
+        {
+            (_tunedModel, _tunedFits, _tunedGenerations) = (model, new (bool, PromptFit?)[_suites.Count], null);
+        }
+
+        var fit = FitTuned(index, model);
+        if (_tunedGenerations is null)
+        {
+            // The first tuned suite of this model generates for every generate/refusal suite at once; a suite whose
+            // prompts this model cannot take under truncate: error is left out here and fails when it is reached.
+            var ready = Enumerable.Range(0, _suites.Count).Where(i => _suites[i].Task == TaskType.MultipleChoice || TryFitTuned(i, model)).ToList();
+            _tunedGenerations = GenerateTogether(model, "tuned", ready, i => _tunedFits![i].Fit?.Items ?? _items[i]);
+        }
+
+        var generations = _tunedGenerations.GetValueOrDefault(index);
+        _tunedGenerations.Remove(index); // each suite's answers are used once
+        var sent = fit?.Items ?? _items[index];
+        var result = _scope($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, sent), p => SuiteEvaluator.Evaluate(suite, sent, model, p, _judge(suite), generations));
+        return fit?.Complete(result) ?? result;
+    }
+
+    ILanguageModel? _tunedModel;
+    (bool Done, PromptFit? Fit)[]? _tunedFits;
+    Dictionary<int, IReadOnlyList<GenerationResult>>? _tunedGenerations;
+
+    bool TryFitTuned(int index, ILanguageModel model)
+    {
+        try
+        {
+            FitTuned(index, model);
+            return true;
+        }
+        catch (SuiteValidationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Suite <paramref name="index"/>'s too-long policy for the tuned model, decided once per model (it may leave items out of the base result too).</summary>
+    PromptFit? FitTuned(int index, ILanguageModel model)
+    {
+        if (_tunedFits![index] is { Done: true } known)
+        {
+            return known.Fit;
+        }
+
         var suite = _suites[index];
         var baseFit = _baseFits?[index];
         var fit = PromptLengths.ForModel(suite, _items[index], model, baseFit?.ContextLength);
@@ -154,9 +204,37 @@ public sealed class PairedEvaluation
             }
         }
 
-        var sent = fit?.Items ?? _items[index];
-        var result = _scope($"tuned · {suite.Id}", SuiteEvaluator.RequestCount(suite, sent), p => SuiteEvaluator.Evaluate(suite, sent, model, p, _judge(suite)));
-        return fit?.Complete(result) ?? result;
+        _tunedFits[index] = (true, fit);
+        return fit;
+    }
+
+    /// <summary>
+    /// The answers of every generate and refusal suite among <paramref name="indices"/> (on the items
+    /// <paramref name="itemsOf"/> gives: those the too-long policy sends), from one Generate call, so the
+    /// runtime batches prompts across suites (its batches are sorted by prompt length, not by suite). Greedy decoding
+    /// makes each answer independent of the batch it ran in up to fp32 rounding (tested: a gate's texts are the same
+    /// with batch size 1 and 32). Empty when fewer than two suites generate: there is nothing to batch across.
+    /// </summary>
+    Dictionary<int, IReadOnlyList<GenerationResult>> GenerateTogether(ILanguageModel model, string side, IEnumerable<int> indices, Func<int, IReadOnlyList<SuiteItem>> itemsOf)
+    {
+        var generating = indices.Where(i => _suites[i].Task != TaskType.MultipleChoice && itemsOf(i).Count > 0).ToList();
+        var byIndex = new Dictionary<int, IReadOnlyList<GenerationResult>>();
+        if (generating.Count < 2)
+        {
+            return byIndex;
+        }
+
+        var requests = generating.Select(i => SuiteEvaluator.GenerationRequests(_suites[i], itemsOf(i))).ToList();
+        _log($"{side} · generating {requests.Sum(r => r.Count)} prompts of {generating.Count} suites in one batched call");
+        var answers = model.Generate(requests.SelectMany(r => r).ToList());
+        int at = 0;
+        for (int k = 0; k < generating.Count; k++)
+        {
+            byIndex[generating[k]] = answers.Skip(at).Take(requests[k].Count).ToList();
+            at += requests[k].Count;
+        }
+
+        return byIndex;
     }
 
     /// <summary>

@@ -198,6 +198,11 @@ public static class ModelLoader
                 model.Module.to(device);
             }
 
+            using (no_grad())
+            {
+                (model as IFusesProjections)?.FuseProjections(); // after any move: the fused buffers live where the weights do
+            }
+
             return model;
         }
         catch

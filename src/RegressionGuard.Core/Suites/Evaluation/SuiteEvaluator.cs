@@ -15,8 +15,11 @@ namespace RegressionGuard.Suites.Evaluation;
 public static class SuiteEvaluator
 {
     /// <param name="judge">the judge of a suite with <c>judge:</c> (required there, ignored elsewhere).</param>
+    /// <param name="generations">for a generate or refusal suite, the model's answers to <see cref="GenerationRequests"/>
+    /// when they were made already (batched with other suites' prompts); null: asked here.</param>
     /// <exception cref="SuiteDataException">The suite needs a judge and none was given.</exception>
-    public static SuiteResult Evaluate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress = null, RefusalJudge? judge = null)
+    public static SuiteResult Evaluate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress = null, RefusalJudge? judge = null,
+        IReadOnlyList<GenerationResult>? generations = null)
     {
         ArgumentNullException.ThrowIfNull(suite);
         if (suite.Task == TaskType.Refusal && suite.Judge is not null && judge is null)
@@ -27,8 +30,8 @@ public static class SuiteEvaluator
         var results = suite.Task switch
         {
             TaskType.MultipleChoice => MultipleChoice(suite, items, model, progress),
-            TaskType.Generate => Generate(suite, items, model, progress),
-            _ => Refusal(suite, items, model, progress, judge),
+            TaskType.Generate => Generate(suite, items, Answers(suite, items, model, progress, generations)),
+            _ => Refusal(suite, items, Answers(suite, items, model, progress, generations), progress, judge),
         };
         return new SuiteResult(suite.Id, suite.Version, suite.Kind, SuiteLoader.TaskName(suite.Task), model.Description.Path, results, Aggregate(suite, results))
         {
@@ -126,9 +129,28 @@ public static class SuiteEvaluator
         return best;
     }
 
-    static List<ItemResult> Generate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress)
+    /// <summary>The generation requests of a generate or refusal suite, one per item in order (what <see cref="Evaluate"/> asks).</summary>
+    public static IReadOnlyList<GenerationRequest> GenerationRequests(SuiteDefinition suite, IReadOnlyList<SuiteItem> items) =>
+        items.Select(i => new GenerationRequest(i.Context, suite.Generation.MaxNewTokens, suite.Generation.Stop, AddsSpecialTokens(suite))).ToList();
+
+    static IReadOnlyList<GenerationResult> Answers(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress, IReadOnlyList<GenerationResult>? made)
     {
-        var generations = model.Generate(items.Select(i => new GenerationRequest(i.Context, suite.Generation.MaxNewTokens, suite.Generation.Stop, AddsSpecialTokens(suite))).ToList(), progress);
+        if (made is null)
+        {
+            return model.Generate(GenerationRequests(suite, items), progress);
+        }
+
+        if (made.Count != items.Count)
+        {
+            throw new ArgumentException($"suite '{suite.Id}': {made.Count} generations given for {items.Count} items", nameof(made));
+        }
+
+        progress?.Report(items.Count);
+        return made;
+    }
+
+    static List<ItemResult> Generate(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, IReadOnlyList<GenerationResult> generations)
+    {
         var regex = suite.Extraction.Regex is null ? null : new Regex(suite.Extraction.Regex, RegexOptions.CultureInvariant, SafeRegex.MatchTimeout);
         var results = new List<ItemResult>(items.Count);
         for (int i = 0; i < items.Count; i++)
@@ -178,10 +200,9 @@ public static class SuiteEvaluator
         return results;
     }
 
-    static List<ItemResult> Refusal(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, ILanguageModel model, IProgress<int>? progress, RefusalJudge? judge)
+    static List<ItemResult> Refusal(SuiteDefinition suite, IReadOnlyList<SuiteItem> items, IReadOnlyList<GenerationResult> generations, IProgress<int>? progress, RefusalJudge? judge)
     {
         var rules = RuleSetOf(suite);
-        var generations = model.Generate(items.Select(i => new GenerationRequest(i.Context, suite.Generation.MaxNewTokens, suite.Generation.Stop, AddsSpecialTokens(suite))).ToList(), progress);
         // The judge decides; where its answer is not exactly one label, the rules decide and the item says so.
         var judged = suite.Judge is { } spec && judge is not null
             ? judge.Judge(spec, items.Select((item, i) => (item.Context, generations[i].Text)).ToList())

@@ -8,7 +8,7 @@ using static TorchSharp.torch;
 namespace RegressionGuard.Torch.Models.Llama;
 
 /// <summary>Llama-family decoder: state_dict keys are the HF keys (model.layers.0.self_attn.q_proj.weight, lm_head.weight).</summary>
-public sealed class LlamaForCausalLM : nn.Module, ICausalTransformer
+public sealed class LlamaForCausalLM : nn.Module, ICausalTransformer, IFusesProjections
 {
     readonly LlamaConfig _config;
     public readonly LlamaModel model;
@@ -49,6 +49,8 @@ public sealed class LlamaForCausalLM : nn.Module, ICausalTransformer
     public Tensor ForwardHidden(Tensor inputIds, Tensor positions, Tensor? attentionMask, KvCache? cache) =>
         model.forward(inputIds, positions, attentionMask, cache);
 
+    public void FuseProjections() => model.FuseProjections();
+
     public Tensor Head(Tensor hidden) => lm_head is null
         ? nn.functional.linear(hidden, model.embed_tokens.weight!) // (…, V), tied
         : lm_head.forward(hidden);
@@ -86,10 +88,35 @@ public sealed class LlamaModel : nn.Module
 
     internal RotaryEmbedding Rotary { get; }
 
+    bool _fused;
+
+    /// <summary>Fuses every layer's q/k/v and gate/up projections (see <see cref="FusedProjections"/>); idempotent.</summary>
+    internal void FuseProjections()
+    {
+        foreach (var layer in layers)
+        {
+            layer.self_attn.Fuse();
+            layer.mlp.Fuse();
+            layer.self_attn.o_proj.KeepTransposedWeight();
+            layer.mlp.down_proj.KeepTransposedWeight();
+            layer.input_layernorm.PrepareInference();
+            layer.post_attention_layernorm.PrepareInference();
+        }
+
+        norm.PrepareInference();
+
+        _fused = true;
+    }
+
     public Tensor forward(Tensor inputIds, Tensor positions, Tensor? mask, KvCache? cache)
     {
         using var scope = NewDisposeScope();
         var x = embed_tokens.forward(inputIds); // (B, T, D)
+        if (_fused && LayerOutputs is null && !is_grad_enabled())
+        {
+            return ForwardFused(x, inputIds, positions, mask, cache).MoveToOuterDisposeScope();
+        }
+
         var rope = Rotary.For(positions, x.dtype); // cos, sin (B, 1, T, hd)
         var masks = new SlidingWindowMasks(mask, inputIds.shape[1], cache?.Length ?? 0, x.device);
         for (int i = 0; i < layers.Count; i++)
@@ -101,7 +128,32 @@ public sealed class LlamaModel : nn.Module
         cache?.Advance(inputIds.shape[1]);
         return norm.forward(x).MoveToOuterDisposeScope();
     }
+
+    /// <summary>
+    /// Inference with fused projections: the hidden state stays (B·T, D), residual adds ride on the output
+    /// projections' matmuls (addmm), and a one-token step rotates q and k with one batched matmul.
+    /// </summary>
+    Tensor ForwardFused(Tensor x, Tensor inputIds, Tensor positions, Tensor? mask, KvCache? cache)
+    {
+        var shape = inputIds.shape;
+        long b = shape[0], t = shape[1], d = embed_tokens.weight!.shape[1];
+        var rope = t == 1
+            ? new FusedRope(null, Rotary.StepMatrices(positions, x.dtype))   // (B, hd, hd)
+            : new FusedRope(Rotary.For(positions, x.dtype), null);          // cos, sin (B, 1, T, hd)
+        var masks = new SlidingWindowMasks(mask, t, cache?.Length ?? 0, x.device);
+        var h = x.view(b * t, d);                                            // (B·T, D)
+        for (int i = 0; i < layers.Count; i++)
+        {
+            h = layers[i].ForwardFused(h, b, t, rope, masks.For(_windows[i]), cache);
+        }
+
+        cache?.Advance(t);
+        return norm.ForwardInference(h).view(b, t, d);                       // (B, T, D)
+    }
 }
+
+/// <summary>The rotary inputs of a fused forward: per-position tables (T > 1) or one rotation matrix per row (T = 1).</summary>
+public readonly record struct FusedRope(RotaryTables? Tables, Tensor? StepMatrices);
 
 public sealed class LlamaDecoderLayer : nn.Module
 {
@@ -125,6 +177,28 @@ public sealed class LlamaDecoderLayer : nn.Module
         var h = x + self_attn.forward(input_layernorm.forward(x), rope, mask, cache); // (B, T, D)
         var y = h + mlp.forward(post_attention_layernorm.forward(h));                    // (B, T, D)
         return y.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>As <see cref="forward"/> on x (B·T, D) with fused projections; the residual adds are the output matmuls' addmm.</summary>
+    internal Tensor ForwardFused(Tensor x, long b, long t, FusedRope rope, Tensor? mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var attended = self_attn.ForwardFused(input_layernorm.ForwardInference(x), b, t, rope, mask, cache); // (B·T, H·hd)
+        var h = Residual(x, attended, self_attn.o_proj);                                                    // (B·T, D)
+        var y = Residual(h, mlp.ForwardFused(post_attention_layernorm.ForwardInference(h)), mlp.down_proj);  // (B·T, D)
+        return y.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>x + p(a) as one addmm when p has no bias (its LoRA branch's Δy, if any, added after).</summary>
+    static Tensor Residual(Tensor x, Tensor a, Projection p)
+    {
+        if (p.TransposedWeight is not { } wt || p.bias is not null)
+        {
+            return x + p.forward(a);
+        }
+
+        var y = addmm(x, a, wt, 1, 1);
+        return p.Lora is { } lora ? y.add_(lora.Delta(a)) : y;
     }
 }
 
@@ -156,6 +230,75 @@ public sealed class LlamaAttention : nn.Module
         }
 
         RegisterComponents();
+    }
+
+    FusedProjections? _qkv;
+
+    internal void Fuse() => _qkv ??= new FusedProjections(q_proj, k_proj, v_proj);
+
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _qkv?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// Attention on normed x (B·T, D) → (B·T, H·hd) before o_proj. With one new token per row and no q/k norms the
+    /// heads stay in the (B, heads, hd) layout of the fused output: no transposes, rotary as one batched matmul.
+    /// </summary>
+    internal Tensor ForwardFused(Tensor x, long b, long t, FusedRope rope, Tensor? mask, KvCache? cache)
+    {
+        using var scope = NewDisposeScope();
+        var fused = _qkv ?? throw new InvalidOperationException("ForwardFused needs fused projections (FuseProjections)");
+        var qkv = fused.Forward(x);                                                    // (B·T, (H + 2·KVH)·hd)
+        long groups = _heads / _kvHeads;
+        if (t == 1 && q_norm is null && rope.StepMatrices is { } rotation)
+        {
+            var heads = qkv.view(b, _heads + 2 * _kvHeads, _headDim);                  // (B, H + 2·KVH, hd)
+            var qk = heads.narrow(1, 0, _heads + _kvHeads).bmm(rotation);              // (B, H + KVH, hd), rotated
+            var k1 = qk.narrow(1, _heads, _kvHeads).unsqueeze(2);                       // (B, KVH, 1, hd)
+            var v1 = heads.narrow(1, _heads + _kvHeads, _kvHeads).unsqueeze(2);         // (B, KVH, 1, hd)
+            var (keys, values) = cache is null ? (k1, v1) : cache.Append(_layer, k1, v1, 1); // (B, KVH, S, hd)
+            var folded = qk.narrow(1, 0, _heads).view(b, _kvHeads, groups, _headDim);  // (B, KVH, G, hd): each group on its shared head
+            var outFolded = mask is null
+                ? nn.functional.scaled_dot_product_attention(folded, keys, values)
+                : nn.functional.scaled_dot_product_attention(folded, keys, values, attn_mask: mask); // (B, KVH, G, hd)
+            return outFolded.view(b, _heads * _headDim).MoveToOuterDisposeScope();     // (B, H·hd)
+        }
+
+        var parts = qkv.split(fused.Sizes, -1);
+        var q = parts[0].view(b, t, _heads, _headDim);                                 // (B, T, H, hd)
+        var k = parts[1].view(b, t, _kvHeads, _headDim);                               // (B, T, KVH, hd)
+        if (q_norm is not null && k_norm is not null)
+        {
+            (q, k) = (q_norm.forward(q), k_norm.forward(k));                           // per head, over hd
+        }
+
+        var v = parts[2].view(b, t, _kvHeads, _headDim).transpose(1, 2);               // (B, KVH, T, hd)
+        if (rope.StepMatrices is { } step)
+        {
+            q = q.view(b, _heads, _headDim).bmm(step).view(b, _heads, 1, _headDim);      // (B, H, 1, hd)
+            k = k.view(b, _kvHeads, _headDim).bmm(step).view(b, _kvHeads, 1, _headDim);  // (B, KVH, 1, hd)
+        }
+        else
+        {
+            var tables = rope.Tables!.Value;
+            q = RotaryEmbedding.Apply(q.transpose(1, 2), tables);                     // (B, H, T, hd)
+            k = RotaryEmbedding.Apply(k.transpose(1, 2), tables);                     // (B, KVH, T, hd)
+        }
+
+        if (cache is not null)
+        {
+            (k, v) = cache.Append(_layer, k, v, t);                                    // (B, KVH, S, hd)
+        }
+
+        var attended = Attention.AttendGrouped(q, k, v, mask);                        // (B, H, T, hd)
+        return attended.transpose(1, 2).reshape(b * t, _heads * _headDim).MoveToOuterDisposeScope(); // (B·T, H·hd)
     }
 
     public Tensor forward(Tensor x, RotaryTables rope, Tensor? mask, KvCache? cache)
@@ -204,5 +347,29 @@ public sealed class LlamaMlp : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var y = down_proj.forward(nn.functional.silu(gate_proj.forward(x)) * up_proj.forward(x)); // (B, T, D)
         return y.MoveToOuterDisposeScope();
+    }
+
+    FusedProjections? _gateUp;
+
+    internal void Fuse() => _gateUp ??= new FusedProjections(gate_proj, up_proj);
+
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _gateUp?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>silu(gate(x))·up(x) (…, I), before down_proj; gate and up as one matmul when fused.</summary>
+    internal Tensor ForwardFused(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        var fused = _gateUp ?? throw new InvalidOperationException("ForwardFused needs fused projections (FuseProjections)");
+        var parts = fused.Forward(x).chunk(2, -1);                        // gate, up (…, I)
+        return nn.functional.silu(parts[0], inplace: true).mul_(parts[1]).MoveToOuterDisposeScope();
     }
 }

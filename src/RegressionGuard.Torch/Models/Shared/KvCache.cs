@@ -29,18 +29,36 @@ public sealed class KvCache : IDisposable
     public long Length { get; private set; }
 
     /// <summary>Stores k, v (B, KVH, T, hd) of <paramref name="layer"/> after the filled prefix and returns views of the whole filled range.</summary>
-    public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v)
+    public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v) => Append(layer, k, v, k.shape[2]);
+
+    /// <summary>
+    /// As <see cref="Append(int, Tensor, Tensor)"/> with the number of new positions <paramref name="t"/> given (no
+    /// shape query). The new slots are written in place with one index_copy_ per tensor; their index (a view of one
+    /// arange made with the cache) is shared by every layer of the forward.
+    /// </summary>
+    public (Tensor Keys, Tensor Values) Append(int layer, Tensor k, Tensor v, long t)
     {
-        long t = k.shape[2];
         if (Length + t > Capacity)
         {
             throw new InvalidOperationException($"KV cache full: {Length} + {t} positions exceed its capacity {Capacity}");
         }
 
-        _keys[layer].narrow(2, Length, t).copy_(k);
-        _values[layer].narrow(2, Length, t).copy_(v);
+        if (_slots is null || _slotsFrom != Length || _slotsCount != t)
+        {
+            _slots?.Dispose();
+            _allSlots ??= arange(Capacity, dtype: ScalarType.Int64, device: _keys[0].device).DetachFromDisposeScope();
+            _slots = _allSlots.narrow(0, Length, t).DetachFromDisposeScope();
+            (_slotsFrom, _slotsCount) = (Length, t);
+        }
+
+        _keys[layer].index_copy_(2, _slots, k);
+        _values[layer].index_copy_(2, _slots, v);
         return (_keys[layer].narrow(2, 0, Length + t), _values[layer].narrow(2, 0, Length + t));
     }
+
+    Tensor? _allSlots;          // (capacity) int64: 0, 1, …
+    Tensor? _slots;             // (t): the slots of the forward in progress
+    long _slotsFrom, _slotsCount;
 
     /// <summary>
     /// A new cache of <paramref name="capacity"/> positions whose row i holds a copy of the first
@@ -83,6 +101,8 @@ public sealed class KvCache : IDisposable
 
     public void Dispose()
     {
+        _slots?.Dispose();
+        _allSlots?.Dispose();
         foreach (var t in _keys)
         {
             t.Dispose();

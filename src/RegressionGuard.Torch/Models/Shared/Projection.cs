@@ -46,6 +46,24 @@ public sealed class Projection : nn.Module<Tensor, Tensor>, ILoraHost
         return (nn.functional.linear(x, weight, bias) + _lora.Delta(x)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// Wᵀ (in, out) as a view made once (<see cref="KeepTransposedWeight"/>), so an inference forward can add this
+    /// projection's output to a residual with one addmm. It shares the weight's storage, so in-place updates show.
+    /// </summary>
+    internal Tensor? TransposedWeight { get; private set; }
+
+    internal void KeepTransposedWeight() => TransposedWeight ??= weight.t().DetachFromDisposeScope();
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            TransposedWeight?.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
     public void AttachLora(LoraBranch branch)
     {
         if (_lora is not null)

@@ -106,20 +106,7 @@ public sealed class RotaryEmbedding : IDisposable
     /// <summary>Cos, sin for (B, T) positions as (B, 1, T, hd) and the rotate-half matrix, all in <paramref name="dtype"/>.</summary>
     public RotaryTables For(Tensor positions, ScalarType dtype)
     {
-        var (cosTable, sinTable) = (_cos, _sin);
-        if (_scaling is { Type: RopeType.Dynamic or RopeType.LongRope })
-        {
-            long sequenceLength = positions.max().item<long>() + 1; // as transformers: the forward's largest position + 1
-            if (_scaling.Type == RopeType.LongRope && sequenceLength > _scaling.OriginalMaxPositionEmbeddings)
-            {
-                (cosTable, sinTable) = _long.Value;
-            }
-            else if (_scaling.Type == RopeType.Dynamic && sequenceLength > _maxPositions)
-            {
-                (cosTable, sinTable) = Tables(RopeScaling.InverseFrequencies(_scaling, _rotaryDim, _theta, _maxPositions, sequenceLength), 0, sequenceLength);
-            }
-        }
-
+        var (cosTable, sinTable) = TablesFor(positions);
         var cos = cosTable.index_select(0, positions.flatten()).view(positions.shape[0], 1, positions.shape[1], -1);
         var sin = sinTable.index_select(0, positions.flatten()).view(positions.shape[0], 1, positions.shape[1], -1);
         Tensor rotate;
@@ -131,6 +118,41 @@ public sealed class RotaryEmbedding : IDisposable
             }
         }
         return dtype == ScalarType.Float32 ? new RotaryTables(cos, sin, rotate) : new RotaryTables(cos.to_type(dtype), sin.to_type(dtype), rotate);
+    }
+
+    /// <summary>
+    /// For one position per row, (B, 1) positions → (B, hd, hd) matrices M = diag(cos) + R·diag(sin) in
+    /// <paramref name="dtype"/>, so that a row's heads x (B, n, hd) rotate as one batched matmul x·M, equal to
+    /// <see cref="Apply"/> (each output column holds one cos and at most one ±sin, the other products are exact zeros).
+    /// </summary>
+    public Tensor StepMatrices(Tensor positions, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var (cosTable, sinTable) = TablesFor(positions);
+        var rows = positions.view(-1);                                                          // (B)
+        var cos = cosTable.index_select(0, rows);                                              // (B, hd)
+        var sin = sinTable.index_select(0, rows).unsqueeze(1);                                 // (B, 1, hd)
+        var m = addcmul(diag_embed(cos), _rotateHalf, sin, 1);                                  // (B, hd, hd)
+        return (dtype == ScalarType.Float32 ? m : m.to_type(dtype)).MoveToOuterDisposeScope();
+    }
+
+    (Tensor Cos, Tensor Sin) TablesFor(Tensor positions)
+    {
+        if (_scaling is { Type: RopeType.Dynamic or RopeType.LongRope })
+        {
+            long sequenceLength = positions.max().item<long>() + 1; // as transformers: the forward's largest position + 1
+            if (_scaling.Type == RopeType.LongRope && sequenceLength > _scaling.OriginalMaxPositionEmbeddings)
+            {
+                return _long.Value;
+            }
+
+            if (_scaling.Type == RopeType.Dynamic && sequenceLength > _maxPositions)
+            {
+                return Tables(RopeScaling.InverseFrequencies(_scaling, _rotaryDim, _theta, _maxPositions, sequenceLength), 0, sequenceLength);
+            }
+        }
+
+        return (_cos, _sin);
     }
 
     /// <summary>x·cos + rotate_half(x)·sin for x (B, H, T, hd); rotate_half as one matmul keeps the op count low for decoding.</summary>
