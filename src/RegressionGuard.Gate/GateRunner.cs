@@ -339,11 +339,11 @@ public sealed class GateRunner
     }
 
     ILanguageModel OpenBase(ComputeOptions compute, ContentCache? cache) => _config.BaseRemote is { } remote
-        ? RemoteLanguageModel.Open(remote, _log, cache)
+        ? ServedModel.Open(remote, _log, cache)
         : new TorchLanguageModel(ModelLoader.Load(_config.Base, _config.Tokenizer, compute));
 
     ILanguageModel OpenTuned(ComputeOptions compute, ContentCache? cache) => _config.TunedRemote is { } remote
-        ? RemoteLanguageModel.Open(remote, _log, cache)
+        ? ServedModel.Open(remote, _log, cache)
         // a local adapter on a served base finds its base through its adapter_config.json (Base is then endpoint#model)
         : new TorchLanguageModel(ModelLoader.LoadTuned(_config.Tuned, _config.BaseRemote is null ? _config.Base : null, _config.Tokenizer, compute));
 
