@@ -23,7 +23,7 @@ namespace RegressionGuard.Bench;
 /// </summary>
 public static class ServeBenchmarks
 {
-    sealed record Measured(double Wall, double Cpu, string Load, GateOutcome Outcome);
+    sealed record Measured(double Wall, double Cpu, string Load, GateOutcome Outcome, IReadOnlyList<(string Step, double Wall, double Cpu)> Steps);
 
     public static void Run(string repo, IReadOnlyList<int> concurrencies)
     {
@@ -32,6 +32,7 @@ public static class ServeBenchmarks
         var temp = Directory.CreateTempSubdirectory("rg-serve-bench").FullName;
         using var phases = new ClientPhases();
         var loads = new List<string>();
+        var stepLines = new List<string>();
         Console.WriteLine($"organism gate {O("gate-mild.yaml")} (no weight diagnostics); caches in {temp}; load average {LoadAverage()}");
         Console.WriteLine();
         Console.WriteLine("| path | c | wall (s) | CPU (s) | requests | requests/s | served/in-process throughput | client outside HTTP (ms/request: encode, serialize, cache, parse) | HTTP exchange (ms/request) | servers' model time (s) | load 1 min (before → after) | gate |");
@@ -70,6 +71,11 @@ public static class ServeBenchmarks
                     $"| in process | {c} | {inProcess.Wall:F1} | {inProcess.Cpu:F1} | ({requests}) | {requests / inProcess.Wall:F1} | 1.00× | — | — | — | {inProcess.Load} | {inProcess.Outcome} |"));
                 Console.WriteLine(FormattableString.Invariant(
                     $"| loopback serve | {c} | {timed.Wall:F1} | {timed.Cpu:F1} | {requests} | {requests / timed.Wall:F1} | {inProcess.Wall / timed.Wall:F2}× | {client:F3} ({byPhase}) | {http:F2} | {model:F1} | {timed.Load} | {timed.Outcome} |"));
+                foreach (var (step, i) in inProcess.Steps.Select((x, i) => (x, i)))
+                {
+                    var other = i < timed.Steps.Count ? timed.Steps[i] : default;
+                    stepLines.Add(FormattableString.Invariant($"| {c} | {step.Step} | {step.Wall:F1} | {step.Cpu:F1} | {other.Wall:F1} | {other.Cpu:F1} |"));
+                }
             }
             finally
             {
@@ -78,6 +84,10 @@ public static class ServeBenchmarks
             }
         }
 
+        Console.WriteLine();
+        Console.WriteLine("| c | step | in process wall (s) | in process CPU (s) | served wall (s) | served CPU (s) |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        stepLines.ForEach(Console.WriteLine);
         Console.WriteLine();
         Console.WriteLine($"loading base + tuned (the adapter merged): {string.Join(", ", loads)} — inside every in-process run; the servers load once, before their runs.");
         Console.WriteLine("requests: the HTTP requests the two servers answered in the timed served run (probe, scoring, generation, L_f); the in-process gate makes the same model-interface requests, so its requests/s uses that count.");
@@ -93,10 +103,22 @@ public static class ServeBenchmarks
         var process = Process.GetCurrentProcess();
         var cpu = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
-        var report = new GateRunner(timedConfig).Run();
+        var steps = new List<(string, double, double)>();
+        var report = new GateRunner(timedConfig)
+        {
+            // each step of the gate (a suite on a model, L_f) timed by wall clock and process CPU
+            Progress = (label, _, work) =>
+            {
+                var stepCpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var stepClock = Stopwatch.StartNew();
+                var result = work(new Progress<int>());
+                steps.Add((label, stepClock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - stepCpu).TotalSeconds));
+                return result;
+            },
+        }.Run();
         double wall = clock.Elapsed.TotalSeconds;
         process.Refresh();
-        return new Measured(wall, (process.TotalProcessorTime - cpu).TotalSeconds, $"{loadBefore} → {LoadAverage()}", report.Outcome);
+        return new Measured(wall, (process.TotalProcessorTime - cpu).TotalSeconds, $"{loadBefore} → {LoadAverage()}", report.Outcome, steps);
     }
 
     /// <summary>The 1-minute load average (/proc/loadavg), or "?" where there is none.</summary>
