@@ -1,81 +1,198 @@
 using System.Diagnostics;
+using System.Diagnostics.Metrics;
 using System.Globalization;
+using Microsoft.AspNetCore.Builder;
 using RegressionGuard.Gate;
-using RegressionGuard.Law;
+using RegressionGuard.Modeling;
+using RegressionGuard.Remote;
+using RegressionGuard.Reports;
 using RegressionGuard.Server;
 using RegressionGuard.Torch.Runtime;
 
 namespace RegressionGuard.Bench;
 
 /// <summary>
-/// The organism gate (suites/organism/gate-mild.yaml, no cache) in process, then with base and tuned behind two
-/// loopback `serve` instances at client concurrency 1, 4 and 8: wall time, HTTP requests/s, and the time per request
-/// the remote path adds over in process ((served − in-process) / requests). docs/benchmarks.md.
+/// The organism gate (suites/organism/gate-mild.yaml without weight diagnostics) in process and with base and tuned
+/// behind two loopback `serve` instances, at 1, 4 and 8 requests at a time. The same work on both sides: in process the
+/// models batch <c>c</c> requests (compute.batch_size = c); served, the client keeps c requests in flight and each
+/// server's model (loaded with batch size c, so the L_f extension batches alike) batches what is waiting. Every
+/// configuration runs once to warm up, then once timed, each run with a fresh cache folder (every result computed and
+/// stored, none read). Reported: wall and process CPU seconds (client and servers share this process), requests/s, the
+/// client's time per request outside the HTTP exchange (<see cref="RemoteMetrics"/>), the servers' model time, and the
+/// 1-minute load average before and after. docs/benchmarks.md, "Gate through loopback serve".
 /// </summary>
 public static class ServeBenchmarks
 {
-    public static void Run(string repo)
+    sealed record Measured(double Wall, double Cpu, string Load, GateOutcome Outcome, IReadOnlyList<(string Step, double Wall, double Cpu)> Steps);
+
+    public static void Run(string repo, IReadOnlyList<int> concurrencies)
     {
         string O(string relative) => Path.Combine(repo, "suites", "organism", relative);
-        var dir = Directory.CreateTempSubdirectory("rg-serve-bench").FullName;
-        var scale = CheckpointScale.Read(O("models/mild"));
-        string Config(string b, string t) => string.Create(CultureInfo.InvariantCulture, $"""
-            schema: 1
-            base: {b}
-            tuned: {t}
-            suites: ['{O("knowledge.yaml")}', '{O("reasoning.yaml")}', '{O("refusal.yaml")}']
-            forgetting:
-              corpus: '{O("data/forgetting.jsonl")}'
-              truncate: true
-              law: '{O("law.yaml")}'
-              budget: 0.262
-              tolerance: 0.5
-              P: {scale.P}
-              N: {scale.N}
-            cache: none
-            compute:
-              dtype: float32
-              batch_size: 32
-            seed: 20240111
-            """);
-
-        var clock = Stopwatch.StartNew();
-        var local = new GateRunner(GateConfig.Parse(Config($"'{O("models/base")}'", $"'{O("models/mild")}'"), Path.Combine(dir, "local.yaml"))).Run();
-        double inProcess = clock.Elapsed.TotalSeconds;
-        Console.WriteLine(FormattableString.Invariant($"| in process | — | {inProcess:F1} | — | — | 1.00× | {local.Outcome} |"));
-
-        using var baseModel = new TorchLanguageModel(ModelLoader.Load(O("models/base")));
-        using var tunedModel = new TorchLanguageModel(ModelLoader.LoadTuned(O("models/mild"), O("models/base")));
-        var baseApp = ServeApp.Build(baseModel, "base", "127.0.0.1", 0);
-        var tunedApp = ServeApp.Build(tunedModel, "mild", "127.0.0.1", 0);
-        baseApp.StartAsync().GetAwaiter().GetResult();
-        tunedApp.StartAsync().GetAwaiter().GetResult();
-        try
+        var shipped = GateConfig.Load(O("gate-mild.yaml")) with { Diagnostics = null };
+        var temp = Directory.CreateTempSubdirectory("rg-serve-bench").FullName;
+        using var phases = new ClientPhases();
+        var loads = new List<string>();
+        var stepLines = new List<string>();
+        Console.WriteLine($"organism gate {O("gate-mild.yaml")} (no weight diagnostics); caches in {temp}; load average {LoadAverage()}");
+        Console.WriteLine();
+        Console.WriteLine("| path | c | wall (s) | CPU (s) | requests | requests/s | served/in-process throughput | client outside HTTP (ms/request: encode, serialize, cache, parse) | HTTP exchange (ms/request) | servers' model time (s) | load 1 min (before → after) | gate |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        int run = 0;
+        foreach (int c in concurrencies)
         {
-            foreach (int concurrency in new[] { 1, 4, 8 })
+            var compute = new ComputeOptions { DType = shipped.DType, BatchSize = c, Threads = shipped.Threads };
+            var local = shipped with { BatchSize = c };
+            var inProcess = WarmThenTime(() => local with { Cache = Path.Combine(temp, $"run-{++run}") });
+
+            var loading = Stopwatch.StartNew();
+            using var baseModel = new TorchLanguageModel(ModelLoader.Load(shipped.Base, shipped.Tokenizer, compute));
+            using var tunedModel = new TorchLanguageModel(ModelLoader.LoadTuned(shipped.Tuned, shipped.Base, shipped.Tokenizer, compute));
+            loads.Add(FormattableString.Invariant($"{loading.Elapsed.TotalSeconds:F2} s"));
+            var baseApp = ServeApp.Build(baseModel, "base", "127.0.0.1", 0);
+            var tunedApp = ServeApp.Build(tunedModel, "mild", "127.0.0.1", 0);
+            baseApp.StartAsync().GetAwaiter().GetResult();
+            tunedApp.StartAsync().GetAwaiter().GetResult();
+            try
             {
-                string Remote(Microsoft.AspNetCore.Builder.WebApplication app, string name) =>
-                    $"{{ endpoint: '{app.Urls.First()}/v1', model: {name}, tokenizer: '{O("models/base")}', concurrency: {concurrency} }}";
-                int before = Requests(baseApp) + Requests(tunedApp);
-                clock.Restart();
-                var served = new GateRunner(GateConfig.Parse(Config(Remote(baseApp, "base"), Remote(tunedApp, "mild")), Path.Combine(dir, $"served-{concurrency}.yaml"))).Run();
-                double seconds = clock.Elapsed.TotalSeconds;
-                int requests = Requests(baseApp) + Requests(tunedApp) - before;
+                RemoteModelSpec Spec(WebApplication app, string name) => new(new Uri($"{app.Urls.First()}/v1"), name, shipped.BaseRemote?.Tokenizer ?? shipped.Base, c);
+                var served = ServedGate.Config(shipped, Spec(baseApp, "base"), Spec(tunedApp, "mild"));
+                int requestsBefore = 0;
+                double modelBefore = 0;
+                var timed = WarmThenTime(() => served with { Cache = Path.Combine(temp, $"run-{++run}") }, () =>
+                {
+                    phases.Reset();
+                    requestsBefore = ServeApp.RequestsServed(baseApp) + ServeApp.RequestsServed(tunedApp);
+                    modelBefore = (ServeApp.ModelTime(baseApp) + ServeApp.ModelTime(tunedApp)).TotalSeconds;
+                });
+                int requests = ServeApp.RequestsServed(baseApp) + ServeApp.RequestsServed(tunedApp) - requestsBefore;
+                double model = (ServeApp.ModelTime(baseApp) + ServeApp.ModelTime(tunedApp)).TotalSeconds - modelBefore;
+                var (client, byPhase, http) = phases.PerRequest(requests);
                 Console.WriteLine(FormattableString.Invariant(
-                    $"| loopback serve | {concurrency} | {seconds:F1} | {requests / seconds:F0} | {(seconds - inProcess) * 1000 / requests:F2} | {inProcess / seconds:F2}× | {served.Outcome} |"));
+                    $"| in process | {c} | {inProcess.Wall:F1} | {inProcess.Cpu:F1} | ({requests}) | {requests / inProcess.Wall:F1} | 1.00× | — | — | — | {inProcess.Load} | {inProcess.Outcome} |"));
+                Console.WriteLine(FormattableString.Invariant(
+                    $"| loopback serve | {c} | {timed.Wall:F1} | {timed.Cpu:F1} | {requests} | {requests / timed.Wall:F1} | {inProcess.Wall / timed.Wall:F2}× | {client:F3} ({byPhase}) | {http:F2} | {model:F1} | {timed.Load} | {timed.Outcome} |"));
+                foreach (var (step, i) in inProcess.Steps.Select((x, i) => (x, i)))
+                {
+                    var other = i < timed.Steps.Count ? timed.Steps[i] : default;
+                    stepLines.Add(FormattableString.Invariant($"| {c} | {step.Step} | {step.Wall:F1} | {step.Cpu:F1} | {other.Wall:F1} | {other.Cpu:F1} |"));
+                }
+            }
+            finally
+            {
+                baseApp.StopAsync().GetAwaiter().GetResult();
+                tunedApp.StopAsync().GetAwaiter().GetResult();
             }
         }
-        finally
-        {
-            baseApp.StopAsync().GetAwaiter().GetResult();
-            tunedApp.StopAsync().GetAwaiter().GetResult();
-        }
 
-        // in process again, so a change of machine load during the run shows
-        clock.Restart();
-        new GateRunner(GateConfig.Parse(Config($"'{O("models/base")}'", $"'{O("models/mild")}'"), Path.Combine(dir, "local-again.yaml"))).Run();
-        Console.WriteLine(FormattableString.Invariant($"| in process, again | — | {clock.Elapsed.TotalSeconds:F1} | — | — | {inProcess / clock.Elapsed.TotalSeconds:F2}× of the first | |"));
+        Console.WriteLine();
+        Console.WriteLine("| c | step | in process wall (s) | in process CPU (s) | served wall (s) | served CPU (s) |");
+        Console.WriteLine("|---|---|---|---|---|---|");
+        stepLines.ForEach(Console.WriteLine);
+        Console.WriteLine();
+        Console.WriteLine($"loading base + tuned (the adapter merged): {string.Join(", ", loads)} — inside every in-process run; the servers load once, before their runs.");
+        Console.WriteLine("requests: the HTTP requests the two servers answered in the timed served run (probe, scoring, generation, L_f); the in-process gate makes the same model-interface requests, so its requests/s uses that count.");
     }
 
-    static int Requests(Microsoft.AspNetCore.Builder.WebApplication app) => ServeApp.RequestsServed(app);
+    /// <summary>One untimed run, then one timed run (after <paramref name="beforeTimed"/>), each with the config's own fresh cache folder.</summary>
+    static Measured WarmThenTime(Func<GateConfig> config, Action? beforeTimed = null)
+    {
+        new GateRunner(config()).Run();
+        var timedConfig = config();
+        beforeTimed?.Invoke();
+        string loadBefore = LoadAverage();
+        var process = Process.GetCurrentProcess();
+        var cpu = process.TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var steps = new List<(string, double, double)>();
+        var report = new GateRunner(timedConfig)
+        {
+            // each step of the gate (a suite on a model, L_f) timed by wall clock and process CPU
+            Progress = (label, _, work) =>
+            {
+                var stepCpu = Process.GetCurrentProcess().TotalProcessorTime;
+                var stepClock = Stopwatch.StartNew();
+                var result = work(new Progress<int>());
+                steps.Add((label, stepClock.Elapsed.TotalSeconds, (Process.GetCurrentProcess().TotalProcessorTime - stepCpu).TotalSeconds));
+                return result;
+            },
+        }.Run();
+        double wall = clock.Elapsed.TotalSeconds;
+        process.Refresh();
+        return new Measured(wall, (process.TotalProcessorTime - cpu).TotalSeconds, $"{loadBefore} → {LoadAverage()}", report.Outcome, steps);
+    }
+
+    /// <summary>The 1-minute load average (/proc/loadavg), or "?" where there is none.</summary>
+    static string LoadAverage()
+    {
+        try
+        {
+            return File.ReadAllText("/proc/loadavg").Split(' ')[0];
+        }
+        catch (IOException)
+        {
+            return "?";
+        }
+    }
+
+    /// <summary>Sums of <see cref="RemoteMetrics"/>' histograms, by phase, from a <see cref="MeterListener"/>.</summary>
+    sealed class ClientPhases : IDisposable
+    {
+        static readonly string[] Phases = ["encode", "serialize", "cache", "parse"];
+        readonly MeterListener _listener = new();
+        readonly Dictionary<string, double> _seconds = [];
+        double _http;
+
+        public ClientPhases()
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Name == RemoteMetrics.MeterName)
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<double>((instrument, value, tags, _) =>
+            {
+                lock (_seconds)
+                {
+                    if (instrument == RemoteMetrics.HttpSeconds)
+                    {
+                        _http += value;
+                        return;
+                    }
+
+                    foreach (var tag in tags)
+                    {
+                        if (tag.Key == "phase" && tag.Value is string phase)
+                        {
+                            _seconds[phase] = _seconds.GetValueOrDefault(phase) + value;
+                        }
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public void Reset()
+        {
+            lock (_seconds)
+            {
+                _seconds.Clear();
+                _http = 0;
+            }
+        }
+
+        /// <summary>Client milliseconds per request outside HTTP (total, and "encode a, serialize b, …"), and HTTP milliseconds per request.</summary>
+        public (double Client, string ByPhase, double Http) PerRequest(int requests)
+        {
+            lock (_seconds)
+            {
+                double Ms(string phase) => _seconds.GetValueOrDefault(phase) * 1000 / Math.Max(1, requests);
+                var byPhase = string.Join(", ", Phases.Select(p => string.Create(CultureInfo.InvariantCulture, $"{Ms(p):F3}")));
+                return (Phases.Sum(Ms), byPhase, _http * 1000 / Math.Max(1, requests));
+            }
+        }
+
+        public void Dispose() => _listener.Dispose();
+    }
 }

@@ -105,14 +105,15 @@ public sealed class GateRunner
     }
 
     /// <summary>Runs the whole gate and decides.</summary>
-    /// <exception cref="GateRunException">a bug after some work; its report carries what was computed before it.</exception>
+    /// <exception cref="GateRunException">a bug, or a failure on the base side (a served base model that died, a bad
+    /// base checkpoint); its report carries what was computed before it and says where the run stopped.</exception>
     public GateReport Run()
     {
         var clock = Stopwatch.StartNew();
         var run = Evaluate(null);
         var evidence = run.Evidence;
         WeightDiagnosticsReport? diagnostics = null;
-        if (run.Bug is null && _config.Diagnostics is { } diagnose)
+        if (run.Stop is null && _config.Diagnostics is { } diagnose)
         {
             var errors = evidence.Errors.ToList();
             diagnostics = MeasureWeights(diagnose, errors);
@@ -120,9 +121,9 @@ public sealed class GateRunner
         }
 
         var report = GateDecision.Decide(evidence, run.Rules, run.Law, clock.Elapsed.TotalSeconds) with { Diagnostics = diagnostics, Frontier = run.Frontier };
-        if (run.Bug is not null)
+        if (run.Stop is not null)
         {
-            throw new GateRunException(report, run.Bug);
+            throw new GateRunException(report, run.Stop);
         }
 
         return report;
@@ -132,8 +133,8 @@ public sealed class GateRunner
     /// Runs shard <paramref name="shard"/> of the gate: its items of every suite and its documents of the L_f corpus
     /// (<see cref="ShardSpec"/>), both models, no decision; the part carries what <see cref="GatePartMerger"/> needs.
     /// </summary>
-    /// <returns>the part, and the bug that stopped the shard (after the part was made) or null.</returns>
-    public (GatePart Part, Exception? Bug) RunShard(ShardSpec shard)
+    /// <returns>the part, and what stopped the shard (a bug, or any failure on the base side; after the part was made) or null.</returns>
+    public (GatePart Part, Exception? Stop) RunShard(ShardSpec shard)
     {
         ArgumentNullException.ThrowIfNull(shard);
         var clock = Stopwatch.StartNew();
@@ -141,7 +142,7 @@ public sealed class GateRunner
         var e = run.Evidence;
         var errors = e.Errors.ToList();
         // weight diagnostics concern the models, not the items: shard 1 measures them once
-        var diagnostics = shard.Index == 1 && run.Bug is null && _config.Diagnostics is { } diagnose ? MeasureWeights(diagnose, errors) : null;
+        var diagnostics = shard.Index == 1 && run.Stop is null && _config.Diagnostics is { } diagnose ? MeasureWeights(diagnose, errors) : null;
         var lawText = _config.Forgetting?.Law is { } lawPath ? Suites.Sandbox.StrictUtf8.ReadAllText(lawPath) : null;
         // where the corpus lies is not what it holds (its documents are in the identity): only the rules themselves
         var rules = run.Rules with { Forgetting = run.Rules.Forgetting is { } f ? f with { Corpus = "" } : null };
@@ -164,14 +165,17 @@ public sealed class GateRunner
             Diagnostics = diagnostics,
             Frontier = shard.Index == 1 ? run.Frontier : null,
         };
-        return (part, run.Bug);
+        return (part, run.Stop);
     }
 
     /// <summary>The config's compute settings, for every model this run loads.</summary>
     ComputeOptions Compute => new() { DType = _config.DType, BatchSize = _config.BatchSize, Threads = _config.Threads };
 
-    /// <summary>What one run evaluated, with what deciding needs; for a shard, its items' positions in their suites.</summary>
-    sealed record Evaluation(GateEvidence Evidence, GateRules Rules, ForgettingLaw? Law, Exception? Bug,
+    /// <summary>
+    /// What one run evaluated, with what deciding needs; for a shard, its items' positions in their suites. <c>Stop</c>:
+    /// the exception that ended the run early and must reach the caller after the (partial) report is made.
+    /// </summary>
+    sealed record Evaluation(GateEvidence Evidence, GateRules Rules, ForgettingLaw? Law, Exception? Stop,
         IReadOnlyList<SuiteIdentity> Suites, IReadOnlyList<int[]> Positions, string? Corpus, FrontierReport? Frontier);
 
     Evaluation Evaluate(ShardSpec? shard)
@@ -203,16 +207,19 @@ public sealed class GateRunner
         var rules = new GateRules(c.Thresholds, c.Correction, c.Seed,
             c.Forgetting is { } fb ? new ForgettingRules(fb.Corpus, fb.Budget, fb.Tolerance, scale!.Value.P, scale.Value.N) : null);
 
-        Exception? bug = null;
+        Exception? stop = null;
         var errors = new List<string>();
         var baseResults = new List<SuiteResult>();
+        var baseFromCache = new List<bool>();
         BaseDistributions? reference = null;
-        ModelReference baseRef, tunedRef;
+        var baseRef = new ModelReference(c.Base, "");
+        var tunedRef = new ModelReference(c.Tuned, "");
         var paired = new PairedEvaluation(suites, items, cache, (label, total, work) => WithProgress(label, total, work), _log, judges.For);
-        using (var baseModel = OpenBase(compute, cache))
+        try
         {
+            using var baseModel = OpenBase(compute, cache);
             baseRef = new ModelReference(c.Base, baseModel.Description.ContentHash());
-            paired.EvaluateBase(baseModel, baseResults);
+            paired.EvaluateBase(baseModel, baseResults, baseFromCache);
             if (corpus is not null)
             {
                 var options = new RollingOptions(c.Forgetting!.Truncate);
@@ -222,14 +229,22 @@ public sealed class GateRunner
                 _log($"base · L_f distributions: {(hit ? "from cache" : "computed")}");
             }
         }
+        catch (Exception e)
+        {
+            // nothing can be compared without the base side: the run stops here, and its partial report says how far
+            // the base side got (what finished is in the cache, so a rerun goes on from the stop)
+            errors.Add(IsInputProblem(e) ? e.Message : $"internal error ({e.GetType().Name}): {e.Message}");
+            errors.Add(BaseStopped(suites, baseFromCache, baseRef.ContentHash.Length > 0, corpus is not null, cache is not null));
+            stop = e;
+        }
 
         var tunedResults = new List<SuiteResult>();
         ForgettingSums? forgetting = null;
-        tunedRef = new ModelReference(c.Tuned, "");
         try
         {
-            using (var tuned = OpenTuned(compute, cache))
+            if (stop is null)
             {
+                using var tuned = OpenTuned(compute, cache);
                 tunedRef = new ModelReference(c.Tuned, tuned.Description.ContentHash());
                 for (int i = 0; i < suites.Count; i++)
                 {
@@ -246,8 +261,7 @@ public sealed class GateRunner
                 }
             }
         }
-        catch (Exception e) when (e is Torch.Checkpoints.CheckpointException or SuiteDataException or InvalidDataException or FileNotFoundException or LawException or ArgumentException
-                                   or ModelCapabilityException or RemoteModelException or SuiteValidationException)
+        catch (Exception e) when (IsInputProblem(e))
         {
             // keep what was evaluated (base results are cached; finished comparisons are reported)
             errors.Add(e.Message);
@@ -256,12 +270,42 @@ public sealed class GateRunner
         {
             // a bug: the report still carries what was computed before it; the caller gets the bug after that report
             errors.Add($"internal error ({e.GetType().Name}): {e.Message}");
-            bug = e;
+            stop = e;
         }
 
         var evidence = new GateEvidence(baseRef, tunedRef, baseResults, tunedResults, forgetting, errors);
         var corpusHash = allDocuments is null ? null : CachedEvaluation.Sha256(System.Text.Json.JsonSerializer.Serialize(allDocuments));
-        return new Evaluation(evidence, rules, law, bug, identities, positions, corpusHash, frontier);
+        return new Evaluation(evidence, rules, law, stop, identities, positions, corpusHash, frontier);
+    }
+
+    /// <summary>The failures a user's input or environment causes (a bad file, a model that cannot do a task, a server that failed), as opposed to bugs.</summary>
+    static bool IsInputProblem(Exception e) => e is Torch.Checkpoints.CheckpointException or Torch.Tokenization.TokenizerFormatException or SuiteDataException
+        or InvalidDataException or FileNotFoundException or LawException or ArgumentException or ModelCapabilityException or RemoteModelException
+        or SuiteValidationException;
+
+    /// <summary>
+    /// Where a run stopped on the base side, for its partial report: the base suites finished before the failure (each
+    /// evaluated or from the cache), the one it stopped in, and what never ran; with a cache, what finished (base results,
+    /// and every request a served model answered) is kept, so a rerun goes on from the stop.
+    /// </summary>
+    static string BaseStopped(IReadOnlyList<SuiteDefinition> suites, IReadOnlyList<bool> fromCache, bool opened, bool forgetting, bool cached)
+    {
+        int done = fromCache.Count;
+        var finished = suites.Take(done).Select((s, i) => $"base · {s.Id} ({(fromCache[i] ? "from cache" : "evaluated")})").ToList();
+        string stoppedIn = !opened ? "opening the base model"
+            : done < suites.Count ? $"base · {suites[done].Id}"
+            : "base · L_f distributions";
+        var notRun = suites.Skip(opened ? done + 1 : 0).Select(s => $"base · {s.Id}").ToList();
+        if (forgetting && stoppedIn != "base · L_f distributions")
+        {
+            notRun.Add("base · L_f distributions");
+        }
+
+        notRun.Add("every suite and L_f on the tuned model (nothing was compared)");
+        string keep = cached
+            ? "a rerun reads the finished base results from the cache and sends a served model only the requests it did not answer"
+            : "the cache is off (cache: none or --no-cache), so a rerun starts from the beginning";
+        return $"the run stopped on the base side, in {stoppedIn}; finished before it: {(finished.Count == 0 ? "nothing" : string.Join(", ", finished))}; not run: {string.Join(", ", notRun)}; {keep}";
     }
 
     /// <summary>
@@ -296,12 +340,13 @@ public sealed class GateRunner
     }
 
     ILanguageModel OpenBase(ComputeOptions compute, ContentCache? cache) => _config.BaseRemote is { } remote
-        ? RemoteLanguageModel.Open(remote, _log, cache)
+        ? ServedModel.Open(remote, _log, cache)
         : new TorchLanguageModel(ModelLoader.Load(_config.Base, _config.Tokenizer, compute));
 
     ILanguageModel OpenTuned(ComputeOptions compute, ContentCache? cache) => _config.TunedRemote is { } remote
-        ? RemoteLanguageModel.Open(remote, _log, cache)
-        : new TorchLanguageModel(ModelLoader.LoadTuned(_config.Tuned, _config.Base, _config.Tokenizer, compute));
+        ? ServedModel.Open(remote, _log, cache)
+        // a local adapter on a served base finds its base through its adapter_config.json (Base is then endpoint#model)
+        : new TorchLanguageModel(ModelLoader.LoadTuned(_config.Tuned, _config.BaseRemote is null ? _config.Base : null, _config.Tokenizer, compute));
 
     /// <summary>
     /// Opens what can be opened of the tuned model without loading it, so a bad tuned path fails before the base model
@@ -352,8 +397,9 @@ public sealed class GateRunner
 }
 
 /// <summary>
-/// A gate run stopped by a bug (not by bad input): <see cref="Partial"/> is the report of what was computed before it
-/// (outcome error), to be written before the bug is reported.
+/// A gate run stopped part-way, by a bug or by a failure on the base side (without the base nothing can be compared):
+/// <see cref="Partial"/> is the report of what was computed before it (outcome error; its errors say where it stopped),
+/// to be written before the inner exception is reported (exit 2 for an input or server failure, 3 for a bug).
 /// </summary>
 public sealed class GateRunException(GateReport partial, Exception inner) : Exception($"the gate stopped: {inner.Message}", inner)
 {

@@ -72,13 +72,16 @@ public sealed class RemoteClient : IDisposable
     /// <summary>A POST whose parsed answer is kept in the request cache (when set) and read from it on a rerun.</summary>
     public async Task<T> PostCachedAsync<T>(string path, object body, Func<byte[], T> parse, CancellationToken cancel)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var payload = JsonSerializer.SerializeToUtf8Bytes(body, ProtocolJson.Options);
+        RemoteMetrics.Client("serialize", start);
         return await PostCachedAsync(path, payload, "application/json", parse, cancel).ConfigureAwait(false);
     }
 
     public async Task<T> PostCachedAsync<T>(string path, byte[] payload, string contentType, Func<byte[], T> parse, CancellationToken cancel)
     {
         CacheKey? key = null;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         if (RequestCache is { } rc)
         {
             key = CacheKey.Create("remote-request", ("format", "remote-request/1"), ("model", rc.ModelHash), ("path", path),
@@ -88,17 +91,30 @@ public sealed class RemoteClient : IDisposable
             {
                 using var memory = new MemoryStream();
                 await stream.CopyToAsync(memory, cancel).ConfigureAwait(false);
-                return parse(memory.ToArray());
+                RemoteMetrics.Client("cache", start);
+                return Parse(parse, memory.ToArray());
             }
+
+            RemoteMetrics.Client("cache", start);
         }
 
         var bytes = await PostAsync(path, payload, contentType, cancel).ConfigureAwait(false);
-        var result = parse(bytes);
+        var result = Parse(parse, bytes);
         if (key is not null)
         {
+            start = System.Diagnostics.Stopwatch.GetTimestamp();
             RequestCache!.Value.Cache.Put(key, s => s.Write(bytes));
+            RemoteMetrics.Client("cache", start);
         }
 
+        return result;
+    }
+
+    static T Parse<T>(Func<byte[], T> parse, byte[] bytes)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        var result = parse(bytes);
+        RemoteMetrics.Client("parse", start);
         return result;
     }
 
@@ -112,6 +128,7 @@ public sealed class RemoteClient : IDisposable
     {
         int attempts = 0;
         HttpResponseMessage response;
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         try
         {
             response = await _pipeline.ExecuteAsync(async token =>
@@ -131,6 +148,7 @@ public sealed class RemoteClient : IDisposable
         using (response)
         {
             var bytes = await response.Content.ReadAsByteArrayAsync(cancel).ConfigureAwait(false);
+            RemoteMetrics.Http(start);
             if (!response.IsSuccessStatusCode)
             {
                 string detail = ErrorMessage(bytes);

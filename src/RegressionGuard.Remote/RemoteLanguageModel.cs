@@ -63,14 +63,12 @@ public sealed class RemoteLanguageModel : ILanguageModel
     public static RemoteLanguageModel Open(RemoteModelSpec spec, Action<string>? log = null, ContentCache? requestCache = null, TimeSpan? retryDelay = null, HttpMessageHandler? handler = null)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        var tokenizer = Directory.Exists(spec.Tokenizer) ? TokenizerLoader.FindBeside(Path.Combine(spec.Tokenizer, "config.json")) : TokenizerLoader.Load(spec.Tokenizer);
+        var folder = spec.Tokenizer ?? throw new RemoteModelException($"{spec.Display}: the completions API needs 'tokenizer' (a local folder with the served model's tokenizer.json): requests send token ids");
+        var tokenizer = Directory.Exists(folder) ? TokenizerLoader.FindBeside(Path.Combine(folder, "config.json")) : TokenizerLoader.Load(folder);
         var client = new RemoteClient(spec, retryDelay, handler);
         try
         {
-            var models = client.GetJsonAsync<ModelList>("models", CancellationToken.None).GetAwaiter().GetResult();
-            var served = models.Data?.Select(m => m.Id).OfType<string>().ToList() ?? [];
-            var card = models.Data?.FirstOrDefault(m => m.Id == spec.Model)
-                ?? throw new RemoteModelException($"{spec.Endpoint}: no model named '{spec.Model}' is served; the server serves: {(served.Count == 0 ? "nothing" : string.Join(", ", served))}");
+            var card = Card(client, spec);
             if (card.Regressionguard?.TokenizerSha256 is { } served256 && served256 != tokenizer.ContentHash)
             {
                 throw new RemoteModelException($"{spec.Endpoint}#{spec.Model}: the local tokenizer {spec.Tokenizer} (sha256 {tokenizer.ContentHash[..12]}) is not the served model's (sha256 {served256[..Math.Min(12, served256.Length)]}); point 'tokenizer' at the served model's folder");
@@ -91,6 +89,16 @@ public sealed class RemoteLanguageModel : ILanguageModel
             client.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The served model's card from <c>GET {endpoint}/models</c>.</summary>
+    /// <exception cref="RemoteModelException">Unreachable, or no model of that name is served (the message lists what is).</exception>
+    internal static ModelCard Card(RemoteClient client, RemoteModelSpec spec)
+    {
+        var models = client.GetJsonAsync<ModelList>("models", CancellationToken.None).GetAwaiter().GetResult();
+        var served = models.Data?.Select(m => m.Id).OfType<string>().ToList() ?? [];
+        return models.Data?.FirstOrDefault(m => m.Id == spec.Model)
+            ?? throw new RemoteModelException($"{spec.Endpoint}: no model named '{spec.Model}' is served; the server serves: {(served.Count == 0 ? "nothing" : string.Join(", ", served))}");
     }
 
     static string Probe(RemoteModelSpec spec, ITokenizer tokenizer, RemoteClient client)
@@ -155,8 +163,10 @@ public sealed class RemoteLanguageModel : ILanguageModel
     (double Sum, bool Greedy, int Count) Score(int[] ids, int firstTarget, CancellationToken cancel)
     {
         var response = _client.PostCachedAsync("completions", ScoringRequest(_spec.Model, ids), bytes => Parse(bytes), cancel).GetAwaiter().GetResult();
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var lp = LogProbsOf(_client, response, ids.Length);
         var (sum, greedy) = SumAndGreedy(lp, firstTarget, ids.Length, why => _client.Malformed("completions", why));
+        RemoteMetrics.Client("parse", start);
         return (sum, greedy, ids.Length - firstTarget);
     }
 
@@ -198,7 +208,13 @@ public sealed class RemoteLanguageModel : ILanguageModel
     public IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        var plans = requests.Select((r, i) => ContinuationPlan.Of(_tokenizer, r, i, Description.ContextLength)).ToArray();
+        var plans = requests.Select((r, i) =>
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            var plan = ContinuationPlan.Of(_tokenizer, r, i, Description.ContextLength);
+            RemoteMetrics.Client("encode", start);
+            return plan;
+        }).ToArray();
         return Run(plans.Length, (i, cancel) => Task.Run(() =>
         {
             var (sum, greedy, count) = Score(plans[i].Ids, plans[i].FirstTarget, cancel);
@@ -208,7 +224,9 @@ public sealed class RemoteLanguageModel : ILanguageModel
 
     public IReadOnlyList<RollingLogLikelihoodResult> RollingLogLikelihood(IReadOnlyList<string> documents, RollingOptions options, IProgress<int>? progress = null)
     {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var (windows, owner) = ForgettingPlan.Of(this, documents, options);
+        RemoteMetrics.Client("encode", start);
         var scored = Run(windows.Count, (i, cancel) => Task.Run(() => Score(windows[i].Ids, windows[i].FirstTarget, cancel), cancel), null);
         var sums = new double[documents.Count];
         var counts = new int[documents.Count];
@@ -239,9 +257,11 @@ public sealed class RemoteLanguageModel : ILanguageModel
                 Seed = 1234,
             };
             var response = await _client.PostCachedAsync("completions", body, Parse, cancel).ConfigureAwait(false);
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
             var choice = response.Choices is [var only] ? only : throw _client.Malformed("completions", $"expected one choice, got {response.Choices?.Count ?? 0}");
             var text = choice.Text ?? throw _client.Malformed("completions", "a choice without text");
             var ids = choice.TokenIds ?? _tokenizer.Encode(text, addSpecialTokens: false).ToArray();
+            RemoteMetrics.Client("parse", start);
             return new GenerationResult(text, ids, Finish(choice));
         }, progress);
     }

@@ -44,6 +44,10 @@ public sealed class ModelWorker : IDisposable
     /// <summary>Batched passes run so far (for tests and benchmarks: concurrent requests share passes).</summary>
     public int Batches { get; private set; }
 
+    /// <summary>Time the model thread spent running jobs (the model's share of serving; the rest is HTTP, JSON and waiting).</summary>
+    public TimeSpan BusyTime => TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks));
+    long _busyTicks;
+
     /// <summary>Jobs queued so far (one per scoring, generation or extension request).</summary>
     public int Requests => _requests;
     int _requests;
@@ -83,6 +87,8 @@ public sealed class ModelWorker : IDisposable
                 jobs.Add(job);
             }
 
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+
             var scores = jobs.OfType<ScoreJob>().ToList();
             if (scores.Count > 0)
             {
@@ -106,6 +112,8 @@ public sealed class ModelWorker : IDisposable
                     work.Done.SetException(e);
                 }
             }
+
+            Interlocked.Add(ref _busyTicks, System.Diagnostics.Stopwatch.GetElapsedTime(start).Ticks);
         }
     }
 

@@ -60,7 +60,7 @@ public static class CompareCommand
             var definitions = SuiteCommands.ExpandPaths(parse.GetValue(suites)!).Select(f => SuiteCommands.WithChatFormat(SuiteLoader.Load(f, variables), parse.GetValue(chat))).ToList();
             // One template for both sides, so the comparison is paired: the base's, or the tuned model's when the base has none.
             var basePathValue = parse.GetValue(basePath)!;
-            var templateSource = RemoteModelSpec.IsMapping(basePathValue) ? RemoteModelSpec.Parse(basePathValue, "--base").Tokenizer : basePathValue;
+            var templateSource = RemoteModelSpec.IsMapping(basePathValue) ? RemoteModelSpec.Parse(basePathValue, "--base").Tokenizer ?? basePathValue : basePathValue;
             var chatTemplate = ChatFormats.TemplateFor(definitions,
                 ModelChatTemplate.Find(templateSource, parse.GetValue(tokenizer)) is null && !RemoteModelSpec.IsMapping(parse.GetValue(tuned)!) ? parse.GetValue(tuned)! : templateSource, parse.GetValue(tokenizer));
             var itemSets = definitions.Select(d => SuiteItemBuilder.Build(d, parse.GetValue(limit), chatTemplate)).ToList();

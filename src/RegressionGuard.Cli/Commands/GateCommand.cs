@@ -79,11 +79,12 @@ public static class GateCommand
         {
             Progress = (label, total, work) => WorkProgress.Run(label, total, error, work),
         };
-        var (part, bug) = runner.RunShard(shard);
+        var (part, stop) = runner.RunShard(shard);
         var path = GatePartFile.Write(part, gate.Output);
-        if (bug is not null)
+        if (stop is not null)
         {
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(bug);
+            error.WriteLine($"part (stopped early, partial): {path}");
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(stop);
         }
 
         output.WriteLine($"RegressionGuard gate shard {part.Label}: {(part.Errors.Count > 0 ? "ERROR" : "done")}");
@@ -127,7 +128,8 @@ public static class GateCommand
         }
         catch (GateRunException e)
         {
-            // a bug after some work: the partial report keeps every comparison finished before it
+            // a bug, or a failure on the base side: the partial report keeps every comparison finished before it and
+            // says where the run stopped; the exception then goes on to the error policy (exit 2 input, 3 bug)
             ReportFiles.WriteAll(e.Partial, gate.Output);
             error.WriteLine($"reports (outcome error, partial): {Path.Combine(gate.Output, ReportFiles.Html)}");
             System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException!);

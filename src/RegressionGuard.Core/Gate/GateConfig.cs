@@ -205,6 +205,14 @@ public sealed record GateConfig
                 };
             }
         }
+
+        foreach (var (key, remote) in new[] { ("base", baseRemote), ("tuned", tunedRemote) })
+        {
+            if (remote?.Api == RemoteApi.Chat && map.Raw("forgetting") is { } forgettingNode)
+            {
+                map.Error(forgettingNode, $"'forgetting' needs the log-probabilities of both models, and '{key}' is a chat endpoint (api: chat) that returns only text; remove 'forgetting:' or serve {key} through /v1/completions (api: completions, with its tokenizer)");
+            }
+        }
         var compute = map.Map("compute");
         compute?.RejectUnknown("dtype", "batch_size", "threads");
         var dtype = compute?.String("dtype") ?? "float32";

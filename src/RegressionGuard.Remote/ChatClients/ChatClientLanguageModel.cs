@@ -16,14 +16,15 @@ public sealed class ChatClientLanguageModel : ILanguageModel
     readonly int _concurrency;
 
     /// <param name="identity">what identifies the model behind the client in reports and cache keys (e.g. provider/model@version).</param>
-    public ChatClientLanguageModel(IChatClient client, string identity, int concurrency = 4)
+    /// <param name="fingerprint">what the model answered to a probe, part of the cache identity beside <paramref name="identity"/> (null: none).</param>
+    public ChatClientLanguageModel(IChatClient client, string identity, int concurrency = 4, string? fingerprint = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentException.ThrowIfNullOrWhiteSpace(identity);
         _client = client;
         _name = identity;
         _concurrency = Math.Max(1, concurrency);
-        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"chat-client/1\n{identity}")));
+        string hash = Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(fingerprint is null ? $"chat-client/1\n{identity}" : $"chat-client/1\n{identity}\n{fingerprint}")));
         Description = new ModelDescription(identity, "chat client (Microsoft.Extensions.AI, generation only)", 0, 0, 0, "served", "none", () => hash);
     }
 

@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.AI;
 using RegressionGuard.Modeling;
 
@@ -10,7 +9,7 @@ namespace RegressionGuard.Remote.ChatClients;
 /// generated greedily (the model's only decoding) up to <see cref="ChatOptions.MaxOutputTokens"/> (default 256) and
 /// the stop sequences. Calls are serialised: a model is not used from two threads.
 /// </summary>
-public sealed class LanguageModelChatClient : IChatClient
+public sealed class LanguageModelChatClient : WholeResponseChatClient
 {
     readonly ILanguageModel _model;
     readonly ModelChatTemplate _template;
@@ -24,7 +23,7 @@ public sealed class LanguageModelChatClient : IChatClient
         _template = template;
     }
 
-    public async Task<ChatResponse> GetResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+    public override async Task<ChatResponse> GetResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(messages);
         if (options?.Temperature is float t && t != 0)
@@ -53,20 +52,13 @@ public sealed class LanguageModelChatClient : IChatClient
         };
     }
 
-    public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<Microsoft.Extensions.AI.ChatMessage> messages, ChatOptions? options = null,
-        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    protected override ChatClientMetadata Metadata => new("RegressionGuard", null, _model.Description.Path);
+
+    protected override void Dispose(bool disposing)
     {
-        var response = await GetResponseAsync(messages, options, cancellationToken).ConfigureAwait(false);
-        foreach (var update in response.ToChatResponseUpdates())
+        if (disposing)
         {
-            yield return update;
+            _one.Dispose();
         }
     }
-
-    public object? GetService(Type serviceType, object? serviceKey = null) =>
-        serviceKey is null && serviceType?.IsInstanceOfType(this) == true ? this
-        : serviceType == typeof(ChatClientMetadata) ? new ChatClientMetadata("RegressionGuard", null, _model.Description.Path)
-        : null;
-
-    public void Dispose() => _one.Dispose();
 }

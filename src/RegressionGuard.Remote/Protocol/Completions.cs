@@ -101,6 +101,37 @@ public sealed record DistributionsRequest
     public int? TopK { get; init; }
 }
 
+/// <summary>
+/// POST {endpoint}/chat/completions, the core every OpenAI-compatible server accepts (vllm/entrypoints/openai/protocol.py
+/// ChatCompletionRequest: model, messages, temperature, max_tokens, stop, seed).
+/// </summary>
+public sealed record ChatCompletionRequest
+{
+    public required string Model { get; init; }
+    public required IReadOnlyList<ChatCompletionMessage> Messages { get; init; }
+    public double Temperature { get; init; }
+    public int? MaxTokens { get; init; }
+    public IReadOnlyList<string>? Stop { get; init; }
+    public long? Seed { get; init; }
+}
+
+/// <summary>One chat message: role (system, user, assistant) and its text.</summary>
+public sealed record ChatCompletionMessage(string Role, string? Content);
+
+public sealed record ChatCompletionResponse
+{
+    public string? Id { get; init; }
+    public string? Model { get; init; }
+    public List<ChatCompletionChoice>? Choices { get; init; }
+}
+
+public sealed record ChatCompletionChoice
+{
+    public int Index { get; init; }
+    public ChatCompletionMessage? Message { get; init; }
+    public string? FinishReason { get; init; }
+}
+
 /// <summary>Error body: OpenAI's {"error": {"message", "type", "code"}}.</summary>
 public sealed record ErrorResponse
 {

@@ -1,7 +1,6 @@
-using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using RegressionGuard.Gate;
-using RegressionGuard.Law;
+using RegressionGuard.Modeling;
 using RegressionGuard.Reports;
 using RegressionGuard.Server;
 using RegressionGuard.Testing;
@@ -19,21 +18,20 @@ public sealed class ServedGateTests
     [TestCase(8, TestName = "The organism gate through loopback serve equals the in-process gate at concurrency 8")]
     public async Task The_served_gate_equals_the_in_process_gate(int concurrency)
     {
-        // Given the organism's mild gate run in process, and base and tuned each behind a loopback server
-        using var dir = new TempFolder();
-        var scale = CheckpointScale.Read(Organism("models/mild"));
-        var local = new GateRunner(GateConfig.Parse(Config(Organism("models/base"), Organism("models/mild"), scale), Path.Combine(dir.Path, "local.yaml"))).Run();
+        // Given the organism's mild gate (the shipped config, no cache, no weight diagnostics) run in process, and base
+        // and tuned each behind a loopback server
+        var gate = GateConfig.Load(Organism("gate-mild.yaml")) with { UseCache = false, Diagnostics = null };
+        var local = new GateRunner(gate).Run();
         using var baseModel = new TorchLanguageModel(ModelLoader.Load(Organism("models/base")));
         using var tunedModel = new TorchLanguageModel(ModelLoader.LoadTuned(Organism("models/mild"), Organism("models/base")));
         await using var baseServer = ServeApp.Build(baseModel, "base", "127.0.0.1", 0);
         await using var tunedServer = ServeApp.Build(tunedModel, "mild", "127.0.0.1", 0);
         await baseServer.StartAsync();
         await tunedServer.StartAsync();
-        string Remote(WebApplication app, string name) =>
-            $"{{ endpoint: '{app.Urls.First()}/v1', model: {name}, tokenizer: '{Organism("models/base")}', concurrency: {concurrency} }}";
+        RemoteModelSpec Remote(WebApplication app, string name) => new(new Uri($"{app.Urls.First()}/v1"), name, Organism("models/base"), concurrency);
 
         // When the same gate runs against the servers
-        var served = new GateRunner(GateConfig.Parse(Config(Remote(baseServer, "base"), Remote(tunedServer, "mild"), scale), Path.Combine(dir.Path, "served.yaml"))).Run();
+        var served = new GateRunner(ServedGate.Config(gate, Remote(baseServer, "base"), Remote(tunedServer, "mild"))).Run();
 
         // Then the outcome, every metric (≤ 1e-5), every verdict and flip list, and L_f (≤ 1e-5) are the same
         Assert.That(served.Errors, Is.Empty);
@@ -57,37 +55,22 @@ public sealed class ServedGateTests
         Assert.That(served.Forgetting.Verdict.Outcome, Is.EqualTo(local.Forgetting.Verdict.Outcome));
     }
 
+    [Test]
+    public void A_served_gate_config_reads_P_and_N_from_the_tuned_checkpoint_it_replaces_and_drops_weight_diagnostics()
+    {
+        // Given the shipped organism gate (P and N auto, diagnostics on)
+        var gate = GateConfig.Load(Organism("gate-mild.yaml"));
+        var scale = Law.CheckpointScale.Read(Organism("models/mild"));
+
+        // When its tuned model is served
+        var spec = new RemoteModelSpec(new Uri("http://127.0.0.1:8001/v1"), "mild", Organism("models/base"));
+        var served = ServedGate.Config(gate, null, spec);
+
+        // Then the tuned model is the endpoint, the base stays local, P and N are the checkpoint's, and diagnostics are off
+        Assert.That((served.Tuned, served.TunedRemote, served.Base, served.BaseRemote), Is.EqualTo(("http://127.0.0.1:8001/v1#mild", spec, gate.Base, (RemoteModelSpec?)null)));
+        Assert.That((served.Forgetting!.P, served.Forgetting.N), Is.EqualTo(((long?)scale.P, (long?)scale.N)));
+        Assert.That((gate.Diagnostics is null, served.Diagnostics is null), Is.EqualTo((false, true)));
+    }
+
     static string ReportJsonOf(object value) => System.Text.Json.JsonSerializer.Serialize(value);
-
-    static string Config(string baseModel, string tuned, CheckpointScale scale) => string.Create(CultureInfo.InvariantCulture, $"""
-        schema: 1
-        base: {Quote(baseModel)}
-        tuned: {Quote(tuned)}
-        suites:
-          - '{Organism("knowledge.yaml")}'
-          - '{Organism("reasoning.yaml")}'
-          - '{Organism("refusal.yaml")}'
-        thresholds:
-          max_drop: 0.05
-          max_rise: 0.05
-          alpha: 0.05
-          require_significance: true
-          min_items: 20
-        correction: holm
-        forgetting:
-          corpus: '{Organism("data/forgetting.jsonl")}'
-          truncate: true
-          law: '{Organism("law.yaml")}'
-          budget: 0.262
-          tolerance: 0.5
-          P: {scale.P}
-          N: {scale.N}
-        cache: none
-        compute:
-          dtype: float32
-          batch_size: 32
-        seed: 20240111
-        """);
-
-    static string Quote(string model) => model.StartsWith('{') ? model : $"'{model}'";
 }
