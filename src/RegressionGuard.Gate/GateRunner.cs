@@ -145,7 +145,7 @@ public sealed class GateRunner
         var lawText = _config.Forgetting?.Law is { } lawPath ? Suites.Sandbox.StrictUtf8.ReadAllText(lawPath) : null;
         // where the corpus lies is not what it holds (its documents are in the identity): only the rules themselves
         var rules = run.Rules with { Forgetting = run.Rules.Forgetting is { } f ? f with { Corpus = "" } : null };
-        var rulesJson = System.Text.Json.JsonSerializer.Serialize(new { Rules = rules, Law = lawText, _config.DType }, ReportJson.Options);
+        var rulesJson = System.Text.Json.JsonSerializer.Serialize(new { Rules = rules, Law = lawText, _config.DType, _config.BatchSize }, ReportJson.Options);
         var part = new GatePart
         {
             GeneratedUtc = DateTimeOffset.UtcNow,
@@ -185,11 +185,11 @@ public sealed class GateRunner
         var chatTemplate = ChatFormats.TemplateFor(suites, c.BaseRemote?.Tokenizer ?? c.Base, c.Tokenizer);
         var allItems = suites.Select(s => SuiteItemBuilder.Build(s, null, chatTemplate)).ToList();
         var identities = suites.Select((s, i) => SuiteIdentity.Of(s, allItems[i])).ToList();
-        // a shard keeps its own items (by a hash of suite id and item id) and documents (by a hash of their text)
+        // a shard keeps its own items (by a hash of suite id and item id) and L_f scoring groups (by a hash of their texts)
         var positions = suites.Select((s, i) => shard?.Select(allItems[i], item => ShardSpec.ItemKey(s.Id, item.Id)) ?? Enumerable.Range(0, allItems[i].Count).ToArray()).ToList();
         var items = allItems.Select((all, i) => (IReadOnlyList<SuiteItem>)positions[i].Select(p => all[p]).ToList()).ToList();
         var allDocuments = c.Forgetting is { } corpusBlock ? CorpusReader.Read(corpusBlock.Corpus).Select(d => d.Text).ToArray() : null;
-        var documents = allDocuments is null ? null : shard?.Select(allDocuments, ShardSpec.DocumentKey) ?? Enumerable.Range(0, allDocuments.Length).ToArray();
+        var documents = allDocuments is null ? null : shard?.SelectGroups(allDocuments, c.BatchSize) ?? Enumerable.Range(0, allDocuments.Length).ToArray();
         var corpus = documents?.Select(d => allDocuments![d]).ToArray();
         var law = c.Forgetting?.Law is { } lawPath ? LawFile.Load(lawPath) : null;
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;

@@ -14,6 +14,9 @@ public static class BaseDistributionsCache
 {
     public const string FormatVersion = "base-distributions/2";
 
+    /// <summary>How the stored values were batched (<see cref="ForgettingGroups"/>); entries batched otherwise differ in their last bits.</summary>
+    public const string Scoring = "scoring-groups/1";
+
     public static CacheKey KeyFor(ILanguageModel model, IReadOnlyList<string> documents, RollingOptions options, int? topK)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
@@ -24,6 +27,7 @@ public static class BaseDistributionsCache
         }
         return CacheKey.Create("base-distributions",
             ("format", FormatVersion),
+            ("scoring", Scoring),
             ("model", model.Description.ContentHash()),
             ("dtype", model.Description.DType),
             ("context", model.Description.ContextLength.ToString(System.Globalization.CultureInfo.InvariantCulture)),

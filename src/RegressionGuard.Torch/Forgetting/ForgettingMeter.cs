@@ -11,7 +11,10 @@ namespace RegressionGuard.Torch.Forgetting;
 /// Computes L_f (Kalajdzievski 2024): at every predicted position of a corpus, the cross-entropy of the tuned model's
 /// next-token distribution against the base model's full distribution, averaged over all predicted positions.
 /// Documents are handled exactly as <c>score</c> does ([BOS] + encode(text), no EOS, <see cref="RollingWindows"/>).
-/// All reductions are computed in fp32 from each model's logits, whatever dtype the models run in.
+/// All reductions are computed in fp32 from each model's logits, whatever dtype the models run in. Windows are scored
+/// in <see cref="ForgettingGroups"/> of the batch size and the per-position values are summed per document in one
+/// fixed order (in double), so a shard holding whole groups gives the unsharded run's per-document sums bit for bit.
+/// Another batch size cuts other groups and batches: the same L_f within float rounding (≈ 1e-8 relative, docs/gate.md).
 /// </summary>
 public static class ForgettingMeter
 {
@@ -43,7 +46,7 @@ public static class ForgettingMeter
         int vocab = baseModel.Model.Transformer.VocabSize;
         int k = Math.Min(vocab, topK ?? (vocab <= ExactVocabularyLimit ? vocab : DefaultTopK));
         var result = new BaseDistributions(vocab, k, windows.Select(w => new ScoredWindow(w.Ids, w.FirstTarget)).ToList(), owner, documents.Count);
-        baseModel.ForEachScoredChunk(windows, chunk =>
+        ForEachGroupChunk(baseModel, windows, owner, documents.Count, chunk =>
         {
             var lp = chunk.Logits.log_softmax(-1, ScalarType.Float32);                         // (n, V) fp32
             var p = lp.exp();                                                                   // (n, V)
@@ -93,11 +96,11 @@ public static class ForgettingMeter
         }
 
         int k = reference.TopK, docs = reference.Documents;
-        var ce = new double[docs];
-        var h = new double[docs];
-        var agree = new double[docs];
-        var count = new int[docs];
-        tuned.ForEachScoredChunk(reference.Windows.Select(w => new TorchLanguageModel.ScoreRequest(w.Ids, w.FirstTarget)).ToList(), chunk =>
+        // per position first, summed afterwards in one fixed order (documents, windows, positions), in double
+        var ceAt = reference.Windows.Select(w => new float[w.Ids.Length - w.FirstTarget]).ToArray();
+        var agreeAt = reference.Windows.Select(w => new bool[w.Ids.Length - w.FirstTarget]).ToArray();
+        var requests = reference.Windows.Select(w => new TorchLanguageModel.ScoreRequest(w.Ids, w.FirstTarget)).ToList();
+        ForEachGroupChunk(tuned, requests, reference.WindowDocument, docs, chunk =>
         {
             int n = chunk.Requests.Length;
             var baseValues = new float[n * k];
@@ -142,22 +145,49 @@ public static class ForgettingMeter
             var agreeValues = agrees.cpu().data<bool>().ToArray();
             for (int r = 0; r < n; r++)
             {
-                int w = chunk.Requests[r], d = reference.WindowDocument[w];
-                ce[d] += ceValues[r];
-                h[d] += reference.Entropy[w][chunk.Positions[r] - reference.Windows[w].FirstTarget];
-                if (agreeValues[r])
-                {
-                    agree[d]++;
-                }
-
-                count[d]++;
+                int w = chunk.Requests[r], offset = chunk.Positions[r] - reference.Windows[w].FirstTarget;
+                ceAt[w][offset] = ceValues[r];
+                agreeAt[w][offset] = agreeValues[r];
             }
         }, progress);
+
+        var ce = new double[docs];
+        var h = new double[docs];
+        var agree = new double[docs];
+        var count = new int[docs];
+        for (int w = 0; w < ceAt.Length; w++)
+        {
+            int d = reference.WindowDocument[w];
+            for (int j = 0; j < ceAt[w].Length; j++)
+            {
+                ce[d] += ceAt[w][j];
+                h[d] += reference.Entropy[w][j];
+                agree[d] += agreeAt[w][j] ? 1 : 0;
+            }
+
+            count[d] += ceAt[w].Length;
+        }
 
         long positions = count.Sum(c => (long)c);
         var perDocument = Enumerable.Range(0, docs).Select(d => new DocumentForgetting(d, count[d], ce[d], h[d], ce[d] - h[d], agree[d])).ToList();
         double lf = ce.Sum() / positions, entropyMean = h.Sum() / positions;
         return new ForgettingResult(lf, entropyMean, lf - entropyMean, agree.Sum() / positions, positions, docs, perDocument);
+    }
+
+    /// <summary>
+    /// Scores the windows group by group (<see cref="ForgettingGroups"/> of the model's batch size): a group's windows
+    /// are batched among themselves only, so every position's numbers are the same in the whole corpus and in a shard
+    /// holding its group. <see cref="TorchLanguageModel.ScoredChunk.Requests"/> are indices into <paramref name="windows"/>.
+    /// </summary>
+    static void ForEachGroupChunk(TorchLanguageModel model, List<TorchLanguageModel.ScoreRequest> windows, int[] windowDocument, int documents,
+        Action<TorchLanguageModel.ScoredChunk> reduce, IProgress<int>? progress)
+    {
+        foreach (var group in ForgettingGroups.Windows(windowDocument, documents, model.Model.Compute.BatchSize))
+        {
+            int first = group.Start.Value;
+            model.ForEachScoredChunk(windows.GetRange(first, group.End.Value - first), chunk =>
+                reduce(chunk with { Requests = chunk.Requests.Select(r => r + first).ToArray() }), progress);
+        }
     }
 
     /// <summary>Per position: −Σ_v p_v log q_v for base probabilities (n, V) and tuned log-probabilities (n, V), as one batched dot product.</summary>

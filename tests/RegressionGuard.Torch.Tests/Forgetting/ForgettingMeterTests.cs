@@ -152,6 +152,27 @@ public sealed class ForgettingMeterTests
     }
 
     [Test]
+    public void Documents_of_whole_scoring_groups_give_the_whole_corpus_sums_bit_for_bit()
+    {
+        // Given the 46 stories (groups of 16 at the default batch size: 0–15, 16–31, 32–45) and a perturbed tuned model
+        using var dir = new TempFolder();
+        using var tuned = Perturbed(dir);
+        var model = Stories260K.Model;
+        var options = new RollingOptions(Truncate: true);
+        int[] shard = [.. Enumerable.Range(0, 16), .. Enumerable.Range(32, 14)];
+        Assert.That(model.Model.Compute.BatchSize, Is.EqualTo(16));
+
+        // When L_f is measured on the whole corpus and on the first and last groups alone
+        var whole = ForgettingMeter.Compare(ForgettingMeter.ComputeBase(model, Stories, options), tuned);
+        var part = ForgettingMeter.Compare(ForgettingMeter.ComputeBase(model, shard.Select(d => Stories[d]).ToArray(), options), tuned);
+
+        // Then every document's sums are the same bits
+        var expected = shard.Select(d => whole.PerDocument[d] with { Index = 0 }).ToList();
+        Assert.That(part.PerDocument.Select(d => d with { Index = 0 }), Is.EqualTo(expected));
+        Assert.That(part.PerDocument.Sum(d => d.Positions), Is.GreaterThan(1000));
+    }
+
+    [Test]
     public void The_top_k_reduced_form_keeps_entropy_exact_and_lf_close()
     {
         using var dir = new TempFolder();
