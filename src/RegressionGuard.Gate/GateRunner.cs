@@ -189,8 +189,7 @@ public sealed class GateRunner
         var positions = suites.Select((s, i) => shard?.Select(allItems[i], item => ShardSpec.ItemKey(s.Id, item.Id)) ?? Enumerable.Range(0, allItems[i].Count).ToArray()).ToList();
         var items = allItems.Select((all, i) => (IReadOnlyList<SuiteItem>)positions[i].Select(p => all[p]).ToList()).ToList();
         var allDocuments = c.Forgetting is { } corpusBlock ? CorpusReader.Read(corpusBlock.Corpus).Select(d => d.Text).ToArray() : null;
-        var documents = allDocuments is null ? null : shard?.SelectGroups(allDocuments, c.BatchSize) ?? Enumerable.Range(0, allDocuments.Length).ToArray();
-        var corpus = documents?.Select(d => allDocuments![d]).ToArray();
+        int[]? documents = null; // the corpus documents this run measures (a shard's whole scoring groups, chosen once the base model can count their tokens)
         var law = c.Forgetting?.Law is { } lawPath ? LawFile.Load(lawPath) : null;
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;
         var frontier = c.Forgetting?.Ledger is { } ledger ? FrontierReport.Of(ledger, LedgerFile.Load(ledger)) : null;
@@ -213,11 +212,16 @@ public sealed class GateRunner
         {
             baseRef = new ModelReference(c.Base, baseModel.Description.ContentHash());
             paired.EvaluateBase(baseModel, baseResults);
-            if (corpus is not null)
+            if (allDocuments is not null)
             {
                 var options = new RollingOptions(c.Forgetting!.Truncate);
+                var plan = ForgettingPlan.Of(baseModel, allDocuments, options);
+                documents = shard?.SelectGroups(allDocuments, ForgettingGroups.DocumentPositions(plan.Windows, plan.Document, allDocuments.Length), c.BatchSize)
+                    ?? Enumerable.Range(0, allDocuments.Length).ToArray();
+                var corpus = documents.Select(d => allDocuments[d]).ToArray();
+                var mine = documents.ToHashSet();
                 bool hit = false;
-                reference = WithProgress("base · L_f distributions", ForgettingPlan.Of(baseModel, corpus, options).Windows.Count,
+                reference = WithProgress("base · L_f distributions", plan.Document.Count(mine.Contains),
                     p => BaseDistributionsCache.Compute(baseModel, corpus, options, null, cache, out hit, p));
                 _log($"base · L_f distributions: {(hit ? "from cache" : "computed")}");
             }

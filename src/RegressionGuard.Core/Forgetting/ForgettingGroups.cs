@@ -1,53 +1,60 @@
+using RegressionGuard.Modeling;
+
 namespace RegressionGuard.Forgetting;
 
 /// <summary>
-/// How L_f's corpus is cut into scoring groups: consecutive runs of <c>size</c> documents (the batch size), the last
-/// one shorter. A model scores each group's windows in batches of their own (never mixed with another group's), so a
-/// position's numbers depend only on its group: the whole corpus and any union of whole groups (a shard, see
-/// ShardSpec.SelectGroups) give the same bits for every document. The cut is a function of the document count and
-/// the size alone, so re-cutting the documents of whole groups, kept in corpus order, gives the same groups.
+/// How L_f's corpus is cut into scoring groups: the documents ordered by their number of scored positions (largest
+/// first, then corpus order), cut into runs of <c>size</c> documents (the batch size; the last run shorter). A model
+/// scores each group's windows in batches of their own, never mixed with another group's, so a position's numbers
+/// depend only on its group: the whole corpus and any union of whole groups (a shard, see ShardSpec.SelectGroups) give
+/// the same bits for every document. Ordering by size keeps a group's windows of similar length (little padding), as
+/// sorting the whole corpus would. Re-cutting the documents of whole groups, kept in corpus order, gives the same
+/// groups: their order is kept, and every group but the last is full.
 /// </summary>
 public static class ForgettingGroups
 {
-    /// <summary>The groups of <paramref name="documents"/> documents, in order: (first document, number of documents).</summary>
-    public static IEnumerable<(int Start, int Count)> Of(int documents, int size)
+    /// <summary>The groups, each its documents' indices in group order, from each document's number of scored positions.</summary>
+    public static List<int[]> Of(IReadOnlyList<int> documentPositions, int size)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(documents);
+        ArgumentNullException.ThrowIfNull(documentPositions);
         ArgumentOutOfRangeException.ThrowIfLessThan(size, 1);
-        for (int start = 0; start < documents; start += size)
-        {
-            yield return (start, Math.Min(size, documents - start));
-        }
+        var order = Enumerable.Range(0, documentPositions.Count).OrderByDescending(d => documentPositions[d]).ThenBy(d => d).ToArray();
+        return order.Chunk(size).ToList();
     }
 
-    /// <summary>
-    /// The groups of scored windows (each window's document in <paramref name="windowDocument"/>, windows in document
-    /// order): for each group, the range of its windows.
-    /// </summary>
-    public static IEnumerable<Range> Windows(IReadOnlyList<int> windowDocument, int documents, int size)
+    /// <summary>Each document's number of scored positions: the sum over its windows.</summary>
+    public static int[] DocumentPositions(IReadOnlyList<ScoredWindow> windows, IReadOnlyList<int> windowDocument, int documents)
     {
+        ArgumentNullException.ThrowIfNull(windows);
         ArgumentNullException.ThrowIfNull(windowDocument);
-        int w = 0;
-        foreach (var (start, count) in Of(documents, size))
+        var positions = new int[documents];
+        for (int w = 0; w < windows.Count; w++)
         {
-            int first = w;
-            while (w < windowDocument.Count && windowDocument[w] < start + count)
-            {
-                if (windowDocument[w] < start)
-                {
-                    throw new ArgumentException($"window {w} belongs to document {windowDocument[w]}, before document {start}: windows must be in document order", nameof(windowDocument));
-                }
+            positions[windowDocument[w]] += windows[w].Ids.Length - windows[w].FirstTarget;
+        }
 
-                w++;
-            }
-            if (w > first)
-            {
-                yield return first..w;
-            }
-        }
-        if (w != windowDocument.Count)
+        return positions;
+    }
+
+    /// <summary>The windows of each group (indices into <paramref name="windows"/>, in window order), groups in order.</summary>
+    public static List<int[]> Windows(IReadOnlyList<ScoredWindow> windows, IReadOnlyList<int> windowDocument, int documents, int size)
+    {
+        var groups = Of(DocumentPositions(windows, windowDocument, documents), size);
+        var groupOf = new int[documents];
+        for (int g = 0; g < groups.Count; g++)
         {
-            throw new ArgumentException($"window {w} belongs to document {windowDocument[w]}, outside the {documents} documents", nameof(windowDocument));
+            foreach (var d in groups[g])
+            {
+                groupOf[d] = g;
+            }
         }
+
+        var members = groups.Select(_ => new List<int>()).ToList();
+        for (int w = 0; w < windows.Count; w++)
+        {
+            members[groupOf[windowDocument[w]]].Add(w);
+        }
+
+        return members.Where(m => m.Count > 0).Select(m => m.ToArray()).ToList();
     }
 }

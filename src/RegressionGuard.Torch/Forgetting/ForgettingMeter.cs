@@ -175,18 +175,19 @@ public static class ForgettingMeter
     }
 
     /// <summary>
-    /// Scores the windows group by group (<see cref="ForgettingGroups"/> of the model's batch size): a group's windows
+    /// Scores the windows group by group (<see cref="ForgettingGroups"/> of the model's batch size: documents of similar
+    /// size, largest first): a group's windows
     /// are batched among themselves only, so every position's numbers are the same in the whole corpus and in a shard
     /// holding its group. <see cref="TorchLanguageModel.ScoredChunk.Requests"/> are indices into <paramref name="windows"/>.
     /// </summary>
     static void ForEachGroupChunk(TorchLanguageModel model, List<TorchLanguageModel.ScoreRequest> windows, int[] windowDocument, int documents,
         Action<TorchLanguageModel.ScoredChunk> reduce, IProgress<int>? progress)
     {
-        foreach (var group in ForgettingGroups.Windows(windowDocument, documents, model.Model.Compute.BatchSize))
+        var scored = windows.Select(w => new ScoredWindow(w.Ids, w.FirstTarget)).ToList();
+        foreach (var group in ForgettingGroups.Windows(scored, windowDocument, documents, model.Model.Compute.BatchSize))
         {
-            int first = group.Start.Value;
-            model.ForEachScoredChunk(windows.GetRange(first, group.End.Value - first), chunk =>
-                reduce(chunk with { Requests = chunk.Requests.Select(r => r + first).ToArray() }), progress);
+            model.ForEachScoredChunk(group.Select(w => windows[w]).ToList(), chunk =>
+                reduce(chunk with { Requests = chunk.Requests.Select(r => group[r]).ToArray() }), progress);
         }
     }
 

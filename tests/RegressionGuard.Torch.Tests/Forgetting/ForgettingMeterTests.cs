@@ -1,4 +1,5 @@
 using RegressionGuard.Corpora;
+using RegressionGuard.Forgetting;
 using RegressionGuard.Modeling;
 using RegressionGuard.Testing;
 using RegressionGuard.Torch.Checkpoints;
@@ -154,13 +155,16 @@ public sealed class ForgettingMeterTests
     [Test]
     public void Documents_of_whole_scoring_groups_give_the_whole_corpus_sums_bit_for_bit()
     {
-        // Given the 46 stories (groups of 16 at the default batch size: 0–15, 16–31, 32–45) and a perturbed tuned model
+        // Given the 46 stories (three scoring groups at the default batch size 16: the 16 longest, the next 16, the
+        // 14 shortest), the first and last groups' stories in corpus order, and a perturbed tuned model
         using var dir = new TempFolder();
         using var tuned = Perturbed(dir);
         var model = Stories260K.Model;
         var options = new RollingOptions(Truncate: true);
-        int[] shard = [.. Enumerable.Range(0, 16), .. Enumerable.Range(32, 14)];
-        Assert.That(model.Model.Compute.BatchSize, Is.EqualTo(16));
+        var (windows, owner) = ForgettingMeter.Plan(model, Stories, options);
+        var groups = ForgettingGroups.Of(ForgettingGroups.DocumentPositions(windows.Select(w => new ScoredWindow(w.Ids, w.FirstTarget)).ToList(), owner, Stories.Length), model.Model.Compute.BatchSize);
+        Assert.That(groups.Select(g => g.Length), Is.EqualTo(new[] { 16, 16, 14 }));
+        var shard = groups[0].Concat(groups[2]).Order().ToArray();
 
         // When L_f is measured on the whole corpus and on the first and last groups alone
         var whole = ForgettingMeter.Compare(ForgettingMeter.ComputeBase(model, Stories, options), tuned);

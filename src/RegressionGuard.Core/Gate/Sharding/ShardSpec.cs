@@ -8,8 +8,8 @@ namespace RegressionGuard.Gate.Sharding;
 /// <summary>
 /// Shard <see cref="Index"/> of <see cref="Count"/> (1-based, written <c>i/N</c>). Work is assigned by a stable hash of
 /// what it is, never by its position: a suite item by suite id and item id (every item lands in exactly one shard, and
-/// adding an item moves no other item to another shard); the L_f corpus in whole scoring groups of consecutive
-/// documents, by their texts (<see cref="SelectGroups"/>), so that sharded L_f is bit for bit the unsharded one.
+/// adding an item moves no other item to another shard); the L_f corpus in whole scoring groups of documents, by
+/// their texts (<see cref="SelectGroups"/>), so that sharded L_f is bit for bit the unsharded one.
 /// </summary>
 public sealed record ShardSpec(int Index, int Count)
 {
@@ -76,15 +76,16 @@ public sealed record ShardSpec(int Index, int Count)
 
     /// <summary>
     /// The positions (in order) of the L_f corpus documents this shard owns. Documents go to shards in whole scoring
-    /// groups (<see cref="Forgetting.ForgettingGroups"/> of <paramref name="groupSize"/>, the batch size), each by the key of
-    /// all its documents, so every document is scored in the same batch as in the unsharded run and gives the same bits.
+    /// groups (<see cref="Forgetting.ForgettingGroups"/> of <paramref name="groupSize"/>, the batch size, from each
+    /// document's number of scored positions in <paramref name="documentPositions"/>), each group by the key of all its
+    /// documents, so every document is scored in the same batch as in the unsharded run and gives the same bits.
     /// </summary>
-    public int[] SelectGroups(IReadOnlyList<string> documents, int groupSize)
+    public int[] SelectGroups(IReadOnlyList<string> documents, IReadOnlyList<int> documentPositions, int groupSize)
     {
         ArgumentNullException.ThrowIfNull(documents);
-        return Forgetting.ForgettingGroups.Of(documents.Count, groupSize)
-            .Where(g => Owns(GroupKey(Enumerable.Range(g.Start, g.Count).Select(d => DocumentKey(documents[d])))))
-            .SelectMany(g => Enumerable.Range(g.Start, g.Count)).ToArray();
+        return Forgetting.ForgettingGroups.Of(documentPositions, groupSize)
+            .Where(g => Owns(GroupKey(g.Select(d => DocumentKey(documents[d])))))
+            .SelectMany(g => g).Order().ToArray();
     }
 
     public override string ToString() => $"{Index}/{Count}";
