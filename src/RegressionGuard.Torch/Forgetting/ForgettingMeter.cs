@@ -82,10 +82,12 @@ public static class ForgettingMeter
     }
 
     /// <summary>
-    /// Scores the tuned model against stored base distributions. Exact form: CE = −Σ_v p_v log q_v (one fused dot
-    /// product per position). Reduced form: the stored top-K ids contribute exactly; the tail's base mass
+    /// Scores the tuned model against stored base distributions, straight from the tuned logits z (log q = z − lse).
+    /// Exact form: CE = −Σ_v p_v log q_v = lse·Σ_v p_v − Σ_v p_v z_v (a logsumexp and one fused dot product per
+    /// position; no log-softmax is written). Reduced form: the stored top-K ids contribute exactly; the tail's base mass
     /// r = 1 − Σ_topK p is spread over the tail in proportion to the tuned model's own tail probabilities,
-    /// CE_tail = −r · Σ_tail (q_j / Q_tail) log q_j. H is stored exactly in both forms and KL = CE − H per position.
+    /// CE_tail = −r · Σ_tail (q_j / Q_tail) log q_j, with Σ_v q log q = Σ_v q z − lse from the one softmax (the only
+    /// full-vocabulary exp pass) and lse = max z − log max q. H is stored exactly in both forms and KL = CE − H per position.
     /// The reduced form's error is measured in docs/benchmarks.md.
     /// </summary>
     public static ForgettingResult Compare(BaseDistributions reference, TorchLanguageModel tuned, IProgress<int>? progress = null)
@@ -121,22 +123,25 @@ public static class ForgettingMeter
                 baseArgmax[r] = reference.Argmax[w][offset];
             }
             var device = chunk.Logits.device;
-            var lpt = chunk.Logits.log_softmax(-1, ScalarType.Float32);                          // (n, V) fp32
+            var z = chunk.Logits.to_type(ScalarType.Float32);                                    // (n, V) fp32 logits
             var pb = tensor(baseValues, new long[] { n, k }, device: device);                    // (n, K)
             Tensor crossEntropy;
             if (baseIds is null)
             {
-                crossEntropy = CrossEntropy(pb, lpt);                                            // −Σ p log q (n)
+                // −Σ p log q = lse(z)·Σp − Σ p z: one logsumexp (nothing (n, V) written) and one batched dot product
+                crossEntropy = z.logsumexp(-1) * pb.sum(-1) - Dot(pb, z);                          // (n)
             }
             else
             {
                 var idx = tensor(baseIds, new long[] { n, k }, device: device);                  // (n, K)
-                var lptTop = lpt.gather(1, idx);                                                 // (n, K)
+                var q = z.softmax(-1);                                                           // (n, V): the one full-vocabulary exp pass
+                var (top, at) = z.max(-1);                                                       // (n) each
+                var lse = top - q.gather(1, at.unsqueeze(1)).squeeze(1).log();                  // log Σ e^z = max z − log max q (n)
+                var lptTop = z.gather(1, idx) - lse.unsqueeze(1);                                // log q of the base's top K (n, K)
                 var qTop = lptTop.exp();                                                         // (n, K)
                 var tailMass = (1 - pb.sum(-1)).clamp_min(0);                                    // r (n)
                 var qTail = (1 - qTop.sum(-1)).clamp_min(1e-30);                                 // Q_tail (n)
-                // Σ_v q log q as one batched dot product of exp(lpt) with lpt: no (n, V) product is materialised.
-                var qLogQ = -CrossEntropy(lpt.exp(), lpt);                                       // (n)
+                var qLogQ = Dot(q, z) - lse;                                                     // Σ_v q log q = Σ q z − lse (Σ q = 1) (n)
                 var qLogQTail = qLogQ - (qTop * lptTop).sum(-1);                                 // Σ_tail q log q (n)
                 crossEntropy = -(pb * lptTop).sum(-1) - tailMass * qLogQTail / qTail;
             }
@@ -193,7 +198,10 @@ public static class ForgettingMeter
 
     /// <summary>Per position: −Σ_v p_v log q_v for base probabilities (n, V) and tuned log-probabilities (n, V), as one batched dot product.</summary>
     public static Tensor CrossEntropy(Tensor baseProbs, Tensor tunedLogProbs) =>
-        -baseProbs.unsqueeze(1).bmm(tunedLogProbs.unsqueeze(2)).view(baseProbs.shape[0]);
+        -Dot(baseProbs, tunedLogProbs);
+
+    /// <summary>Per row: Σ_v a_v b_v of two (n, V) tensors, as one batched dot product (no (n, V) product is materialised).</summary>
+    static Tensor Dot(Tensor a, Tensor b) => a.unsqueeze(1).bmm(b.unsqueeze(2)).view(a.shape[0]);
 
     /// <summary>Per position: −Σ_v p_v log p_v.</summary>
     public static Tensor Entropy(Tensor probs, Tensor logProbs) => -(probs * logProbs).sum(-1);
