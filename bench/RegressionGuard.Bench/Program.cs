@@ -24,6 +24,10 @@ switch (suite)
     case "score": ModelBenchmarks.Scoring(stories, seconds); break;
     case "generate": ModelBenchmarks.Generation(stories, seconds); break;
     case "forgetting": ModelBenchmarks.Forgetting(stories, shared); break;
+    case "lf-warm":
+        ForgettingWarmBenchmarks.Run(stories, shared, int.Parse(Arg("--documents", "221"), CultureInfo.InvariantCulture), int.Parse(Arg("--documents-20m", "64"), CultureInfo.InvariantCulture),
+            int.Parse(Arg("--repeats", "3"), CultureInfo.InvariantCulture), Arg("--dtype", "float32"));
+        break;
     case "train": TrainingBenchmarks.Run(stories, shared, int.Parse(Arg("--steps", "12"), CultureInfo.InvariantCulture)); break;
     case "mc": ModelBenchmarks.MultipleChoice(stories, shared, Arg("--repo", Directory.GetCurrentDirectory()), int.Parse(Arg("--items", "1000"), CultureInfo.InvariantCulture)); break;
     case "mc-shared": SpeedBenchmarks.SharedPrefixMultipleChoice(stories, shared, Arg("--repo", Directory.GetCurrentDirectory()), int.Parse(Arg("--items", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--items-20m", "1000"), CultureInfo.InvariantCulture), Arg("--dtype", "float32")); break;
@@ -47,7 +51,7 @@ switch (suite)
         break;
     case "prepare": Console.WriteLine(ModelBenchmarks.RandomLlama20M(Path.Combine(shared, "models/stories260K/tok512.model"))); break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{suite}'; valid: all, matmul, score, generate, mc, mc-shared, mc-shared-precision, decode, forgetting, train, tokenize, serve, load-memory, realsize-write, realsize-lora, realsize-diagnose-layer, realsize-load, realsize-score, prepare");
+        Console.Error.WriteLine($"unknown benchmark '{suite}'; valid: all, matmul, score, generate, mc, mc-shared, mc-shared-precision, decode, forgetting, lf-warm, train, tokenize, serve, load-memory, realsize-write, realsize-lora, realsize-diagnose-layer, realsize-load, realsize-score, prepare");
         return 2;
 }
 Console.WriteLine($"\n(total {sw.Elapsed.TotalSeconds:F0} s)");

@@ -146,7 +146,7 @@ public sealed class GateRunner
         var lawText = _config.Forgetting?.Law is { } lawPath ? Suites.Sandbox.StrictUtf8.ReadAllText(lawPath) : null;
         // where the corpus lies is not what it holds (its documents are in the identity): only the rules themselves
         var rules = run.Rules with { Forgetting = run.Rules.Forgetting is { } f ? f with { Corpus = "" } : null };
-        var rulesJson = System.Text.Json.JsonSerializer.Serialize(new { Rules = rules, Law = lawText, _config.DType }, ReportJson.Options);
+        var rulesJson = System.Text.Json.JsonSerializer.Serialize(new { Rules = rules, Law = lawText, _config.DType, _config.BatchSize }, ReportJson.Options);
         var part = new GatePart
         {
             GeneratedUtc = DateTimeOffset.UtcNow,
@@ -189,12 +189,11 @@ public sealed class GateRunner
         var chatTemplate = ChatFormats.TemplateFor(suites, c.BaseRemote?.Tokenizer ?? c.Base, c.Tokenizer);
         var allItems = suites.Select(s => SuiteItemBuilder.Build(s, null, chatTemplate)).ToList();
         var identities = suites.Select((s, i) => SuiteIdentity.Of(s, allItems[i])).ToList();
-        // a shard keeps its own items (by a hash of suite id and item id) and documents (by a hash of their text)
+        // a shard keeps its own items (by a hash of suite id and item id) and L_f scoring groups (by a hash of their texts)
         var positions = suites.Select((s, i) => shard?.Select(allItems[i], item => ShardSpec.ItemKey(s.Id, item.Id)) ?? Enumerable.Range(0, allItems[i].Count).ToArray()).ToList();
         var items = allItems.Select((all, i) => (IReadOnlyList<SuiteItem>)positions[i].Select(p => all[p]).ToList()).ToList();
         var allDocuments = c.Forgetting is { } corpusBlock ? CorpusReader.Read(corpusBlock.Corpus).Select(d => d.Text).ToArray() : null;
-        var documents = allDocuments is null ? null : shard?.Select(allDocuments, ShardSpec.DocumentKey) ?? Enumerable.Range(0, allDocuments.Length).ToArray();
-        var corpus = documents?.Select(d => allDocuments![d]).ToArray();
+        int[]? documents = null; // the corpus documents this run measures (a shard's whole scoring groups, chosen once the base model can count their tokens)
         var law = c.Forgetting?.Law is { } lawPath ? LawFile.Load(lawPath) : null;
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;
         var frontier = c.Forgetting?.Ledger is { } ledger ? FrontierReport.Of(ledger, LedgerFile.Load(ledger)) : null;
@@ -220,11 +219,16 @@ public sealed class GateRunner
             using var baseModel = OpenBase(compute, cache);
             baseRef = new ModelReference(c.Base, baseModel.Description.ContentHash());
             paired.EvaluateBase(baseModel, baseResults, baseFromCache);
-            if (corpus is not null)
+            if (allDocuments is not null)
             {
                 var options = new RollingOptions(c.Forgetting!.Truncate);
+                var plan = ForgettingPlan.Of(baseModel, allDocuments, options);
+                documents = shard?.SelectGroups(allDocuments, ForgettingGroups.DocumentPositions(plan.Windows, plan.Document, allDocuments.Length), c.BatchSize)
+                    ?? Enumerable.Range(0, allDocuments.Length).ToArray();
+                var corpus = documents.Select(d => allDocuments[d]).ToArray();
+                var mine = documents.ToHashSet();
                 bool hit = false;
-                reference = WithProgress("base · L_f distributions", ForgettingPlan.Of(baseModel, corpus, options).Windows.Count,
+                reference = WithProgress("base · L_f distributions", plan.Document.Count(mine.Contains),
                     p => BaseDistributionsCache.Compute(baseModel, corpus, options, null, cache, out hit, p));
                 _log($"base · L_f distributions: {(hit ? "from cache" : "computed")}");
             }
@@ -234,7 +238,7 @@ public sealed class GateRunner
             // nothing can be compared without the base side: the run stops here, and its partial report says how far
             // the base side got (what finished is in the cache, so a rerun goes on from the stop)
             errors.Add(IsInputProblem(e) ? e.Message : $"internal error ({e.GetType().Name}): {e.Message}");
-            errors.Add(BaseStopped(suites, baseFromCache, baseRef.ContentHash.Length > 0, corpus is not null, cache is not null));
+            errors.Add(BaseStopped(suites, baseFromCache, baseRef.ContentHash.Length > 0, allDocuments is not null, cache is not null));
             stop = e;
         }
 

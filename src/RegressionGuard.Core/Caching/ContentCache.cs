@@ -188,6 +188,101 @@ public sealed class ContentCache
         return null;
     }
 
+    /// <summary>
+    /// Reads the payload stored under <paramref name="key"/> with <paramref name="read"/>, straight from a memory-mapped
+    /// view of the entry, while another thread checks the payload's SHA-256 alongside (one pass over the bytes each,
+    /// at the same time, instead of a verification pass before the read). <paramref name="value"/> is what
+    /// <paramref name="read"/> returned, kept only if the checksum matches; otherwise, or when the header is bad, the
+    /// entry is reported, deleted and counted as a miss (false), so the caller recomputes — never a value read from
+    /// corrupt bytes. An <see cref="InvalidDataException"/> from <paramref name="read"/> on bytes whose checksum matches
+    /// (a payload of another layout under this key) is reported and discarded the same way.
+    /// </summary>
+    public unsafe bool TryReadMapped<T>(CacheKey key, MappedPayloadReader<T> read, [MaybeNullWhen(false)] out T value)
+    {
+        ArgumentNullException.ThrowIfNull(read);
+        value = default;
+        var path = PathFor(key);
+        var file = OpenEntry(path);
+        if (file is null)
+        {
+            return false;
+        }
+
+        string? problem;
+        using (file)
+        {
+            try
+            {
+                problem = CheckHeader(file, path, key, out long length, out byte[] expected);
+                if (problem is null)
+                {
+                    using var map = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateFromFile(file, null, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read,
+                        HandleInheritability.None, leaveOpen: true);
+                    using var view = map.CreateViewAccessor(0, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
+                    byte* pointer = null;
+                    view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+                    try
+                    {
+                        nint start = (nint)(pointer + view.PointerOffset + HeaderSize);
+                        var payload = new MappedPayload((byte*)start, length);
+                        var verify = Task.Run(() => HashMapped(start, length));
+                        Exception? unreadable = null;
+                        T? result = default;
+                        try
+                        {
+                            result = read(payload);
+                        }
+                        catch (InvalidDataException ex)
+                        {
+                            unreadable = ex;
+                        }
+                        finally
+                        {
+                            payload.Close();
+                        }
+
+                        var actual = verify.GetAwaiter().GetResult();
+                        if (!actual.AsSpan().SequenceEqual(expected))
+                        {
+                            problem = CacheEntryFormat.ChecksumMismatch(path, expected, actual);
+                        }
+                        else if (unreadable is not null)
+                        {
+                            problem = $"cache entry {path} has a payload this build cannot read ({unreadable.Message})";
+                        }
+                        else
+                        {
+                            Interlocked.Increment(ref hits);
+                            value = result!;
+                            return true;
+                        }
+                    }
+                    finally
+                    {
+                        view.SafeMemoryMappedViewHandle.ReleasePointer();
+                    }
+                }
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                Unreadable(path, ex);
+                return false;
+            }
+        }
+        return Discard(path, problem);
+    }
+
+    static unsafe byte[] HashMapped(nint start, long length)
+    {
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        for (long offset = 0; offset < length; offset += HashChunkSize)
+        {
+            hash.AppendData(new ReadOnlySpan<byte>((byte*)start + offset, (int)Math.Min(HashChunkSize, length - offset)));
+        }
+
+        return hash.GetHashAndReset();
+    }
+
     /// <summary>Stores <paramref name="payload"/> under <paramref name="key"/>, replacing any entry there, atomically.</summary>
     public void Put(CacheKey key, ReadOnlySpan<byte> payload)
     {

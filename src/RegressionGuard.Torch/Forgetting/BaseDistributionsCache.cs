@@ -9,10 +9,14 @@ namespace RegressionGuard.Torch.Forgetting;
 /// Base distributions through the content cache, keyed by the base model's content hash (weights, adapter,
 /// tokenizer), the compute dtype, the corpus documents, the windowing options and K. Binary payload:
 /// little-endian int32/float32 arrays per window (ids, first target, document, probabilities, [ids], entropy, argmax).
+/// A cached entry is read from a memory-mapped view, its SHA-256 checked alongside the read (ContentCache.TryReadMapped).
 /// </summary>
 public static class BaseDistributionsCache
 {
     public const string FormatVersion = "base-distributions/2";
+
+    /// <summary>How the stored values were batched (<see cref="ForgettingGroups"/>); entries batched otherwise differ in their last bits.</summary>
+    public const string Scoring = "scoring-groups/1";
 
     public static CacheKey KeyFor(ILanguageModel model, IReadOnlyList<string> documents, RollingOptions options, int? topK)
     {
@@ -24,6 +28,7 @@ public static class BaseDistributionsCache
         }
         return CacheKey.Create("base-distributions",
             ("format", FormatVersion),
+            ("scoring", Scoring),
             ("model", model.Description.ContentHash()),
             ("dtype", model.Description.DType),
             ("context", model.Description.ContextLength.ToString(System.Globalization.CultureInfo.InvariantCulture)),
@@ -42,14 +47,14 @@ public static class BaseDistributionsCache
         }
 
         var key = KeyFor(model, documents, options, topK);
-        using (var stream = cache.OpenRead(key))
+        // read straight from the mapped entry while its checksum is verified alongside; a bad entry is reported,
+        // deleted and recomputed below
+        if (cache.TryReadMapped(key, ReadMapped, out var cached))
         {
-            if (stream is not null)
-            {
-                fromCache = true;
-                return Read(stream);
-            }
+            fromCache = true;
+            return cached;
         }
+
         var result = model.NextTokenDistributions(documents, options, topK, progress);
         cache.Put(key, s => Write(result, s));
         return result;
@@ -88,6 +93,76 @@ public static class BaseDistributionsCache
     static void WriteArray<T>(BinaryWriter w, T[] values) where T : unmanaged => w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
 
     static void ReadArray<T>(BinaryReader r, T[] values) where T : unmanaged => r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
+
+    /// <summary>
+    /// Reads what <see cref="Write"/> wrote from a mapped cache entry: the window headers first (ids, first target,
+    /// document; every size checked against the payload before anything is allocated), then each array copied once,
+    /// straight from the mapping.
+    /// </summary>
+    /// <exception cref="InvalidDataException">the payload is not base distributions of this layout.</exception>
+    public static BaseDistributions ReadMapped(MappedPayload payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        int vocab = payload.Int32(0), k = payload.Int32(4), documents = payload.Int32(8), count = payload.Int32(12);
+        if (vocab < 1 || k < 1 || k > vocab || documents < 0 || count < 0 || count > payload.Length / 16)
+        {
+            throw new InvalidDataException($"a header of {vocab} ids, top {k}, {documents} documents and {count} windows is not one of base distributions");
+        }
+
+        long offset = 16;
+        var headers = new (long Ids, int Length, int First, int Document, long Arrays)[count];
+        long perPosition = 4L * k * (k == vocab ? 1 : 2) + 8;
+        for (int i = 0; i < count; i++)
+        {
+            int length = payload.Int32(offset);
+            long ids = offset + 4;
+            if (length < 1 || length > (payload.Length - ids) / 4)
+            {
+                throw new InvalidDataException($"window {i} claims {length} ids at byte {ids:N0} of a {payload.Length:N0}-byte payload");
+            }
+
+            long next = ids + 4L * length;
+            int first = payload.Int32(next), document = payload.Int32(next + 4);
+            if (first < 1 || first > length || document < 0 || document >= documents)
+            {
+                throw new InvalidDataException($"window {i} of {length} ids scored from {first}, document {document} of {documents}, is not a scored window");
+            }
+
+            headers[i] = (ids, length, first, document, next + 8);
+            offset = next + 8 + perPosition * (length - first);
+            if (offset > payload.Length)
+            {
+                throw new InvalidDataException($"window {i} ends at byte {offset:N0}, after the payload's {payload.Length:N0}");
+            }
+        }
+
+        if (offset != payload.Length)
+        {
+            throw new InvalidDataException($"the windows end at byte {offset:N0}, but the payload holds {payload.Length:N0}");
+        }
+
+        var windows = new List<ScoredWindow>(count);
+        foreach (var h in headers)
+        {
+            var ids = new int[h.Length];
+            payload.CopyTo<int>(h.Ids, ids);
+            windows.Add(new ScoredWindow(ids, h.First));
+        }
+
+        var result = new BaseDistributions(vocab, k, windows, headers.Select(h => h.Document).ToArray(), documents);
+        for (int i = 0; i < count; i++)
+        {
+            long at = payload.CopyTo<float>(headers[i].Arrays, result.Probs[i]);
+            if (result.Indices is not null)
+            {
+                at = payload.CopyTo<int>(at, result.Indices[i]);
+            }
+
+            at = payload.CopyTo<float>(at, result.Entropy[i]);
+            payload.CopyTo<int>(at, result.Argmax[i]);
+        }
+        return result;
+    }
 
     /// <summary>Reads what <see cref="Write"/> wrote.</summary>
     public static BaseDistributions Read(Stream stream)

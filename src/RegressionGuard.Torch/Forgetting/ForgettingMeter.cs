@@ -11,7 +11,10 @@ namespace RegressionGuard.Torch.Forgetting;
 /// Computes L_f (Kalajdzievski 2024): at every predicted position of a corpus, the cross-entropy of the tuned model's
 /// next-token distribution against the base model's full distribution, averaged over all predicted positions.
 /// Documents are handled exactly as <c>score</c> does ([BOS] + encode(text), no EOS, <see cref="RollingWindows"/>).
-/// All reductions are computed in fp32 from each model's logits, whatever dtype the models run in.
+/// All reductions are computed in fp32 from each model's logits, whatever dtype the models run in. Windows are scored
+/// in <see cref="ForgettingGroups"/> of the batch size and the per-position values are summed per document in one
+/// fixed order (in double), so a shard holding whole groups gives the unsharded run's per-document sums bit for bit.
+/// Another batch size cuts other groups and batches: the same L_f within float rounding (≈ 1e-8 relative, docs/gate.md).
 /// </summary>
 public static class ForgettingMeter
 {
@@ -43,7 +46,7 @@ public static class ForgettingMeter
         int vocab = baseModel.Model.Transformer.VocabSize;
         int k = Math.Min(vocab, topK ?? (vocab <= ExactVocabularyLimit ? vocab : DefaultTopK));
         var result = new BaseDistributions(vocab, k, windows.Select(w => new ScoredWindow(w.Ids, w.FirstTarget)).ToList(), owner, documents.Count);
-        baseModel.ForEachScoredChunk(windows, chunk =>
+        ForEachGroupChunk(baseModel, windows, owner, documents.Count, chunk =>
         {
             var lp = chunk.Logits.log_softmax(-1, ScalarType.Float32);                         // (n, V) fp32
             var p = lp.exp();                                                                   // (n, V)
@@ -79,10 +82,12 @@ public static class ForgettingMeter
     }
 
     /// <summary>
-    /// Scores the tuned model against stored base distributions. Exact form: CE = −Σ_v p_v log q_v (one fused dot
-    /// product per position). Reduced form: the stored top-K ids contribute exactly; the tail's base mass
+    /// Scores the tuned model against stored base distributions, straight from the tuned logits z (log q = z − lse).
+    /// Exact form: CE = −Σ_v p_v log q_v = lse·Σ_v p_v − Σ_v p_v z_v (a logsumexp and one fused dot product per
+    /// position; no log-softmax is written). Reduced form: the stored top-K ids contribute exactly; the tail's base mass
     /// r = 1 − Σ_topK p is spread over the tail in proportion to the tuned model's own tail probabilities,
-    /// CE_tail = −r · Σ_tail (q_j / Q_tail) log q_j. H is stored exactly in both forms and KL = CE − H per position.
+    /// CE_tail = −r · Σ_tail (q_j / Q_tail) log q_j, with Σ_v q log q = Σ_v q z − lse from the one softmax (the only
+    /// full-vocabulary exp pass) and lse = max z − log max q. H is stored exactly in both forms and KL = CE − H per position.
     /// The reduced form's error is measured in docs/benchmarks.md.
     /// </summary>
     public static ForgettingResult Compare(BaseDistributions reference, TorchLanguageModel tuned, IProgress<int>? progress = null)
@@ -93,11 +98,11 @@ public static class ForgettingMeter
         }
 
         int k = reference.TopK, docs = reference.Documents;
-        var ce = new double[docs];
-        var h = new double[docs];
-        var agree = new double[docs];
-        var count = new int[docs];
-        tuned.ForEachScoredChunk(reference.Windows.Select(w => new TorchLanguageModel.ScoreRequest(w.Ids, w.FirstTarget)).ToList(), chunk =>
+        // per position first, summed afterwards in one fixed order (documents, windows, positions), in double
+        var ceAt = reference.Windows.Select(w => new float[w.Ids.Length - w.FirstTarget]).ToArray();
+        var agreeAt = reference.Windows.Select(w => new bool[w.Ids.Length - w.FirstTarget]).ToArray();
+        var requests = reference.Windows.Select(w => new TorchLanguageModel.ScoreRequest(w.Ids, w.FirstTarget)).ToList();
+        ForEachGroupChunk(tuned, requests, reference.WindowDocument, docs, chunk =>
         {
             int n = chunk.Requests.Length;
             var baseValues = new float[n * k];
@@ -118,22 +123,25 @@ public static class ForgettingMeter
                 baseArgmax[r] = reference.Argmax[w][offset];
             }
             var device = chunk.Logits.device;
-            var lpt = chunk.Logits.log_softmax(-1, ScalarType.Float32);                          // (n, V) fp32
+            var z = chunk.Logits.to_type(ScalarType.Float32);                                    // (n, V) fp32 logits
             var pb = tensor(baseValues, new long[] { n, k }, device: device);                    // (n, K)
             Tensor crossEntropy;
             if (baseIds is null)
             {
-                crossEntropy = CrossEntropy(pb, lpt);                                            // −Σ p log q (n)
+                // −Σ p log q = lse(z)·Σp − Σ p z: one logsumexp (nothing (n, V) written) and one batched dot product
+                crossEntropy = z.logsumexp(-1) * pb.sum(-1) - Dot(pb, z);                          // (n)
             }
             else
             {
                 var idx = tensor(baseIds, new long[] { n, k }, device: device);                  // (n, K)
-                var lptTop = lpt.gather(1, idx);                                                 // (n, K)
+                var q = z.softmax(-1);                                                           // (n, V): the one full-vocabulary exp pass
+                var (top, at) = z.max(-1);                                                       // (n) each
+                var lse = top - q.gather(1, at.unsqueeze(1)).squeeze(1).log();                  // log Σ e^z = max z − log max q (n)
+                var lptTop = z.gather(1, idx) - lse.unsqueeze(1);                                // log q of the base's top K (n, K)
                 var qTop = lptTop.exp();                                                         // (n, K)
                 var tailMass = (1 - pb.sum(-1)).clamp_min(0);                                    // r (n)
                 var qTail = (1 - qTop.sum(-1)).clamp_min(1e-30);                                 // Q_tail (n)
-                // Σ_v q log q as one batched dot product of exp(lpt) with lpt: no (n, V) product is materialised.
-                var qLogQ = -CrossEntropy(lpt.exp(), lpt);                                       // (n)
+                var qLogQ = Dot(q, z) - lse;                                                     // Σ_v q log q = Σ q z − lse (Σ q = 1) (n)
                 var qLogQTail = qLogQ - (qTop * lptTop).sum(-1);                                 // Σ_tail q log q (n)
                 crossEntropy = -(pb * lptTop).sum(-1) - tailMass * qLogQTail / qTail;
             }
@@ -142,17 +150,28 @@ public static class ForgettingMeter
             var agreeValues = agrees.cpu().data<bool>().ToArray();
             for (int r = 0; r < n; r++)
             {
-                int w = chunk.Requests[r], d = reference.WindowDocument[w];
-                ce[d] += ceValues[r];
-                h[d] += reference.Entropy[w][chunk.Positions[r] - reference.Windows[w].FirstTarget];
-                if (agreeValues[r])
-                {
-                    agree[d]++;
-                }
-
-                count[d]++;
+                int w = chunk.Requests[r], offset = chunk.Positions[r] - reference.Windows[w].FirstTarget;
+                ceAt[w][offset] = ceValues[r];
+                agreeAt[w][offset] = agreeValues[r];
             }
         }, progress);
+
+        var ce = new double[docs];
+        var h = new double[docs];
+        var agree = new double[docs];
+        var count = new int[docs];
+        for (int w = 0; w < ceAt.Length; w++)
+        {
+            int d = reference.WindowDocument[w];
+            for (int j = 0; j < ceAt[w].Length; j++)
+            {
+                ce[d] += ceAt[w][j];
+                h[d] += reference.Entropy[w][j];
+                agree[d] += agreeAt[w][j] ? 1 : 0;
+            }
+
+            count[d] += ceAt[w].Length;
+        }
 
         long positions = count.Sum(c => (long)c);
         var perDocument = Enumerable.Range(0, docs).Select(d => new DocumentForgetting(d, count[d], ce[d], h[d], ce[d] - h[d], agree[d])).ToList();
@@ -160,9 +179,29 @@ public static class ForgettingMeter
         return new ForgettingResult(lf, entropyMean, lf - entropyMean, agree.Sum() / positions, positions, docs, perDocument);
     }
 
+    /// <summary>
+    /// Scores the windows group by group (<see cref="ForgettingGroups"/> of the model's batch size: documents of similar
+    /// size, largest first): a group's windows
+    /// are batched among themselves only, so every position's numbers are the same in the whole corpus and in a shard
+    /// holding its group. <see cref="TorchLanguageModel.ScoredChunk.Requests"/> are indices into <paramref name="windows"/>.
+    /// </summary>
+    static void ForEachGroupChunk(TorchLanguageModel model, List<TorchLanguageModel.ScoreRequest> windows, int[] windowDocument, int documents,
+        Action<TorchLanguageModel.ScoredChunk> reduce, IProgress<int>? progress)
+    {
+        var scored = windows.Select(w => new ScoredWindow(w.Ids, w.FirstTarget)).ToList();
+        foreach (var group in ForgettingGroups.Windows(scored, windowDocument, documents, model.Model.Compute.BatchSize))
+        {
+            model.ForEachScoredChunk(group.Select(w => windows[w]).ToList(), chunk =>
+                reduce(chunk with { Requests = chunk.Requests.Select(r => group[r]).ToArray() }), progress);
+        }
+    }
+
     /// <summary>Per position: −Σ_v p_v log q_v for base probabilities (n, V) and tuned log-probabilities (n, V), as one batched dot product.</summary>
     public static Tensor CrossEntropy(Tensor baseProbs, Tensor tunedLogProbs) =>
-        -baseProbs.unsqueeze(1).bmm(tunedLogProbs.unsqueeze(2)).view(baseProbs.shape[0]);
+        -Dot(baseProbs, tunedLogProbs);
+
+    /// <summary>Per row: Σ_v a_v b_v of two (n, V) tensors, as one batched dot product (no (n, V) product is materialised).</summary>
+    static Tensor Dot(Tensor a, Tensor b) => a.unsqueeze(1).bmm(b.unsqueeze(2)).view(a.shape[0]);
 
     /// <summary>Per position: −Σ_v p_v log p_v.</summary>
     public static Tensor Entropy(Tensor probs, Tensor logProbs) => -(probs * logProbs).sum(-1);

@@ -52,7 +52,7 @@ public sealed class ReportMergeCommandTests
     }
 
     [TestCase("model", "the tuned model differs (sha256 0f0f0f0f0f0f… vs tuned-sha)")]
-    [TestCase("config", "the gate config (thresholds, correction, seed, forgetting block, law or dtype) differs (sha256 0f0f0f0f0f0f… vs config-sha)")]
+    [TestCase("config", "the gate config (thresholds, correction, seed, forgetting block, law, dtype or batch size) differs (sha256 0f0f0f0f0f0f… vs config-sha)")]
     public void Parts_of_gates_on_another_model_or_config_exit_2_naming_what_differs(string differs, string message)
     {
         // Given shard 1/2 of a gate and shard 2/2 of a gate on another tuned model, or with another config

@@ -119,6 +119,60 @@ public sealed class BaseCacheTests
     }
 
     [Test]
+    public void A_corrupt_byte_in_cached_base_distributions_is_detected_warned_about_and_recomputed()
+    {
+        // Given base distributions in the cache, one probability byte of the entry then flipped
+        using var dir = new TempFolder();
+        var problems = new List<string>();
+        var cache = new ContentCache(dir.File("cache"), problems.Add);
+        var docs = CorpusReader.Read(Stories260K.First46Path).Take(8).Select(d => d.Text).ToArray();
+        var options = new RollingOptions(Truncate: true);
+        using var model = Fresh(Stories260K.BinPath);
+        var original = BaseDistributionsCache.Compute(model, docs, options, null, cache, out _);
+        var path = cache.PathFor(BaseDistributionsCache.KeyFor(model, docs, options, null));
+        var bytes = File.ReadAllBytes(path);
+        bytes[bytes.Length / 2] ^= 0x40;
+        File.WriteAllBytes(path, bytes);
+
+        // When the gate asks for them again
+        int calls = model.ForwardCalls;
+        var again = BaseDistributionsCache.Compute(model, docs, options, null, cache, out var hit);
+
+        // Then the corruption is reported, the distributions are recomputed (the same numbers) and stored again
+        Assert.That(hit, Is.False);
+        Assert.That(problems.Single(), Does.StartWith($"cache entry {path} is corrupt: checksum mismatch").And.EndWith("; discarding it"));
+        Assert.That(model.ForwardCalls, Is.GreaterThan(calls));
+        Assert.That(again.Probs, Is.EqualTo(original.Probs));
+        BaseDistributionsCache.Compute(model, docs, options, null, cache, out var hitAfter);
+        Assert.That(hitAfter, Is.True);
+    }
+
+    [Test]
+    public void Reduced_base_distributions_come_back_from_the_mapped_cache_unchanged()
+    {
+        // Given top-16 base distributions stored in the cache
+        using var dir = new TempFolder();
+        var cache = new ContentCache(dir.File("cache"));
+        var docs = CorpusReader.Read(Stories260K.First46Path).Take(6).Select(d => d.Text).ToArray();
+        var options = new RollingOptions();
+        using var model = Fresh(Stories260K.BinPath);
+        var stored = BaseDistributionsCache.Compute(model, docs, options, 16, cache, out _);
+
+        // When they are read back
+        var read = BaseDistributionsCache.Compute(model, docs, options, 16, cache, out var hit);
+
+        // Then every array is the same
+        Assert.That(hit, Is.True);
+        Assert.That((read.VocabSize, read.TopK, read.Documents), Is.EqualTo((stored.VocabSize, stored.TopK, stored.Documents)));
+        Assert.That(read.Windows.Select(w => (w.Ids, w.FirstTarget)), Is.EqualTo(stored.Windows.Select(w => (w.Ids, w.FirstTarget))));
+        Assert.That(read.WindowDocument, Is.EqualTo(stored.WindowDocument));
+        Assert.That(read.Probs, Is.EqualTo(stored.Probs));
+        Assert.That(read.Indices, Is.EqualTo(stored.Indices));
+        Assert.That(read.Entropy, Is.EqualTo(stored.Entropy));
+        Assert.That(read.Argmax, Is.EqualTo(stored.Argmax));
+    }
+
+    [Test]
     public void A_truncated_cache_entry_is_reported_discarded_and_rebuilt()
     {
         using var dir = new TempFolder();

@@ -1,4 +1,5 @@
 using RegressionGuard.Corpora;
+using RegressionGuard.Forgetting;
 using RegressionGuard.Modeling;
 using RegressionGuard.Testing;
 using RegressionGuard.Torch.Checkpoints;
@@ -149,6 +150,30 @@ public sealed class ForgettingMeterTests
         }
 
         return result;
+    }
+
+    [Test]
+    public void Documents_of_whole_scoring_groups_give_the_whole_corpus_sums_bit_for_bit()
+    {
+        // Given the 46 stories (three scoring groups at the default batch size 16: the 16 longest, the next 16, the
+        // 14 shortest), the first and last groups' stories in corpus order, and a perturbed tuned model
+        using var dir = new TempFolder();
+        using var tuned = Perturbed(dir);
+        var model = Stories260K.Model;
+        var options = new RollingOptions(Truncate: true);
+        var (windows, owner) = ForgettingMeter.Plan(model, Stories, options);
+        var groups = ForgettingGroups.Of(ForgettingGroups.DocumentPositions(windows.Select(w => new ScoredWindow(w.Ids, w.FirstTarget)).ToList(), owner, Stories.Length), model.Model.Compute.BatchSize);
+        Assert.That(groups.Select(g => g.Length), Is.EqualTo(new[] { 16, 16, 14 }));
+        var shard = groups[0].Concat(groups[2]).Order().ToArray();
+
+        // When L_f is measured on the whole corpus and on the first and last groups alone
+        var whole = ForgettingMeter.Compare(ForgettingMeter.ComputeBase(model, Stories, options), tuned);
+        var part = ForgettingMeter.Compare(ForgettingMeter.ComputeBase(model, shard.Select(d => Stories[d]).ToArray(), options), tuned);
+
+        // Then every document's sums are the same bits
+        var expected = shard.Select(d => whole.PerDocument[d] with { Index = 0 }).ToList();
+        Assert.That(part.PerDocument.Select(d => d with { Index = 0 }), Is.EqualTo(expected));
+        Assert.That(part.PerDocument.Sum(d => d.Positions), Is.GreaterThan(1000));
     }
 
     [Test]

@@ -29,9 +29,9 @@ public sealed record SuiteIdentity(string Suite, string Sha256, int Items)
 
 /// <summary>
 /// What makes parts mergeable: the same tool version, decision rules (thresholds, correction, seed, forgetting block,
-/// law, dtype), models, suites and corpus. Parts that differ in any of these come from different gates.
+/// law, dtype, batch size), models, suites and corpus. Parts that differ in any of these come from different gates.
 /// </summary>
-/// <param name="Config">SHA-256 of the decision rules, the law's text and the compute dtype.</param>
+/// <param name="Config">SHA-256 of the decision rules, the law's text, the compute dtype and the batch size (which cuts the L_f corpus into scoring groups).</param>
 /// <param name="Corpus">SHA-256 of the L_f corpus's documents, or null without a forgetting block.</param>
 public sealed record GatePartIdentity(
     string ToolVersion,

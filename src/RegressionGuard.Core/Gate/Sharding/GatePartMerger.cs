@@ -125,7 +125,7 @@ public static class GatePartMerger
 
         if (a.Config != b.Config)
         {
-            yield return ("the gate config (thresholds, correction, seed, forgetting block, law or dtype)", Short(a.Config), Short(b.Config));
+            yield return ("the gate config (thresholds, correction, seed, forgetting block, law, dtype or batch size)", Short(a.Config), Short(b.Config));
         }
 
         if (a.BaseModel != b.BaseModel)

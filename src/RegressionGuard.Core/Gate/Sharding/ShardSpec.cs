@@ -7,8 +7,9 @@ namespace RegressionGuard.Gate.Sharding;
 
 /// <summary>
 /// Shard <see cref="Index"/> of <see cref="Count"/> (1-based, written <c>i/N</c>). Work is assigned by a stable hash of
-/// what it is (a suite item by suite id and item id, a corpus document by its text), never by its position: every
-/// item lands in exactly one shard, and adding an item moves no other item to another shard.
+/// what it is, never by its position: a suite item by suite id and item id (every item lands in exactly one shard, and
+/// adding an item moves no other item to another shard); the L_f corpus in whole scoring groups of documents, by
+/// their texts (<see cref="SelectGroups"/>), so that sharded L_f is bit for bit the unsharded one.
 /// </summary>
 public sealed record ShardSpec(int Index, int Count)
 {
@@ -60,6 +61,9 @@ public sealed record ShardSpec(int Index, int Count)
     /// <summary>The key of a corpus document: its text.</summary>
     public static string DocumentKey(string text) => $"document\n{text}";
 
+    /// <summary>The key of an L_f scoring group (<see cref="Forgetting.ForgettingGroups"/>): its documents' keys, in order.</summary>
+    public static string GroupKey(IEnumerable<string> documentKeys) => $"group\n{string.Join("\n\0", documentKeys)}";
+
     public bool Owns(string key) => Of(key, Count) == Index;
 
     /// <summary>The positions (in order) of the elements this shard owns.</summary>
@@ -68,6 +72,20 @@ public sealed record ShardSpec(int Index, int Count)
         ArgumentNullException.ThrowIfNull(all);
         ArgumentNullException.ThrowIfNull(key);
         return Enumerable.Range(0, all.Count).Where(i => Owns(key(all[i]))).ToArray();
+    }
+
+    /// <summary>
+    /// The positions (in order) of the L_f corpus documents this shard owns. Documents go to shards in whole scoring
+    /// groups (<see cref="Forgetting.ForgettingGroups"/> of <paramref name="groupSize"/>, the batch size, from each
+    /// document's number of scored positions in <paramref name="documentPositions"/>), each group by the key of all its
+    /// documents, so every document is scored in the same batch as in the unsharded run and gives the same bits.
+    /// </summary>
+    public int[] SelectGroups(IReadOnlyList<string> documents, IReadOnlyList<int> documentPositions, int groupSize)
+    {
+        ArgumentNullException.ThrowIfNull(documents);
+        return Forgetting.ForgettingGroups.Of(documentPositions, groupSize)
+            .Where(g => Owns(GroupKey(g.Select(d => DocumentKey(documents[d])))))
+            .SelectMany(g => g).Order().ToArray();
     }
 
     public override string ToString() => $"{Index}/{Count}";

@@ -124,7 +124,7 @@ public sealed partial class GatePartMergerTests
         // Then each difference names both folders and both values
         Assert.That(e!.Message, Is.EqualTo("cannot merge 3 part(s): "
             + "b (shard 2/3) and a (shard 1/3) come from different gates: the tuned model differs (sha256 0123456789ab… vs tuned-sha); "
-            + "c (shard 3/3) and a (shard 1/3) come from different gates: the gate config (thresholds, correction, seed, forgetting block, law or dtype) differs (sha256 fedcba987654… vs config-sha)"));
+            + "c (shard 3/3) and a (shard 1/3) come from different gates: the gate config (thresholds, correction, seed, forgetting block, law, dtype or batch size) differs (sha256 fedcba987654… vs config-sha)"));
     }
 
     [Test]

@@ -62,6 +62,28 @@ public sealed class ShardSpecTests
         return (int)(first % (ulong)n) + 1;
     }
 
+    [TestCase(3)]
+    [TestCase(5)]
+    public void The_corpus_goes_to_shards_in_whole_scoring_groups_and_every_document_once(int n)
+    {
+        // Given 100 documents of various sizes in scoring groups of 8
+        var documents = Enumerable.Range(0, 100).Select(i => $"document {i}").ToList();
+        var positions = Enumerable.Range(0, 100).Select(i => 10 + i * 37 % 50).ToArray();
+        var groups = RegressionGuard.Forgetting.ForgettingGroups.Of(positions, 8);
+
+        // When each of N shards selects its documents
+        var selected = Enumerable.Range(1, n).Select(i => new ShardSpec(i, n).SelectGroups(documents, positions, 8)).ToList();
+
+        // Then every document is in exactly one shard, each group wholly in one, and each shard's list is in corpus order
+        Assert.That(selected.SelectMany(s => s).Order(), Is.EqualTo(Enumerable.Range(0, documents.Count)));
+        foreach (var group in groups)
+        {
+            Assert.That(selected.Single(s => s.Contains(group[0])), Is.SupersetOf(group));
+        }
+
+        Assert.That(selected, Has.All.Ordered);
+    }
+
     [TestCase("2/5", 2, 5)]
     [TestCase("1/1", 1, 1)]
     [TestCase("5/5", 5, 5)]
