@@ -86,13 +86,10 @@ public sealed class RemoteClient : IDisposable
         {
             key = CacheKey.Create("remote-request", ("format", "remote-request/1"), ("model", rc.ModelHash), ("path", path),
                 ("body-sha256", Convert.ToHexStringLower(SHA256.HashData(payload))));
-            using var stream = rc.Cache.OpenRead(key);
-            if (stream is not null)
+            if (rc.Cache.TryGet(key, out var cached))
             {
-                using var memory = new MemoryStream();
-                await stream.CopyToAsync(memory, cancel).ConfigureAwait(false);
                 RemoteMetrics.Client("cache", start);
-                return Parse(parse, memory.ToArray());
+                return Parse(parse, cached);
             }
 
             RemoteMetrics.Client("cache", start);

@@ -285,8 +285,14 @@ public sealed class RemoteLanguageModel : ILanguageModel
             var body = new DistributionsRequest { Model = _spec.Model, Documents = documents, Truncate = options.Truncate, Stride = options.Stride, TopK = topK };
             var exact = _client.PostCachedAsync("regressionguard/distributions", body, bytes =>
             {
-                using var stream = new MemoryStream(bytes);
-                return BaseDistributionsCache.Read(stream);
+                try
+                {
+                    return BaseDistributionsCache.Read(bytes);
+                }
+                catch (InvalidDataException e)
+                {
+                    throw _client.Malformed("regressionguard/distributions", e.Message, e);
+                }
             }, CancellationToken.None).GetAwaiter().GetResult();
             progress?.Report(exact.Windows.Count);
             return exact;

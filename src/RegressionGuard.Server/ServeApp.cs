@@ -70,10 +70,9 @@ public static class ServeApp
             BaseDistributions reference;
             try
             {
-                using var stream = new MemoryStream(body);
-                reference = BaseDistributionsCache.Read(stream);
+                reference = BaseDistributionsCache.Read(body);
             }
-            catch (Exception e) when (e is EndOfStreamException or IOException or ArgumentException or OverflowException or OutOfMemoryException)
+            catch (Exception e) when (e is InvalidDataException or OutOfMemoryException)
             {
                 throw new BadRequest($"the body is not base distributions in the base-distributions/2 format: {e.Message}");
             }

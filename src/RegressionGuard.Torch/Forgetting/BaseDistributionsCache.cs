@@ -92,19 +92,42 @@ public static class BaseDistributionsCache
 
     static void WriteArray<T>(BinaryWriter w, T[] values) where T : unmanaged => w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
 
-    static void ReadArray<T>(BinaryReader r, T[] values) where T : unmanaged => r.BaseStream.ReadExactly(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
-
-    /// <summary>
-    /// Reads what <see cref="Write"/> wrote from a mapped cache entry: the window headers first (ids, first target,
-    /// document; every size checked against the payload before anything is allocated), then each array copied once,
-    /// straight from the mapping.
-    /// </summary>
+    /// <summary>Reads what <see cref="Write"/> wrote from a mapped cache entry, each array copied once, straight from the mapping.</summary>
     /// <exception cref="InvalidDataException">the payload is not base distributions of this layout.</exception>
     public static BaseDistributions ReadMapped(MappedPayload payload)
     {
         ArgumentNullException.ThrowIfNull(payload);
-        int vocab = payload.Int32(0), k = payload.Int32(4), documents = payload.Int32(8), count = payload.Int32(12);
-        if (vocab < 1 || k < 1 || k > vocab || documents < 0 || count < 0 || count > payload.Length / 16)
+        return Parse(payload.Length, payload.Bytes);
+    }
+
+    /// <summary>Reads what <see cref="Write"/> wrote from bytes another process sent (a server's answer, a request body).</summary>
+    /// <exception cref="InvalidDataException">the bytes are not base distributions of this layout.</exception>
+    public static BaseDistributions Read(byte[] bytes)
+    {
+        ArgumentNullException.ThrowIfNull(bytes);
+        return Parse(bytes.LongLength, (offset, count) => offset < 0 || count < 0 || offset > bytes.LongLength - count
+            ? throw new InvalidDataException($"the payload ends at byte {bytes.LongLength:N0}, but {count:N0} bytes at {offset:N0} were wanted")
+            : bytes.AsSpan((int)offset, count));
+    }
+
+    delegate ReadOnlySpan<byte> PayloadBytes(long offset, int count);
+
+    /// <summary>
+    /// The one reader of the layout: the window headers first (ids, first target, document; every size checked against
+    /// the payload before anything is allocated), then each array copied once out of <paramref name="bytes"/>.
+    /// </summary>
+    static BaseDistributions Parse(long size, PayloadBytes bytes)
+    {
+        int Int32(long offset) => System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes(offset, 4));
+        long CopyTo<T>(long offset, Span<T> destination) where T : unmanaged
+        {
+            var target = System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination);
+            bytes(offset, target.Length).CopyTo(target);
+            return offset + target.Length;
+        }
+
+        int vocab = Int32(0), k = Int32(4), documents = Int32(8), count = Int32(12);
+        if (vocab < 1 || k < 1 || k > vocab || documents < 0 || count < 0 || count > size / 16)
         {
             throw new InvalidDataException($"a header of {vocab} ids, top {k}, {documents} documents and {count} windows is not one of base distributions");
         }
@@ -114,15 +137,15 @@ public static class BaseDistributionsCache
         long perPosition = 4L * k * (k == vocab ? 1 : 2) + 8;
         for (int i = 0; i < count; i++)
         {
-            int length = payload.Int32(offset);
+            int length = Int32(offset);
             long ids = offset + 4;
-            if (length < 1 || length > (payload.Length - ids) / 4)
+            if (length < 1 || length > (size - ids) / 4)
             {
-                throw new InvalidDataException($"window {i} claims {length} ids at byte {ids:N0} of a {payload.Length:N0}-byte payload");
+                throw new InvalidDataException($"window {i} claims {length} ids at byte {ids:N0} of a {size:N0}-byte payload");
             }
 
             long next = ids + 4L * length;
-            int first = payload.Int32(next), document = payload.Int32(next + 4);
+            int first = Int32(next), document = Int32(next + 4);
             if (first < 1 || first > length || document < 0 || document >= documents)
             {
                 throw new InvalidDataException($"window {i} of {length} ids scored from {first}, document {document} of {documents}, is not a scored window");
@@ -130,74 +153,36 @@ public static class BaseDistributionsCache
 
             headers[i] = (ids, length, first, document, next + 8);
             offset = next + 8 + perPosition * (length - first);
-            if (offset > payload.Length)
+            if (offset > size)
             {
-                throw new InvalidDataException($"window {i} ends at byte {offset:N0}, after the payload's {payload.Length:N0}");
+                throw new InvalidDataException($"window {i} ends at byte {offset:N0}, after the payload's {size:N0}");
             }
         }
 
-        if (offset != payload.Length)
+        if (offset != size)
         {
-            throw new InvalidDataException($"the windows end at byte {offset:N0}, but the payload holds {payload.Length:N0}");
+            throw new InvalidDataException($"the windows end at byte {offset:N0}, but the payload holds {size:N0}");
         }
 
         var windows = new List<ScoredWindow>(count);
         foreach (var h in headers)
         {
             var ids = new int[h.Length];
-            payload.CopyTo<int>(h.Ids, ids);
+            CopyTo<int>(h.Ids, ids);
             windows.Add(new ScoredWindow(ids, h.First));
         }
 
         var result = new BaseDistributions(vocab, k, windows, headers.Select(h => h.Document).ToArray(), documents);
         for (int i = 0; i < count; i++)
         {
-            long at = payload.CopyTo<float>(headers[i].Arrays, result.Probs[i]);
+            long at = CopyTo<float>(headers[i].Arrays, result.Probs[i]);
             if (result.Indices is not null)
             {
-                at = payload.CopyTo<int>(at, result.Indices[i]);
+                at = CopyTo<int>(at, result.Indices[i]);
             }
 
-            at = payload.CopyTo<float>(at, result.Entropy[i]);
-            payload.CopyTo<int>(at, result.Argmax[i]);
-        }
-        return result;
-    }
-
-    /// <summary>Reads what <see cref="Write"/> wrote.</summary>
-    public static BaseDistributions Read(Stream stream)
-    {
-        using var r = new BinaryReader(stream, System.Text.Encoding.UTF8, leaveOpen: true);
-        int vocab = r.ReadInt32(), k = r.ReadInt32(), documents = r.ReadInt32(), count = r.ReadInt32();
-        var windows = new List<ScoredWindow>(count);
-        var owner = new int[count];
-        // first pass needs the window shapes to allocate; store window headers then fill arrays in order
-        var positions = new List<(int[] Ids, int First, int Doc, long Offset)>();
-        for (int i = 0; i < count; i++)
-        {
-            var ids = new int[r.ReadInt32()];
-            ReadArray(r, ids);
-            int first = r.ReadInt32(), doc = r.ReadInt32();
-            windows.Add(new ScoredWindow(ids, first));
-            owner[i] = doc;
-            int n = ids.Length - first;
-            // skip over the arrays for now: they are read in the second pass below
-            long bytes = 4L * n * k + (k == vocab ? 0 : 4L * n * k) + 4L * n + 4L * n;
-            positions.Add((ids, first, doc, stream.Position));
-            stream.Seek(bytes, SeekOrigin.Current);
-        }
-        var result = new BaseDistributions(vocab, k, windows, owner, documents);
-        for (int i = 0; i < count; i++)
-        {
-            stream.Position = positions[i].Offset;
-            ReadArray(r, result.Probs[i]);
-            if (result.Indices is not null)
-            {
-                ReadArray(r, result.Indices[i]);
-            }
-
-            ReadArray(r, result.Entropy[i]);
-            ReadArray(r, result.Argmax[i]);
+            at = CopyTo<float>(at, result.Entropy[i]);
+            CopyTo<int>(at, result.Argmax[i]);
         }
         return result;
     }
