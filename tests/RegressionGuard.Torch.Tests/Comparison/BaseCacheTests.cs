@@ -194,4 +194,21 @@ public sealed class BaseCacheTests
         CachedEvaluation.Evaluate(suite, items, model, cache, out var hitAgain);
         Assert.That(hitAgain, Is.True, "the rebuilt entry is used next time");
     }
+
+    [Test]
+    public void Bytes_that_claim_more_windows_or_ids_than_they_hold_are_refused_before_anything_is_allocated()
+    {
+        // Given a payload whose header claims int.MaxValue windows, and one whose first window claims int.MaxValue ids
+        static byte[] Ints(params int[] values) => values.SelectMany(BitConverter.GetBytes).ToArray();
+        var manyWindows = Ints(512, 512, 1, int.MaxValue);
+        var manyIds = Ints(512, 512, 1, 1, int.MaxValue, 7);
+
+        // When they are read as base distributions (a server's answer or a request body)
+        // Then each is refused as not base distributions, naming what it claimed
+        Assert.Multiple(() =>
+        {
+            Assert.That(() => BaseDistributionsCache.Read(manyWindows), Throws.TypeOf<InvalidDataException>().With.Message.Contains("2147483647 windows"));
+            Assert.That(() => BaseDistributionsCache.Read(manyIds), Throws.TypeOf<InvalidDataException>().With.Message.Contains("claims 2147483647 ids"));
+        });
+    }
 }
