@@ -97,96 +97,34 @@ public sealed class ContentCache
     /// </summary>
     /// <exception cref="InvalidOperationException">The entry is valid but larger than an array can hold; use
     /// <see cref="OpenRead"/>.</exception>
-    public bool TryGet(CacheKey key, [MaybeNullWhen(false)] out byte[] payload)
-    {
-        payload = null;
-        var path = PathFor(key);
-        var file = OpenEntry(path);
-        if (file is null)
+    public bool TryGet(CacheKey key, [MaybeNullWhen(false)] out byte[] payload) =>
+        ReadEntry(key, keepsFile: false, (FileStream file, string path, long length, byte[] expected, out byte[] bytes) =>
         {
-            return false;
-        }
-
-        string? problem;
-        using (file)
-        {
-            try
+            if (length > Array.MaxLength)
             {
-                problem = CheckHeader(file, path, key, out long length, out byte[] expected);
-                if (problem is null)
-                {
-                    if (length > Array.MaxLength)
-                    {
-                        throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
-                            $"cache entry {path} holds {length:N0} bytes, more than one array can hold; read it with OpenRead"));
-                    }
+                throw new InvalidOperationException(string.Create(CultureInfo.InvariantCulture,
+                    $"cache entry {path} holds {length:N0} bytes, more than one array can hold; read it with OpenRead"));
+            }
 
-                    var bytes = GC.AllocateUninitializedArray<byte>((int)length);
-                    file.ReadExactly(bytes);
-                    var actual = SHA256.HashData(bytes);
-                    if (actual.AsSpan().SequenceEqual(expected))
-                    {
-                        Interlocked.Increment(ref hits);
-                        payload = bytes;
-                        return true;
-                    }
-                    problem = CacheEntryFormat.ChecksumMismatch(path, expected, actual);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                return Unreadable(path, ex);
-            }
-        }
-        return Discard(path, problem);
-    }
+            bytes = GC.AllocateUninitializedArray<byte>((int)length);
+            file.ReadExactly(bytes);
+            var actual = SHA256.HashData(bytes);
+            return actual.AsSpan().SequenceEqual(expected) ? null : CacheEntryFormat.ChecksumMismatch(path, expected, actual);
+        }, out payload);
 
     /// <summary>
     /// A read-only, seekable stream over the payload stored under <paramref name="key"/>, or null on a miss (no entry,
     /// or a bad one, which is reported and deleted). The whole payload is checked against its SHA-256 before the
     /// stream is returned, so the entry is read twice; the caller disposes the stream.
     /// </summary>
-    public Stream? OpenRead(CacheKey key)
-    {
-        var path = PathFor(key);
-        var file = OpenEntry(path);
-        if (file is null)
+    public Stream? OpenRead(CacheKey key) =>
+        ReadEntry(key, keepsFile: true, (FileStream file, string path, long length, byte[] expected, out Stream stream) =>
         {
-            return null;
-        }
-
-        string? problem;
-        bool handedOver = false;
-        try
-        {
-            problem = CheckHeader(file, path, key, out long length, out byte[] expected);
-            if (problem is null)
-            {
-                var actual = HashToEnd(file);
-                if (actual.AsSpan().SequenceEqual(expected))
-                {
-                    Interlocked.Increment(ref hits);
-                    handedOver = true;
-                    return new VerifiedPayloadStream(file, HeaderSize, length);
-                }
-                problem = CacheEntryFormat.ChecksumMismatch(path, expected, actual);
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            Unreadable(path, ex);
-            return null;
-        }
-        finally
-        {
-            if (!handedOver)
-            {
-                file.Dispose();
-            }
-        }
-        Discard(path, problem);
-        return null;
-    }
+            var actual = HashToEnd(file);
+            bool good = actual.AsSpan().SequenceEqual(expected);
+            stream = good ? new VerifiedPayloadStream(file, HeaderSize, length) : Stream.Null;
+            return good ? null : CacheEntryFormat.ChecksumMismatch(path, expected, actual);
+        }, out var stream) ? stream : null;
 
     /// <summary>
     /// Reads the payload stored under <paramref name="key"/> with <paramref name="read"/>, straight from a memory-mapped
@@ -200,6 +138,55 @@ public sealed class ContentCache
     public unsafe bool TryReadMapped<T>(CacheKey key, MappedPayloadReader<T> read, [MaybeNullWhen(false)] out T value)
     {
         ArgumentNullException.ThrowIfNull(read);
+        return ReadEntry(key, keepsFile: false, (FileStream file, string path, long length, byte[] expected, out T result) =>
+        {
+            using var map = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateFromFile(file, null, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read,
+                HandleInheritability.None, leaveOpen: true);
+            using var view = map.CreateViewAccessor(0, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
+            byte* pointer = null;
+            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            try
+            {
+                nint start = (nint)(pointer + view.PointerOffset + HeaderSize);
+                var payload = new MappedPayload((byte*)start, length);
+                var verify = Task.Run(() => HashMapped(start, length));
+                Exception? unreadable = null;
+                result = default!;
+                try
+                {
+                    result = read(payload);
+                }
+                catch (InvalidDataException ex)
+                {
+                    unreadable = ex;
+                }
+                finally
+                {
+                    payload.Close();
+                }
+
+                var actual = verify.GetAwaiter().GetResult();
+                return !actual.AsSpan().SequenceEqual(expected) ? CacheEntryFormat.ChecksumMismatch(path, expected, actual)
+                    : unreadable is not null ? $"cache entry {path} has a payload this build cannot read ({unreadable.Message})"
+                    : null;
+            }
+            finally
+            {
+                view.SafeMemoryMappedViewHandle.ReleasePointer();
+            }
+        }, out value);
+    }
+
+    /// <summary>Reads <paramref name="file"/>'s payload (after a good header): null on success, else what is wrong with the entry.</summary>
+    delegate string? EntryReader<T>(FileStream file, string path, long length, byte[] expected, out T value);
+
+    /// <summary>
+    /// The frame of every read: open the entry, check its header, run <paramref name="read"/>. A missing entry is a miss;
+    /// a bad header or what <paramref name="read"/> finds wrong is reported, the entry deleted and counted as a miss; an
+    /// unreadable file is reported as a miss. <paramref name="keepsFile"/>: on a hit the value owns the open file (a stream).
+    /// </summary>
+    bool ReadEntry<T>(CacheKey key, bool keepsFile, EntryReader<T> read, [MaybeNullWhen(false)] out T value)
+    {
         value = default;
         var path = PathFor(key);
         var file = OpenEntry(path);
@@ -209,64 +196,31 @@ public sealed class ContentCache
         }
 
         string? problem;
-        using (file)
+        bool handedOver = false;
+        try
         {
-            try
+            problem = CheckHeader(file, path, key, out long length, out byte[] expected);
+            if (problem is null)
             {
-                problem = CheckHeader(file, path, key, out long length, out byte[] expected);
+                problem = read(file, path, length, expected, out var result);
                 if (problem is null)
                 {
-                    using var map = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateFromFile(file, null, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read,
-                        HandleInheritability.None, leaveOpen: true);
-                    using var view = map.CreateViewAccessor(0, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
-                    byte* pointer = null;
-                    view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-                    try
-                    {
-                        nint start = (nint)(pointer + view.PointerOffset + HeaderSize);
-                        var payload = new MappedPayload((byte*)start, length);
-                        var verify = Task.Run(() => HashMapped(start, length));
-                        Exception? unreadable = null;
-                        T? result = default;
-                        try
-                        {
-                            result = read(payload);
-                        }
-                        catch (InvalidDataException ex)
-                        {
-                            unreadable = ex;
-                        }
-                        finally
-                        {
-                            payload.Close();
-                        }
-
-                        var actual = verify.GetAwaiter().GetResult();
-                        if (!actual.AsSpan().SequenceEqual(expected))
-                        {
-                            problem = CacheEntryFormat.ChecksumMismatch(path, expected, actual);
-                        }
-                        else if (unreadable is not null)
-                        {
-                            problem = $"cache entry {path} has a payload this build cannot read ({unreadable.Message})";
-                        }
-                        else
-                        {
-                            Interlocked.Increment(ref hits);
-                            value = result!;
-                            return true;
-                        }
-                    }
-                    finally
-                    {
-                        view.SafeMemoryMappedViewHandle.ReleasePointer();
-                    }
+                    Interlocked.Increment(ref hits);
+                    handedOver = keepsFile;
+                    value = result;
+                    return true;
                 }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return Unreadable(path, ex);
+        }
+        finally
+        {
+            if (!handedOver)
             {
-                Unreadable(path, ex);
-                return false;
+                file.Dispose();
             }
         }
         return Discard(path, problem);
