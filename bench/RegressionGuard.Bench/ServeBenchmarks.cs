@@ -25,7 +25,8 @@ public static class ServeBenchmarks
 {
     sealed record Measured(double Wall, double Cpu, string Load, GateOutcome Outcome, IReadOnlyList<(string Step, double Wall, double Cpu)> Steps);
 
-    public static void Run(string repo, IReadOnlyList<int> concurrencies)
+    /// <param name="log">print each timed run's gate log lines to stderr, prefixed with the seconds since the run began</param>
+    public static void Run(string repo, IReadOnlyList<int> concurrencies, bool log = false)
     {
         string O(string relative) => Path.Combine(repo, "suites", "organism", relative);
         var shipped = GateConfig.Load(O("gate-mild.yaml")) with { Diagnostics = null };
@@ -42,7 +43,7 @@ public static class ServeBenchmarks
         {
             var compute = new ComputeOptions { DType = shipped.DType, BatchSize = c, Threads = shipped.Threads };
             var local = shipped with { BatchSize = c };
-            var inProcess = WarmThenTime(() => local with { Cache = Path.Combine(temp, $"run-{++run}") });
+            var inProcess = WarmThenTime(() => local with { Cache = Path.Combine(temp, $"run-{++run}") }, log);
 
             var loading = Stopwatch.StartNew();
             using var baseModel = new TorchLanguageModel(ModelLoader.Load(shipped.Base, shipped.Tokenizer, compute));
@@ -58,7 +59,7 @@ public static class ServeBenchmarks
                 var served = ServedGate.Config(shipped, Spec(baseApp, "base"), Spec(tunedApp, "mild"));
                 int requestsBefore = 0;
                 double modelBefore = 0;
-                var timed = WarmThenTime(() => served with { Cache = Path.Combine(temp, $"run-{++run}") }, () =>
+                var timed = WarmThenTime(() => served with { Cache = Path.Combine(temp, $"run-{++run}") }, log, () =>
                 {
                     phases.Reset();
                     requestsBefore = ServeApp.RequestsServed(baseApp) + ServeApp.RequestsServed(tunedApp);
@@ -94,7 +95,7 @@ public static class ServeBenchmarks
     }
 
     /// <summary>One untimed run, then one timed run (after <paramref name="beforeTimed"/>), each with the config's own fresh cache folder.</summary>
-    static Measured WarmThenTime(Func<GateConfig> config, Action? beforeTimed = null)
+    static Measured WarmThenTime(Func<GateConfig> config, bool log, Action? beforeTimed = null)
     {
         new GateRunner(config()).Run();
         var timedConfig = config();
@@ -104,7 +105,8 @@ public static class ServeBenchmarks
         var cpu = process.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var steps = new List<(string, double, double)>();
-        var report = new GateRunner(timedConfig)
+        Action<string>? lines = log ? line => Console.Error.WriteLine(FormattableString.Invariant($"{clock.Elapsed.TotalSeconds:F2} s  {line}")) : null;
+        var report = new GateRunner(timedConfig, lines)
         {
             // each step of the gate (a suite on a model, L_f) timed by wall clock and process CPU
             Progress = (label, _, work) =>
