@@ -26,7 +26,8 @@ public static class ServeBenchmarks
     sealed record Measured(double Wall, double Cpu, string Load, GateOutcome Outcome, IReadOnlyList<(string Step, double Wall, double Cpu)> Steps);
 
     /// <param name="log">print each timed run's gate log lines to stderr, prefixed with the seconds since the run began</param>
-    public static void Run(string repo, IReadOnlyList<int> concurrencies, bool log = false)
+    /// <param name="batchSize">prompts per completions request (the served models' batch_size)</param>
+    public static void Run(string repo, IReadOnlyList<int> concurrencies, bool log = false, int batchSize = RemoteModelSpec.DefaultBatchSize)
     {
         string O(string relative) => Path.Combine(repo, "suites", "organism", relative);
         var shipped = GateConfig.Load(O("gate-mild.yaml")) with { Diagnostics = null };
@@ -34,9 +35,10 @@ public static class ServeBenchmarks
         using var phases = new ClientPhases();
         var loads = new List<string>();
         var stepLines = new List<string>();
-        Console.WriteLine($"organism gate {O("gate-mild.yaml")} (no weight diagnostics); caches in {temp}; load average {LoadAverage()}");
+        var kindLines = new List<string>();
+        Console.WriteLine($"organism gate {O("gate-mild.yaml")} (no weight diagnostics); served: {batchSize} prompts per request; caches in {temp}; load average {LoadAverage()}");
         Console.WriteLine();
-        Console.WriteLine("| path | c | wall (s) | CPU (s) | requests | requests/s | served/in-process throughput | client outside HTTP (ms/request: encode, serialize, cache, parse) | HTTP exchange (ms/request) | servers' model time (s) | load 1 min (before → after) | gate |");
+        Console.WriteLine("| path | c | wall (s) | CPU (s) | requests | requests/s | served/in-process throughput | client outside HTTP (ms/prompt: encode, serialize, cache, parse) | HTTP exchange (ms/prompt) | servers' model time (s) | load 1 min (before → after) | gate |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         int run = 0;
         foreach (int c in concurrencies)
@@ -55,16 +57,22 @@ public static class ServeBenchmarks
             tunedApp.StartAsync().GetAwaiter().GetResult();
             try
             {
-                RemoteModelSpec Spec(WebApplication app, string name) => new(new Uri($"{app.Urls.First()}/v1"), name, shipped.BaseRemote?.Tokenizer ?? shipped.Base, c);
+                RemoteModelSpec Spec(WebApplication app, string name) => new(new Uri($"{app.Urls.First()}/v1"), name, shipped.BaseRemote?.Tokenizer ?? shipped.Base, c) { BatchSize = batchSize };
                 var served = ServedGate.Config(shipped, Spec(baseApp, "base"), Spec(tunedApp, "mild"));
                 int requestsBefore = 0;
-                double modelBefore = 0;
+                double modelBefore = 0, scoringBefore = 0, generationBefore = 0;
+                (double Scoring, double Generation) Kinds() => (
+                    (ServeApp.ModelTimeByKind(baseApp).Scoring + ServeApp.ModelTimeByKind(tunedApp).Scoring).TotalSeconds,
+                    (ServeApp.ModelTimeByKind(baseApp).Generation + ServeApp.ModelTimeByKind(tunedApp).Generation).TotalSeconds);
                 var timed = WarmThenTime(() => served with { Cache = Path.Combine(temp, $"run-{++run}") }, log, () =>
                 {
                     phases.Reset();
                     requestsBefore = ServeApp.RequestsServed(baseApp) + ServeApp.RequestsServed(tunedApp);
                     modelBefore = (ServeApp.ModelTime(baseApp) + ServeApp.ModelTime(tunedApp)).TotalSeconds;
+                    (scoringBefore, generationBefore) = Kinds();
                 });
+                var kinds = Kinds();
+                kindLines.Add(FormattableString.Invariant($"| {c} | {kinds.Scoring - scoringBefore:F2} | {kinds.Generation - generationBefore:F2} |"));
                 int requests = ServeApp.RequestsServed(baseApp) + ServeApp.RequestsServed(tunedApp) - requestsBefore;
                 double model = (ServeApp.ModelTime(baseApp) + ServeApp.ModelTime(tunedApp)).TotalSeconds - modelBefore;
                 var (client, byPhase, http) = phases.PerRequest(requests);
@@ -90,8 +98,12 @@ public static class ServeBenchmarks
         Console.WriteLine("|---|---|---|---|---|---|");
         stepLines.ForEach(Console.WriteLine);
         Console.WriteLine();
+        Console.WriteLine("| c | servers' model time scoring (s) | servers' model time generating (s) |");
+        Console.WriteLine("|---|---|---|");
+        kindLines.ForEach(Console.WriteLine);
+        Console.WriteLine();
         Console.WriteLine($"loading base + tuned (the adapter merged): {string.Join(", ", loads)} — inside every in-process run; the servers load once, before their runs.");
-        Console.WriteLine("requests: the HTTP requests the two servers answered in the timed served run (probe, scoring, generation, L_f); the in-process gate makes the same model-interface requests, so its requests/s uses that count.");
+        Console.WriteLine("requests: the prompts the two servers answered in the timed served run (probe, scoring, generation, L_f; several to an HTTP request at batch size > 1); the in-process gate makes the same model-interface requests, so its requests/s uses that count.");
     }
 
     /// <summary>One untimed run, then one timed run (after <paramref name="beforeTimed"/>), each with the config's own fresh cache folder.</summary>

@@ -80,31 +80,63 @@ public sealed class RemoteClient : IDisposable
 
     public async Task<T> PostCachedAsync<T>(string path, byte[] payload, string contentType, Func<byte[], T> parse, CancellationToken cancel)
     {
-        CacheKey? key = null;
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        if (RequestCache is { } rc)
+        if (TryGetCached(path, payload, out var cached, out var key))
         {
-            key = CacheKey.Create("remote-request", ("format", "remote-request/1"), ("model", rc.ModelHash), ("path", path),
-                ("body-sha256", Convert.ToHexStringLower(SHA256.HashData(payload))));
-            if (rc.Cache.TryGet(key, out var cached))
-            {
-                RemoteMetrics.Client("cache", start);
-                return Parse(parse, cached);
-            }
-
-            RemoteMetrics.Client("cache", start);
+            return Parse(parse, cached);
         }
 
         var bytes = await PostAsync(path, payload, contentType, cancel).ConfigureAwait(false);
         var result = Parse(parse, bytes);
         if (key is not null)
         {
-            start = System.Diagnostics.Stopwatch.GetTimestamp();
-            RequestCache!.Value.Cache.Put(key, s => s.Write(bytes));
-            RemoteMetrics.Client("cache", start);
+            Store(key, bytes);
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// The request cache's answer to <paramref name="payload"/> at <paramref name="path"/>; <paramref name="key"/> is
+    /// where an answer is to be stored (null: no request cache).
+    /// </summary>
+    internal bool TryGetCached(string path, byte[] payload, out byte[] bytes, out CacheKey? key)
+    {
+        bytes = [];
+        key = null;
+        if (RequestCache is not { } rc)
+        {
+            return false;
+        }
+
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        key = CacheKey.Create("remote-request", ("format", "remote-request/1"), ("model", rc.ModelHash), ("path", path),
+            ("body-sha256", Convert.ToHexStringLower(SHA256.HashData(payload))));
+        bool hit = rc.Cache.TryGet(key, out var found);
+        RemoteMetrics.Client("cache", start);
+        if (hit)
+        {
+            bytes = found!;
+        }
+
+        return hit;
+    }
+
+    /// <summary>
+    /// Stores an answer that parsed under the key <see cref="TryGetCached"/> gave; not flushed to disk one by one (a
+    /// killed run keeps it; a power loss may tear it, and a torn entry fails its check and is asked for again).
+    /// </summary>
+    internal void Store(CacheKey key, byte[] bytes)
+    {
+        long start = System.Diagnostics.Stopwatch.GetTimestamp();
+        RequestCache!.Value.Cache.Put(key, bytes, flushToDisk: false);
+        RemoteMetrics.Client("cache", start);
+    }
+
+    /// <summary>A POST whose answer the caller caches itself (several prompts in one request, each cached on its own).</summary>
+    internal async Task<T> PostUncachedAsync<T>(string path, byte[] payload, Func<byte[], T> parse, CancellationToken cancel)
+    {
+        var bytes = await PostAsync(path, payload, "application/json", cancel).ConfigureAwait(false);
+        return Parse(parse, bytes);
     }
 
     static T Parse<T>(Func<byte[], T> parse, byte[] bytes)
@@ -150,7 +182,7 @@ public sealed class RemoteClient : IDisposable
             {
                 string detail = ErrorMessage(bytes);
                 string retried = response.StatusCode == HttpStatusCode.TooManyRequests || (int)response.StatusCode >= 500 ? $" (after {attempts} attempts)" : "";
-                throw new RemoteModelException($"{Url(path)}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}{retried}: {detail}");
+                throw new RemoteModelException($"{Url(path)}: HTTP {(int)response.StatusCode} {response.ReasonPhrase}{retried}: {detail}") { StatusCode = (int)response.StatusCode };
             }
 
             return bytes;

@@ -18,8 +18,10 @@ namespace RegressionGuard.Remote;
 /// <c>_create_payload</c>, <c>parse_logprobs</c>). Ids are made by the local tokenizer with the in-process rules, so a
 /// request scores the same ids in and out of process. Generation: text prompts with <c>add_special_tokens</c>, greedy,
 /// with stop sequences. L_f: exact through <c>regressionguard serve</c>'s extension; otherwise from
-/// <c>prompt_logprobs</c> top-K, the tuned side as bounds (<see cref="TopKForgetting"/>). Requests run <see cref="RemoteModelSpec.Concurrency"/> at a time and results are
-/// placed by request index, so they do not depend on concurrency or arrival order.
+/// <c>prompt_logprobs</c> top-K, the tuned side as bounds (<see cref="TopKForgetting"/>). Prompts go <see cref="RemoteModelSpec.BatchSize"/> to a request
+/// (<see cref="CompletionBatcher"/>; the choices of one multiple-choice item together), requests run
+/// <see cref="RemoteModelSpec.Concurrency"/> at a time, and results are placed by prompt index, so they do not depend on
+/// batch size, concurrency or arrival order.
 /// </summary>
 public sealed class RemoteLanguageModel : ILanguageModel
 {
@@ -29,6 +31,7 @@ public sealed class RemoteLanguageModel : ILanguageModel
     readonly RemoteModelSpec _spec;
     readonly ITokenizer _tokenizer;
     readonly RemoteClient _client;
+    readonly CompletionBatcher _batcher;
     readonly bool _extensions;
 
     RemoteLanguageModel(RemoteModelSpec spec, ITokenizer tokenizer, RemoteClient client, ModelCard card, string fingerprint)
@@ -36,6 +39,7 @@ public sealed class RemoteLanguageModel : ILanguageModel
         _spec = spec;
         _tokenizer = tokenizer;
         _client = client;
+        _batcher = new CompletionBatcher(client, spec);
         _extensions = card.Regressionguard?.Extensions?.Contains("cross_entropy") == true && card.Regressionguard.Extensions.Contains("distributions");
         Fingerprint = fingerprint;
         string identity = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"remote/1\n{spec.Model}\n{fingerprint}\n{tokenizer.ContentHash}")));
@@ -143,31 +147,23 @@ public sealed class RemoteLanguageModel : ILanguageModel
         return lp;
     }
 
-    /// <summary>Runs <paramref name="count"/> requests, <see cref="RemoteModelSpec.Concurrency"/> at a time; result i is request i's.</summary>
-    T[] Run<T>(int count, Func<int, CancellationToken, Task<T>> request, IProgress<int>? progress)
+    /// <summary>Sum, greedy flag and count of the echoed log-probs of each prompt's ids[firstTarget..] (the max_tokens: 1 output token is not read).</summary>
+    (double Sum, bool Greedy, int Count)[] Score(IReadOnlyList<(int[] Ids, int FirstTarget)> prompts, IReadOnlyList<int>? groups, IProgress<int>? progress)
     {
-        var results = new T[count];
-        var gate = new object();
-        Parallel.ForEachAsync(Enumerable.Range(0, count), new ParallelOptions { MaxDegreeOfParallelism = _spec.Concurrency }, async (i, cancel) =>
+        var choices = _batcher.Complete(prompts.Select(p => ScoringRequest(_spec.Model, p.Ids)).ToArray(), groups, progress);
+        return prompts.Select((p, i) =>
         {
-            results[i] = await request(i, cancel).ConfigureAwait(false);
-            lock (gate)
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            var lp = choices[i].Logprobs ?? throw _client.Malformed("completions", "no logprobs in the choice (does the server support echo with logprobs?)");
+            if (lp.TokenLogprobs is null || lp.TokenLogprobs.Count < p.Ids.Length)
             {
-                progress?.Report(1);
+                throw _client.Malformed("completions", $"echo returned {lp.TokenLogprobs?.Count ?? 0} token log-probs for a prompt of {p.Ids.Length} tokens");
             }
-        }).GetAwaiter().GetResult();
-        return results;
-    }
 
-    /// <summary>Sum and greedy flag of the echoed log-probs of ids[firstTarget..] (the max_tokens: 1 output token is not read).</summary>
-    (double Sum, bool Greedy, int Count) Score(int[] ids, int firstTarget, CancellationToken cancel)
-    {
-        var response = _client.PostCachedAsync("completions", ScoringRequest(_spec.Model, ids), bytes => Parse(bytes), cancel).GetAwaiter().GetResult();
-        long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        var lp = LogProbsOf(_client, response, ids.Length);
-        var (sum, greedy) = SumAndGreedy(lp, firstTarget, ids.Length, why => _client.Malformed("completions", why));
-        RemoteMetrics.Client("parse", start);
-        return (sum, greedy, ids.Length - firstTarget);
+            var (sum, greedy) = SumAndGreedy(lp, p.FirstTarget, p.Ids.Length, why => _client.Malformed("completions", why));
+            RemoteMetrics.Client("parse", start);
+            return (sum, greedy, p.Ids.Length - p.FirstTarget);
+        }).ToArray();
     }
 
     /// <summary>
@@ -191,18 +187,6 @@ public sealed class RemoteLanguageModel : ILanguageModel
         return (sum, greedy);
     }
 
-    CompletionResponse Parse(byte[] bytes)
-    {
-        try
-        {
-            return System.Text.Json.JsonSerializer.Deserialize<CompletionResponse>(bytes, ProtocolJson.Options) ?? throw new System.Text.Json.JsonException("the body is null");
-        }
-        catch (System.Text.Json.JsonException e)
-        {
-            throw _client.Malformed("completions", e.Message, e);
-        }
-    }
-
     public int[] EncodeDocument(string text) => _tokenizer.EncodeDocument(text);
 
     public IReadOnlyList<LogLikelihoodResult> LogLikelihood(IReadOnlyList<LogLikelihoodRequest> requests, IProgress<int>? progress = null)
@@ -215,11 +199,11 @@ public sealed class RemoteLanguageModel : ILanguageModel
             RemoteMetrics.Client("encode", start);
             return plan;
         }).ToArray();
-        return Run(plans.Length, (i, cancel) => Task.Run(() =>
-        {
-            var (sum, greedy, count) = Score(plans[i].Ids, plans[i].FirstTarget, cancel);
-            return new LogLikelihoodResult(sum, greedy, count);
-        }, cancel), progress);
+        // the choices of one item (the same context ids) go in one request, so a server can share their context pass
+        var contexts = new Dictionary<string, int>(StringComparer.Ordinal);
+        var groups = plans.Select(p => { var key = string.Join(',', p.Ids[..p.FirstTarget]); return contexts.TryGetValue(key, out int g) ? g : contexts[key] = contexts.Count; }).ToArray();
+        return Score(plans.Select(p => (p.Ids, p.FirstTarget)).ToArray(), groups, progress)
+            .Select(s => new LogLikelihoodResult(s.Sum, s.Greedy, s.Count)).ToArray();
     }
 
     public IReadOnlyList<RollingLogLikelihoodResult> RollingLogLikelihood(IReadOnlyList<string> documents, RollingOptions options, IProgress<int>? progress = null)
@@ -227,7 +211,7 @@ public sealed class RemoteLanguageModel : ILanguageModel
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
         var (windows, owner) = ForgettingPlan.Of(this, documents, options);
         RemoteMetrics.Client("encode", start);
-        var scored = Run(windows.Count, (i, cancel) => Task.Run(() => Score(windows[i].Ids, windows[i].FirstTarget, cancel), cancel), null);
+        var scored = Score(windows.Select(w => (w.Ids, w.FirstTarget)).ToArray(), null, null);
         var sums = new double[documents.Count];
         var counts = new int[documents.Count];
         for (int w = 0; w < windows.Count; w++)
@@ -243,27 +227,24 @@ public sealed class RemoteLanguageModel : ILanguageModel
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, IProgress<int>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(requests);
-        return Run(requests.Count, async (i, cancel) =>
+        var bodies = requests.Select(r => new CompletionRequest
         {
-            var r = requests[i];
-            var body = new CompletionRequest
-            {
-                Model = _spec.Model,
-                Prompt = r.Prompt,
-                MaxTokens = r.MaxNewTokens,
-                Temperature = 0,
-                Stop = r.StopSequences is { Count: > 0 } s ? s : null,
-                AddSpecialTokens = r.AddSpecialTokens,
-                Seed = 1234,
-            };
-            var response = await _client.PostCachedAsync("completions", body, Parse, cancel).ConfigureAwait(false);
+            Model = _spec.Model,
+            Prompt = r.Prompt,
+            MaxTokens = r.MaxNewTokens,
+            Temperature = 0,
+            Stop = r.StopSequences is { Count: > 0 } s ? s : null,
+            AddSpecialTokens = r.AddSpecialTokens,
+            Seed = 1234,
+        }).ToArray();
+        return _batcher.Complete(bodies, null, progress).Select(choice =>
+        {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            var choice = response.Choices is [var only] ? only : throw _client.Malformed("completions", $"expected one choice, got {response.Choices?.Count ?? 0}");
             var text = choice.Text ?? throw _client.Malformed("completions", "a choice without text");
             var ids = choice.TokenIds ?? _tokenizer.Encode(text, addSpecialTokens: false).ToArray();
             RemoteMetrics.Client("parse", start);
             return new GenerationResult(text, ids, Finish(choice));
-        }, progress);
+        }).ToArray();
     }
 
     static FinishReason Finish(CompletionChoice choice) => choice.RegressionguardFinish switch
@@ -323,14 +304,13 @@ public sealed class RemoteLanguageModel : ILanguageModel
         return TopKForgetting.Bounds(reference, top, _spec.TopK, why => _client.Malformed("completions", why));
     }
 
-    List<Dictionary<string, PromptLogprob>?>[] PromptLogprobs(IReadOnlyList<ScoredWindow> windows, int k, IProgress<int>? progress) =>
-        Run(windows.Count, async (i, cancel) =>
-        {
-            var body = new CompletionRequest { Model = _spec.Model, Prompt = windows[i].Ids, MaxTokens = 1, Temperature = 0, PromptLogprobs = k, Seed = 1234 };
-            var response = await _client.PostCachedAsync("completions", body, Parse, cancel).ConfigureAwait(false);
-            var choice = response.Choices is [var only] ? only : throw _client.Malformed("completions", $"expected one choice, got {response.Choices?.Count ?? 0}");
-            return choice.PromptLogprobs ?? throw _client.Malformed("completions", "no prompt_logprobs in the choice (vLLM serves them; is this server vLLM-compatible?)");
-        }, progress);
+    List<Dictionary<string, PromptLogprob>?>[] PromptLogprobs(IReadOnlyList<ScoredWindow> windows, int k, IProgress<int>? progress)
+    {
+        var bodies = windows.Select(w => new CompletionRequest { Model = _spec.Model, Prompt = w.Ids, MaxTokens = 1, Temperature = 0, PromptLogprobs = k, Seed = 1234 }).ToArray();
+        return _batcher.Complete(bodies, null, progress)
+            .Select(choice => choice.PromptLogprobs ?? throw _client.Malformed("completions", "no prompt_logprobs in the choice (vLLM serves them; is this server vLLM-compatible?)"))
+            .ToArray();
+    }
 
     public void Dispose() => _client.Dispose();
 }

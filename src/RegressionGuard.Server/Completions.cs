@@ -40,55 +40,113 @@ internal static class Completions
             throw new BadRequest("missing 'prompt'");
         }
 
-        var tokenizer = worker.Model.Model.Tokenizer;
-        CompletionChoice choice;
-        if (prompt.ValueKind == JsonValueKind.Array && prompt.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number))
+        var prompts = Prompts(prompt);
+        var options = new Options(maxTokens, echo, logprobs, promptLogprobs, addSpecial, stop);
+        for (int i = 0; i < prompts.Count; i++)
         {
-            var ids = prompt.EnumerateArray().Select(x => x.GetInt32()).ToArray();
-            if (ids.Length == 0 || ids.Any(i => i < 0 || i >= worker.Model.Description.VocabSize))
+            Check(worker, prompts[i], options, i, prompts.Count);
+        }
+
+        // every prompt's job is queued before any is awaited, so the model worker runs them as one batch
+        long request = worker.NextRequest();
+        var choices = await Task.WhenAll(prompts.Select(p => One(worker, p, options, request))).ConfigureAwait(false);
+        return Results.Json(new CompletionResponse { Id = $"cmpl-{Guid.NewGuid():N}", Model = name, Choices = [.. choices.Select((c, i) => c with { Index = i })] }, ProtocolJson.Options);
+    }
+
+    sealed record Options(int MaxTokens, bool Echo, int? Logprobs, int? PromptLogprobs, bool AddSpecialTokens, string[]? Stop);
+
+    /// <summary>
+    /// The prompts of a request, as vLLM takes them: a string, a list of token ids, or a non-empty list of either (one
+    /// choice per prompt, in order). Each is a string or an id array.
+    /// </summary>
+    static List<object> Prompts(JsonElement prompt)
+    {
+        static bool Ids(JsonElement e) => e.ValueKind == JsonValueKind.Array && e.GetArrayLength() > 0 && e.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number);
+        const string Valid = "'prompt' must be a string, a list of token ids, or a non-empty list of strings or of token-id lists";
+        if (prompt.ValueKind == JsonValueKind.String)
+        {
+            return [prompt.GetString()!];
+        }
+
+        if (Ids(prompt))
+        {
+            return [IdsOf(prompt)];
+        }
+
+        if (prompt.ValueKind != JsonValueKind.Array || prompt.GetArrayLength() == 0)
+        {
+            throw new BadRequest($"{Valid}, got {(prompt.ValueKind == JsonValueKind.Array ? "an empty list" : prompt.ValueKind.ToString().ToLowerInvariant())}");
+        }
+
+        var list = new List<object>();
+        int i = 0;
+        foreach (var item in prompt.EnumerateArray())
+        {
+            list.Add(item.ValueKind == JsonValueKind.String ? item.GetString()!
+                : Ids(item) ? IdsOf(item)
+                : throw new BadRequest($"{Valid}; prompt[{i}] is {(item.ValueKind == JsonValueKind.Array ? "a list that is empty or not all numbers" : item.ValueKind.ToString().ToLowerInvariant())}"));
+            i++;
+        }
+
+        return list;
+    }
+
+    static int[] IdsOf(JsonElement ids)
+    {
+        try
+        {
+            return ids.EnumerateArray().Select(x => x.GetInt32()).ToArray();
+        }
+        catch (FormatException)
+        {
+            throw new BadRequest("token ids must be 32-bit integers");
+        }
+    }
+
+    /// <summary>Rejects a prompt the model cannot run with these options (every prompt is checked before any is queued).</summary>
+    static void Check(ModelWorker worker, object prompt, Options o, int index, int count)
+    {
+        string where = count == 1 ? "the prompt" : $"prompt[{index}]";
+        if (prompt is int[] ids)
+        {
+            if (ids.Any(i => i < 0 || i >= worker.Model.Description.VocabSize))
             {
-                throw new BadRequest($"token ids must be non-empty and in [0, {worker.Model.Description.VocabSize})");
+                throw new BadRequest($"{where}: token ids must be in [0, {worker.Model.Description.VocabSize})");
             }
 
             if (ids.Length > worker.Model.Description.ContextLength + 1)
             {
-                throw new BadRequest($"the prompt has {ids.Length} tokens; this model's context is {worker.Model.Description.ContextLength}");
+                throw new BadRequest($"{where} has {ids.Length} tokens; this model's context is {worker.Model.Description.ContextLength}");
             }
 
-            if (!echo && promptLogprobs is null && maxTokens > 1)
+            if ((o.Echo || o.PromptLogprobs is not null) && o.MaxTokens > 1)
             {
-                var generated = await worker.Generate(new GenerationRequest(tokenizer.Decode(ids), maxTokens, stop, AddSpecialTokens: false)).ConfigureAwait(false);
-                choice = Generated(generated);
-            }
-            else
-            {
-                // scoring: one pass over the prompt; max_tokens 0 or 1 (the greedy next id comes with the pass)
-                if (maxTokens > 1)
-                {
-                    throw new BadRequest("with echo or prompt_logprobs, max_tokens must be 0 or 1 (scoring, as lm-evaluation-harness sends it)");
-                }
-
-                int k = Math.Max(logprobs ?? 0, promptLogprobs ?? 0);
-                var scores = await worker.Score(ids, Math.Max(1, k)).ConfigureAwait(false);
-                choice = Scored(tokenizer, ids, scores, echo, logprobs, promptLogprobs, maxTokens);
+                throw new BadRequest("with echo or prompt_logprobs, max_tokens must be 0 or 1 (scoring, as lm-evaluation-harness sends it)");
             }
         }
-        else if (prompt.ValueKind == JsonValueKind.String)
+        else if (o.Echo || o.PromptLogprobs is not null)
         {
-            if (echo || promptLogprobs is not null)
+            throw new BadRequest($"{where}: echo and prompt_logprobs need a token-id prompt on this server");
+        }
+    }
+
+    static async Task<CompletionChoice> One(ModelWorker worker, object prompt, Options o, long request)
+    {
+        var tokenizer = worker.Model.Model.Tokenizer;
+        if (prompt is int[] ids)
+        {
+            if (!o.Echo && o.PromptLogprobs is null && o.MaxTokens > 1)
             {
-                throw new BadRequest("echo and prompt_logprobs need a token-id prompt on this server");
+                return Generated(await worker.Generate(new GenerationRequest(tokenizer.Decode(ids), o.MaxTokens, o.Stop, AddSpecialTokens: false)).ConfigureAwait(false));
             }
 
-            var generated = await worker.Generate(new GenerationRequest(prompt.GetString()!, maxTokens, stop, addSpecial)).ConfigureAwait(false);
-            choice = Generated(generated);
-        }
-        else
-        {
-            throw new BadRequest("'prompt' must be a string or a list of token ids (one prompt per request)");
+            // scoring: one pass over the prompt; max_tokens 0 or 1 (the greedy next id comes with the pass)
+            int k = Math.Max(o.Logprobs ?? 0, o.PromptLogprobs ?? 0);
+            var scores = await worker.Score(ids, Math.Max(1, k), request).ConfigureAwait(false);
+            return Scored(tokenizer, ids, scores, o.Echo, o.Logprobs, o.PromptLogprobs, o.MaxTokens);
         }
 
-        return Results.Json(new CompletionResponse { Id = $"cmpl-{Guid.NewGuid():N}", Model = name, Choices = [choice] }, ProtocolJson.Options);
+        return Generated(await worker.Generate(new GenerationRequest((string)prompt, o.MaxTokens, o.Stop, o.AddSpecialTokens)).ConfigureAwait(false));
     }
 
     static CompletionChoice Generated(GenerationResult generated) => new()

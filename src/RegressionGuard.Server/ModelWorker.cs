@@ -10,6 +10,9 @@ namespace RegressionGuard.Server;
 /// Per scored position of an echoed prompt: the log-prob of the id there, and the top ids with their log-probs; then the
 /// greedy next id with the top ids and log-probs of the distribution after the whole prompt.
 /// </summary>
+/// <summary>The ids of a queued scoring prompt and the HTTP request it came in (what prefix grouping looks at).</summary>
+public readonly record struct ScoreJobView(int[] Ids, long Request);
+
 public sealed record PositionScores(float[] TargetLogProbs, int[][] TopIds, float[][] TopLogProbs, int NextId, int[] NextTopIds, float[] NextTopLogProbs);
 
 /// <summary>
@@ -22,7 +25,8 @@ public sealed class ModelWorker : IDisposable
 {
     abstract record Job;
 
-    sealed record ScoreJob(int[] Ids, int TopK, TaskCompletionSource<PositionScores> Done) : Job;
+    /// <param name="Request">the HTTP request the prompt came in (prompts of one request may share a prefix pass).</param>
+    sealed record ScoreJob(int[] Ids, int TopK, long Request, TaskCompletionSource<PositionScores> Done) : Job;
 
     sealed record GenerateJob(GenerationRequest Request, TaskCompletionSource<GenerationResult> Done) : Job;
 
@@ -48,17 +52,27 @@ public sealed class ModelWorker : IDisposable
     public TimeSpan BusyTime => TimeSpan.FromTicks(Interlocked.Read(ref _busyTicks));
     long _busyTicks;
 
+    /// <summary>The share of <see cref="BusyTime"/> spent scoring (echo, prompt_logprobs) and generating.</summary>
+    public (TimeSpan Scoring, TimeSpan Generation) BusyTimeByKind => (TimeSpan.FromTicks(Interlocked.Read(ref _scoringTicks)), TimeSpan.FromTicks(Interlocked.Read(ref _generationTicks)));
+    long _scoringTicks, _generationTicks;
+
     /// <summary>Jobs queued so far (one per scoring, generation or extension request).</summary>
     public int Requests => _requests;
     int _requests;
 
-    public Task<PositionScores> Score(int[] ids, int topK)
+    /// <param name="request">the HTTP request the prompt came in: prompts of one request that share most of their ids
+    /// (the choices of a multiple-choice item) run the shared part once (<see cref="SharedPrefixes"/>).</param>
+    public Task<PositionScores> Score(int[] ids, int topK, long request)
     {
         var done = new TaskCompletionSource<PositionScores>(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Increment(ref _requests);
-        _queue.Writer.TryWrite(new ScoreJob(ids, topK, done));
+        _queue.Writer.TryWrite(new ScoreJob(ids, topK, request, done));
         return done.Task;
     }
+
+    /// <summary>A number for each HTTP request, so the worker knows which prompts came together.</summary>
+    public long NextRequest() => Interlocked.Increment(ref _lastRequest);
+    long _lastRequest;
 
     public Task<GenerationResult> Generate(GenerationRequest request)
     {
@@ -95,12 +109,15 @@ public sealed class ModelWorker : IDisposable
             if (scores.Count > 0)
             {
                 Complete(scores, () => RunScores(scores));
+                Interlocked.Add(ref _scoringTicks, System.Diagnostics.Stopwatch.GetElapsedTime(start).Ticks);
             }
 
             var generations = jobs.OfType<GenerateJob>().ToList();
             if (generations.Count > 0)
             {
+                long generating = System.Diagnostics.Stopwatch.GetTimestamp();
                 RunGenerations(generations);
+                Interlocked.Add(ref _generationTicks, System.Diagnostics.Stopwatch.GetElapsedTime(generating).Ticks);
             }
 
             foreach (var work in jobs.OfType<WorkJob>())
@@ -177,8 +194,6 @@ public sealed class ModelWorker : IDisposable
     void RunScores(List<ScoreJob> jobs)
     {
         Batches++;
-        // one extra id per prompt, so the last row is the distribution after the whole prompt (the greedy next id)
-        var requests = jobs.Select(j => new TorchLanguageModel.ScoreRequest([.. j.Ids, 0], 1)).ToArray();
         var target = jobs.Select(j => new float[j.Ids.Length]).ToArray();
         var topIds = jobs.Select(j => new int[j.Ids.Length][]).ToArray();
         var topLps = jobs.Select(j => new float[j.Ids.Length][]).ToArray();
@@ -186,35 +201,137 @@ public sealed class ModelWorker : IDisposable
         var nextTopIds = new int[jobs.Count][];
         var nextTopLps = new float[jobs.Count][];
         int k = Math.Max(1, jobs.Max(j => j.TopK));
-        _model.ForEachScoredChunk(requests, chunk =>
+
+        // Writes row r of a chunk's log-softmax (its target's log-prob and top k) into job j at position p (p = the
+        // prompt's length: the distribution after the whole prompt, the greedy next id).
+        void Reduce(Tensor logits, Tensor targets, Action<int, Action<int, int>> eachRow)
         {
-            int n = chunk.Requests.Length;
-            var lp = chunk.Logits.log_softmax(-1, ScalarType.Float32);                          // (n, V) fp32
-            var picked = lp.gather(1, chunk.Targets.view(n, 1).to_type(ScalarType.Int64)).cpu().data<float>().ToArray(); // (n)
-            var (values, indices) = lp.topk(Math.Min(k, (int)lp.shape[1]), dim: -1);           // (n, K)
+            int n = (int)logits.shape[0];
+            var lp = logits.log_softmax(-1, ScalarType.Float32);                                      // (n, V) fp32
+            var picked = lp.gather(1, targets.view(n, 1).to_type(ScalarType.Int64)).cpu().data<float>().ToArray(); // (n)
+            var (values, indices) = lp.topk(Math.Min(k, (int)lp.shape[1]), dim: -1);                 // (n, K)
             var top = values.cpu().data<float>().ToArray();
             var ids = indices.to_type(ScalarType.Int32).cpu().data<int>().ToArray();
             int width = (int)values.shape[1];
             for (int r = 0; r < n; r++)
             {
-                int j = chunk.Requests[r], p = chunk.Positions[r];                                 // predicts id at p
-                if (p == jobs[j].Ids.Length)
+                eachRow(r, (j, p) =>
                 {
-                    next[j] = ids[r * width];
-                    nextTopIds[j] = ids[(r * width)..(r * width + width)];
-                    nextTopLps[j] = top[(r * width)..(r * width + width)];
-                    continue;
-                }
+                    if (p == jobs[j].Ids.Length)
+                    {
+                        next[j] = ids[r * width];
+                        nextTopIds[j] = ids[(r * width)..(r * width + width)];
+                        nextTopLps[j] = top[(r * width)..(r * width + width)];
+                        return;
+                    }
 
-                target[j][p] = picked[r];
-                topIds[j][p] = ids[(r * width)..(r * width + width)];
-                topLps[j][p] = top[(r * width)..(r * width + width)];
+                    target[j][p] = picked[r];
+                    topIds[j][p] = ids[(r * width)..(r * width + width)];
+                    topLps[j][p] = top[(r * width)..(r * width + width)];
+                });
             }
-        });
+        }
+
+        var (shared, alone) = SharedPrefixes(jobs);
+        if (shared.Count > 0)
+        {
+            // one extra id per prompt, so the last row is the distribution after the whole prompt (the greedy next id)
+            var sequences = shared.Select(g => new TorchLanguageModel.PrefixedSequences(
+                jobs[g.Members[0]].Ids[..g.Prefix], g.Members.Select(j => (int[])[.. jobs[j].Ids[g.Prefix..], 0]).ToArray())).ToArray();
+            _model.ForEachPrefixScoredChunk(sequences, chunk => Reduce(chunk.Logits, chunk.Targets, (r, write) =>
+            {
+                var members = shared[chunk.Groups[r]].Members;
+                if (chunk.Members[r] < 0)
+                {
+                    foreach (int j in members)
+                    {
+                        write(j, chunk.Positions[r]);
+                    }
+                }
+                else
+                {
+                    write(members[chunk.Members[r]], chunk.Positions[r]);
+                }
+            }));
+        }
+
+        if (alone.Count > 0)
+        {
+            var requests = alone.Select(j => new TorchLanguageModel.ScoreRequest([.. jobs[j].Ids, 0], 1)).ToArray();
+            _model.ForEachScoredChunk(requests, chunk => Reduce(chunk.Logits, chunk.Targets, (r, write) => write(alone[chunk.Requests[r]], chunk.Positions[r])));
+        }
+
         for (int j = 0; j < jobs.Count; j++)
         {
             jobs[j].Done.SetResult(new PositionScores(target[j], topIds[j], topLps[j], next[j], nextTopIds[j], nextTopLps[j]));
         }
+    }
+
+    /// <summary>
+    /// Splits scoring jobs into groups that share a prefix pass and jobs scored alone. Only prompts of one HTTP request
+    /// are grouped (so grouping never depends on what else happened to be waiting): sorted by their ids, neighbours
+    /// stay together while they share at least half of the shorter one's ids — the choices of one multiple-choice
+    /// item, not two questions that merely start alike. A group's prefix is the ids all its members share.
+    /// </summary>
+    internal static (List<(int Prefix, int[] Members)> Shared, List<int> Alone) SharedPrefixes(IReadOnlyList<ScoreJobView> jobs)
+    {
+        var shared = new List<(int, int[])>();
+        var alone = new List<int>();
+        foreach (var request in Enumerable.Range(0, jobs.Count).GroupBy(j => jobs[j].Request))
+        {
+            var sorted = request.OrderBy(j => jobs[j].Ids, IdsOrder.Instance).ThenBy(j => j).ToList();
+            for (int start = 0; start < sorted.Count;)
+            {
+                int end = start + 1, prefix = jobs[sorted[start]].Ids.Length;
+                while (end < sorted.Count)
+                {
+                    var (a, b) = (jobs[sorted[end - 1]].Ids, jobs[sorted[end]].Ids);
+                    int common = Common(a, b);
+                    if (common < 1 || 2 * common < Math.Min(a.Length, b.Length))
+                    {
+                        break;
+                    }
+
+                    prefix = Math.Min(prefix, Math.Min(common, b.Length));
+                    end++;
+                }
+
+                if (end - start >= 2)
+                {
+                    shared.Add((prefix, [.. sorted.GetRange(start, end - start).Order()]));
+                }
+                else
+                {
+                    alone.Add(sorted[start]);
+                }
+
+                start = end;
+            }
+        }
+
+        alone.Sort();
+        return (shared, alone);
+    }
+
+    static (List<(int Prefix, int[] Members)> Shared, List<int> Alone) SharedPrefixes(List<ScoreJob> jobs) =>
+        SharedPrefixes(jobs.Select(j => new ScoreJobView(j.Ids, j.Request)).ToArray());
+
+    static int Common(int[] a, int[] b)
+    {
+        int n = Math.Min(a.Length, b.Length), i = 0;
+        while (i < n && a[i] == b[i])
+        {
+            i++;
+        }
+
+        return i;
+    }
+
+    sealed class IdsOrder : IComparer<int[]>
+    {
+        public static readonly IdsOrder Instance = new();
+
+        public int Compare(int[]? x, int[]? y) => x!.AsSpan().SequenceCompareTo(y);
     }
 
     void RunGenerations(List<GenerateJob> jobs)

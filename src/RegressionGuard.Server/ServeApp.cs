@@ -91,6 +91,9 @@ public static class ServeApp
     /// <summary>Time the model thread of <paramref name="app"/> has spent running requests, for benchmarks.</summary>
     public static TimeSpan ModelTime(WebApplication app) => Workers.TryGetValue(app, out var w) ? w.BusyTime : TimeSpan.Zero;
 
+    /// <summary>The scoring and generation shares of <see cref="ModelTime"/>, for benchmarks.</summary>
+    public static (TimeSpan Scoring, TimeSpan Generation) ModelTimeByKind(WebApplication app) => Workers.TryGetValue(app, out var w) ? w.BusyTimeByKind : default;
+
     internal static void CheckModel(string served, string? asked)
     {
         if (asked != served)

@@ -237,8 +237,14 @@ public sealed class ContentCache
         return hash.GetHashAndReset();
     }
 
-    /// <summary>Stores <paramref name="payload"/> under <paramref name="key"/>, replacing any entry there, atomically.</summary>
-    public void Put(CacheKey key, ReadOnlySpan<byte> payload)
+    /// <summary>
+    /// Stores <paramref name="payload"/> under <paramref name="key"/>, replacing any entry there, atomically. With
+    /// <paramref name="flushToDisk"/> false the entry is not forced to the disk before it is renamed into place: it still
+    /// survives a killed process (the operating system holds it), and after a power loss a torn entry fails its
+    /// length and SHA-256 check on read and is recomputed — for many small entries that are cheap to ask for again
+    /// (a served model's answers), where a flush per entry would cost more than the work.
+    /// </summary>
+    public void Put(CacheKey key, ReadOnlySpan<byte> payload, bool flushToDisk = true)
     {
         ArgumentNullException.ThrowIfNull(key);
         Span<byte> header = stackalloc byte[HeaderSize];
@@ -252,7 +258,7 @@ public sealed class ContentCache
         {
             file.Write(header);
             file.Write(payload);
-            file.Flush(flushToDisk: true);
+            file.Flush(flushToDisk);
             file.Dispose();
             Commit(temp, final);
         }

@@ -25,12 +25,18 @@ public enum RemoteApi
 /// <param name="Tokenizer">the served model's tokenizer: a folder with tokenizer.json (or a tokenizer file); optional with
 /// <c>api: chat</c>, where the server tokenizes (then it is only where a suite's <c>chat_format: model</c> finds a template).</param>
 /// <param name="Concurrency">requests in flight at once.</param>
+/// <param name="BatchSize">prompts per completions request (<c>prompt</c> as a list, as vLLM takes it and
+/// lm-evaluation-harness's <c>local-completions</c> sends with <c>batch_size</c>); 1 for a server that takes one prompt
+/// per request. Each prompt's answer is cached on its own, so results and reruns do not depend on it.</param>
 /// <param name="TimeoutSeconds">per request; a request past it is retried, then the run fails naming the endpoint.</param>
 /// <param name="Retries">retries of a failed request (connection refused, 429, 5xx, timeout), with exponential backoff.</param>
 /// <param name="TopK">ids per position for the base side of L_f when the server has no exact extension (vLLM's --max-logprobs, default 20).</param>
-public sealed record RemoteModelSpec(Uri Endpoint, string Model, string? Tokenizer, int Concurrency = 4, double TimeoutSeconds = 120, int Retries = 3, int TopK = 20)
+public sealed record RemoteModelSpec(Uri Endpoint, string Model, string? Tokenizer, int Concurrency = 4, double TimeoutSeconds = 120, int Retries = 3, int TopK = 20, int BatchSize = RemoteModelSpec.DefaultBatchSize)
 {
-    public static readonly string[] Keys = ["endpoint", "model", "tokenizer", "api", "concurrency", "timeout_seconds", "retries", "top_k"];
+    public static readonly string[] Keys = ["endpoint", "model", "tokenizer", "api", "concurrency", "batch_size", "timeout_seconds", "retries", "top_k"];
+
+    /// <summary>Prompts per completions request unless <c>batch_size</c> says otherwise.</summary>
+    public const int DefaultBatchSize = 8;
 
     /// <summary>The API the model is used through: completions (default; every suite and L_f) or chat (generation only).</summary>
     public RemoteApi Api { get; init; } = RemoteApi.Completions;
@@ -80,6 +86,7 @@ public sealed record RemoteModelSpec(Uri Endpoint, string Model, string? Tokeniz
 
         var tokenizer = map.String("tokenizer") is { Length: > 0 } t ? Path.GetFullPath(t, folder) : null;
         int concurrency = map.Int("concurrency", 1, 256) ?? 4;
+        int batchSize = map.Int("batch_size", 1, 1024) ?? DefaultBatchSize;
         double timeout = map.Double("timeout_seconds", 0.1, 86400) ?? 120;
         int retries = map.Int("retries", 0, 10) ?? 3;
         int topK = map.Int("top_k", 1, 100_000) ?? 20;
@@ -88,7 +95,7 @@ public sealed record RemoteModelSpec(Uri Endpoint, string Model, string? Tokeniz
             return null;
         }
 
-        return new RemoteModelSpec(endpoint, model, tokenizer, concurrency, timeout, retries, topK) { Api = api.Value };
+        return new RemoteModelSpec(endpoint, model, tokenizer, concurrency, timeout, retries, topK, batchSize) { Api = api.Value };
     }
 
     /// <summary>Whether a command-line model argument is the mapping form (starts with '{').</summary>

@@ -45,12 +45,24 @@ public sealed partial class TorchLanguageModel
     /// <summary>Scores every member of <paramref name="groups"/> into <paramref name="results"/>, one context pass per group.</summary>
     void ScoreSharedPrefixes(List<PrefixGroup> groups, LogLikelihoodResult[] results, IProgress<int>? progress)
     {
+        var sequences = groups.Select(g => new PrefixedSequences(g.Context, g.Members.Select(m => m.Continuation).ToArray())).ToArray();
         foreach (var batch in Batches(groups.Select(g => g.Context.Length).ToArray(), BatchSize))
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
             var logProbs = batch.SelectMany(g => groups[g].Members).ToDictionary(m => m.Request, m => new float[m.Continuation.Length]);
             var greedy = logProbs.ToDictionary(p => p.Key, p => new bool[p.Value.Length]);
-            ScorePrefixBatch(groups, batch, logProbs, greedy);
+            ScorePrefixBatch(sequences, batch, prefixRows: false, chunk =>
+            {
+                var lp = chunk.Logits.log_softmax(-1, ScalarType.Float32).gather(1, chunk.Targets.unsqueeze(1)).squeeze(1).cpu().data<float>().ToArray();
+                var g = chunk.Logits.argmax(-1).eq(chunk.Targets).cpu().data<bool>().ToArray();
+                for (int k = 0; k < lp.Length; k++)
+                {
+                    int request = groups[chunk.Groups[k]].Members[chunk.Members[k]].Request;
+                    int token = chunk.Positions[k] - groups[chunk.Groups[k]].Context.Length;
+                    logProbs[request][token] = lp[k];
+                    greedy[request][token] = g[k];
+                }
+            });
             _forwardTicks += System.Diagnostics.Stopwatch.GetElapsedTime(start).Ticks;
             ForwardCalls++;
             foreach (var (request, lp) in logProbs)
@@ -68,25 +80,55 @@ public sealed partial class TorchLanguageModel
         }
     }
 
-    /// <summary>One batch of contexts: the context pass with a cache, then the continuations' rows over gathered copies of it.</summary>
-    void ScorePrefixBatch(List<PrefixGroup> groups, int[] batch, Dictionary<int, float[]> logProbs, Dictionary<int, bool[]> greedy)
+    /// <summary>A prefix and the sequences continuing it, each by at least one id.</summary>
+    public sealed record PrefixedSequences(int[] Prefix, IReadOnlyList<int[]> Continuations);
+
+    /// <summary>
+    /// Scored rows of <see cref="PrefixedSequences"/>: row r's logits predict <c>Targets[r]</c>, the id at position
+    /// <c>Positions[r]</c> (counted from the prefix's start) of group <c>Groups[r]</c> — in its prefix when
+    /// <c>Members[r]</c> is −1, else in that member's prefix + continuation.
+    /// </summary>
+    public sealed record PrefixScoredChunk(int[] Groups, int[] Members, int[] Positions, Tensor Logits, Tensor Targets);
+
+    /// <summary>
+    /// Every position of every prefixed sequence, each prefix run once with a KV cache and its continuations over it
+    /// (as <see cref="LogLikelihood"/> shares a context): prefix positions 1… once per group, then every continuation
+    /// id. The logits are handed to <paramref name="reduce"/> in chunks and disposed after it returns.
+    /// </summary>
+    public void ForEachPrefixScoredChunk(IReadOnlyList<PrefixedSequences> groups, Action<PrefixScoredChunk> reduce)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        foreach (var batch in Batches(groups.Select(g => g.Prefix.Length).ToArray(), BatchSize))
+        {
+            long start = System.Diagnostics.Stopwatch.GetTimestamp();
+            ScorePrefixBatch(groups, batch, prefixRows: true, reduce);
+            _forwardTicks += System.Diagnostics.Stopwatch.GetElapsedTime(start).Ticks;
+            ForwardCalls++;
+        }
+    }
+
+    /// <summary>
+    /// One batch of prefixes: the prefix pass with a cache (its own rows scored when <paramref name="prefixRows"/>),
+    /// then the continuations' rows over gathered copies of it.
+    /// </summary>
+    void ScorePrefixBatch(IReadOnlyList<PrefixedSequences> groups, int[] batch, bool prefixRows, Action<PrefixScoredChunk> reduce)
     {
         using var mode = inference_mode();
         using var scope = NewDisposeScope();
         var device = _model.Device;
         int b = batch.Length;
-        int p = batch.Max(g => groups[g].Context.Length);
+        int p = batch.Max(g => groups[g].Prefix.Length);
 
-        // Contexts right-padded to P, run as plain causal sequences (the same pass as unshared scoring).
+        // Prefixes right-padded to P, run as plain causal sequences (the same pass as unshared scoring).
         var ids = new long[b * p];
         var lengths = new long[b];
         for (int r = 0; r < b; r++)
         {
-            var context = groups[batch[r]].Context;
-            lengths[r] = context.Length;
-            for (int j = 0; j < context.Length; j++)
+            var prefix = groups[batch[r]].Prefix;
+            lengths[r] = prefix.Length;
+            for (int j = 0; j < prefix.Length; j++)
             {
-                ids[r * p + j] = context[j];
+                ids[r * p + j] = prefix[j];
             }
         }
 
@@ -94,24 +136,34 @@ public sealed partial class TorchLanguageModel
         using var cache = new KvCache(Transformer.NumLayers, b, Transformer.NumKeyValueHeads, p, Transformer.HeadDim, _model.Compute.ScalarType, device);
         var hidden = Transformer.ForwardHidden(tensor(ids, new long[] { b, p }, device: device), positions, null, cache); // (B, P, D)
 
-        // First continuation token of every member, from its context's last position.
-        var firstRows = new List<(long Row, long Target, int Request, int Token)>();
-        var rows = new List<(int Row, int Request, int[] Continuation)>();                                // members with 2+ tokens
+        // The prefix's own positions (once per group), then the first continuation id of every member from its prefix's last row.
+        var firstRows = new List<PickedRow>();
+        var rows = new List<(int Row, int Group, int Member, int[] Continuation)>();                     // members with 2+ ids
         for (int r = 0; r < b; r++)
         {
-            foreach (var (request, continuation) in groups[batch[r]].Members)
+            var group = groups[batch[r]];
+            if (prefixRows)
             {
-                firstRows.Add((r * (long)p + lengths[r] - 1, continuation[0], request, 0));
+                for (int j = 1; j < group.Prefix.Length; j++)
+                {
+                    firstRows.Add(new(r * (long)p + j - 1, group.Prefix[j], batch[r], -1, j));
+                }
+            }
+
+            for (int m = 0; m < group.Continuations.Count; m++)
+            {
+                var continuation = group.Continuations[m];
+                firstRows.Add(new(r * (long)p + lengths[r] - 1, continuation[0], batch[r], m, (int)lengths[r]));
                 if (continuation.Length > 1)
                 {
-                    rows.Add((r, request, continuation));
+                    rows.Add((r, batch[r], m, continuation));
                 }
             }
         }
 
-        ReduceRows(hidden.view(b * p, -1), firstRows, logProbs, greedy);
+        ReduceRows(hidden.view(b * p, -1), firstRows, reduce);
 
-        // The rest of each continuation: rows of at most BatchSize members over a gathered copy of their contexts'
+        // The rest of each continuation: rows of at most BatchSize members over a gathered copy of their prefixes'
         // cache rows, re-aligned to end at one slot (left padding, masked), continuations right-padded after it.
         for (int start = 0; start < rows.Count; start += BatchSize)
         {
@@ -121,16 +173,16 @@ public sealed partial class TorchLanguageModel
             var inputs = new long[n * t];
             var owner = new long[n];
             var ownerLengths = new long[n];
-            var scored = new List<(long Row, long Target, int Request, int Token)>();
+            var scored = new List<PickedRow>();
             for (int i = 0; i < n; i++)
             {
-                var (row, request, continuation) = chunk[i];
+                var (row, group, member, continuation) = chunk[i];
                 owner[i] = row;
                 ownerLengths[i] = lengths[row];
                 for (int j = 0; j < continuation.Length - 1; j++)
                 {
                     inputs[i * t + j] = continuation[j];
-                    scored.Add((i * (long)t + j, continuation[j + 1], request, j + 1));
+                    scored.Add(new(i * (long)t + j, continuation[j + 1], group, member, (int)lengths[row] + j + 1));
                 }
             }
 
@@ -143,12 +195,15 @@ public sealed partial class TorchLanguageModel
             var ownKeys = ones(t, t, ScalarType.Bool, device).tril().view(1, 1, t, t).expand(n, 1, t, t);    // (N, 1, T, T)
             var rowMask = cat(new[] { contextKeys, ownKeys }, 3);                                            // (N, 1, T, S + T)
             var rowHidden = Transformer.ForwardHidden(tensor(inputs, new long[] { n, t }, device: device), rowPositions, rowMask, gathered); // (N, T, D)
-            ReduceRows(rowHidden.view(n * t, -1), scored, logProbs, greedy);
+            ReduceRows(rowHidden.view(n * t, -1), scored, reduce);
         }
     }
 
-    /// <summary>Head, fp32 log-softmax and argmax of the picked hidden rows, written to each request's token slot.</summary>
-    void ReduceRows(Tensor hidden, List<(long Row, long Target, int Request, int Token)> picks, Dictionary<int, float[]> logProbs, Dictionary<int, bool[]> greedy)
+    /// <summary>A hidden row to score: it predicts <c>Target</c> at <c>Position</c> of a group's prefix (<c>Member</c> −1) or member.</summary>
+    readonly record struct PickedRow(long Row, long Target, int Group, int Member, int Position);
+
+    /// <summary>The head over the picked hidden rows, in cache-sized chunks handed to <paramref name="reduce"/>.</summary>
+    void ReduceRows(Tensor hidden, List<PickedRow> picks, Action<PrefixScoredChunk> reduce)
     {
         var device = hidden.device;
         int chunk = Math.Max(64, (1 << 22) / Math.Max(1, Transformer.VocabSize));
@@ -159,13 +214,7 @@ public sealed partial class TorchLanguageModel
             var picked = hidden.index_select(0, tensor(part.Select(x => x.Row).ToArray(), device: device)); // (n, D)
             var logits = Transformer.Head(picked);                                                           // (n, V)
             var target = tensor(part.Select(x => x.Target).ToArray(), device: device);                      // (n)
-            var lp = logits.log_softmax(-1, ScalarType.Float32).gather(1, target.unsqueeze(1)).squeeze(1).cpu().data<float>().ToArray();
-            var g = logits.argmax(-1).eq(target).cpu().data<bool>().ToArray();
-            for (int k = 0; k < part.Count; k++)
-            {
-                logProbs[part[k].Request][part[k].Token] = lp[k];
-                greedy[part[k].Request][part[k].Token] = g[k];
-            }
+            reduce(new PrefixScoredChunk([.. part.Select(x => x.Group)], [.. part.Select(x => x.Member)], [.. part.Select(x => x.Position)], logits, target));
         }
     }
 }

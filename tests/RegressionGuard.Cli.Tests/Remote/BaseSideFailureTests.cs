@@ -72,13 +72,20 @@ public sealed class BaseSideFailureTests
         }
     }
 
-    /// <summary>Generation requests send the prompt as text; scoring requests (and the fingerprint probe) as token ids.</summary>
-    static bool IsGeneration(string body) => body.Contains("\"prompt\":\"", StringComparison.Ordinal);
+    /// <summary>Generation requests send prompts as text (one, or a list); scoring requests (and the fingerprint probe) as token ids.</summary>
+    static bool IsGeneration(string body) => body.Contains("\"prompt\":\"", StringComparison.Ordinal) || body.Contains("\"prompt\":[\"", StringComparison.Ordinal);
+
+    /// <summary>The text prompts of a generation request body.</summary>
+    static IEnumerable<string> PromptsOf(string body)
+    {
+        var prompt = JsonDocument.Parse(body).RootElement.GetProperty("prompt");
+        return prompt.ValueKind == JsonValueKind.String ? [prompt.GetString()!] : prompt.EnumerateArray().Select(p => p.GetString()!).ToArray();
+    }
 
     /// <summary>Knowledge (multiple choice), then reasoning (generate) on the served base; the tuned model is served where nothing listens.</summary>
-    static string Config(TempFolder dir, string endpoint, int concurrency) => $"""
+    static string Config(TempFolder dir, string endpoint, int concurrency, int batchSize) => $"""
         schema: 1
-        base: {"{"} endpoint: '{endpoint}', model: base, tokenizer: '{Organism("models/base")}', concurrency: {concurrency}, retries: 1, timeout_seconds: 30 {"}"}
+        base: {"{"} endpoint: '{endpoint}', model: base, tokenizer: '{Organism("models/base")}', concurrency: {concurrency}, batch_size: {batchSize}, retries: 1, timeout_seconds: 30 {"}"}
         tuned: {"{"} endpoint: 'http://127.0.0.1:9/v1', model: mild, tokenizer: '{Organism("models/base")}', retries: 0 {"}"}
         suites:
           - '{Organism("knowledge.yaml")}'
@@ -94,8 +101,8 @@ public sealed class BaseSideFailureTests
     public async Task A_served_base_killed_mid_run_exits_2_with_a_partial_report_and_a_rerun_requests_only_what_was_not_answered()
     {
         // Given the organism base behind `serve`, reached through a proxy that dies at the 21st generation request (one
-        // request at a time): the gate's first suite (multiple choice) finishes on the base model, its second (generate)
-        // stops after 20 answers
+        // prompt per request, one request at a time): the gate's first suite (multiple choice) finishes on the base model,
+        // its second (generate) stops after 20 answers
         using var dir = new TempFolder();
         using var baseModel = new TorchLanguageModel(ModelLoader.Load(Organism("models/base")));
         await using var server = ServeApp.Build(baseModel, "base", "127.0.0.1", 0);
@@ -103,7 +110,7 @@ public sealed class BaseSideFailureTests
         int generations = 0;
         await using var dying = await Proxy.Start(server.Urls.First(), body => IsGeneration(body) && Interlocked.Increment(ref generations) > 20);
         var config = dir.File("gate.yaml");
-        File.WriteAllText(config, Config(dir, dying.Endpoint, concurrency: 1));
+        File.WriteAllText(config, Config(dir, dying.Endpoint, concurrency: 1, batchSize: 1));
 
         // When the gate runs
         var run = CliRun.Of("gate", "--config", config);
@@ -121,21 +128,24 @@ public sealed class BaseSideFailureTests
             "not run: every suite and L_f on the tuned model (nothing was compared); " +
             "a rerun reads the finished base results from the cache and sends a served model only the requests it did not answer"));
         Assert.That(File.ReadAllText(dir.File("out/report.md")), Does.Contain(@"finished before it: base · organism\_knowledge (evaluated)"));
-        var answeredBefore = dying.Answered.ToHashSet();
-        Assert.That(answeredBefore.Count(IsGeneration), Is.EqualTo(20));
+        var answeredBefore = dying.Answered.Where(IsGeneration).SelectMany(PromptsOf).ToHashSet();
+        Assert.That(answeredBefore, Has.Count.EqualTo(20));
 
-        // And a rerun through a proxy that does not die (at concurrency 8: results do not depend on it) requests none of
-        // the completions answered before the failure: the finished suite comes from the cache, the stopped one sends
-        // only its unanswered prompts (and the probe again); the base side finishes, and the run goes on to the tuned model
+        // And a rerun through a proxy that does not die (at concurrency 8, eight prompts per request: results do not
+        // depend on either) requests none of the prompts answered before the failure: the finished suite comes from the
+        // cache, the stopped one sends only its unanswered prompts (and the probe again); the base side finishes, and the
+        // run goes on to the tuned model
         await using var live = await Proxy.Start(server.Urls.First(), _ => false);
-        File.WriteAllText(config, Config(dir, live.Endpoint, concurrency: 8));
+        File.WriteAllText(config, Config(dir, live.Endpoint, concurrency: 8, batchSize: 8));
         var rerun = CliRun.Of("gate", "--config", config);
         Assert.That(rerun.Error, Does.Contain("base · organism_knowledge: from cache").And.Contain("base · organism_reasoning: evaluated"));
         Assert.That(rerun.Out, Does.Contain("error: http://127.0.0.1:9/v1/models: "), "the rerun reached the tuned model");
         var sent = live.Answered.ToList();
-        Assert.That(sent.Where(answeredBefore.Contains).Where(IsGeneration), Is.Empty, "no generation answered before the failure is requested again");
+        var prompts = sent.Where(IsGeneration).SelectMany(PromptsOf).ToList();
+        Assert.That(prompts.Where(answeredBefore.Contains), Is.Empty, "no generation answered before the failure is requested again");
         Assert.That(sent.Count(b => !IsGeneration(b)), Is.EqualTo(1), "only the fingerprint probe is scored again");
         int reasoningItems = File.ReadLines(Organism("data/reasoning.jsonl")).Count(l => l.Length > 0);
-        Assert.That(sent.Count(IsGeneration), Is.EqualTo(reasoningItems - 20));
+        Assert.That(prompts, Has.Count.EqualTo(reasoningItems - 20));
+        Assert.That(sent.Where(IsGeneration).Select(b => PromptsOf(b).Count()), Has.All.InRange(1, 8), "eight prompts per request at most");
     }
 }

@@ -71,6 +71,40 @@ public sealed class RemoteFaultTests
     }
 
     [Test]
+    public async Task A_server_that_refuses_prompt_lists_is_an_error_that_says_to_set_batch_size_1()
+    {
+        // Given a server that answers one-prompt requests (through the organism base) and refuses a list of prompts
+        // with 400, as a server without vLLM's list prompts would
+        await using var real = await Organism.Serve(Organism.Base, "base");
+        using var forward = new HttpClient();
+        await using var app = await Faulty(async (_, http) =>
+        {
+            var text = (await new StreamReader(http.Request.Body).ReadToEndAsync()).Replace("\"model\":\"m\"", "\"model\":\"base\"", StringComparison.Ordinal);
+            if (text.Contains("\"prompt\":[[", StringComparison.Ordinal))
+            {
+                await Results.Json(new { error = new { message = "prompt must be a list of integers" } }, statusCode: 400).ExecuteAsync(http);
+                return;
+            }
+
+            var answer = await forward.PostAsync($"{real.Urls.First()}/v1/completions", new StringContent(text, System.Text.Encoding.UTF8, "application/json"));
+            http.Response.ContentType = "application/json";
+            await http.Response.WriteAsync(await answer.Content.ReadAsStringAsync());
+        });
+        var requests = Enumerable.Range(0, 3).Select(i => new LogLikelihoodRequest($"Question {i}:", $" answer {i}")).ToArray();
+
+        // When three requests are scored at batch size 2, then at batch size 1
+        using var batched = RemoteLanguageModel.Open(Spec(app) with { BatchSize = 2 }, retryDelay: FastRetry);
+        var e = Assert.Throws<RemoteModelException>(() => batched.LogLikelihood(requests))!;
+        using var single = RemoteLanguageModel.Open(Spec(app) with { BatchSize = 1 }, retryDelay: FastRetry);
+
+        // Then the first is an error with the server's message that says how many prompts the request carried and to
+        // set batch_size: 1; the second scores every request
+        Assert.That(e.Message, Does.Contain("HTTP 400").And.Contain("prompt must be a list of integers")
+            .And.Contain($"the request carried 2 prompts as a list; for a server that takes one prompt per request, set batch_size: 1 on {app.Urls.First()}/v1#m"));
+        Assert.That(single.LogLikelihood(requests), Has.Count.EqualTo(3));
+    }
+
+    [Test]
     public async Task Malformed_JSON_is_a_clear_error_naming_the_endpoint()
     {
         // Given a server that answers with broken JSON
@@ -128,7 +162,8 @@ public sealed class RemoteFaultTests
     [Test]
     public async Task A_server_killed_mid_run_fails_clearly_and_a_rerun_requests_only_what_was_not_answered()
     {
-        // Given the organism base behind a server that dies after its 6th completion, and a request cache
+        // Given the organism base behind a server that dies after its 4th completion request (the probe, then three
+        // requests of two prompts each), and a request cache
         using var dir = new TempFolder();
         var cache = new ContentCache(dir.Path);
         var requests = Enumerable.Range(0, 12).Select(i => new LogLikelihoodRequest($"Question {i}: who lives in the town?", $" answer {i}")).ToArray();
@@ -138,7 +173,7 @@ public sealed class RemoteFaultTests
         WebApplication? dying = null;
         dying = await Faulty(async (call, http) =>
         {
-            if (Interlocked.Increment(ref answered) > 7)
+            if (Interlocked.Increment(ref answered) > 4)
             {
                 _ = dying!.StopAsync();
                 http.Abort();
@@ -150,7 +185,7 @@ public sealed class RemoteFaultTests
             http.Response.ContentType = "application/json";
             await http.Response.WriteAsync((await answer.Content.ReadAsStringAsync()).Replace("\"model\":\"base\"", "\"model\":\"m\"", StringComparison.Ordinal));
         });
-        var spec = Spec(dying, retries: 2) with { Concurrency = 1 };
+        var spec = Spec(dying, retries: 2) with { Concurrency = 1, BatchSize = 2 };
 
         // When the run meets the dead server
         using (var model = RemoteLanguageModel.Open(spec, requestCache: cache, retryDelay: FastRetry))
@@ -163,11 +198,12 @@ public sealed class RemoteFaultTests
 
         await dying.DisposeAsync();
 
-        // And a rerun against a live server (same model, same fingerprint) sends only the 6 unanswered requests (+ its probe)
+        // And a rerun against a live server (same model, same fingerprint) at another batch size sends only the 6
+        // unanswered prompts, in two requests of at most 4 (+ its probe): each prompt's answer was cached on its own
         await using var again = await Organism.Serve(Organism.Base, "m");
-        using var rerun = RemoteLanguageModel.Open(Organism.Spec(again, "m", concurrency: 1), requestCache: cache, retryDelay: FastRetry);
+        using var rerun = RemoteLanguageModel.Open(Organism.Spec(again, "m", concurrency: 1) with { BatchSize = 4 }, requestCache: cache, retryDelay: FastRetry);
         var results = rerun.LogLikelihood(requests);
         Assert.That(results, Has.Count.EqualTo(12));
-        Assert.That(rerun.Client.RequestsSent, Is.EqualTo(2 + 6), "GET /models, the probe, then only the requests not answered before");
+        Assert.That(rerun.Client.RequestsSent, Is.EqualTo(2 + 2), "GET /models, the probe, then only the prompts not answered before");
     }
 }

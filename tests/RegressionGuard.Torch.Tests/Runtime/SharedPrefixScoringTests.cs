@@ -247,4 +247,49 @@ public sealed class SharedPrefixScoringTests
         // When scored with and without shared prefixes, Then they agree
         AssertSame(unshared.LogLikelihood(FamilyRequests), shared.LogLikelihood(FamilyRequests));
     }
+
+    [Test]
+    public void Every_position_of_prefixed_sequences_scores_as_in_its_own_sequence()
+    {
+        // Given two prefixes of different lengths, each with continuations of one to four ids, and stories260K at batch size 2
+        using var model = Stories(2, share: true);
+        var first = model.EncodePrompt("Once upon a time, there was a little girl named Lily.");
+        var second = model.EncodePrompt("The dog ran");
+        var groups = new[]
+        {
+            new TorchLanguageModel.PrefixedSequences(first, [[42], [7, 8, 9, 10], [300, 5]]),
+            new TorchLanguageModel.PrefixedSequences(second, [[11, 12]]),
+        };
+
+        // When every position is scored with each prefix run once, and every sequence on its own
+        var shared = new Dictionary<(int Group, int Member, int Position), float>();
+        model.ForEachPrefixScoredChunk(groups, chunk =>
+        {
+            var lp = chunk.Logits.log_softmax(-1, TorchSharp.torch.ScalarType.Float32).gather(1, chunk.Targets.unsqueeze(1)).squeeze(1).cpu().data<float>().ToArray();
+            for (int r = 0; r < lp.Length; r++)
+            {
+                Assert.That(shared.TryAdd((chunk.Groups[r], chunk.Members[r], chunk.Positions[r]), lp[r]), Is.True, "each row once");
+            }
+        });
+        var sequences = groups.SelectMany((g, gi) => g.Continuations.Select((c, m) => (gi, m, Ids: g.Prefix.Concat(c).ToArray()))).ToArray();
+        var alone = new Dictionary<(int, int, int), float>();
+        model.ForEachScoredChunk(sequences.Select(s => new TorchLanguageModel.ScoreRequest(s.Ids, 1)).ToArray(), chunk =>
+        {
+            var lp = chunk.Logits.log_softmax(-1, TorchSharp.torch.ScalarType.Float32).gather(1, chunk.Targets.unsqueeze(1)).squeeze(1).cpu().data<float>().ToArray();
+            for (int r = 0; r < lp.Length; r++)
+            {
+                var (g, m, _) = sequences[chunk.Requests[r]];
+                alone[(g, m, chunk.Positions[r])] = lp[r];
+            }
+        });
+
+        // Then the prefix's positions come once per group (member −1), every continuation id once per member, and
+        // each log-prob agrees with the sequence's own within 1e-5
+        Assert.That(shared.Count, Is.EqualTo(first.Length - 1 + 1 + 4 + 2 + second.Length - 1 + 2));
+        foreach (var ((g, m, position), lp) in alone)
+        {
+            var key = position < groups[g].Prefix.Length ? (g, -1, position) : (g, m, position);
+            Assert.That(shared[key], Is.EqualTo(lp).Within(TolerancePerToken), $"group {g} member {m} position {position}");
+        }
+    }
 }

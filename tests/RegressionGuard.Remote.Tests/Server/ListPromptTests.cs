@@ -1,0 +1,101 @@
+using System.Net;
+using System.Text;
+using RegressionGuard.Remote.Protocol;
+
+namespace RegressionGuard.Remote.Tests.Server;
+
+/// <summary>
+/// `serve` takes a list of prompts in one completions request, as vLLM does (vllm-project/vllm
+/// tests/entrypoints/openai/test_completion.py, test_batch_completions: text and token-id lists, one choice per prompt,
+/// the same prompt giving the same text), and answers each as it would alone.
+/// </summary>
+[NonParallelizable]
+public sealed class ListPromptTests
+{
+    static async Task<CompletionResponse> Ask(object request)
+    {
+        await using var app = await Organism.Serve(Organism.Base, "base");
+        using var client = new RemoteClient(Organism.Spec(app, "base"));
+        return await client.PostJsonAsync<CompletionResponse>("completions", request, CancellationToken.None);
+    }
+
+    static async Task<string> Message(HttpResponseMessage answer) =>
+        System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString()!;
+
+    [Test]
+    public async Task Two_equal_text_prompts_and_two_equal_token_id_prompts_get_two_choices_with_the_same_text_as_vllms_test_asserts()
+    {
+        // Given vLLM's test_batch_completions prompts: a text twice, and token ids twice
+        var ids = Organism.Base.EncodePrompt("Once upon a time");
+        foreach (object prompts in new object[] { new[] { "Once upon a time", "Once upon a time" }, new[] { ids, ids } })
+        {
+            // When they are sent in one request (max_tokens 5, greedy)
+            var batch = await Ask(new CompletionRequest { Model = "base", Prompt = prompts, MaxTokens = 5, Temperature = 0 });
+
+            // Then there are two choices, indexed 0 and 1, with the same non-empty text
+            Assert.That(batch.Choices!.Select(c => c.Index), Is.EqualTo(new[] { 0, 1 }));
+            Assert.That(batch.Choices![0].Text, Is.Not.Empty.And.EqualTo(batch.Choices[1].Text));
+        }
+    }
+
+    [Test]
+    public async Task Echoed_prompts_in_one_request_score_as_each_does_alone()
+    {
+        // Given three prompts of different lengths, two sharing a context
+        var prompts = new[] { "The cat sat on the mat.", "The cat sat on the log.", "A dog ran." }.Select(t => Organism.Base.EncodePrompt(t)).ToArray();
+        CompletionRequest Echo(object prompt) => new() { Model = "base", Prompt = prompt, MaxTokens = 1, Temperature = 0, Echo = true, Logprobs = 1 };
+
+        // When they are sent as one list, and each on its own
+        var together = await Ask(Echo(prompts));
+        var alone = new List<CompletionChoice>();
+        foreach (var p in prompts)
+        {
+            alone.Add((await Ask(Echo(p))).Choices!.Single());
+        }
+
+        // Then every choice has the same tokens, and its log-probs agree within 1e-5 (padding in a batch moves fp32 sums)
+        Assert.That(together.Choices, Has.Count.EqualTo(3));
+        for (int i = 0; i < 3; i++)
+        {
+            var (a, b) = (together.Choices![i].Logprobs!, alone[i].Logprobs!);
+            Assert.That(a.Tokens, Is.EqualTo(b.Tokens), $"prompt {i} tokens");
+            Assert.That(a.TokenLogprobs!.Skip(1).Select(v => v!.Value), Is.EqualTo(b.TokenLogprobs!.Skip(1).Select(v => v!.Value)).Within(1e-5), $"prompt {i} log-probs");
+        }
+    }
+
+    [TestCase("[]", "got an empty list", TestName = "An empty prompt list is refused, saying what a prompt may be")]
+    [TestCase("[[1, 2], [], [3]]", "prompt[1] is a list that is empty or not all numbers", TestName = "An empty token list inside a prompt list is refused, naming its index")]
+    [TestCase("[\"text\", 7]", "prompt[1] is number", TestName = "A number among text prompts is refused, naming its index")]
+    public async Task A_malformed_prompt_list_is_a_400_naming_the_prompt(string prompt, string expected)
+    {
+        // Given a server
+        await using var app = await Organism.Serve(Organism.Base, "base");
+        using var http = new HttpClient();
+
+        // When the prompt list is malformed
+        var body = $$"""{"model": "base", "prompt": {{prompt}}, "max_tokens": 1, "temperature": 0}""";
+        using var answer = await http.PostAsync($"{app.Urls.First()}/v1/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        // Then it is a 400 whose message says what a prompt may be and which one is wrong
+        Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        var text = await Message(answer);
+        Assert.That(text, Does.Contain("'prompt' must be a string, a list of token ids, or a non-empty list of strings or of token-id lists").And.Contain(expected));
+    }
+
+    [Test]
+    public async Task A_token_id_out_of_the_vocabulary_in_the_second_prompt_is_refused_naming_that_prompt_and_the_valid_range()
+    {
+        // Given a server and a list whose second prompt has an id past the vocabulary
+        await using var app = await Organism.Serve(Organism.Base, "base");
+        using var http = new HttpClient();
+        int vocab = Organism.Base.Description.VocabSize;
+        var body = $$"""{"model": "base", "prompt": [[1, 2, 3], [1, {{vocab}}]], "max_tokens": 1, "echo": true, "logprobs": 1, "temperature": 0}""";
+
+        // When it is sent
+        using var answer = await http.PostAsync($"{app.Urls.First()}/v1/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        // Then it is a 400 naming prompt[1] and the valid range
+        Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await Message(answer), Does.Contain($"prompt[1]: token ids must be in [0, {vocab})"));
+    }
+}
