@@ -143,7 +143,7 @@ internal static class Completions
             // scoring: one pass over the prompt; max_tokens 0 or 1 (the greedy next id comes with the pass)
             int k = Math.Max(o.Logprobs ?? 0, o.PromptLogprobs ?? 0);
             var scores = await worker.Score(ids, Math.Max(1, k), request).ConfigureAwait(false);
-            return Scored(tokenizer, ids, scores, o.Echo, o.Logprobs, o.PromptLogprobs, o.MaxTokens);
+            return Scored(tokenizer, worker.Strings, ids, scores, o.Echo, o.Logprobs, o.PromptLogprobs, o.MaxTokens);
         }
 
         return Generated(await worker.Generate(new GenerationRequest((string)prompt, o.MaxTokens, o.Stop, o.AddSpecialTokens)).ConfigureAwait(false));
@@ -164,9 +164,9 @@ internal static class Completions
         },
     };
 
-    static CompletionChoice Scored(Torch.Tokenization.ITokenizer tokenizer, int[] ids, PositionScores scores, bool echo, int? logprobs, int? promptLogprobs, int maxTokens)
+    static CompletionChoice Scored(Torch.Tokenization.ITokenizer tokenizer, TokenStrings strings, int[] ids, PositionScores scores, bool echo, int? logprobs, int? promptLogprobs, int maxTokens)
     {
-        string Piece(int id) => tokenizer.Piece(id) ?? tokenizer.Decode([id]);
+        string Piece(int id) => strings.Piece(id);
         var tokens = new List<string>();
         var tokenLps = new List<double?>();
         var tops = new List<Dictionary<string, double>?>();
@@ -189,7 +189,7 @@ internal static class Completions
             tokenLps.Add(scores.NextTopLogProbs[0]);
             tops.Add(logprobs is null ? null : Top(scores.NextTopIds, scores.NextTopLogProbs, k, scores.NextId, scores.NextTopLogProbs[0], Piece));
             outputIds.Add(scores.NextId);
-            text += tokenizer.Decode([scores.NextId]);
+            text += strings.Text(scores.NextId);
         }
 
         List<Dictionary<string, PromptLogprob>?>? prompt = null;
@@ -213,7 +213,7 @@ internal static class Completions
         {
             Index = 0,
             Text = text,
-            Logprobs = logprobs is null ? null : new CompletionLogProbs { Tokens = tokens, TokenLogprobs = tokenLps, TopLogprobs = tops, TextOffset = TextOffsets(tokenizer, outputIds) },
+            Logprobs = logprobs is null ? null : new CompletionLogProbs { Tokens = tokens, TokenLogprobs = tokenLps, TopLogprobs = tops, TextOffset = TextOffsets(strings, outputIds) },
             FinishReason = "length",
             PromptLogprobs = prompt,
             TokenIds = maxTokens == 1 ? [scores.NextId] : [],
@@ -224,14 +224,14 @@ internal static class Completions
     /// vLLM's text_offset: where each returned token starts in the returned text, the sum of the decoded lengths of the
     /// tokens before it (from 0, echoed or not).
     /// </summary>
-    static List<int> TextOffsets(Torch.Tokenization.ITokenizer tokenizer, List<int> ids)
+    static List<int> TextOffsets(TokenStrings strings, List<int> ids)
     {
         var offsets = new List<int>(ids.Count);
         int offset = 0;
         foreach (int id in ids)
         {
             offsets.Add(offset);
-            offset += tokenizer.Decode([id]).Length;
+            offset += strings.Text(id).Length;
         }
 
         return offsets;

@@ -39,11 +39,15 @@ public sealed class ModelWorker : IDisposable
     public ModelWorker(TorchLanguageModel model)
     {
         _model = model;
+        Strings = new TokenStrings(model.Model.Tokenizer);
         _thread = new Thread(Loop) { IsBackground = true, Name = "regressionguard-serve-model" };
         _thread.Start();
     }
 
     public TorchLanguageModel Model => _model;
+
+    /// <summary>The served tokenizer's per-id strings, kept across answers.</summary>
+    public TokenStrings Strings { get; }
 
     /// <summary>Batched passes run so far (for tests and benchmarks: concurrent requests share passes).</summary>
     public int Batches { get; private set; }
