@@ -72,7 +72,7 @@ public static class ServeBenchmarks
                     (scoringBefore, generationBefore) = Kinds();
                 });
                 var kinds = Kinds();
-                kindLines.Add(FormattableString.Invariant($"| {c} | {kinds.Scoring - scoringBefore:F2} | {kinds.Generation - generationBefore:F2} |"));
+                kindLines.Add(FormattableString.Invariant($"| {c} | {phases.Exchanges} | {kinds.Scoring - scoringBefore:F2} | {kinds.Generation - generationBefore:F2} |"));
                 int requests = ServeApp.RequestsServed(baseApp) + ServeApp.RequestsServed(tunedApp) - requestsBefore;
                 double model = (ServeApp.ModelTime(baseApp) + ServeApp.ModelTime(tunedApp)).TotalSeconds - modelBefore;
                 var (client, byPhase, http) = phases.PerRequest(requests);
@@ -98,8 +98,8 @@ public static class ServeBenchmarks
         Console.WriteLine("|---|---|---|---|---|---|");
         stepLines.ForEach(Console.WriteLine);
         Console.WriteLine();
-        Console.WriteLine("| c | servers' model time scoring (s) | servers' model time generating (s) |");
-        Console.WriteLine("|---|---|---|");
+        Console.WriteLine("| c | HTTP requests (timed served run) | servers' model time scoring (s) | servers' model time generating (s) |");
+        Console.WriteLine("|---|---|---|---|");
         kindLines.ForEach(Console.WriteLine);
         Console.WriteLine();
         Console.WriteLine($"loading base + tuned (the adapter merged): {string.Join(", ", loads)} — inside every in-process run; the servers load once, before their runs.");
@@ -156,6 +156,9 @@ public static class ServeBenchmarks
         readonly Dictionary<string, double> _seconds = [];
         double _http;
 
+        /// <summary>HTTP exchanges since the last reset (one per request, however many prompts it carried).</summary>
+        public int Exchanges { get; private set; }
+
         public ClientPhases()
         {
             _listener.InstrumentPublished = (instrument, listener) =>
@@ -172,6 +175,7 @@ public static class ServeBenchmarks
                     if (instrument == RemoteMetrics.HttpSeconds)
                     {
                         _http += value;
+                        Exchanges++;
                         return;
                     }
 
@@ -193,6 +197,7 @@ public static class ServeBenchmarks
             {
                 _seconds.Clear();
                 _http = 0;
+                Exchanges = 0;
             }
         }
 
