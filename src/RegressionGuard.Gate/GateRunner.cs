@@ -193,11 +193,6 @@ public sealed class GateRunner
         var c = _config;
         var compute = Compute;
         var cache = Cache;
-        // libtorch's native libraries load (≈ 0.2 s) on a thread of their own while the suites are read; the run waits
-        // for it before anything here touches TorchSharp, so nothing else runs on TorchSharp meanwhile
-        var torchLoaded = c.BaseRemote is null || c.TunedRemote is null
-            ? Task.Run(() => TorchSharp.torch.InitializeDevice(new TorchSharp.torch.Device(compute.Device)))
-            : Task.CompletedTask;
 
         // Everything that can be checked without a model is checked before any model runs.
         var suites = LoadSuites();
@@ -212,7 +207,6 @@ public sealed class GateRunner
         var law = c.Forgetting?.Law is { } lawPath ? LawFile.Load(lawPath) : null;
         (double P, double N)? scale = c.Forgetting is { } forgettingBlock ? ResolveScale(forgettingBlock) : null;
         var frontier = c.Forgetting?.Ledger is { } ledger ? FrontierReport.Of(ledger, LedgerFile.Load(ledger)) : null;
-        torchLoaded.GetAwaiter().GetResult();
         if (c.TunedRemote is null)
         {
             CheckTuned(c.Tuned);
