@@ -88,7 +88,8 @@ public sealed class LoadedModel : IDisposable
     /// <summary>SHA-256 over the weight files' bytes and the tokenizer's hash (computed on first use).</summary>
     public string ContentHash => _contentHash.Value;
 
-    public long ParameterCount => Shape.Parameters;
+    /// <summary>The parameters now in the module (LoRA branches added after loading count), or the shape's before the weights are loaded.</summary>
+    public long ParameterCount => IsLoaded ? Transformer.Module.parameters().Sum(p => p.NumberOfElements) : Shape.Parameters;
 
     static string HashFiles(IEnumerable<string> files, string extra)
     {
