@@ -24,7 +24,7 @@ namespace RegressionGuard.Gate;
 
 /// <summary>
 /// Runs one gate: loads and validates every suite first, evaluates the base model (from the content cache when
-/// it can: then the base model is never run), evaluates the tuned model, compares item by item (Holm across suites),
+/// it can: then the base model is opened and identified by its content hash, its weights never loaded), evaluates the tuned model, compares item by item (Holm across suites),
 /// measures L_f against the base distributions and decides with <see cref="GatePolicy"/> and
 /// <see cref="ForgettingPolicy"/>. Input problems met after work has started end the run with outcome Error and the
 /// results gathered so far.
