@@ -24,7 +24,7 @@ namespace RegressionGuard.Gate;
 
 /// <summary>
 /// Runs one gate: loads and validates every suite first, evaluates the base model (from the content cache when
-/// it can: then the base model is never run), evaluates the tuned model, compares item by item (Holm across suites),
+/// it can: then the base model is opened and identified by its content hash, its weights never loaded), evaluates the tuned model, compares item by item (Holm across suites),
 /// measures L_f against the base distributions and decides with <see cref="GatePolicy"/> and
 /// <see cref="ForgettingPolicy"/>. Input problems met after work has started end the run with outcome Error and the
 /// results gathered so far.
@@ -44,6 +44,9 @@ public sealed class GateRunner
     }
 
     public Func<string, int, Func<IProgress<int>, object>, object>? Progress { get; init; }
+
+    /// <summary>Where the run's time goes, stage by stage (<c>gate --timings</c>); null: not recorded.</summary>
+    public GateTimings? Timings { get; init; }
 
     T WithProgress<T>(string label, int total, Func<IProgress<int>, T> work) where T : class =>
         Progress is null ? work(new Progress<int>()) : (T)Progress(label, total, p => work(p));
@@ -116,11 +119,13 @@ public sealed class GateRunner
         if (run.Stop is null && _config.Diagnostics is { } diagnose)
         {
             var errors = evidence.Errors.ToList();
-            diagnostics = MeasureWeights(diagnose, errors);
+            diagnostics = MeasureWeights(diagnose, evidence, errors);
             evidence = evidence with { Errors = errors };
+            Timings?.Mark("weight diagnostics");
         }
 
         var report = GateDecision.Decide(evidence, run.Rules, run.Law, clock.Elapsed.TotalSeconds) with { Diagnostics = diagnostics, Frontier = run.Frontier };
+        Timings?.Mark("decision");
         if (run.Stop is not null)
         {
             throw new GateRunException(report, run.Stop);
@@ -142,7 +147,7 @@ public sealed class GateRunner
         var e = run.Evidence;
         var errors = e.Errors.ToList();
         // weight diagnostics concern the models, not the items: shard 1 measures them once
-        var diagnostics = shard.Index == 1 && run.Stop is null && _config.Diagnostics is { } diagnose ? MeasureWeights(diagnose, errors) : null;
+        var diagnostics = shard.Index == 1 && run.Stop is null && _config.Diagnostics is { } diagnose ? MeasureWeights(diagnose, e, errors) : null;
         var lawText = _config.Forgetting?.Law is { } lawPath ? Suites.Sandbox.StrictUtf8.ReadAllText(lawPath) : null;
         // where the corpus lies is not what it holds (its documents are in the identity): only the rules themselves
         var rules = run.Rules with { Forgetting = run.Rules.Forgetting is { } f ? f with { Corpus = "" } : null };
@@ -168,6 +173,10 @@ public sealed class GateRunner
         return (part, run.Stop);
     }
 
+    /// <summary>The content cache of base results, L_f distributions and weight diagnostics (null: off).</summary>
+    ContentCache? Cache => _cache ??= _config.UseCache ? new ContentCache(_config.Cache ?? ContentCache.DefaultFolder, m => _log($"warning: {m}")) : null;
+    ContentCache? _cache;
+
     /// <summary>The config's compute settings, for every model this run loads.</summary>
     ComputeOptions Compute => new() { DType = _config.DType, BatchSize = _config.BatchSize, Threads = _config.Threads };
 
@@ -180,9 +189,10 @@ public sealed class GateRunner
 
     Evaluation Evaluate(ShardSpec? shard)
     {
+        Timings?.Mark("start-up: runtime, command line, gate config");
         var c = _config;
         var compute = Compute;
-        var cache = c.UseCache ? new ContentCache(c.Cache ?? ContentCache.DefaultFolder, m => _log($"warning: {m}")) : null;
+        var cache = Cache;
 
         // Everything that can be checked without a model is checked before any model runs.
         var suites = LoadSuites();
@@ -202,6 +212,7 @@ public sealed class GateRunner
             CheckTuned(c.Tuned);
         }
 
+        Timings?.Mark("suites, items, corpus, law, ledger");
         using var judges = SuiteJudges.Load(suites, null, compute, cache);
         var rules = new GateRules(c.Thresholds, c.Correction, c.Seed,
             c.Forgetting is { } fb ? new ForgettingRules(fb.Corpus, fb.Budget, fb.Tolerance, scale!.Value.P, scale.Value.N) : null);
@@ -218,7 +229,9 @@ public sealed class GateRunner
         {
             using var baseModel = OpenBase(compute, cache);
             baseRef = new ModelReference(c.Base, baseModel.Description.ContentHash());
+            Timings?.Mark("base · open, content hash");
             paired.EvaluateBase(baseModel, baseResults, baseFromCache);
+            Timings?.Mark("base · suites");
             if (allDocuments is not null)
             {
                 var options = new RollingOptions(c.Forgetting!.Truncate);
@@ -231,6 +244,12 @@ public sealed class GateRunner
                 reference = WithProgress("base · L_f distributions", plan.Document.Count(mine.Contains),
                     p => BaseDistributionsCache.Compute(baseModel, corpus, options, null, cache, out hit, p));
                 _log($"base · L_f distributions: {(hit ? "from cache" : "computed")}");
+                Timings?.Mark("base · L_f distributions");
+            }
+
+            if (baseModel is TorchLanguageModel { Model.IsLoaded: false })
+            {
+                _log("base · weights not loaded: every base result came from the cache (the base checkpoint was identified by its content hash)");
             }
         }
         catch (Exception e)
@@ -250,10 +269,12 @@ public sealed class GateRunner
             {
                 using var tuned = OpenTuned(compute, cache);
                 tunedRef = new ModelReference(c.Tuned, tuned.Description.ContentHash());
+                Timings?.Mark("tuned · open, content hash");
                 for (int i = 0; i < suites.Count; i++)
                 {
                     tunedResults.Add(paired.EvaluateTuned(i, tuned));
                 }
+                Timings?.Mark("tuned · suites");
                 if (reference is not null)
                 {
                     var measured = WithProgress("tuned · L_f", reference.Windows.Count, p => tuned.CrossEntropyAgainst(reference, p));
@@ -262,6 +283,7 @@ public sealed class GateRunner
                     {
                         Bounds = measured.Bounds,
                     };
+                    Timings?.Mark("tuned · L_f");
                 }
             }
         }
@@ -314,10 +336,11 @@ public sealed class GateRunner
 
     /// <summary>
     /// Weight-space diagnostics of the tuned model (ΔW norms, stable rank, intruder dimensions; from the adapter's
-    /// factors when the tuned model is an adapter). Loads base and tuned weights once more, after the evaluation, so a
-    /// problem here never costs a computed result: it is added to <paramref name="errors"/>.
+    /// factors when the tuned model is an adapter). Read from the cache when it holds this pair's (<see cref="CachedDiagnostics"/>),
+    /// else base and tuned weights are loaded once more, after the evaluation, so a problem here never costs a computed
+    /// result: it is added to <paramref name="errors"/>.
     /// </summary>
-    WeightDiagnosticsReport? MeasureWeights(DiagnoseOptions options, List<string> errors)
+    WeightDiagnosticsReport? MeasureWeights(DiagnoseOptions options, GateEvidence evidence, List<string> errors)
     {
         if (_config.BaseRemote is not null || _config.TunedRemote is not null)
         {
@@ -327,14 +350,21 @@ public sealed class GateRunner
 
         try
         {
-            var (baseModel, tuned) = WeightDiagnostics.LoadPair(_config.Base, _config.Tuned, _config.Tokenizer, Compute);
-            using (baseModel)
-            using (tuned)
+            // both content hashes are known once both models were opened; without them (a run stopped early) nothing is cached
+            var key = evidence.Base.ContentHash.Length > 0 && evidence.Tuned.ContentHash.Length > 0
+                ? CachedDiagnostics.KeyFor(evidence.Base.ContentHash, evidence.Tuned.ContentHash, Compute.DType, options)
+                : null;
+            var report = CachedDiagnostics.Get(Cache, key, () =>
             {
-                var report = WeightDiagnostics.Of(baseModel.Transformer, tuned.Transformer, options);
-                _log($"weight diagnostics: {report.Modules.Count} projections, ‖ΔW‖_F {report.TotalFrobenius:0.####}");
-                return report;
-            }
+                var (baseModel, tuned) = WeightDiagnostics.LoadPair(_config.Base, _config.Tuned, _config.Tokenizer, Compute);
+                using (baseModel)
+                using (tuned)
+                {
+                    return WeightDiagnostics.Of(baseModel.Transformer, tuned.Transformer, options);
+                }
+            }, out bool hit);
+            _log($"weight diagnostics: {report.Modules.Count} projections, ‖ΔW‖_F {report.TotalFrobenius:0.####}{(hit ? " (from cache)" : "")}");
+            return report;
         }
         catch (Exception e) when (e is Torch.Checkpoints.CheckpointException or ArgumentException or InvalidDataException or IOException)
         {
@@ -345,7 +375,8 @@ public sealed class GateRunner
 
     ILanguageModel OpenBase(ComputeOptions compute, ContentCache? cache) => _config.BaseRemote is { } remote
         ? ServedModel.Open(remote, _log, cache)
-        : new TorchLanguageModel(ModelLoader.Load(_config.Base, _config.Tokenizer, compute));
+        // opened, not loaded: the weights are read only if a base result is missing from the cache
+        : new TorchLanguageModel(ModelLoader.Open(_config.Base, _config.Tokenizer, compute));
 
     ILanguageModel OpenTuned(ComputeOptions compute, ContentCache? cache) => _config.TunedRemote is { } remote
         ? ServedModel.Open(remote, _log, cache)

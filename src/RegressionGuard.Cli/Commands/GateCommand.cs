@@ -18,9 +18,10 @@ public static class GateCommand
         var output = new Option<string?>("--out") { Description = "report folder (default: the config's 'output')" };
         var set = SuiteCommands.SetOption();
         var noCache = new Option<bool>("--no-cache") { Description = "neither read nor write cached base results" };
+        var timings = new Option<bool>("--timings") { Description = "print where the time went to stderr: wall, CPU and JIT seconds per stage, from process start to the reports" };
         var shard = ShardOption();
         var command = new Command("gate", "Run the release gate: suites on base and tuned, L_f against the law; write report.json/md/html and junit.xml. Exit 0 pass, 1 regression, 2 bad input.");
-        foreach (var o in new Option[] { config, output, set, noCache, shard })
+        foreach (var o in new Option[] { config, output, set, noCache, shard, timings })
         {
             command.Add(o);
         }
@@ -43,9 +44,15 @@ public static class GateCommand
                 return RunShard(gate, part!, parse.InvocationConfiguration.Output, parse.InvocationConfiguration.Error);
             }
 
-            var report = Run(gate, parse.InvocationConfiguration.Error, parse.Tokens.Select(t => t.Value).ToList());
+            var clock = parse.GetValue(timings) ? new GateTimings() : null;
+            var report = Run(gate, parse.InvocationConfiguration.Error, parse.Tokens.Select(t => t.Value).ToList(), clock);
             Print(report, parse.InvocationConfiguration.Output);
             parse.InvocationConfiguration.Output.WriteLine($"reports: {Path.Combine(gate.Output, "report.html")} (also report.md, report.json, junit.xml)");
+            foreach (var line in clock?.Lines() ?? [])
+            {
+                parse.InvocationConfiguration.Error.WriteLine(line);
+            }
+
             return ExitCode(report);
         });
         return command;
@@ -113,13 +120,14 @@ public static class GateCommand
     /// The output folder is checked before any model work; when the run throws, a report with outcome <c>error</c> and
     /// the failure is written before the exception goes on to the CLI's <see cref="ErrorPolicy"/>.
     /// </summary>
-    internal static GateReport Run(GateConfig gate, TextWriter error, IReadOnlyList<string>? args = null)
+    internal static GateReport Run(GateConfig gate, TextWriter error, IReadOnlyList<string>? args = null, GateTimings? timings = null)
     {
         CheckOutput(gate);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var runner = new GateRunner(gate, line => error.WriteLine(line))
         {
             Progress = (label, total, work) => WorkProgress.Run(label, total, error, work),
+            Timings = timings,
         };
         GateReport report;
         try
@@ -143,6 +151,7 @@ public static class GateCommand
             throw;
         }
         ReportFiles.WriteAll(report, gate.Output);
+        timings?.Mark("reports (json, md, html, junit)");
         return report;
     }
 

@@ -86,20 +86,8 @@ public static class ModelLoader
 
     public static LoadedModel Load(string path, string? tokenizerPath = null, ComputeOptions? compute = null)
     {
-        compute ??= new ComputeOptions();
-        var problems = compute.Validate();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException(string.Join("; ", problems));
-        }
-
-        if (compute.Threads is int threads)
-        {
-            set_num_threads(threads);
-        }
-
-        var device = new Device(compute.Device);
-        var full = System.IO.Path.GetFullPath(path);
+        var (full, device, options) = Prepare(path, compute);
+        compute = options;
 
         if (LoraAdapter.IsAdapterFolder(full))
         {
@@ -128,6 +116,66 @@ public static class ModelLoader
         throw new CheckpointException($"{full}: no such model folder or file");
     }
 
+    /// <summary>
+    /// Opens a model as <see cref="Load"/> does — config, tokenizer, the weight files' headers, every check — but reads
+    /// its weights only when something first runs it (<see cref="LoadedModel.Transformer"/>): a gate whose base results
+    /// all come from the cache never loads the base model. The shape comes from the family's own module built on the
+    /// meta device (no memory, no data), so it equals the loaded model's. A llama2.c <c>.bin</c> is loaded at once.
+    /// </summary>
+    public static LoadedModel Open(string path, string? tokenizerPath = null, ComputeOptions? compute = null)
+    {
+        var full = System.IO.Path.GetFullPath(path);
+        if (!Directory.Exists(full) || LoraAdapter.IsAdapterFolder(full))
+        {
+            return Load(path, tokenizerPath, compute);
+        }
+
+        (full, var device, var options) = Prepare(path, compute);
+        var tokenizerFile = tokenizerPath ?? TokenizerLoader.FindFileBeside(full);
+        var tokenizer = TokenizerLoader.Load(tokenizerFile);
+        var shape = ReadShape(full);
+        IReadOnlyList<string> files;
+        using (var source = SafetensorsSource.OpenFolder(full))
+        {
+            files = source.Files.Select(f => f.Path).ToArray();
+        }
+
+        CheckVocabulary(full, shape.VocabSize, tokenizer);
+        return new LoadedModel(full, shape, () => LoadTransformer(full, options, device).Model, tokenizer, options, files, device, tokenizerFile);
+    }
+
+    /// <summary>
+    /// The shape of a Hugging Face folder's model without reading its weights: the family's module built on the meta
+    /// device (no memory, no data), so architecture, vocabulary, context and parameter count are the loaded model's.
+    /// </summary>
+    public static ModelShape ReadShape(string folder)
+    {
+        var blueprint = ReadBlueprint(folder);
+        using (no_grad())
+        {
+            using var meta = blueprint.Create(new Device(DeviceType.META));
+            return ModelShape.Of(meta);
+        }
+    }
+
+    /// <summary>The compute options checked (and the thread count applied), the full path and the device.</summary>
+    static (string Full, Device Device, ComputeOptions Compute) Prepare(string path, ComputeOptions? compute)
+    {
+        compute ??= new ComputeOptions();
+        var problems = compute.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join("; ", problems));
+        }
+
+        if (compute.Threads is int threads)
+        {
+            set_num_threads(threads);
+        }
+
+        return (System.IO.Path.GetFullPath(path), new Device(compute.Device), compute);
+    }
+
     static LoadedModel LoadHfFolder(string folder, ITokenizer tokenizer, ComputeOptions compute, Device device, string tokenizerFile)
     {
         var (model, files) = LoadTransformer(folder, compute, device);
@@ -140,6 +188,15 @@ public static class ModelLoader
     /// the strict checkpoint load), with the weight files it read. Used by <see cref="Load"/> and by reference tests.
     /// </summary>
     public static (ICausalTransformer Model, IReadOnlyList<string> WeightFiles) LoadTransformer(string folder, ComputeOptions compute, Device device)
+    {
+        var blueprint = ReadBlueprint(folder);
+        using var source = SafetensorsSource.OpenFolder(folder);
+        var model = Build(blueprint, blueprint.MapKeys?.Invoke(source) ?? source, compute, device);
+        return (model, source.Files.Select(f => f.Path).ToArray());
+    }
+
+    /// <summary>config.json through the family registry: what to build, without building it.</summary>
+    static ModelBlueprint ReadBlueprint(string folder)
     {
         var configPath = System.IO.Path.Combine(folder, "config.json");
         if (!File.Exists(configPath))
@@ -161,11 +218,7 @@ public static class ModelLoader
             : root.TryGetProperty("model_type", out var mt) && mt.GetString() is { } modelType ? ModelFamilies.ArchitectureOfModelType(modelType) ?? modelType : "";
         var family = ModelFamilies.ForArchitecture(architecture)
             ?? throw new CheckpointException($"{configPath}: unsupported architecture '{architecture}'; supported: {string.Join(", ", SupportedArchitectures)}");
-        var blueprint = family.Read(root, configPath);
-
-        using var source = SafetensorsSource.OpenFolder(folder);
-        var model = Build(blueprint, blueprint.MapKeys?.Invoke(source) ?? source, compute, device);
-        return (model, source.Files.Select(f => f.Path).ToArray());
+        return family.Read(root, configPath);
     }
 
     static ICausalTransformer Build(ModelBlueprint blueprint, StateDictLoader.ITensorSource source, ComputeOptions compute, Device device)
@@ -212,11 +265,13 @@ public static class ModelLoader
         }
     }
 
-    static void CheckVocabulary(string path, ICausalTransformer model, ITokenizer tokenizer)
+    static void CheckVocabulary(string path, ICausalTransformer model, ITokenizer tokenizer) => CheckVocabulary(path, model.VocabSize, tokenizer);
+
+    static void CheckVocabulary(string path, int vocabSize, ITokenizer tokenizer)
     {
-        if (tokenizer.VocabSize > model.VocabSize)
+        if (tokenizer.VocabSize > vocabSize)
         {
-            throw new CheckpointException($"{path}: the tokenizer ({tokenizer.Name}) has {tokenizer.VocabSize} ids but the model's vocabulary has {model.VocabSize}; pass the tokenizer that belongs to this model with --tokenizer");
+            throw new CheckpointException($"{path}: the tokenizer ({tokenizer.Name}) has {tokenizer.VocabSize} ids but the model's vocabulary has {vocabSize}; pass the tokenizer that belongs to this model with --tokenizer");
         }
     }
 }

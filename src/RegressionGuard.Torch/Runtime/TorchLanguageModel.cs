@@ -21,8 +21,9 @@ public sealed partial class TorchLanguageModel : ILanguageModel
     {
         _model = model;
         _ownsModel = ownsModel;
-        Description = new ModelDescription(model.Path, model.Transformer.Architecture, model.Transformer.VocabSize,
-            model.Transformer.ContextLength, model.ParameterCount, model.Compute.DType, model.Tokenizer.Name, () => model.ContentHash, model.Tokenizer.ContentHash);
+        // from the shape, not the transformer: a model opened with ModelLoader.Open loads its weights on the first forward only
+        Description = new ModelDescription(model.Path, model.Shape.Architecture, model.Shape.VocabSize,
+            model.Shape.ContextLength, model.ParameterCount, model.Compute.DType, model.Tokenizer.Name, () => model.ContentHash, model.Tokenizer.ContentHash);
     }
 
     public static TorchLanguageModel Load(string path, string? tokenizerPath = null, ComputeOptions? compute = null) =>
