@@ -85,17 +85,23 @@ public sealed class LoadedModel : IDisposable
     public IReadOnlyList<string> WeightFiles { get; }
     public Device Device { get; }
 
-    /// <summary>SHA-256 over the weight files' bytes and the tokenizer's hash (computed on first use).</summary>
+    /// <summary>SHA-256 over the weight files' bytes, the config.json beside them and the tokenizer's hash (computed on first use).</summary>
     public string ContentHash => _contentHash.Value;
 
     /// <summary>The parameters now in the module (LoRA branches added after loading count), or the shape's before the weights are loaded.</summary>
     public long ParameterCount => IsLoaded ? Transformer.Module.parameters().Sum(p => p.NumberOfElements) : Shape.Parameters;
 
-    static string HashFiles(IEnumerable<string> files, string extra)
+    /// <summary>
+    /// The weight files' bytes, then the config.json beside them (once per folder: rope_theta, norm epsilons, tied
+    /// embeddings change the outputs without touching a weight), then <paramref name="extra"/>.
+    /// </summary>
+    static string HashFiles(IReadOnlyList<string> files, string extra)
     {
         using var sha = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         var buffer = new byte[1 << 20];
-        foreach (var file in files)
+        var configs = files.Select(f => System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(f)) ?? "", "config.json"))
+            .Distinct(StringComparer.Ordinal).Where(File.Exists).Where(c => !files.Contains(c, StringComparer.Ordinal));
+        foreach (var file in files.Concat(configs))
         {
             using var fs = File.OpenRead(file);
             int read;
