@@ -135,46 +135,57 @@ public sealed class ContentCache
     /// corrupt bytes. An <see cref="InvalidDataException"/> from <paramref name="read"/> on bytes whose checksum matches
     /// (a payload of another layout under this key) is reported and discarded the same way.
     /// </summary>
-    public unsafe bool TryReadMapped<T>(CacheKey key, MappedPayloadReader<T> read, [MaybeNullWhen(false)] out T value)
+    public bool TryReadMapped<T>(CacheKey key, MappedPayloadReader<T> read, [MaybeNullWhen(false)] out T value)
     {
         ArgumentNullException.ThrowIfNull(read);
-        return ReadEntry(key, keepsFile: false, (FileStream file, string path, long length, byte[] expected, out T result) =>
+        value = default;
+        if (!TryOpenMapped(key, out var entry))
         {
-            using var map = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateFromFile(file, null, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read,
-                HandleInheritability.None, leaveOpen: true);
-            using var view = map.CreateViewAccessor(0, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
-            byte* pointer = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            return false;
+        }
+
+        using (entry)
+        {
+            T result;
             try
             {
-                nint start = (nint)(pointer + view.PointerOffset + HeaderSize);
-                var payload = new MappedPayload((byte*)start, length);
-                var verify = Task.Run(() => HashMapped(start, length));
-                Exception? unreadable = null;
-                result = default!;
-                try
-                {
-                    result = read(payload);
-                }
-                catch (InvalidDataException ex)
-                {
-                    unreadable = ex;
-                }
-                finally
-                {
-                    payload.Close();
-                }
-
-                var actual = verify.GetAwaiter().GetResult();
-                return !actual.AsSpan().SequenceEqual(expected) ? CacheEntryFormat.ChecksumMismatch(path, expected, actual)
-                    : unreadable is not null ? $"cache entry {path} has a payload this build cannot read ({unreadable.Message})"
-                    : null;
+                result = read(entry.Payload);
             }
-            finally
+            catch (InvalidDataException ex)
             {
-                view.SafeMemoryMappedViewHandle.ReleasePointer();
+                entry.Discard($"cache entry {entry.Path} has a payload this build cannot read ({ex.Message})");
+                return false;
             }
-        }, out value);
+
+            if (entry.Verify() is not null)
+            {
+                return false;
+            }
+
+            value = result;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Opens the payload stored under <paramref name="key"/> as a memory-mapped view and starts checking its SHA-256 on
+    /// another thread: the caller reads <see cref="MappedEntry.Payload"/> at once, with no copy and no verification
+    /// pass before it, and calls <see cref="MappedEntry.Verify"/> before it uses anything computed from the payload
+    /// (a mismatch is then reported, the entry deleted and counted as discarded instead of a hit). False on a miss: no
+    /// entry, or one whose header is bad (reported and deleted). The caller disposes the entry.
+    /// </summary>
+    public bool TryOpenMapped(CacheKey key, [MaybeNullWhen(false)] out MappedEntry entry) =>
+        ReadEntry(key, keepsFile: true, (FileStream file, string path, long length, byte[] expected, out MappedEntry opened) =>
+        {
+            opened = new MappedEntry(this, file, path, length, expected);
+            return null;
+        }, out entry);
+
+    /// <summary>An entry opened (and counted as a hit) whose payload turned out bad: a miss, reported, deleted.</summary>
+    internal void DiscardOpened(string path, string problem)
+    {
+        Interlocked.Decrement(ref hits);
+        Discard(path, problem);
     }
 
     /// <summary>Reads <paramref name="file"/>'s payload (after a good header): null on success, else what is wrong with the entry.</summary>
@@ -226,7 +237,7 @@ public sealed class ContentCache
         return Discard(path, problem);
     }
 
-    static unsafe byte[] HashMapped(nint start, long length)
+    internal static unsafe byte[] HashMapped(nint start, long length)
     {
         using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         for (long offset = 0; offset < length; offset += HashChunkSize)

@@ -115,7 +115,7 @@ public static class ForgettingMeter
                 for (int r = 0; r < n; r++)
                 {
                     int w = chunk.Requests[r], offset = chunk.Positions[r] - reference.Windows[w].FirstTarget;
-                    ceAt[w][offset] = ExactCrossEntropy.Row(rows.Slice(r * k, k), reference.Probs[w].AsSpan(offset * k, k), out int argmax);
+                    ceAt[w][offset] = ExactCrossEntropy.Row(rows.Slice(r * k, k), reference.ProbabilityRows(w).Slice(offset * k, k), out int argmax);
                     agreeAt[w][offset] = argmax == reference.Argmax[w][offset];
                 }
                 return;
@@ -127,12 +127,13 @@ public static class ForgettingMeter
             for (int r = 0; r < n; r++)
             {
                 int w = chunk.Requests[r], offset = chunk.Positions[r] - reference.Windows[w].FirstTarget;
-                Array.Copy(reference.Probs[w], (long)offset * k, baseValues, (long)r * k, k);
+                reference.ProbabilityRows(w).Slice(offset * k, k).CopyTo(baseValues.AsSpan(r * k, k));
                 if (baseIds is not null)
                 {
+                    var ids = reference.IndexRows(w).Slice(offset * k, k);
                     for (int j = 0; j < k; j++)
                     {
-                        baseIds[r * k + j] = reference.Indices![w][offset * k + j];
+                        baseIds[r * k + j] = ids[j];
                     }
                 }
 
@@ -170,6 +171,8 @@ public static class ForgettingMeter
                 agreeAt[w][offset] = agreeValues[r];
             }
         }, progress);
+        // the cache entry's checksum was computed alongside the pass: a corrupt entry's numbers are never returned
+        reference.EnsureIntact();
 
         var ce = new double[docs];
         var h = new double[docs];
