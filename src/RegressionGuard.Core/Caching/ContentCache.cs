@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
+using System.IO.Hashing;
 using System.Security.Cryptography;
 using System.Text;
 
@@ -11,7 +12,7 @@ namespace RegressionGuard.Caching;
 /// payload depends on and serialise the payload themselves; this class stores, verifies and hands it back.
 /// <para>
 /// Layout: <c>folder/&lt;kind&gt;/&lt;first 2 hex digits of the key&gt;/&lt;key&gt;.bin</c>, each entry a small header
-/// (magic, format version, payload length, payload SHA-256, key; see <see cref="HeaderSize"/>) followed by the payload,
+/// (magic, format version, payload length, payload XXH128, key; see <see cref="HeaderSize"/>) followed by the payload,
 /// with <c>&lt;key&gt;.txt</c> beside it holding <see cref="CacheKey.Describe"/> for people debugging the cache.
 /// </para>
 /// <para>
@@ -22,7 +23,7 @@ namespace RegressionGuard.Caching;
 /// reading that version even if a writer replaces it meanwhile.
 /// </para>
 /// <para>
-/// Reads verify the magic, version, key, length and SHA-256 before returning any byte. A bad entry is reported
+/// Reads verify the magic, version, key, length and checksum (XXH128) before returning any byte. A bad entry is reported
 /// through the <c>onProblem</c> callback with a message naming the file and what is wrong, deleted, and counted as a
 /// miss (and in <see cref="Discarded"/>) so the caller recomputes. If a writer replaces a bad entry between the
 /// check and the deletion, the good entry may be deleted too; that costs a recomputation, never a wrong result.
@@ -108,13 +109,13 @@ public sealed class ContentCache
 
             bytes = GC.AllocateUninitializedArray<byte>((int)length);
             file.ReadExactly(bytes);
-            var actual = SHA256.HashData(bytes);
+            var actual = XxHash128.Hash(bytes);
             return actual.AsSpan().SequenceEqual(expected) ? null : CacheEntryFormat.ChecksumMismatch(path, expected, actual);
         }, out payload);
 
     /// <summary>
     /// A read-only, seekable stream over the payload stored under <paramref name="key"/>, or null on a miss (no entry,
-    /// or a bad one, which is reported and deleted). The whole payload is checked against its SHA-256 before the
+    /// or a bad one, which is reported and deleted). The whole payload is checked against its checksum before the
     /// stream is returned, so the entry is read twice; the caller disposes the stream.
     /// </summary>
     public Stream? OpenRead(CacheKey key) =>
@@ -128,7 +129,7 @@ public sealed class ContentCache
 
     /// <summary>
     /// Reads the payload stored under <paramref name="key"/> with <paramref name="read"/>, straight from a memory-mapped
-    /// view of the entry, while another thread checks the payload's SHA-256 alongside (one pass over the bytes each,
+    /// view of the entry, while another thread checks the payload's checksum alongside (one pass over the bytes each,
     /// at the same time, instead of a verification pass before the read). <paramref name="value"/> is what
     /// <paramref name="read"/> returned, kept only if the checksum matches; otherwise, or when the header is bad, the
     /// entry is reported, deleted and counted as a miss (false), so the caller recomputes — never a value read from
@@ -168,7 +169,7 @@ public sealed class ContentCache
     }
 
     /// <summary>
-    /// Opens the payload stored under <paramref name="key"/> as a memory-mapped view and starts checking its SHA-256 on
+    /// Opens the payload stored under <paramref name="key"/> as a memory-mapped view and starts checking its checksum on
     /// another thread: the caller reads <see cref="MappedEntry.Payload"/> at once, with no copy and no verification
     /// pass before it, and calls <see cref="MappedEntry.Verify"/> before it uses anything computed from the payload
     /// (a mismatch is then reported, the entry deleted and counted as discarded instead of a hit). False on a miss: no
@@ -239,10 +240,10 @@ public sealed class ContentCache
 
     internal static unsafe byte[] HashMapped(nint start, long length)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hash = new XxHash128();
         for (long offset = 0; offset < length; offset += HashChunkSize)
         {
-            hash.AppendData(new ReadOnlySpan<byte>((byte*)start + offset, (int)Math.Min(HashChunkSize, length - offset)));
+            hash.Append(new ReadOnlySpan<byte>((byte*)start + offset, (int)Math.Min(HashChunkSize, length - offset)));
         }
 
         return hash.GetHashAndReset();
@@ -253,7 +254,7 @@ public sealed class ContentCache
     {
         ArgumentNullException.ThrowIfNull(key);
         Span<byte> header = stackalloc byte[HeaderSize];
-        CacheEntryFormat.WriteHeader(header, payload.Length, SHA256.HashData(payload), key.Value);
+        CacheEntryFormat.WriteHeader(header, payload.Length, XxHash128.Hash(payload), key.Value);
         if (!TryBeginWrite(key, out var final, out var temp, out var file))
         {
             return;
@@ -320,7 +321,7 @@ public sealed class ContentCache
         try
         {
             file.Write(new byte[HeaderSize]); // room for the header, written once the length and hash are known
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var hash = new XxHash128();
             long written;
             using (var body = new HashingWriteStream(file, hash))
             {
@@ -484,14 +485,14 @@ public sealed class ContentCache
 
     static byte[] HashToEnd(FileStream file)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hash = new XxHash128();
         var buffer = ArrayPool<byte>.Shared.Rent(HashChunkSize);
         try
         {
             int n;
             while ((n = file.Read(buffer, 0, HashChunkSize)) > 0)
             {
-                hash.AppendData(buffer, 0, n);
+                hash.Append(buffer.AsSpan(0, n));
             }
         }
         finally

@@ -4,7 +4,7 @@ namespace RegressionGuard.Caching;
 
 /// <summary>
 /// A cache entry opened as a memory-mapped view by <see cref="ContentCache.TryOpenMapped"/>: its payload is read
-/// straight from the mapping (<see cref="Payload"/>, no copy) while its SHA-256 is computed on another thread, so the
+/// straight from the mapping (<see cref="Payload"/>, no copy) while its checksum is computed on another thread, so the
 /// check costs no pass of its own on the reading thread. Nothing computed from the payload may be used before
 /// <see cref="Verify"/> has returned null: on a checksum mismatch the entry is reported, deleted and counted as
 /// discarded, once. The mapping lives until <see cref="Dispose"/>, or until the entry is unreachable.

@@ -10,7 +10,7 @@ namespace RegressionGuard.Torch.Forgetting;
 /// tokenizer), the compute dtype, the corpus documents, the windowing options and K. Binary payload:
 /// little-endian int32/float32 arrays per window (ids, first target, document, probabilities, [ids], entropy, argmax).
 /// A cached entry is read as a view of its memory mapping (ContentCache.TryOpenMapped): the probabilities are used
-/// where they lie, while the entry's SHA-256 is computed alongside; users call BaseDistributions.EnsureIntact before
+/// where they lie, while the entry's checksum is computed alongside; users call BaseDistributions.EnsureIntact before
 /// trusting what they computed from them.
 /// </summary>
 public static class BaseDistributionsCache
