@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.IO.Hashing;
-using System.Security.Cryptography;
 using System.Text;
 
 namespace RegressionGuard.Caching;
@@ -23,7 +22,8 @@ namespace RegressionGuard.Caching;
 /// reading that version even if a writer replaces it meanwhile.
 /// </para>
 /// <para>
-/// Reads verify the magic, version, key, length and checksum (XXH128) before returning any byte. A bad entry is reported
+/// Reads verify the magic, version, key, length and checksum (XXH128) before returning any byte (<see cref="TryOpenMapped"/>:
+/// before the caller uses what it computed from them, see <see cref="MappedEntry.Verify"/>). A bad entry is reported
 /// through the <c>onProblem</c> callback with a message naming the file and what is wrong, deleted, and counted as a
 /// miss (and in <see cref="Discarded"/>) so the caller recomputes. If a writer replaces a bad entry between the
 /// check and the deletion, the good entry may be deleted too; that costs a recomputation, never a wrong result.
