@@ -5,24 +5,27 @@ using System.Text;
 namespace RegressionGuard.Caching;
 
 /// <summary>
-/// The header of an entry file, format version 1 (all integers little-endian), followed by the payload itself:
+/// The header of an entry file, format version 2 (all integers little-endian), followed by the payload itself:
 /// <list type="table">
 /// <item><term>0, 8 bytes</term><description>magic <c>RGCACHE1</c> (ASCII)</description></item>
-/// <item><term>8, 4 bytes</term><description>format version, 1</description></item>
+/// <item><term>8, 4 bytes</term><description>format version, 2</description></item>
 /// <item><term>12, 8 bytes</term><description>payload length in bytes</description></item>
-/// <item><term>20, 32 bytes</term><description>SHA-256 of the payload</description></item>
-/// <item><term>52, 64 bytes</term><description>the key's <see cref="CacheKey.Value"/> as ASCII hex</description></item>
-/// <item><term>116</term><description>the payload</description></item>
+/// <item><term>20, 16 bytes</term><description>XXH128 of the payload (canonical, big-endian)</description></item>
+/// <item><term>36, 64 bytes</term><description>the key's <see cref="CacheKey.Value"/> as ASCII hex</description></item>
+/// <item><term>100</term><description>the payload</description></item>
 /// </list>
+/// The checksum guards against accidents (a flipped bit, a torn copy), which a 128-bit hash detects as well as a
+/// cryptographic one; it is no seal against tampering (nothing unkeyed stored beside the payload is), and XXH128 reads
+/// at memory speed where SHA-256 (version 1) ran at 1.4 GB/s: 0.12 CPU s per warm L_f on stories260K's 163 MB (docs/benchmarks.md).
 /// </summary>
 internal static class CacheEntryFormat
 {
-    public const int Version = 1;
-    public const int HeaderSize = 8 + 4 + 8 + 32 + 64;
+    public const int Version = 2;
+    public const int HeaderSize = 8 + 4 + 8 + 16 + 64;
 
     public static ReadOnlySpan<byte> Magic => "RGCACHE1"u8;
 
-    const int VersionOffset = 8, LengthOffset = 12, HashOffset = 20, KeyOffset = 52;
+    const int VersionOffset = 8, LengthOffset = 12, HashOffset = 20, KeyOffset = 36;
 
     public static void WriteHeader(Span<byte> header, long payloadLength, ReadOnlySpan<byte> payloadHash, string keyValue)
     {
@@ -93,7 +96,7 @@ internal static class CacheEntryFormat
     }
 
     public static string ChecksumMismatch(string path, ReadOnlySpan<byte> expected, ReadOnlySpan<byte> actual) =>
-        $"cache entry {path} is corrupt: checksum mismatch, the payload's SHA-256 is {Convert.ToHexStringLower(actual)} but the header says {Convert.ToHexStringLower(expected)}";
+        $"cache entry {path} is corrupt: checksum mismatch, the payload's XXH128 is {Convert.ToHexStringLower(actual)} but the header says {Convert.ToHexStringLower(expected)}";
 
     static string WrongMagic(ReadOnlySpan<byte> header, string path) =>
         $"cache entry {path} is not a RegressionGuard cache entry: wrong magic, it starts with {Convert.ToHexStringLower(header[..Magic.Length])} instead of \"RGCACHE1\"";

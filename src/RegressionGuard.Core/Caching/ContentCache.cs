@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
-using System.Security.Cryptography;
+using System.IO.Hashing;
 using System.Text;
 
 namespace RegressionGuard.Caching;
@@ -11,7 +11,7 @@ namespace RegressionGuard.Caching;
 /// payload depends on and serialise the payload themselves; this class stores, verifies and hands it back.
 /// <para>
 /// Layout: <c>folder/&lt;kind&gt;/&lt;first 2 hex digits of the key&gt;/&lt;key&gt;.bin</c>, each entry a small header
-/// (magic, format version, payload length, payload SHA-256, key; see <see cref="HeaderSize"/>) followed by the payload,
+/// (magic, format version, payload length, payload XXH128, key; see <see cref="HeaderSize"/>) followed by the payload,
 /// with <c>&lt;key&gt;.txt</c> beside it holding <see cref="CacheKey.Describe"/> for people debugging the cache.
 /// </para>
 /// <para>
@@ -22,7 +22,8 @@ namespace RegressionGuard.Caching;
 /// reading that version even if a writer replaces it meanwhile.
 /// </para>
 /// <para>
-/// Reads verify the magic, version, key, length and SHA-256 before returning any byte. A bad entry is reported
+/// Reads verify the magic, version, key, length and checksum (XXH128) before returning any byte (<see cref="TryOpenMapped"/>:
+/// before the caller uses what it computed from them, see <see cref="MappedEntry.Verify"/>). A bad entry is reported
 /// through the <c>onProblem</c> callback with a message naming the file and what is wrong, deleted, and counted as a
 /// miss (and in <see cref="Discarded"/>) so the caller recomputes. If a writer replaces a bad entry between the
 /// check and the deletion, the good entry may be deleted too; that costs a recomputation, never a wrong result.
@@ -108,13 +109,13 @@ public sealed class ContentCache
 
             bytes = GC.AllocateUninitializedArray<byte>((int)length);
             file.ReadExactly(bytes);
-            var actual = SHA256.HashData(bytes);
+            var actual = XxHash128.Hash(bytes);
             return actual.AsSpan().SequenceEqual(expected) ? null : CacheEntryFormat.ChecksumMismatch(path, expected, actual);
         }, out payload);
 
     /// <summary>
     /// A read-only, seekable stream over the payload stored under <paramref name="key"/>, or null on a miss (no entry,
-    /// or a bad one, which is reported and deleted). The whole payload is checked against its SHA-256 before the
+    /// or a bad one, which is reported and deleted). The whole payload is checked against its checksum before the
     /// stream is returned, so the entry is read twice; the caller disposes the stream.
     /// </summary>
     public Stream? OpenRead(CacheKey key) =>
@@ -128,53 +129,64 @@ public sealed class ContentCache
 
     /// <summary>
     /// Reads the payload stored under <paramref name="key"/> with <paramref name="read"/>, straight from a memory-mapped
-    /// view of the entry, while another thread checks the payload's SHA-256 alongside (one pass over the bytes each,
+    /// view of the entry, while another thread checks the payload's checksum alongside (one pass over the bytes each,
     /// at the same time, instead of a verification pass before the read). <paramref name="value"/> is what
     /// <paramref name="read"/> returned, kept only if the checksum matches; otherwise, or when the header is bad, the
     /// entry is reported, deleted and counted as a miss (false), so the caller recomputes — never a value read from
     /// corrupt bytes. An <see cref="InvalidDataException"/> from <paramref name="read"/> on bytes whose checksum matches
     /// (a payload of another layout under this key) is reported and discarded the same way.
     /// </summary>
-    public unsafe bool TryReadMapped<T>(CacheKey key, MappedPayloadReader<T> read, [MaybeNullWhen(false)] out T value)
+    public bool TryReadMapped<T>(CacheKey key, MappedPayloadReader<T> read, [MaybeNullWhen(false)] out T value)
     {
         ArgumentNullException.ThrowIfNull(read);
-        return ReadEntry(key, keepsFile: false, (FileStream file, string path, long length, byte[] expected, out T result) =>
+        value = default;
+        if (!TryOpenMapped(key, out var entry))
         {
-            using var map = System.IO.MemoryMappedFiles.MemoryMappedFile.CreateFromFile(file, null, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read,
-                HandleInheritability.None, leaveOpen: true);
-            using var view = map.CreateViewAccessor(0, 0, System.IO.MemoryMappedFiles.MemoryMappedFileAccess.Read);
-            byte* pointer = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+            return false;
+        }
+
+        using (entry)
+        {
+            T result;
             try
             {
-                nint start = (nint)(pointer + view.PointerOffset + HeaderSize);
-                var payload = new MappedPayload((byte*)start, length);
-                var verify = Task.Run(() => HashMapped(start, length));
-                Exception? unreadable = null;
-                result = default!;
-                try
-                {
-                    result = read(payload);
-                }
-                catch (InvalidDataException ex)
-                {
-                    unreadable = ex;
-                }
-                finally
-                {
-                    payload.Close();
-                }
-
-                var actual = verify.GetAwaiter().GetResult();
-                return !actual.AsSpan().SequenceEqual(expected) ? CacheEntryFormat.ChecksumMismatch(path, expected, actual)
-                    : unreadable is not null ? $"cache entry {path} has a payload this build cannot read ({unreadable.Message})"
-                    : null;
+                result = read(entry.Payload);
             }
-            finally
+            catch (InvalidDataException ex)
             {
-                view.SafeMemoryMappedViewHandle.ReleasePointer();
+                entry.Discard($"cache entry {entry.Path} has a payload this build cannot read ({ex.Message})");
+                return false;
             }
-        }, out value);
+
+            if (entry.Verify() is not null)
+            {
+                return false;
+            }
+
+            value = result;
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// Opens the payload stored under <paramref name="key"/> as a memory-mapped view and starts checking its checksum on
+    /// another thread: the caller reads <see cref="MappedEntry.Payload"/> at once, with no copy and no verification
+    /// pass before it, and calls <see cref="MappedEntry.Verify"/> before it uses anything computed from the payload
+    /// (a mismatch is then reported, the entry deleted and counted as discarded instead of a hit). False on a miss: no
+    /// entry, or one whose header is bad (reported and deleted). The caller disposes the entry.
+    /// </summary>
+    public bool TryOpenMapped(CacheKey key, [MaybeNullWhen(false)] out MappedEntry entry) =>
+        ReadEntry(key, keepsFile: true, (FileStream file, string path, long length, byte[] expected, out MappedEntry opened) =>
+        {
+            opened = new MappedEntry(this, file, path, length, expected);
+            return null;
+        }, out entry);
+
+    /// <summary>An entry opened (and counted as a hit) whose payload turned out bad: a miss, reported, deleted.</summary>
+    internal void DiscardOpened(string path, string problem)
+    {
+        Interlocked.Decrement(ref hits);
+        Discard(path, problem);
     }
 
     /// <summary>Reads <paramref name="file"/>'s payload (after a good header): null on success, else what is wrong with the entry.</summary>
@@ -226,12 +238,12 @@ public sealed class ContentCache
         return Discard(path, problem);
     }
 
-    static unsafe byte[] HashMapped(nint start, long length)
+    internal static unsafe byte[] HashMapped(nint start, long length)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hash = new XxHash128();
         for (long offset = 0; offset < length; offset += HashChunkSize)
         {
-            hash.AppendData(new ReadOnlySpan<byte>((byte*)start + offset, (int)Math.Min(HashChunkSize, length - offset)));
+            hash.Append(new ReadOnlySpan<byte>((byte*)start + offset, (int)Math.Min(HashChunkSize, length - offset)));
         }
 
         return hash.GetHashAndReset();
@@ -248,7 +260,7 @@ public sealed class ContentCache
     {
         ArgumentNullException.ThrowIfNull(key);
         Span<byte> header = stackalloc byte[HeaderSize];
-        CacheEntryFormat.WriteHeader(header, payload.Length, SHA256.HashData(payload), key.Value);
+        CacheEntryFormat.WriteHeader(header, payload.Length, XxHash128.Hash(payload), key.Value);
         if (!TryBeginWrite(key, out var final, out var temp, out var file))
         {
             return;
@@ -315,7 +327,7 @@ public sealed class ContentCache
         try
         {
             file.Write(new byte[HeaderSize]); // room for the header, written once the length and hash are known
-            using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+            var hash = new XxHash128();
             long written;
             using (var body = new HashingWriteStream(file, hash))
             {
@@ -479,14 +491,14 @@ public sealed class ContentCache
 
     static byte[] HashToEnd(FileStream file)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var hash = new XxHash128();
         var buffer = ArrayPool<byte>.Shared.Rent(HashChunkSize);
         try
         {
             int n;
             while ((n = file.Read(buffer, 0, HashChunkSize)) > 0)
             {
-                hash.AppendData(buffer, 0, n);
+                hash.Append(buffer.AsSpan(0, n));
             }
         }
         finally

@@ -3,10 +3,10 @@ using System.Runtime.InteropServices;
 namespace RegressionGuard.Caching;
 
 /// <summary>
-/// An entry's payload in a memory-mapped file, handed to a <see cref="MappedPayloadReader{T}"/> by
-/// <see cref="ContentCache.TryReadMapped{T}"/>: bytes are read straight from the mapping (no stream, no buffer). Valid
-/// only inside the reader; its checksum is verified while the reader runs, and what the reader returns is kept only if
-/// the checksum matches.
+/// An entry's payload in a memory-mapped file (<see cref="MappedEntry.Payload"/>, or handed to a
+/// <see cref="MappedPayloadReader{T}"/> by <see cref="ContentCache.TryReadMapped{T}"/>): bytes are read straight from
+/// the mapping (no stream, no buffer). Valid until its entry is disposed (inside the reader only, for TryReadMapped);
+/// its checksum is verified alongside, and nothing read from it may be used before the check has passed.
 /// </summary>
 public sealed unsafe class MappedPayload
 {
@@ -18,6 +18,8 @@ public sealed unsafe class MappedPayload
         this.start = start;
         Length = length;
     }
+
+    internal byte* Start => start;
 
     /// <summary>Payload length in bytes.</summary>
     public long Length { get; }

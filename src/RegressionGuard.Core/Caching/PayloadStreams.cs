@@ -1,4 +1,4 @@
-using System.Security.Cryptography;
+using System.IO.Hashing;
 
 namespace RegressionGuard.Caching;
 
@@ -87,7 +87,7 @@ internal sealed class VerifiedPayloadStream : Stream
 /// forwards to the temp file while hashing and counting; disposing it does not close the file, and it refuses writes
 /// once the writer has returned.
 /// </summary>
-internal sealed class HashingWriteStream(Stream inner, IncrementalHash hash) : Stream
+internal sealed class HashingWriteStream(Stream inner, NonCryptographicHashAlgorithm hash) : Stream
 {
     bool closed;
 
@@ -109,7 +109,7 @@ internal sealed class HashingWriteStream(Stream inner, IncrementalHash hash) : S
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(closed, this);
-        hash.AppendData(buffer);
+        hash.Append(buffer);
         inner.Write(buffer);
         Written += buffer.Length;
     }
@@ -122,7 +122,7 @@ internal sealed class HashingWriteStream(Stream inner, IncrementalHash hash) : S
     public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
     {
         ObjectDisposedException.ThrowIf(closed, this);
-        hash.AppendData(buffer.Span);
+        hash.Append(buffer.Span);
         Written += buffer.Length;
         await inner.WriteAsync(buffer, cancellationToken).ConfigureAwait(false);
     }

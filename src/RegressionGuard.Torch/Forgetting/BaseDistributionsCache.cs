@@ -9,7 +9,9 @@ namespace RegressionGuard.Torch.Forgetting;
 /// Base distributions through the content cache, keyed by the base model's content hash (weights, adapter,
 /// tokenizer), the compute dtype, the corpus documents, the windowing options and K. Binary payload:
 /// little-endian int32/float32 arrays per window (ids, first target, document, probabilities, [ids], entropy, argmax).
-/// A cached entry is read from a memory-mapped view, its SHA-256 checked alongside the read (ContentCache.TryReadMapped).
+/// A cached entry is read as a view of its memory mapping (ContentCache.TryOpenMapped): the probabilities are used
+/// where they lie, while the entry's checksum is computed alongside; users call BaseDistributions.EnsureIntact before
+/// trusting what they computed from them.
 /// </summary>
 public static class BaseDistributionsCache
 {
@@ -47,12 +49,22 @@ public static class BaseDistributionsCache
         }
 
         var key = KeyFor(model, documents, options, topK);
-        // read straight from the mapped entry while its checksum is verified alongside; a bad entry is reported,
-        // deleted and recomputed below
-        if (cache.TryReadMapped(key, ReadMapped, out var cached))
+        // the probabilities stay in the mapped entry while its checksum is computed alongside their use: whoever
+        // computes from them calls EnsureIntact before using the result. A payload of another layout is reported,
+        // deleted and recomputed below.
+        if (cache.TryOpenMapped(key, out var entry))
         {
-            fromCache = true;
-            return cached;
+            try
+            {
+                var view = ReadView(entry);
+                fromCache = true;
+                return view;
+            }
+            catch (InvalidDataException ex)
+            {
+                entry.Discard($"cache entry {entry.Path} has a payload this build cannot read ({ex.Message})");
+                entry.Dispose();
+            }
         }
 
         var result = model.NextTokenDistributions(documents, options, topK, progress);
@@ -61,8 +73,11 @@ public static class BaseDistributionsCache
     }
 
     /// <summary>Writes the binary payload (also the body of `regressionguard serve`'s L_f extension).</summary>
+    /// <exception cref="InvalidDataException"><paramref name="d"/> was read from a cache entry that is corrupt.</exception>
     public static void Write(BaseDistributions d, Stream stream)
     {
+        ArgumentNullException.ThrowIfNull(d);
+        d.EnsureIntact();
         using var w = new BinaryWriter(stream, System.Text.Encoding.UTF8, leaveOpen: true);
         w.Write(d.VocabSize);
         w.Write(d.TopK);
@@ -79,10 +94,10 @@ public static class BaseDistributionsCache
 
             w.Write(window.FirstTarget);
             w.Write(d.WindowDocument[i]);
-            WriteArray(w, d.Probs[i]);
-            if (d.Indices is not null)
+            w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.ProbabilityRows(i)));
+            if (!d.Exact)
             {
-                WriteArray(w, d.Indices[i]);
+                w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(d.IndexRows(i)));
             }
 
             WriteArray(w, d.Entropy[i]);
@@ -92,12 +107,21 @@ public static class BaseDistributionsCache
 
     static void WriteArray<T>(BinaryWriter w, T[] values) where T : unmanaged => w.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(values.AsSpan()));
 
-    /// <summary>Reads what <see cref="Write"/> wrote from a mapped cache entry, each array copied once, straight from the mapping.</summary>
+    /// <summary>
+    /// What <see cref="Write"/> wrote, as a view of a mapped cache entry: window headers, entropies and argmaxes copied
+    /// out, probabilities (and ids) left in the mapping; the entry's checksum is still being computed (see
+    /// <see cref="BaseDistributions.EnsureIntact"/>).
+    /// </summary>
     /// <exception cref="InvalidDataException">the payload is not base distributions of this layout.</exception>
-    public static BaseDistributions ReadMapped(MappedPayload payload)
+    public static BaseDistributions ReadView(MappedEntry entry)
     {
-        ArgumentNullException.ThrowIfNull(payload);
-        return Parse(payload.Length, payload.Bytes);
+        ArgumentNullException.ThrowIfNull(entry);
+        var payload = entry.Payload;
+        var layout = Layout.Of(payload.Length, payload.Bytes);
+        var result = new BaseDistributions(layout.Vocab, layout.TopK, layout.Windows(payload.Bytes), layout.Documents(), layout.DocumentCount, entry,
+            layout.Headers.Select(h => h.Arrays).ToArray());
+        layout.CopySmallArrays(payload.Bytes, result);
+        return result;
     }
 
     /// <summary>Reads what <see cref="Write"/> wrote from bytes another process sent (a server's answer, a request body).</summary>
@@ -112,78 +136,110 @@ public static class BaseDistributionsCache
 
     delegate ReadOnlySpan<byte> PayloadBytes(long offset, int count);
 
-    /// <summary>
-    /// The one reader of the layout: the window headers first (ids, first target, document; every size checked against
-    /// the payload before anything is allocated), then each array copied once out of <paramref name="bytes"/>.
-    /// </summary>
     static BaseDistributions Parse(long size, PayloadBytes bytes)
     {
-        int Int32(long offset) => System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes(offset, 4));
-        long CopyTo<T>(long offset, Span<T> destination) where T : unmanaged
+        var layout = Layout.Of(size, bytes);
+        var result = new BaseDistributions(layout.Vocab, layout.TopK, layout.Windows(bytes), layout.Documents(), layout.DocumentCount);
+        for (int i = 0; i < layout.Headers.Length; i++)
         {
-            var target = System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination);
-            bytes(offset, target.Length).CopyTo(target);
-            return offset + target.Length;
-        }
-
-        int vocab = Int32(0), k = Int32(4), documents = Int32(8), count = Int32(12);
-        if (vocab < 1 || k < 1 || k > vocab || documents < 0 || count < 0 || count > size / 16)
-        {
-            throw new InvalidDataException($"a header of {vocab} ids, top {k}, {documents} documents and {count} windows is not one of base distributions");
-        }
-
-        long offset = 16;
-        var headers = new (long Ids, int Length, int First, int Document, long Arrays)[count];
-        long perPosition = 4L * k * (k == vocab ? 1 : 2) + 8;
-        for (int i = 0; i < count; i++)
-        {
-            int length = Int32(offset);
-            long ids = offset + 4;
-            if (length < 1 || length > (size - ids) / 4)
-            {
-                throw new InvalidDataException($"window {i} claims {length} ids at byte {ids:N0} of a {size:N0}-byte payload");
-            }
-
-            long next = ids + 4L * length;
-            int first = Int32(next), document = Int32(next + 4);
-            if (first < 1 || first > length || document < 0 || document >= documents)
-            {
-                throw new InvalidDataException($"window {i} of {length} ids scored from {first}, document {document} of {documents}, is not a scored window");
-            }
-
-            headers[i] = (ids, length, first, document, next + 8);
-            offset = next + 8 + perPosition * (length - first);
-            if (offset > size)
-            {
-                throw new InvalidDataException($"window {i} ends at byte {offset:N0}, after the payload's {size:N0}");
-            }
-        }
-
-        if (offset != size)
-        {
-            throw new InvalidDataException($"the windows end at byte {offset:N0}, but the payload holds {size:N0}");
-        }
-
-        var windows = new List<ScoredWindow>(count);
-        foreach (var h in headers)
-        {
-            var ids = new int[h.Length];
-            CopyTo<int>(h.Ids, ids);
-            windows.Add(new ScoredWindow(ids, h.First));
-        }
-
-        var result = new BaseDistributions(vocab, k, windows, headers.Select(h => h.Document).ToArray(), documents);
-        for (int i = 0; i < count; i++)
-        {
-            long at = CopyTo<float>(headers[i].Arrays, result.Probs[i]);
+            long at = CopyTo<float>(bytes, layout.Headers[i].Arrays, result.Probs[i]);
             if (result.Indices is not null)
             {
-                at = CopyTo<int>(at, result.Indices[i]);
+                CopyTo<int>(bytes, at, result.Indices[i]);
+            }
+        }
+
+        layout.CopySmallArrays(bytes, result);
+        return result;
+    }
+
+    static long CopyTo<T>(PayloadBytes bytes, long offset, Span<T> destination) where T : unmanaged
+    {
+        var target = System.Runtime.InteropServices.MemoryMarshal.AsBytes(destination);
+        bytes(offset, target.Length).CopyTo(target);
+        return offset + target.Length;
+    }
+
+    /// <summary>
+    /// The one reader of the layout's structure: the window headers (ids, first target, document; every size checked
+    /// against the payload before anything is allocated, every id against the vocabulary) and where each window's arrays start.
+    /// </summary>
+    sealed record Layout(int Vocab, int TopK, int DocumentCount, (long Ids, int Length, int First, int Document, long Arrays)[] Headers)
+    {
+        public static Layout Of(long size, PayloadBytes bytes)
+        {
+            int Int32(long offset) => System.Buffers.Binary.BinaryPrimitives.ReadInt32LittleEndian(bytes(offset, 4));
+            int vocab = Int32(0), k = Int32(4), documents = Int32(8), count = Int32(12);
+            if (vocab < 1 || k < 1 || k > vocab || documents < 0 || count < 0 || count > size / 16)
+            {
+                throw new InvalidDataException($"a header of {vocab} ids, top {k}, {documents} documents and {count} windows is not one of base distributions");
             }
 
-            at = CopyTo<float>(at, result.Entropy[i]);
-            CopyTo<int>(at, result.Argmax[i]);
+            long offset = 16;
+            var headers = new (long Ids, int Length, int First, int Document, long Arrays)[count];
+            long perPosition = 4L * k * (k == vocab ? 1 : 2) + 8;
+            for (int i = 0; i < count; i++)
+            {
+                int length = Int32(offset);
+                long ids = offset + 4;
+                if (length < 1 || length > (size - ids) / 4)
+                {
+                    throw new InvalidDataException($"window {i} claims {length} ids at byte {ids:N0} of a {size:N0}-byte payload");
+                }
+
+                long next = ids + 4L * length;
+                int first = Int32(next), document = Int32(next + 4);
+                if (first < 1 || first > length || document < 0 || document >= documents)
+                {
+                    throw new InvalidDataException($"window {i} of {length} ids scored from {first}, document {document} of {documents}, is not a scored window");
+                }
+
+                headers[i] = (ids, length, first, document, next + 8);
+                offset = next + 8 + perPosition * (length - first);
+                if (offset > size)
+                {
+                    throw new InvalidDataException($"window {i} ends at byte {offset:N0}, after the payload's {size:N0}");
+                }
+            }
+
+            if (offset != size)
+            {
+                throw new InvalidDataException($"the windows end at byte {offset:N0}, but the payload holds {size:N0}");
+            }
+
+            return new Layout(vocab, k, documents, headers);
         }
-        return result;
+
+        public List<ScoredWindow> Windows(PayloadBytes bytes)
+        {
+            var windows = new List<ScoredWindow>(Headers.Length);
+            for (int i = 0; i < Headers.Length; i++)
+            {
+                var ids = new int[Headers[i].Length];
+                CopyTo<int>(bytes, Headers[i].Ids, ids);
+                int bad = Array.FindIndex(ids, id => id < 0 || id >= Vocab);
+                if (bad >= 0)
+                {
+                    throw new InvalidDataException($"window {i} holds id {ids[bad]} at position {bad}, outside the vocabulary of {Vocab}");
+                }
+
+                windows.Add(new ScoredWindow(ids, Headers[i].First));
+            }
+
+            return windows;
+        }
+
+        public int[] Documents() => Headers.Select(h => h.Document).ToArray();
+
+        /// <summary>Copies each window's entropies and argmaxes (after its probabilities and ids) into <paramref name="result"/>.</summary>
+        public void CopySmallArrays(PayloadBytes bytes, BaseDistributions result)
+        {
+            for (int i = 0; i < Headers.Length; i++)
+            {
+                long rows = 4L * (Headers[i].Length - Headers[i].First) * TopK;
+                long at = CopyTo<float>(bytes, Headers[i].Arrays + rows * (TopK == Vocab ? 1 : 2), result.Entropy[i]);
+                CopyTo<int>(bytes, at, result.Argmax[i]);
+            }
+        }
     }
 }

@@ -83,8 +83,10 @@ public static class ForgettingMeter
 
     /// <summary>
     /// Scores the tuned model against stored base distributions, straight from the tuned logits z (log q = z − lse).
-    /// Exact form: CE = −Σ_v p_v log q_v = lse·Σ_v p_v − Σ_v p_v z_v (a logsumexp and one fused dot product per
-    /// position; no log-softmax is written). Reduced form: the stored top-K ids contribute exactly; the tail's base mass
+    /// Exact form: on the CPU each position's row of z and its stored probabilities go through
+    /// <see cref="ExactCrossEntropy"/> (one pass in L1, no base tensor, no (n, V) temporary, the argmax found on the
+    /// way); on another device CE = −Σ_v p_v log q_v = lse·Σ_v p_v − Σ_v p_v z_v as tensor operations
+    /// (<see cref="CrossEntropyFromLogits"/>). Reduced form: the stored top-K ids contribute exactly; the tail's base mass
     /// r = 1 − Σ_topK p is spread over the tail in proportion to the tuned model's own tail probabilities,
     /// CE_tail = −r · Σ_tail (q_j / Q_tail) log q_j, with Σ_v q log q = Σ_v q z − lse from the one softmax (the only
     /// full-vocabulary exp pass) and lse = max z − log max q. H is stored exactly in both forms and KL = CE − H per position.
@@ -105,18 +107,33 @@ public static class ForgettingMeter
         ForEachGroupChunk(tuned, requests, reference.WindowDocument, docs, chunk =>
         {
             int n = chunk.Requests.Length;
+            if (reference.Exact && chunk.Logits.device_type == DeviceType.CPU)
+            {
+                // on the CPU, row by row straight from the logits and the stored probabilities: no base tensor is built
+                var logits = chunk.Logits.to_type(ScalarType.Float32).contiguous();              // (n, V) fp32
+                var rows = System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(logits.bytes);
+                for (int r = 0; r < n; r++)
+                {
+                    int w = chunk.Requests[r], offset = chunk.Positions[r] - reference.Windows[w].FirstTarget;
+                    ceAt[w][offset] = ExactCrossEntropy.Row(rows.Slice(r * k, k), reference.ProbabilityRows(w).Slice(offset * k, k), out int argmax);
+                    agreeAt[w][offset] = argmax == reference.Argmax[w][offset];
+                }
+                return;
+            }
+
             var baseValues = new float[n * k];
             var baseIds = reference.Exact ? null : new long[n * k];
             var baseArgmax = new long[n];
             for (int r = 0; r < n; r++)
             {
                 int w = chunk.Requests[r], offset = chunk.Positions[r] - reference.Windows[w].FirstTarget;
-                Array.Copy(reference.Probs[w], (long)offset * k, baseValues, (long)r * k, k);
+                reference.ProbabilityRows(w).Slice(offset * k, k).CopyTo(baseValues.AsSpan(r * k, k));
                 if (baseIds is not null)
                 {
+                    var ids = reference.IndexRows(w).Slice(offset * k, k);
                     for (int j = 0; j < k; j++)
                     {
-                        baseIds[r * k + j] = reference.Indices![w][offset * k + j];
+                        baseIds[r * k + j] = ids[j];
                     }
                 }
 
@@ -128,8 +145,7 @@ public static class ForgettingMeter
             Tensor crossEntropy;
             if (baseIds is null)
             {
-                // −Σ p log q = lse(z)·Σp − Σ p z: one logsumexp (nothing (n, V) written) and one batched dot product
-                crossEntropy = z.logsumexp(-1) * pb.sum(-1) - Dot(pb, z);                          // (n)
+                crossEntropy = CrossEntropyFromLogits(pb, z);                                    // (n)
             }
             else
             {
@@ -155,6 +171,8 @@ public static class ForgettingMeter
                 agreeAt[w][offset] = agreeValues[r];
             }
         }, progress);
+        // the cache entry's checksum was computed alongside the pass: a corrupt entry's numbers are never returned
+        reference.EnsureIntact();
 
         var ce = new double[docs];
         var h = new double[docs];
@@ -199,6 +217,13 @@ public static class ForgettingMeter
     /// <summary>Per position: −Σ_v p_v log q_v for base probabilities (n, V) and tuned log-probabilities (n, V), as one batched dot product.</summary>
     public static Tensor CrossEntropy(Tensor baseProbs, Tensor tunedLogProbs) =>
         -Dot(baseProbs, tunedLogProbs);
+
+    /// <summary>
+    /// Per position: −Σ_v p_v log softmax(z)_v = lse(z)·Σp − Σ p z for base probabilities (n, V) and tuned logits (n, V),
+    /// as tensor operations (a logsumexp and one batched dot product): the exact form off the CPU (<see cref="ExactCrossEntropy"/> on it).
+    /// </summary>
+    public static Tensor CrossEntropyFromLogits(Tensor baseProbs, Tensor logits) =>
+        logits.logsumexp(-1) * baseProbs.sum(-1) - Dot(baseProbs, logits);
 
     /// <summary>Per row: Σ_v a_v b_v of two (n, V) tensors, as one batched dot product (no (n, V) product is materialised).</summary>
     static Tensor Dot(Tensor a, Tensor b) => a.unsqueeze(1).bmm(b.unsqueeze(2)).view(a.shape[0]);

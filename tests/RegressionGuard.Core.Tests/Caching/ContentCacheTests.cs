@@ -182,7 +182,7 @@ public sealed class ContentCacheTests
     public void A_flipped_payload_byte_is_reported_as_a_checksum_mismatch([Values] bool streaming)
     {
         var problems = ReadSpoiled(streaming, p => Rewrite(p, b => b[ContentCache.HeaderSize + 700] ^= 0x10), out var path);
-        Assert.That(problems[0], Does.StartWith($"cache entry {path} is corrupt: checksum mismatch, the payload's SHA-256 is "));
+        Assert.That(problems[0], Does.StartWith($"cache entry {path} is corrupt: checksum mismatch, the payload's XXH128 is "));
         Assert.That(problems[0], Does.EndWith("; discarding it"));
     }
 
@@ -198,7 +198,7 @@ public sealed class ContentCacheTests
     public void An_unknown_format_version_is_discarded()
     {
         var problems = ReadSpoiled(false, p => Rewrite(p, b => BinaryPrimitives.WriteInt32LittleEndian(b.AsSpan(8), 7)), out var path);
-        Assert.That(problems[0], Is.EqualTo($"cache entry {path} has format version 7; this build reads version 1; discarding it"));
+        Assert.That(problems[0], Is.EqualTo($"cache entry {path} has format version 7; this build reads version 2; discarding it"));
     }
 
     [Test]

@@ -79,4 +79,61 @@ public sealed class MappedReadTests
         Assert.That(cache.TryReadMapped(Key, p => throw new AssertionException("the reader ran"), out object? _), Is.False);
         Assert.That((cache.Hits, cache.Misses, cache.Discarded), Is.EqualTo((0L, 1L, 0L)));
     }
+
+    [Test]
+    public void An_opened_entry_is_read_in_place_and_verified_once_it_is_asked()
+    {
+        // Given a 3 MB payload in the cache
+        using var dir = new TempFolder();
+        var cache = new ContentCache(dir.Path);
+        var payload = Payload(3_000_000);
+        cache.Put(Key, payload);
+
+        // When it is opened mapped, read, then verified twice
+        Assert.That(cache.TryOpenMapped(Key, out var opened), Is.True);
+        var entry = opened!;
+        using (entry)
+        {
+            var read = entry.Payload.Bytes(0, (int)entry.Payload.Length).ToArray();
+
+            // Then the bytes are the payload's, the check passes each time and the read is one hit
+            Assert.That(read, Is.EqualTo(payload));
+            Assert.That(entry.Verify(), Is.Null);
+            Assert.That(entry.Verify(), Is.Null);
+        }
+
+        Assert.That((cache.Hits, cache.Misses, cache.Discarded), Is.EqualTo((1L, 0L, 0L)));
+        Assert.Throws<ObjectDisposedException>(() => entry.Payload.Bytes(0, 1), "the payload is unmapped with its entry");
+    }
+
+    [Test]
+    public void A_flipped_byte_in_an_opened_entry_is_found_by_verify_reported_once_and_never_a_hit()
+    {
+        // Given an entry with one payload byte flipped after it was stored
+        using var dir = new TempFolder();
+        var problems = new List<string>();
+        var cache = new ContentCache(dir.Path, problems.Add);
+        cache.Put(Key, Payload(100_000));
+        var path = cache.PathFor(Key);
+        var bytes = File.ReadAllBytes(path);
+        bytes[ContentCache.HeaderSize + 99_999] ^= 0x80;
+        File.WriteAllBytes(path, bytes);
+
+        // When it is opened (the header is intact) and verified twice
+        Assert.That(cache.TryOpenMapped(Key, out var opened), Is.True);
+        var entry = opened!;
+        using (entry)
+        {
+            var first = entry.Verify();
+            var second = entry.Verify();
+
+            // Then both name the mismatch; it is reported once, the file deleted, and the read counted as a discarded miss
+            Assert.That(first, Does.StartWith($"cache entry {path} is corrupt: checksum mismatch"));
+            Assert.That(second, Is.EqualTo(first));
+        }
+
+        Assert.That(problems.Single(), Does.StartWith($"cache entry {path} is corrupt: checksum mismatch").And.EndWith("; discarding it"));
+        Assert.That(File.Exists(path), Is.False);
+        Assert.That((cache.Hits, cache.Misses, cache.Discarded), Is.EqualTo((0L, 1L, 1L)));
+    }
 }

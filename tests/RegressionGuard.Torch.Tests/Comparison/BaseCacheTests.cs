@@ -1,6 +1,7 @@
 using RegressionGuard.Caching;
 using RegressionGuard.Comparison;
 using RegressionGuard.Corpora;
+using RegressionGuard.Forgetting;
 using RegressionGuard.Modeling;
 using RegressionGuard.Suites.Items;
 using RegressionGuard.Suites.Loading;
@@ -118,8 +119,11 @@ public sealed class BaseCacheTests
         Assert.That(hitOptions, Is.False, "windowing options are part of the key");
     }
 
+    /// <summary>The byte offset in the entry file of window 0's first stored probability.</summary>
+    static long FirstProbabilityByte(BaseDistributions stored) => ContentCache.HeaderSize + 16 + 4 + 4L * stored.Windows[0].Ids.Length + 8;
+
     [Test]
-    public void A_corrupt_byte_in_cached_base_distributions_is_detected_warned_about_and_recomputed()
+    public void A_corrupt_probability_byte_is_found_alongside_the_tuned_pass_and_its_L_f_is_never_returned()
     {
         // Given base distributions in the cache, one probability byte of the entry then flipped
         using var dir = new TempFolder();
@@ -131,20 +135,77 @@ public sealed class BaseCacheTests
         var original = BaseDistributionsCache.Compute(model, docs, options, null, cache, out _);
         var path = cache.PathFor(BaseDistributionsCache.KeyFor(model, docs, options, null));
         var bytes = File.ReadAllBytes(path);
-        bytes[bytes.Length / 2] ^= 0x40;
+        bytes[FirstProbabilityByte(original) + 2] ^= 0x40;
         File.WriteAllBytes(path, bytes);
 
-        // When the gate asks for them again
-        int calls = model.ForwardCalls;
-        var again = BaseDistributionsCache.Compute(model, docs, options, null, cache, out var hit);
+        // When they are read again (a view of the mapped entry, its checksum computed alongside) and L_f measured against them
+        var mapped = BaseDistributionsCache.Compute(model, docs, options, null, cache, out var hit);
+        var ex = Assert.Throws<InvalidDataException>(() => ForgettingMeter.Compare(mapped, Stories260K.Model));
 
-        // Then the corruption is reported, the distributions are recomputed (the same numbers) and stored again
-        Assert.That(hit, Is.False);
+        // Then the tuned pass's result is refused with the reason, the entry is reported once and deleted, and the next
+        // read recomputes the same distributions
+        Assert.That(hit, Is.True, "the header is intact: the entry opens");
+        Assert.That(ex!.Message, Does.StartWith($"cache entry {path} is corrupt: checksum mismatch")
+            .And.EndWith("; it was deleted and nothing computed from it is used: run again to recompute the base distributions"));
         Assert.That(problems.Single(), Does.StartWith($"cache entry {path} is corrupt: checksum mismatch").And.EndWith("; discarding it"));
+        Assert.That(File.Exists(path), Is.False);
+        Assert.That((cache.Hits, cache.Discarded), Is.EqualTo((0L, 1L)));
+        Assert.Throws<InvalidDataException>(() => _ = mapped.Probs, "a copy of the corrupt rows is refused too");
+        Assert.Throws<InvalidDataException>(() => BaseDistributionsCache.Write(mapped, Stream.Null), "and so is sending them");
+        int calls = model.ForwardCalls;
+        var again = BaseDistributionsCache.Compute(model, docs, options, null, cache, out var hitAgain);
+        Assert.That(hitAgain, Is.False);
         Assert.That(model.ForwardCalls, Is.GreaterThan(calls));
         Assert.That(again.Probs, Is.EqualTo(original.Probs));
-        BaseDistributionsCache.Compute(model, docs, options, null, cache, out var hitAfter);
-        Assert.That(hitAfter, Is.True);
+        Assert.That(problems, Has.Count.EqualTo(1));
+    }
+
+    [Test]
+    public void An_intact_mapped_entry_gives_the_computed_L_f_bit_for_bit()
+    {
+        // Given base distributions computed (in memory) and the same read back as a view of the mapped cache entry
+        using var dir = new TempFolder();
+        var cache = new ContentCache(dir.File("cache"));
+        var docs = CorpusReader.Read(Stories260K.First46Path).Take(8).Select(d => d.Text).ToArray();
+        var options = new RollingOptions(Truncate: true);
+        using var model = Fresh(Stories260K.BinPath);
+        var computed = BaseDistributionsCache.Compute(model, docs, options, null, cache, out _);
+        var mapped = BaseDistributionsCache.Compute(model, docs, options, null, cache, out var hit);
+
+        // When L_f is measured against both
+        var fromMemory = ForgettingMeter.Compare(computed, Stories260K.Model);
+        var fromMapping = ForgettingMeter.Compare(mapped, Stories260K.Model);
+
+        // Then the numbers are the same bits and the entry counts as one verified hit
+        Assert.That(hit, Is.True);
+        Assert.That((fromMapping.Lf, fromMapping.BaseEntropy, fromMapping.TopOneAgreement), Is.EqualTo((fromMemory.Lf, fromMemory.BaseEntropy, fromMemory.TopOneAgreement)));
+        Assert.That(fromMapping.PerDocument.Select(d => d.CrossEntropy), Is.EqualTo(fromMemory.PerDocument.Select(d => d.CrossEntropy)));
+        Assert.That((cache.Hits, cache.Discarded), Is.EqualTo((1L, 0L)));
+    }
+
+    [Test]
+    public void A_window_id_outside_the_vocabulary_is_found_on_reading_and_recomputed()
+    {
+        // Given cached base distributions whose first window's first id is changed to one past the vocabulary
+        using var dir = new TempFolder();
+        var problems = new List<string>();
+        var cache = new ContentCache(dir.File("cache"), problems.Add);
+        var docs = CorpusReader.Read(Stories260K.First46Path).Take(4).Select(d => d.Text).ToArray();
+        var options = new RollingOptions(Truncate: true);
+        using var model = Fresh(Stories260K.BinPath);
+        BaseDistributionsCache.Compute(model, docs, options, null, cache, out _);
+        var path = cache.PathFor(BaseDistributionsCache.KeyFor(model, docs, options, null));
+        var bytes = File.ReadAllBytes(path);
+        BitConverter.TryWriteBytes(bytes.AsSpan(ContentCache.HeaderSize + 20), 512);
+        File.WriteAllBytes(path, bytes);
+
+        // When they are read again
+        BaseDistributionsCache.Compute(model, docs, options, null, cache, out var hit);
+
+        // Then the entry is refused before any use (the checksum names it), deleted and recomputed
+        Assert.That(hit, Is.False);
+        Assert.That(problems.Single(), Does.StartWith($"cache entry {path} is corrupt: checksum mismatch"));
+        Assert.That(cache.Discarded, Is.EqualTo(1));
     }
 
     [Test]
