@@ -35,7 +35,7 @@ switch (suite)
     case "mc-shared-precision": SpeedBenchmarks.SharedPrefixPrecision(shared, Arg("--repo", Directory.GetCurrentDirectory()), int.Parse(Arg("--items", "50"), CultureInfo.InvariantCulture), Path.Combine(Path.GetDirectoryName(stories)!, "tok512.model")); break;
     case "decode": SpeedBenchmarks.Decode(stories, int.Parse(Arg("--steps", "256"), CultureInfo.InvariantCulture), int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture), argsList.Contains("--peer") ? double.Parse(Arg("--peer", "0"), CultureInfo.InvariantCulture) : null, Arg("--prompts", "1,32,64").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray()); break;
     case "tokenize": TokenizerBenchmarks.Run(shared, Arg("--text", "")); break;
-    case "serve": ServeBenchmarks.Run(Arg("--repo", Directory.GetCurrentDirectory()), Arg("--concurrency", "1,4,8").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(), argsList.Contains("--log"), int.Parse(Arg("--batch-size", RemoteModelSpec.DefaultBatchSize.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture)); break;
+    case "serve": ServeBenchmarks.Run(Arg("--repo", Directory.GetCurrentDirectory()), Arg("--concurrency", "1,4,8").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(), argsList.Contains("--log"), int.Parse(Arg("--batch-size", RemoteModelSpec.DefaultBatchSize.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture), int.Parse(Arg("--repeats", "3"), CultureInfo.InvariantCulture)); break;
     case "load-memory": LoadMemory.Run(Arg("--model", stories), Arg("--dtype", "float32")); break;
     case "all":
         ModelBenchmarks.MatmulPeak(seconds);

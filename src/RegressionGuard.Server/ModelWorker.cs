@@ -19,7 +19,8 @@ public sealed record PositionScores(float[] TargetLogProbs, int[][] TopIds, floa
 /// The one thread that touches the model. Requests queue; the worker takes every scoring request waiting and runs
 /// them as one batched pass (the model sorts and pads them), then every generation request waiting as one batch; other
 /// work (the L_f extension) runs alone. Concurrent HTTP requests are thereby batched without the model ever being
-/// used from two threads.
+/// used from two threads. For full speed it should be the process's only long-lived thread that runs libtorch: load
+/// the model on a thread that ends (<see cref="TorchThreads.OnOwnThread{T}"/>), as <c>regressionguard serve</c> does.
 /// </summary>
 public sealed class ModelWorker : IDisposable
 {

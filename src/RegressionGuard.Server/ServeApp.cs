@@ -46,7 +46,17 @@ public static class ServeApp
             Regressionguard = new ServerExtensions { Extensions = extensions ? ["distributions", "cross_entropy"] : [], TokenizerSha256 = model.Model.Tokenizer.ContentHash, VocabSize = model.Description.VocabSize },
         };
 
-        app.MapGet("/health", () => Results.Json(new { status = "ok", model = name }));
+        app.MapGet("/health", () =>
+        {
+            var (scoring, generation) = worker.BusyTimeByKind;
+            // extension: what the model thread has done, for benchmarks across processes
+            return Results.Json(new
+            {
+                status = "ok",
+                model = name,
+                worker = new { prompts = worker.Requests, busy_seconds = worker.BusyTime.TotalSeconds, scoring_seconds = scoring.TotalSeconds, generation_seconds = generation.TotalSeconds },
+            });
+        });
         app.MapGet("/v1/models", () => Results.Json(new { @object = "list", data = new[] { card } }, ProtocolJson.Options));
         app.MapPost("/v1/completions", (HttpContext http) => Guarded(http, async body => await Completions.Handle(worker, name, body, http.RequestAborted).ConfigureAwait(false)));
         app.MapPost("/v1/chat/completions", (HttpContext http) => Guarded(http, async body => await Completions.Chat(worker, name, chatTemplate, body).ConfigureAwait(false)));

@@ -47,7 +47,8 @@ public static class ServeCommand
         {
             var path = parse.GetValue(model.Model)!;
             var compute = model.Compute(parse);
-            using var loaded = new TorchLanguageModel(ModelLoader.LoadTuned(path, null, parse.GetValue(model.Tokenizer), compute));
+            // loaded on a thread that ends, so the model worker is the process's only OpenMP thread pool (TorchThreads)
+            using var loaded = TorchThreads.OnOwnThread(() => new TorchLanguageModel(ModelLoader.LoadTuned(path, null, parse.GetValue(model.Tokenizer), compute)), "model load");
             var served = parse.GetValue(name) ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(path)));
             var app = ServeApp.Build(loaded, served, parse.GetValue(host)!, parse.GetValue(port), ModelChatTemplate.Find(path, parse.GetValue(model.Tokenizer)));
             try

@@ -30,29 +30,9 @@ public sealed class LoadedModel : IDisposable
     /// <summary>
     /// Runs <paramref name="load"/> on a thread of its own: the first use of a deferred model is usually inside a
     /// forward pass, whose dispose scope would free the new weights at its end and whose inference mode would make them
-    /// inference tensors; both are per thread, so a fresh thread has neither.
+    /// inference tensors; both are per thread, so a fresh thread has neither (<see cref="TorchThreads"/>).
     /// </summary>
-    static ICausalTransformer OutsideScopes(Func<ICausalTransformer> load)
-    {
-        ICausalTransformer? model = null;
-        System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                model = load();
-            }
-            catch (Exception e)
-            {
-                failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(e);
-            }
-        })
-        { Name = "model load" };
-        thread.Start();
-        thread.Join();
-        failure?.Throw();
-        return model!;
-    }
+    static ICausalTransformer OutsideScopes(Func<ICausalTransformer> load) => TorchThreads.OnOwnThread(load, "model load");
 
     LoadedModel(string path, ModelShape shape, Lazy<ICausalTransformer> transformer, ITokenizer tokenizer, ComputeOptions compute, IReadOnlyList<string> weightFiles, Device device, string? tokenizerFile)
     {
