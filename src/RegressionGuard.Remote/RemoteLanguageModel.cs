@@ -124,11 +124,13 @@ public sealed class RemoteLanguageModel : ILanguageModel
         return string.Join(',', logprobs.TokenLogprobs!.Skip(1).Take(ids.Length - 1).Select(v => (v ?? double.NaN).ToString("F3", CultureInfo.InvariantCulture)));
     }
 
-    static CompletionRequest ScoringRequest(string model, int[] ids) => new()
+    /// <param name="maxTokens">1, as lm-evaluation-harness sends it (vLLM generates a token after the echo); 0 where the
+    /// server is `regressionguard serve`, which then skips the position after the prompt.</param>
+    static CompletionRequest ScoringRequest(string model, int[] ids, int maxTokens = 1) => new()
     {
         Model = model,
         Prompt = ids,
-        MaxTokens = 1,
+        MaxTokens = maxTokens,
         Temperature = 0,
         Echo = true,
         Logprobs = 1,
@@ -147,10 +149,10 @@ public sealed class RemoteLanguageModel : ILanguageModel
         return lp;
     }
 
-    /// <summary>Sum, greedy flag and count of the echoed log-probs of each prompt's ids[firstTarget..] (the max_tokens: 1 output token is not read).</summary>
+    /// <summary>Sum, greedy flag and count of the echoed log-probs of each prompt's ids[firstTarget..] (an output token, if any, is not read).</summary>
     (double Sum, bool Greedy, int Count)[] Score(IReadOnlyList<(int[] Ids, int FirstTarget)> prompts, IReadOnlyList<int>? groups, IProgress<int>? progress)
     {
-        var choices = _batcher.Complete(prompts.Select(p => ScoringRequest(_spec.Model, p.Ids)).ToArray(), groups, progress);
+        var choices = _batcher.Complete(prompts.Select(p => ScoringRequest(_spec.Model, p.Ids, _extensions ? 0 : 1)).ToArray(), groups, progress);
         return prompts.Select((p, i) =>
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();

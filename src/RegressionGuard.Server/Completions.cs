@@ -142,7 +142,7 @@ internal static class Completions
 
             // scoring: one pass over the prompt; max_tokens 0 or 1 (the greedy next id comes with the pass)
             int k = Math.Max(o.Logprobs ?? 0, o.PromptLogprobs ?? 0);
-            var scores = await worker.Score(ids, Math.Max(1, k), request).ConfigureAwait(false);
+            var scores = await worker.Score(ids, Math.Max(1, k), request, next: o.MaxTokens == 1).ConfigureAwait(false);
             return Scored(tokenizer, worker.Strings, ids, scores, o.Echo, o.Logprobs, o.PromptLogprobs, o.MaxTokens);
         }
 

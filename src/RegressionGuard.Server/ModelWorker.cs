@@ -11,7 +11,7 @@ namespace RegressionGuard.Server;
 /// greedy next id with the top ids and log-probs of the distribution after the whole prompt.
 /// </summary>
 /// <summary>The ids of a queued scoring prompt and the HTTP request it came in (what prefix grouping looks at).</summary>
-public readonly record struct ScoreJobView(int[] Ids, long Request);
+public readonly record struct ScoreJobView(int[] Ids, long Request, bool Next = true);
 
 public sealed record PositionScores(float[] TargetLogProbs, int[][] TopIds, float[][] TopLogProbs, int NextId, int[] NextTopIds, float[] NextTopLogProbs);
 
@@ -27,7 +27,8 @@ public sealed class ModelWorker : IDisposable
     abstract record Job;
 
     /// <param name="Request">the HTTP request the prompt came in (prompts of one request may share a prefix pass).</param>
-    sealed record ScoreJob(int[] Ids, int TopK, long Request, TaskCompletionSource<PositionScores> Done) : Job;
+    /// <param name="Next">whether the distribution after the whole prompt is wanted (max_tokens 1: the greedy next id).</param>
+    sealed record ScoreJob(int[] Ids, int TopK, long Request, bool Next, TaskCompletionSource<PositionScores> Done) : Job;
 
     sealed record GenerateJob(GenerationRequest Request, TaskCompletionSource<GenerationResult> Done) : Job;
 
@@ -67,11 +68,12 @@ public sealed class ModelWorker : IDisposable
 
     /// <param name="request">the HTTP request the prompt came in: prompts of one request that share most of their ids
     /// (the choices of a multiple-choice item) run the shared part once (<see cref="SharedPrefixes"/>).</param>
-    public Task<PositionScores> Score(int[] ids, int topK, long request)
+    /// <param name="next">false (max_tokens 0): only the prompt's own positions, no greedy next id — one position less to run.</param>
+    public Task<PositionScores> Score(int[] ids, int topK, long request, bool next = true)
     {
         var done = new TaskCompletionSource<PositionScores>(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Increment(ref _requests);
-        _queue.Writer.TryWrite(new ScoreJob(ids, topK, request, done));
+        _queue.Writer.TryWrite(new ScoreJob(ids, topK, request, next, done));
         return done.Task;
     }
 
@@ -237,12 +239,13 @@ public sealed class ModelWorker : IDisposable
             }
         }
 
+        // with the next id wanted, one extra id per prompt, so the last row is the distribution after the whole prompt
+        int[] Sequence(int j) => jobs[j].Next ? [.. jobs[j].Ids, 0] : jobs[j].Ids;
         var (shared, alone) = SharedPrefixes(jobs);
         if (shared.Count > 0)
         {
-            // one extra id per prompt, so the last row is the distribution after the whole prompt (the greedy next id)
             var sequences = shared.Select(g => new TorchLanguageModel.PrefixedSequences(
-                jobs[g.Members[0]].Ids[..g.Prefix], g.Members.Select(j => (int[])[.. jobs[j].Ids[g.Prefix..], 0]).ToArray())).ToArray();
+                jobs[g.Members[0]].Ids[..g.Prefix], g.Members.Select(j => Sequence(j)[g.Prefix..]).ToArray())).ToArray();
             _model.ForEachPrefixScoredChunk(sequences, chunk => Reduce(chunk.Logits, chunk.Targets, (r, write) =>
             {
                 var members = shared[chunk.Groups[r]].Members;
@@ -262,7 +265,7 @@ public sealed class ModelWorker : IDisposable
 
         if (alone.Count > 0)
         {
-            var requests = alone.Select(j => new TorchLanguageModel.ScoreRequest([.. jobs[j].Ids, 0], 1)).ToArray();
+            var requests = alone.Select(j => new TorchLanguageModel.ScoreRequest(Sequence(j), 1)).ToArray();
             _model.ForEachScoredChunk(requests, chunk => Reduce(chunk.Logits, chunk.Targets, (r, write) => write(alone[chunk.Requests[r]], chunk.Positions[r])));
         }
 
@@ -276,7 +279,8 @@ public sealed class ModelWorker : IDisposable
     /// Splits scoring jobs into groups that share a prefix pass and jobs scored alone. Only prompts of one HTTP request
     /// are grouped (so grouping never depends on what else happened to be waiting): sorted by their ids, neighbours
     /// stay together while they share at least half of the shorter one's ids — the choices of one multiple-choice
-    /// item, not two questions that merely start alike. A group's prefix is the ids all its members share.
+    /// item, not two questions that merely start alike. A group's prefix is the ids all its members share (one fewer
+    /// where no next id is appended, so each member keeps an id of its own).
     /// </summary>
     internal static (List<(int Prefix, int[] Members)> Shared, List<int> Alone) SharedPrefixes(IReadOnlyList<ScoreJobView> jobs)
     {
@@ -301,9 +305,20 @@ public sealed class ModelWorker : IDisposable
                     end++;
                 }
 
-                if (end - start >= 2)
+                // without the appended next id every member needs an id of its own after the prefix
+                var members = sorted.GetRange(start, end - start);
+                if (members.Any(j => !jobs[j].Next))
                 {
-                    shared.Add((prefix, [.. sorted.GetRange(start, end - start).Order()]));
+                    prefix = Math.Min(prefix, members.Min(j => jobs[j].Ids.Length) - 1);
+                }
+
+                if (end - start >= 2 && prefix >= 1)
+                {
+                    shared.Add((prefix, [.. members.Order()]));
+                }
+                else if (end - start >= 2)
+                {
+                    alone.AddRange(members);
                 }
                 else
                 {
@@ -319,7 +334,7 @@ public sealed class ModelWorker : IDisposable
     }
 
     static (List<(int Prefix, int[] Members)> Shared, List<int> Alone) SharedPrefixes(List<ScoreJob> jobs) =>
-        SharedPrefixes(jobs.Select(j => new ScoreJobView(j.Ids, j.Request)).ToArray());
+        SharedPrefixes(jobs.Select(j => new ScoreJobView(j.Ids, j.Request, j.Next)).ToArray());
 
     static int Common(int[] a, int[] b)
     {

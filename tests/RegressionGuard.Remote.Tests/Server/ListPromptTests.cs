@@ -63,6 +63,27 @@ public sealed class ListPromptTests
         }
     }
 
+    [Test]
+    public async Task Echo_with_max_tokens_0_scores_the_prompt_as_max_tokens_1_does_without_an_output_token()
+    {
+        // Given an item's two choices in one request
+        var prompts = new[] { "The cat sat on the mat.", "The cat sat on the log." }.Select(t => Organism.Base.EncodePrompt(t)).ToArray();
+        CompletionRequest Echo(int maxTokens) => new() { Model = "base", Prompt = prompts, MaxTokens = maxTokens, Temperature = 0, Echo = true, Logprobs = 1 };
+
+        // When they are scored with max_tokens 1 (lm-evaluation-harness) and 0 (the client against serve)
+        var one = await Ask(Echo(1));
+        var zero = await Ask(Echo(0));
+
+        // Then the prompts' log-probs agree within 1e-5, and max_tokens 0 returns the prompt's tokens only
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            var (a, b) = (one.Choices![i].Logprobs!, zero.Choices![i].Logprobs!);
+            Assert.That(a.Tokens, Has.Count.EqualTo(prompts[i].Length + 1));
+            Assert.That(b.Tokens, Is.EqualTo(a.Tokens!.Take(prompts[i].Length)));
+            Assert.That(b.TokenLogprobs!.Skip(1).Select(v => v!.Value), Is.EqualTo(a.TokenLogprobs!.Skip(1).Take(prompts[i].Length - 1).Select(v => v!.Value)).Within(1e-5));
+        }
+    }
+
     [TestCase("[]", "got an empty list", TestName = "An empty prompt list is refused, saying what a prompt may be")]
     [TestCase("[[1, 2], [], [3]]", "prompt[1] is a list that is empty or not all numbers", TestName = "An empty token list inside a prompt list is refused, naming its index")]
     [TestCase("[\"text\", 7]", "prompt[1] is number", TestName = "A number among text prompts is refused, naming its index")]

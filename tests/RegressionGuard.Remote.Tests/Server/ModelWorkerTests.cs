@@ -32,4 +32,17 @@ public sealed class ModelWorkerTests
         var (shared, alone) = ModelWorker.SharedPrefixes(jobs);
         Assert.That((shared.Count, alone), Is.EqualTo((0, new List<int> { 0, 1 })));
     }
+
+    [Test]
+    public void Without_the_next_id_a_prompt_that_is_the_whole_shared_prefix_keeps_one_id_of_its_own()
+    {
+        // Given two prompts of one request, one a prefix of the other, scored with max_tokens 0 (no next id appended)
+        ScoreJobView[] jobs = [new([1, 2, 3, 4], 1, Next: false), new([1, 2, 3, 4, 5], 1, Next: false)];
+
+        // When the worker groups them
+        var (shared, _) = ModelWorker.SharedPrefixes(jobs);
+
+        // Then their shared prefix stops one id short of the shorter prompt
+        Assert.That(shared.Select(g => (g.Prefix, g.Members)), Is.EqualTo(new[] { (3, new[] { 0, 1 }) }));
+    }
 }
