@@ -28,15 +28,7 @@ public static class ForgettingWarmBenchmarks
             var docs = all.Take(count).ToArray();
             var compute = new ComputeOptions { DType = dtype, BatchSize = 16 };
             using var baseModel = new TorchLanguageModel(ModelLoader.Load(path, null, compute));
-            using var tuned = new TorchLanguageModel(ModelLoader.Load(path, null, compute));
-            manual_seed(1234);
-            using (no_grad())
-            {
-                foreach (var (_, p) in tuned.Model.Transformer.Module.named_parameters())
-                {
-                    p.add_((randn(p.shape) * 0.02).to_type(p.dtype));
-                }
-            }
+            using var tuned = ModelBenchmarks.Perturbed(path, compute);
 
             var cacheDir = Path.Combine(Path.GetTempPath(), $"rg-bench-lf-warm-{Guid.NewGuid():N}");
             try

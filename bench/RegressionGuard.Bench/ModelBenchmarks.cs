@@ -50,6 +50,22 @@ public static class ModelBenchmarks
 
     /// <summary>A ~20M-parameter Llama-shaped model with random weights, written as an HF folder and loaded like any other.</summary>
     /// <param name="tokenizer">a SentencePiece model to put beside it (any vocabulary ≤ 8192 ids; the weights are random).</param>
+    /// <summary>The model at <paramref name="path"/> with N(0, 0.02²) noise (seed 1234) added to every weight: a stand-in "tuned" model.</summary>
+    internal static TorchLanguageModel Perturbed(string path, ComputeOptions compute)
+    {
+        var tuned = new TorchLanguageModel(ModelLoader.Load(path, null, compute));
+        manual_seed(1234);
+        using (no_grad())
+        {
+            foreach (var (_, p) in tuned.Model.Transformer.Module.named_parameters())
+            {
+                p.add_((randn(p.shape) * 0.02).to_type(p.dtype));
+            }
+        }
+
+        return tuned;
+    }
+
     public static string RandomLlama20M(string tokenizer)
     {
         var dir = Path.Combine(Path.GetTempPath(), "regressionguard-bench-llama20m");
@@ -181,15 +197,7 @@ public static class ModelBenchmarks
             {
                 var compute = new ComputeOptions { DType = dtype, BatchSize = 16 };
                 using var baseModel = new TorchLanguageModel(ModelLoader.Load(path, null, compute));
-                using var tuned = new TorchLanguageModel(ModelLoader.Load(path, null, compute));
-                manual_seed(1234);
-                using (no_grad())
-                {
-                    foreach (var (_, p) in tuned.Model.Transformer.Module.named_parameters())
-                    {
-                        p.add_((randn(p.shape) * 0.02).to_type(p.dtype));
-                    }
-                }
+                using var tuned = Perturbed(path, compute);
 
                 var cacheDir = Path.Combine(Path.GetTempPath(), $"rg-bench-cache-{Guid.NewGuid():N}");
                 var cache = new ContentCache(cacheDir);

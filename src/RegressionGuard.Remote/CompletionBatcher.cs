@@ -35,7 +35,7 @@ internal sealed class CompletionBatcher(RemoteClient client, RemoteModelSpec spe
             RemoteMetrics.Client("serialize", start);
             if (client.TryGetCached(Path, payloads[i], out var cached, out keys[i]))
             {
-                choices[i] = OnlyChoice(Parse(cached));
+                choices[i] = OnlyChoice(client, Parse(cached));
                 progress?.Report(1);
             }
             else
@@ -129,7 +129,7 @@ internal sealed class CompletionBatcher(RemoteClient client, RemoteModelSpec spe
         if (members.Count == 1)
         {
             // one prompt: the single body itself, so batch_size 1 sends exactly what a one-prompt server expects
-            return [OnlyChoice(await client.PostUncachedAsync(Path, payloads[members[0]], Parse, cancel).ConfigureAwait(false))];
+            return [OnlyChoice(client, await client.PostUncachedAsync(Path, payloads[members[0]], Parse, cancel).ConfigureAwait(false))];
         }
 
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -165,18 +165,9 @@ internal sealed class CompletionBatcher(RemoteClient client, RemoteModelSpec spe
         return ordered;
     }
 
-    CompletionChoice OnlyChoice(CompletionResponse response) =>
+    /// <summary>The one choice of a one-prompt answer; any other count is a malformed-answer error.</summary>
+    internal static CompletionChoice OnlyChoice(RemoteClient client, CompletionResponse response) =>
         response.Choices is [var only] ? only : throw client.Malformed(Path, $"expected one choice, got {response.Choices?.Count ?? 0}");
 
-    CompletionResponse Parse(byte[] bytes)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize<CompletionResponse>(bytes, ProtocolJson.Options) ?? throw new JsonException("the body is null");
-        }
-        catch (JsonException e)
-        {
-            throw client.Malformed(Path, e.Message, e);
-        }
-    }
+    CompletionResponse Parse(byte[] bytes) => client.Parse<CompletionResponse>(Path, bytes);
 }

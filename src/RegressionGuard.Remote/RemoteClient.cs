@@ -206,7 +206,8 @@ public sealed class RemoteClient : IDisposable
         return text.Length > 300 ? text[..300] + "…" : text;
     }
 
-    T Parse<T>(string path, byte[] bytes) where T : class
+    /// <summary>The JSON answer from <paramref name="path"/> as <typeparamref name="T"/>; anything else is a malformed-answer error naming the URL.</summary>
+    internal T Parse<T>(string path, byte[] bytes) where T : class
     {
         try
         {

@@ -109,7 +109,7 @@ public sealed class RemoteLanguageModel : ILanguageModel
     {
         var ids = tokenizer.EncodePrompt(FingerprintProbe);
         var response = client.PostJsonAsync<CompletionResponse>("completions", ScoringRequest(spec.Model, ids), CancellationToken.None).GetAwaiter().GetResult();
-        var logprobs = LogProbsOf(client, response, ids.Length);
+        var logprobs = LogProbsOf(client, CompletionBatcher.OnlyChoice(client, response), ids.Length);
         if (logprobs.Tokens is { Count: > 0 } tokens)
         {
             for (int i = 0; i < ids.Length && i < tokens.Count; i++)
@@ -137,9 +137,9 @@ public sealed class RemoteLanguageModel : ILanguageModel
         Seed = 1234,
     };
 
-    static CompletionLogProbs LogProbsOf(RemoteClient client, CompletionResponse response, int promptLength)
+    /// <summary>The echoed log-probs of a choice, with at least one per prompt token.</summary>
+    static CompletionLogProbs LogProbsOf(RemoteClient client, CompletionChoice choice, int promptLength)
     {
-        var choice = response.Choices is [var only] ? only : throw client.Malformed("completions", $"expected one choice, got {response.Choices?.Count ?? 0}");
         var lp = choice.Logprobs ?? throw client.Malformed("completions", "no logprobs in the choice (does the server support echo with logprobs?)");
         if (lp.TokenLogprobs is null || lp.TokenLogprobs.Count < promptLength)
         {
@@ -156,12 +156,7 @@ public sealed class RemoteLanguageModel : ILanguageModel
         return prompts.Select((p, i) =>
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            var lp = choices[i].Logprobs ?? throw _client.Malformed("completions", "no logprobs in the choice (does the server support echo with logprobs?)");
-            if (lp.TokenLogprobs is null || lp.TokenLogprobs.Count < p.Ids.Length)
-            {
-                throw _client.Malformed("completions", $"echo returned {lp.TokenLogprobs?.Count ?? 0} token log-probs for a prompt of {p.Ids.Length} tokens");
-            }
-
+            var lp = LogProbsOf(_client, choices[i], p.Ids.Length);
             var (sum, greedy) = SumAndGreedy(lp, p.FirstTarget, p.Ids.Length, why => _client.Malformed("completions", why));
             RemoteMetrics.Client("parse", start);
             return (sum, greedy, p.Ids.Length - p.FirstTarget);

@@ -6,13 +6,13 @@ using static TorchSharp.torch;
 
 namespace RegressionGuard.Server;
 
+/// <summary>The ids of a queued scoring prompt, the HTTP request it came in and whether its next id is wanted (what prefix grouping looks at).</summary>
+public readonly record struct ScoreJobView(int[] Ids, long Request, bool Next = true);
+
 /// <summary>
 /// Per scored position of an echoed prompt: the log-prob of the id there, and the top ids with their log-probs; then the
 /// greedy next id with the top ids and log-probs of the distribution after the whole prompt.
 /// </summary>
-/// <summary>The ids of a queued scoring prompt and the HTTP request it came in (what prefix grouping looks at).</summary>
-public readonly record struct ScoreJobView(int[] Ids, long Request, bool Next = true);
-
 public sealed record PositionScores(float[] TargetLogProbs, int[][] TopIds, float[][] TopLogProbs, int NextId, int[] NextTopIds, float[] NextTopLogProbs);
 
 /// <summary>
@@ -301,7 +301,7 @@ public sealed class ModelWorker : IDisposable
                         break;
                     }
 
-                    prefix = Math.Min(prefix, Math.Min(common, b.Length));
+                    prefix = Math.Min(prefix, common);
                     end++;
                 }
 
@@ -312,17 +312,13 @@ public sealed class ModelWorker : IDisposable
                     prefix = Math.Min(prefix, members.Min(j => jobs[j].Ids.Length) - 1);
                 }
 
-                if (end - start >= 2 && prefix >= 1)
+                if (members.Count >= 2 && prefix >= 1)
                 {
                     shared.Add((prefix, [.. members.Order()]));
                 }
-                else if (end - start >= 2)
-                {
-                    alone.AddRange(members);
-                }
                 else
                 {
-                    alone.Add(sorted[start]);
+                    alone.AddRange(members);
                 }
 
                 start = end;

@@ -98,12 +98,6 @@ public static class ServeApp
     /// <summary>Requests the model worker of <paramref name="app"/> has answered (completions and extensions), for benchmarks.</summary>
     public static int RequestsServed(WebApplication app) => Workers.TryGetValue(app, out var w) ? w.Requests : 0;
 
-    /// <summary>Time the model thread of <paramref name="app"/> has spent running requests, for benchmarks.</summary>
-    public static TimeSpan ModelTime(WebApplication app) => Workers.TryGetValue(app, out var w) ? w.BusyTime : TimeSpan.Zero;
-
-    /// <summary>The scoring and generation shares of <see cref="ModelTime"/>, for benchmarks.</summary>
-    public static (TimeSpan Scoring, TimeSpan Generation) ModelTimeByKind(WebApplication app) => Workers.TryGetValue(app, out var w) ? w.BusyTimeByKind : default;
-
     internal static void CheckModel(string served, string? asked)
     {
         if (asked != served)

@@ -7,6 +7,18 @@ public sealed class MappedReadTests
 {
     static readonly CacheKey Key = CacheKey.Create("mapped", ("model", "m1"));
 
+    /// <summary>A cache holding a 100,000-byte entry under <see cref="Key"/> whose payload byte <paramref name="offset"/> was then XORed with <paramref name="mask"/>.</summary>
+    static ContentCache StoredThenFlipped(TempFolder dir, List<string> problems, int offset, byte mask)
+    {
+        var cache = new ContentCache(dir.Path, problems.Add);
+        cache.Put(Key, Payload(100_000));
+        var path = cache.PathFor(Key);
+        var bytes = File.ReadAllBytes(path);
+        bytes[ContentCache.HeaderSize + offset] ^= mask;
+        File.WriteAllBytes(path, bytes);
+        return cache;
+    }
+
     static byte[] Payload(int length) => Enumerable.Range(0, length).Select(i => (byte)(i * 7 ^ i >> 8)).ToArray();
 
     [Test]
@@ -34,12 +46,8 @@ public sealed class MappedReadTests
         // Given an entry with one payload byte flipped after it was stored
         using var dir = new TempFolder();
         var problems = new List<string>();
-        var cache = new ContentCache(dir.Path, problems.Add);
-        cache.Put(Key, Payload(100_000));
+        var cache = StoredThenFlipped(dir, problems, 54_321, 0x01);
         var path = cache.PathFor(Key);
-        var bytes = File.ReadAllBytes(path);
-        bytes[ContentCache.HeaderSize + 54_321] ^= 0x01;
-        File.WriteAllBytes(path, bytes);
 
         // When it is read mapped (the reader itself sees nothing wrong)
         int calls = 0;
@@ -112,12 +120,8 @@ public sealed class MappedReadTests
         // Given an entry with one payload byte flipped after it was stored
         using var dir = new TempFolder();
         var problems = new List<string>();
-        var cache = new ContentCache(dir.Path, problems.Add);
-        cache.Put(Key, Payload(100_000));
+        var cache = StoredThenFlipped(dir, problems, 99_999, 0x80);
         var path = cache.PathFor(Key);
-        var bytes = File.ReadAllBytes(path);
-        bytes[ContentCache.HeaderSize + 99_999] ^= 0x80;
-        File.WriteAllBytes(path, bytes);
 
         // When it is opened (the header is intact) and verified twice
         Assert.That(cache.TryOpenMapped(Key, out var opened), Is.True);
