@@ -53,6 +53,9 @@ internal static class Completions
         return Results.Json(new CompletionResponse { Id = $"cmpl-{Guid.NewGuid():N}", Model = name, Choices = [.. choices.Select((c, i) => c with { Index = i })] }, ProtocolJson.Options);
     }
 
+    /// <summary>Prompts one request may carry (each is a job on the model thread; the client sends at most 1,024).</summary>
+    public const int MaxPrompts = 4096;
+
     sealed record Options(int MaxTokens, bool Echo, int? Logprobs, int? PromptLogprobs, bool AddSpecialTokens, string[]? Stop);
 
     /// <summary>
@@ -76,6 +79,11 @@ internal static class Completions
         if (prompt.ValueKind != JsonValueKind.Array || prompt.GetArrayLength() == 0)
         {
             throw new BadRequest($"{Valid}, got {(prompt.ValueKind == JsonValueKind.Array ? "an empty list" : prompt.ValueKind.ToString().ToLowerInvariant())}");
+        }
+
+        if (prompt.GetArrayLength() > MaxPrompts)
+        {
+            throw new BadRequest($"at most {MaxPrompts} prompts per request, got {prompt.GetArrayLength()}; send them in several requests");
         }
 
         var list = new List<object>();

@@ -104,6 +104,22 @@ public sealed class ListPromptTests
     }
 
     [Test]
+    public async Task More_prompts_than_a_request_may_carry_are_refused_before_any_runs()
+    {
+        // Given a server and a list of 4,097 one-id prompts
+        await using var app = await Organism.Serve(Organism.Base, "base");
+        using var http = new HttpClient();
+        var body = $$"""{"model": "base", "prompt": [{{string.Join(", ", Enumerable.Repeat("[1]", 4097))}}], "max_tokens": 1, "echo": true, "logprobs": 1, "temperature": 0}""";
+
+        // When it is sent
+        using var answer = await http.PostAsync($"{app.Urls.First()}/v1/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        // Then it is a 400 saying the limit and the count
+        Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(await Message(answer), Is.EqualTo("at most 4096 prompts per request, got 4097; send them in several requests"));
+    }
+
+    [Test]
     public async Task A_token_id_out_of_the_vocabulary_in_the_second_prompt_is_refused_naming_that_prompt_and_the_valid_range()
     {
         // Given a server and a list whose second prompt has an id past the vocabulary
