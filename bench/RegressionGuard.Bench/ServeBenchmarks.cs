@@ -30,8 +30,13 @@ public static class ServeBenchmarks
     /// <param name="log">print each timed run's gate log lines to stderr, prefixed with the seconds since the run began</param>
     /// <param name="batchSize">prompts per completions request (the served models' batch_size)</param>
     /// <param name="repeats">timed runs of each path, alternating; the tables give the median by wall time</param>
-    public static void Run(string repo, IReadOnlyList<int> concurrencies, bool log = false, int batchSize = RemoteModelSpec.DefaultBatchSize, int repeats = 3)
+    /// <param name="modelBatchSize">sequences per forward pass, in process and in each server (null: the concurrency)</param>
+    /// <param name="serverThreads">intra-op threads of each server (null: libtorch's default, as `regressionguard serve`
+    /// runs; the gate asks base and tuned in turn, so one server works at a time, as one model does in process)</param>
+    public static void Run(string repo, IReadOnlyList<int> concurrencies, bool log = false, int batchSize = RemoteModelSpec.DefaultBatchSize, int repeats = 3,
+        int? modelBatchSize = null, int? serverThreads = null)
     {
+
         string O(string relative) => Path.Combine(repo, "suites", "organism", relative);
         var shipped = GateConfig.Load(O("gate-mild.yaml")) with { Diagnostics = null };
         var temp = Directory.CreateTempSubdirectory("rg-serve-bench").FullName;
@@ -45,17 +50,18 @@ public static class ServeBenchmarks
         var stepLines = new List<string>();
         var kindLines = new List<string>();
         var wallLines = new List<string>();
-        Console.WriteLine($"organism gate {O("gate-mild.yaml")} (no weight diagnostics); served: {batchSize} prompts per request; caches in {temp}; load average {LoadAverage()}");
+        Console.WriteLine($"organism gate {O("gate-mild.yaml")} (no weight diagnostics); served: {batchSize} prompts per request, {(serverThreads is int st ? st.ToString(CultureInfo.InvariantCulture) : "libtorch's default")} threads per server; model batch size {(modelBatchSize is int mbs ? mbs.ToString(CultureInfo.InvariantCulture) : "= concurrency")}; caches in {temp}; load average {LoadAverage()}");
         Console.WriteLine();
         Console.WriteLine("| path | c | wall (s) | CPU (s) (served: client + servers) | requests | requests/s | served/in-process throughput | client outside HTTP (ms/prompt: encode, serialize, cache, parse) | HTTP exchange (ms/prompt) | servers' model time (s) | load 1 min (before → after) | gate |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         int run = 0;
         foreach (int c in concurrencies)
         {
-            var local = shipped with { BatchSize = c };
+            int modelBatch = modelBatchSize ?? c;
+            var local = shipped with { BatchSize = modelBatch };
             var loading = Stopwatch.StartNew();
-            using var baseServer = ServerProcess.Start(cli, shipped.Base, "base", c, shipped.DType);
-            using var tunedServer = ServerProcess.Start(cli, shipped.Tuned, "mild", c, shipped.DType);
+            using var baseServer = ServerProcess.Start(cli, shipped.Base, "base", modelBatch, shipped.DType, serverThreads);
+            using var tunedServer = ServerProcess.Start(cli, shipped.Tuned, "mild", modelBatch, shipped.DType, serverThreads);
             loads.Add(FormattableString.Invariant($"{loading.Elapsed.TotalSeconds:F2} s"));
             RemoteModelSpec Spec(ServerProcess server, string name) => new(new Uri(server.Endpoint), name, shipped.BaseRemote?.Tokenizer ?? shipped.Base, c) { BatchSize = batchSize };
             var served = ServedGate.Config(shipped, Spec(baseServer, "base"), Spec(tunedServer, "mild"));
@@ -69,13 +75,20 @@ public static class ServeBenchmarks
             for (int r = 0; r < repeats; r++)
             {
                 inProcessRuns.Add(Time(local with { Cache = Path.Combine(temp, $"run-{++run}") }, log));
-                ServerProcess.Stats before = default;
+                ServerProcess.Stats before = default, baseBefore = default;
                 var timed = Time(served with { Cache = Path.Combine(temp, $"run-{++run}") }, log, () =>
                 {
                     phases.Reset();
                     before = Both();
+                    baseBefore = baseServer.Read();
                 });
                 var done = Both() - before;
+                if (log)
+                {
+                    var b = baseServer.Read() - baseBefore;
+                    var tw = done - b;
+                    Console.Error.WriteLine(FormattableString.Invariant($"servers' model time: base {b.Busy:F2} s (scoring {b.Scoring:F2}, generating {b.Generation:F2}), tuned {tw.Busy:F2} s (scoring {tw.Scoring:F2}, generating {tw.Generation:F2})"));
+                }
                 servedRuns.Add((timed, done, phases.PerRequest(done.Prompts), phases.Exchanges));
             }
 
@@ -244,12 +257,18 @@ sealed class ServerProcess : IDisposable
         public static Stats operator -(Stats a, Stats b) => new(a.Prompts - b.Prompts, a.Busy - b.Busy, a.Scoring - b.Scoring, a.Generation - b.Generation, a.Cpu - b.Cpu);
     }
 
-    public static ServerProcess Start(string cli, string model, string name, int batchSize, string dtype)
+    public static ServerProcess Start(string cli, string model, string name, int batchSize, string dtype, int? threads)
     {
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         foreach (var argument in new[] { cli, "serve", "--model", model, "--served-model-name", name, "--port", "0", "--batch-size", batchSize.ToString(CultureInfo.InvariantCulture), "--dtype", dtype })
         {
             start.ArgumentList.Add(argument);
+        }
+
+        if (threads is int t)
+        {
+            start.ArgumentList.Add("--threads");
+            start.ArgumentList.Add(t.ToString(CultureInfo.InvariantCulture));
         }
 
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start `regressionguard serve`");

@@ -78,7 +78,7 @@ internal sealed class CompletionBatcher(RemoteClient client, RemoteModelSpec spe
         var shapes = new List<List<int>>();
         foreach (int i in missing)
         {
-            var shape = JsonSerializer.Serialize(singles[i] with { Prompt = "" }, ProtocolJson.Options);
+            var shape = JsonSerializer.Serialize(singles[i] with { Prompt = "", RegressionguardScoreFrom = null }, ProtocolJson.Options);
             if (!byShape.TryGetValue(shape, out var members))
             {
                 byShape[shape] = members = [];
@@ -133,7 +133,12 @@ internal sealed class CompletionBatcher(RemoteClient client, RemoteModelSpec spe
         }
 
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        var body = singles[members[0]] with { Prompt = members.Select(m => singles[m].Prompt).ToArray() };
+        var body = singles[members[0]] with
+        {
+            Prompt = members.Select(m => singles[m].Prompt).ToArray(),
+            // a per-prompt field goes as a list, one per prompt, in the prompts' order
+            RegressionguardScoreFrom = members.Any(m => singles[m].RegressionguardScoreFrom is not null) ? members.Select(m => singles[m].RegressionguardScoreFrom ?? 1).ToArray() : null,
+        };
         var payload = JsonSerializer.SerializeToUtf8Bytes(body, ProtocolJson.Options);
         RemoteMetrics.Client("serialize", start);
         CompletionResponse response;

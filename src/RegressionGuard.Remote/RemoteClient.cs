@@ -123,12 +123,13 @@ public sealed class RemoteClient : IDisposable
 
     /// <summary>
     /// Stores an answer that parsed under the key <see cref="TryGetCached"/> gave; not flushed to disk one by one (a
-    /// killed run keeps it; a power loss may tear it, and a torn entry fails its check and is asked for again).
+    /// killed run keeps it; a power loss may tear it, and a torn entry fails its check and is asked for again), and
+    /// without a description file: one per prompt would double the files a served gate writes.
     /// </summary>
     internal void Store(CacheKey key, byte[] bytes)
     {
         long start = System.Diagnostics.Stopwatch.GetTimestamp();
-        RequestCache!.Value.Cache.Put(key, bytes, flushToDisk: false);
+        RequestCache!.Value.Cache.Put(key, bytes, flushToDisk: false, describe: false);
         RemoteMetrics.Client("cache", start);
     }
 

@@ -33,6 +33,7 @@ public sealed class RemoteLanguageModel : ILanguageModel
     readonly RemoteClient _client;
     readonly CompletionBatcher _batcher;
     readonly bool _extensions;
+    readonly bool _scoreFrom; // the server scores echoed positions from a given one on (regressionguard_score_from)
 
     RemoteLanguageModel(RemoteModelSpec spec, ITokenizer tokenizer, RemoteClient client, ModelCard card, string fingerprint)
     {
@@ -41,6 +42,7 @@ public sealed class RemoteLanguageModel : ILanguageModel
         _client = client;
         _batcher = new CompletionBatcher(client, spec);
         _extensions = card.Regressionguard?.Extensions?.Contains("cross_entropy") == true && card.Regressionguard.Extensions.Contains("distributions");
+        _scoreFrom = card.Regressionguard?.Extensions?.Contains("score_from") == true;
         Fingerprint = fingerprint;
         string identity = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes($"remote/1\n{spec.Model}\n{fingerprint}\n{tokenizer.ContentHash}")));
         Description = new ModelDescription(spec.Display, "remote (OpenAI-compatible completions)", card.Regressionguard?.VocabSize ?? 0,
@@ -126,7 +128,8 @@ public sealed class RemoteLanguageModel : ILanguageModel
 
     /// <param name="maxTokens">1, as lm-evaluation-harness sends it (vLLM generates a token after the echo); 0 where the
     /// server is `regressionguard serve`, which then skips the position after the prompt.</param>
-    static CompletionRequest ScoringRequest(string model, int[] ids, int maxTokens = 1) => new()
+    /// <param name="scoreFrom">the first position read, for a server with the <c>score_from</c> extension (null: every position).</param>
+    static CompletionRequest ScoringRequest(string model, int[] ids, int maxTokens = 1, int? scoreFrom = null) => new()
     {
         Model = model,
         Prompt = ids,
@@ -135,6 +138,7 @@ public sealed class RemoteLanguageModel : ILanguageModel
         Echo = true,
         Logprobs = 1,
         Seed = 1234,
+        RegressionguardScoreFrom = scoreFrom,
     };
 
     /// <summary>The echoed log-probs of a choice, with at least one per prompt token.</summary>
@@ -152,7 +156,7 @@ public sealed class RemoteLanguageModel : ILanguageModel
     /// <summary>Sum, greedy flag and count of the echoed log-probs of each prompt's ids[firstTarget..] (an output token, if any, is not read).</summary>
     (double Sum, bool Greedy, int Count)[] Score(IReadOnlyList<(int[] Ids, int FirstTarget)> prompts, IReadOnlyList<int>? groups, IProgress<int>? progress)
     {
-        var choices = _batcher.Complete(prompts.Select(p => ScoringRequest(_spec.Model, p.Ids, _extensions ? 0 : 1)).ToArray(), groups, progress);
+        var choices = _batcher.Complete(prompts.Select(p => ScoringRequest(_spec.Model, p.Ids, _extensions ? 0 : 1, _scoreFrom ? p.FirstTarget : null)).ToArray(), groups, progress);
         return prompts.Select((p, i) =>
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
@@ -260,8 +264,11 @@ public sealed class RemoteLanguageModel : ILanguageModel
         ArgumentNullException.ThrowIfNull(documents);
         if (_extensions)
         {
-            var body = new DistributionsRequest { Model = _spec.Model, Documents = documents, Truncate = options.Truncate, Stride = options.Stride, TopK = topK };
-            var exact = _client.PostCachedAsync("regressionguard/distributions", body, bytes =>
+            // not kept in the request cache: every caller that caches (gate, forgetting) keeps the result itself in
+            // BaseDistributionsCache, and a second copy of a payload this size (V floats per position) costs a write
+            // of it and the disk it takes
+            var body = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new DistributionsRequest { Model = _spec.Model, Documents = documents, Truncate = options.Truncate, Stride = options.Stride, TopK = topK }, ProtocolJson.Options);
+            var exact = _client.PostUncachedAsync("regressionguard/distributions", body, bytes =>
             {
                 try
                 {

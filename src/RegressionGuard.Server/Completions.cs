@@ -42,6 +42,7 @@ internal static class Completions
 
         var prompts = Prompts(prompt);
         var options = new Options(maxTokens, echo, logprobs, promptLogprobs, addSpecial, stop);
+        var from = ScoreFrom(root, prompts);
         for (int i = 0; i < prompts.Count; i++)
         {
             Check(worker, prompts[i], options, i, prompts.Count);
@@ -49,12 +50,50 @@ internal static class Completions
 
         // every prompt's job is queued before any is awaited, so the model worker runs them as one batch
         long request = worker.NextRequest();
-        var choices = await Task.WhenAll(prompts.Select(p => One(worker, p, options, request))).ConfigureAwait(false);
+        var choices = await Task.WhenAll(prompts.Select((p, i) => One(worker, p, options, request, from[i]))).ConfigureAwait(false);
         return Results.Json(new CompletionResponse { Id = $"cmpl-{Guid.NewGuid():N}", Model = name, Choices = [.. choices.Select((c, i) => c with { Index = i })] }, ProtocolJson.Options);
     }
 
     /// <summary>Prompts one request may carry (each is a job on the model thread; the client sends at most 1,024).</summary>
     public const int MaxPrompts = 4096;
+
+    /// <summary>
+    /// The extension <c>regressionguard_score_from</c> (advertised as <c>score_from</c> in the model card): per prompt,
+    /// the first position whose log-prob the client reads (a number for every prompt, or a list with one per prompt).
+    /// Echoed positions before it come back with null log-probs and are not computed: the context of a multiple-choice
+    /// item is run, but its rows are not scored. Absent: 1, every position but the first (as vLLM).
+    /// </summary>
+    static int[] ScoreFrom(JsonElement root, List<object> prompts)
+    {
+        const string Name = "regressionguard_score_from";
+        if (!root.TryGetProperty(Name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return [.. prompts.Select(_ => 1)];
+        }
+
+        int[] values = value.ValueKind switch
+        {
+            JsonValueKind.Number when value.TryGetInt32(out int one) => [.. prompts.Select(_ => one)],
+            JsonValueKind.Array when value.EnumerateArray().All(x => x.ValueKind == JsonValueKind.Number && x.TryGetInt32(out _)) => [.. value.EnumerateArray().Select(x => x.GetInt32())],
+            _ => throw new BadRequest($"'{Name}' must be a position (an integer) or a list of one per prompt, got {value.ValueKind.ToString().ToLowerInvariant()}"),
+        };
+        if (values.Length != prompts.Count)
+        {
+            throw new BadRequest($"'{Name}' has {values.Length} entries for {prompts.Count} prompts (expected one per prompt)");
+        }
+
+        for (int i = 0; i < values.Length; i++)
+        {
+            int length = prompts[i] is int[] ids ? ids.Length : int.MaxValue;
+            if (values[i] < 0 || values[i] > length)
+            {
+                string where = prompts.Count == 1 ? "the prompt" : $"prompt[{i}]";
+                throw new BadRequest($"'{Name}' for {where} must be in 0..{length} (its token count), got {values[i]}");
+            }
+        }
+
+        return [.. values.Select(v => Math.Max(1, v))];
+    }
 
     sealed record Options(int MaxTokens, bool Echo, int? Logprobs, int? PromptLogprobs, bool AddSpecialTokens, string[]? Stop);
 
@@ -138,7 +177,7 @@ internal static class Completions
         }
     }
 
-    static async Task<CompletionChoice> One(ModelWorker worker, object prompt, Options o, long request)
+    static async Task<CompletionChoice> One(ModelWorker worker, object prompt, Options o, long request, int from)
     {
         var tokenizer = worker.Model.Model.Tokenizer;
         if (prompt is int[] ids)
@@ -150,8 +189,8 @@ internal static class Completions
 
             // scoring: one pass over the prompt; max_tokens 0 or 1 (the greedy next id comes with the pass)
             int k = Math.Max(o.Logprobs ?? 0, o.PromptLogprobs ?? 0);
-            var scores = await worker.Score(ids, Math.Max(1, k), request, next: o.MaxTokens == 1).ConfigureAwait(false);
-            return Scored(tokenizer, worker.Strings, ids, scores, o.Echo, o.Logprobs, o.PromptLogprobs, o.MaxTokens);
+            var scores = await worker.Score(ids, Math.Max(1, k), request, next: o.MaxTokens == 1, from: from).ConfigureAwait(false);
+            return Scored(tokenizer, worker.Strings, ids, scores, o.Echo, o.Logprobs, o.PromptLogprobs, o.MaxTokens, from);
         }
 
         return Generated(await worker.Generate(new GenerationRequest((string)prompt, o.MaxTokens, o.Stop, o.AddSpecialTokens)).ConfigureAwait(false));
@@ -172,7 +211,8 @@ internal static class Completions
         },
     };
 
-    static CompletionChoice Scored(Torch.Tokenization.ITokenizer tokenizer, TokenStrings strings, int[] ids, PositionScores scores, bool echo, int? logprobs, int? promptLogprobs, int maxTokens)
+    /// <param name="from">the first position with log-probs (<see cref="ScoreFrom"/>); those before it are null.</param>
+    static CompletionChoice Scored(Torch.Tokenization.ITokenizer tokenizer, TokenStrings strings, int[] ids, PositionScores scores, bool echo, int? logprobs, int? promptLogprobs, int maxTokens, int from)
     {
         string Piece(int id) => strings.Piece(id);
         var tokens = new List<string>();
@@ -185,8 +225,8 @@ internal static class Completions
             for (int p = 0; p < ids.Length; p++)
             {
                 tokens.Add(Piece(ids[p]));
-                tokenLps.Add(p == 0 ? null : scores.TargetLogProbs[p]);
-                tops.Add(p == 0 || logprobs is null ? null : Top(scores.TopIds[p], scores.TopLogProbs[p], k, ids[p], scores.TargetLogProbs[p], Piece));
+                tokenLps.Add(p < from ? null : scores.TargetLogProbs[p]);
+                tops.Add(p < from || logprobs is null ? null : Top(scores.TopIds[p], scores.TopLogProbs[p], k, ids[p], scores.TargetLogProbs[p], Piece));
             }
         }
 
@@ -206,6 +246,12 @@ internal static class Completions
             prompt = [null];
             for (int p = 1; p < ids.Length; p++)
             {
+                if (p < from)
+                {
+                    prompt.Add(null);
+                    continue;
+                }
+
                 var entry = new Dictionary<string, PromptLogprob>();
                 for (int r = 0; r < Math.Min(pk, scores.TopIds[p].Length); r++)
                 {

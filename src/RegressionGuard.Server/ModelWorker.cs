@@ -28,7 +28,8 @@ public sealed class ModelWorker : IDisposable
 
     /// <param name="Request">the HTTP request the prompt came in (prompts of one request may share a prefix pass).</param>
     /// <param name="Next">whether the distribution after the whole prompt is wanted (max_tokens 1: the greedy next id).</param>
-    sealed record ScoreJob(int[] Ids, int TopK, long Request, bool Next, TaskCompletionSource<PositionScores> Done) : Job;
+    /// <param name="From">the first position scored (1: all but the first); rows before it are not computed.</param>
+    sealed record ScoreJob(int[] Ids, int TopK, long Request, bool Next, int From, TaskCompletionSource<PositionScores> Done) : Job;
 
     sealed record GenerateJob(GenerationRequest Request, TaskCompletionSource<GenerationResult> Done) : Job;
 
@@ -69,11 +70,13 @@ public sealed class ModelWorker : IDisposable
     /// <param name="request">the HTTP request the prompt came in: prompts of one request that share most of their ids
     /// (the choices of a multiple-choice item) run the shared part once (<see cref="SharedPrefixes"/>).</param>
     /// <param name="next">false (max_tokens 0): only the prompt's own positions, no greedy next id — one position less to run.</param>
-    public Task<PositionScores> Score(int[] ids, int topK, long request, bool next = true)
+    /// <param name="from">the first position whose scores are wanted (at least 1); positions before it are left
+    /// unscored (their entries in the result are 0 and null) unless a prompt batched with it wants them.</param>
+    public Task<PositionScores> Score(int[] ids, int topK, long request, bool next = true, int from = 1)
     {
         var done = new TaskCompletionSource<PositionScores>(TaskCreationOptions.RunContinuationsAsynchronously);
         Interlocked.Increment(ref _requests);
-        _queue.Writer.TryWrite(new ScoreJob(ids, topK, request, next, done));
+        _queue.Writer.TryWrite(new ScoreJob(ids, topK, request, next, Math.Max(1, from), done));
         return done.Task;
     }
 
@@ -246,7 +249,9 @@ public sealed class ModelWorker : IDisposable
         {
             var sequences = shared.Select(g => new TorchLanguageModel.PrefixedSequences(
                 jobs[g.Members[0]].Ids[..g.Prefix], g.Members.Select(j => Sequence(j)[g.Prefix..]).ToArray())).ToArray();
-            _model.ForEachPrefixScoredChunk(sequences, chunk => Reduce(chunk.Logits, chunk.Targets, (r, write) =>
+            // a prefix's own rows are scored only when some member reads them (its first scored position is inside it)
+            bool prefixRows = shared.Any(g => g.Members.Any(j => jobs[j].From < g.Prefix));
+            _model.ForEachPrefixScoredChunk(sequences, prefixRows, chunk => Reduce(chunk.Logits, chunk.Targets, (r, write) =>
             {
                 var members = shared[chunk.Groups[r]].Members;
                 if (chunk.Members[r] < 0)
@@ -265,7 +270,7 @@ public sealed class ModelWorker : IDisposable
 
         if (alone.Count > 0)
         {
-            var requests = alone.Select(j => new TorchLanguageModel.ScoreRequest(Sequence(j), 1)).ToArray();
+            var requests = alone.Select(j => new TorchLanguageModel.ScoreRequest(Sequence(j), Math.Min(jobs[j].From, Sequence(j).Length - 1))).ToArray();
             _model.ForEachScoredChunk(requests, chunk => Reduce(chunk.Logits, chunk.Targets, (r, write) => write(alone[chunk.Requests[r]], chunk.Positions[r])));
         }
 

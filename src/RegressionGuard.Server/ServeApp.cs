@@ -43,7 +43,7 @@ public static class ServeApp
         {
             Id = name,
             MaxModelLen = model.Description.ContextLength,
-            Regressionguard = new ServerExtensions { Extensions = extensions ? ["distributions", "cross_entropy"] : [], TokenizerSha256 = model.Model.Tokenizer.ContentHash, VocabSize = model.Description.VocabSize },
+            Regressionguard = new ServerExtensions { Extensions = extensions ? ["distributions", "cross_entropy", "score_from"] : [], TokenizerSha256 = model.Model.Tokenizer.ContentHash, VocabSize = model.Description.VocabSize },
         };
 
         app.MapGet("/health", () =>

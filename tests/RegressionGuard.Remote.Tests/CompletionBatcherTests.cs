@@ -42,6 +42,19 @@ public sealed class CompletionBatcherTests
     }
 
     [Test]
+    public void Prompts_that_differ_only_in_their_first_scored_position_share_a_request()
+    {
+        // Given four scoring requests of two items whose contexts differ in length (score_from 3, 3, 5, 5)
+        var singles = new[] { 3, 3, 5, 5 }.Select((from, i) => Scoring(i) with { RegressionguardScoreFrom = from }).ToArray();
+
+        // When they are packed four prompts to a request
+        var packed = CompletionBatcher.Pack(singles, [0, 0, 1, 1], Enumerable.Range(0, 4).ToArray(), 4);
+
+        // Then they go in one request (score_from is per prompt, sent as a list like the prompts)
+        Assert.That(packed, Is.EqualTo(new[] { new[] { 0, 1, 2, 3 } }));
+    }
+
+    [Test]
     public async Task Multiple_choice_scores_and_generations_are_the_same_at_batch_sizes_1_3_and_8_and_requests_carry_up_to_that_many_prompts()
     {
         // Given twelve multiple-choice requests (three items of four choices) and five generations, and the organism

@@ -254,14 +254,16 @@ public sealed class ContentCache
     /// <paramref name="flushToDisk"/> false the entry is not forced to the disk before it is renamed into place: it still
     /// survives a killed process (the operating system holds it), and after a power loss a torn entry fails its
     /// length and SHA-256 check on read and is recomputed — for many small entries that are cheap to ask for again
-    /// (a served model's answers), where a flush per entry would cost more than the work.
+    /// (a served model's answers), where a flush per entry would cost more than the work. With
+    /// <paramref name="describe"/> false no description file is written beside the entry (one file instead of two,
+    /// for entries so many and so small that a description each would double the cost of storing them).
     /// </summary>
-    public void Put(CacheKey key, ReadOnlySpan<byte> payload, bool flushToDisk = true)
+    public void Put(CacheKey key, ReadOnlySpan<byte> payload, bool flushToDisk = true, bool describe = true)
     {
         ArgumentNullException.ThrowIfNull(key);
         Span<byte> header = stackalloc byte[HeaderSize];
         CacheEntryFormat.WriteHeader(header, payload.Length, XxHash128.Hash(payload), key.Value);
-        if (!TryBeginWrite(key, out var final, out var temp, out var file))
+        if (!TryBeginWrite(key, out var final, out var temp, out var file, describe))
         {
             return;
         }
@@ -293,11 +295,11 @@ public sealed class ContentCache
     void NotStored(string final, Exception ex) =>
         Report($"cache entry {final} could not be written ({ex.Message}); continuing without caching it");
 
-    bool TryBeginWrite(CacheKey key, out string final, out string temp, [MaybeNullWhen(false)] out FileStream file)
+    bool TryBeginWrite(CacheKey key, out string final, out string temp, [MaybeNullWhen(false)] out FileStream file, bool describe = true)
     {
         try
         {
-            (final, temp, file) = BeginWrite(key);
+            (final, temp, file) = BeginWrite(key, describe);
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
@@ -531,7 +533,7 @@ public sealed class ContentCache
         return false;
     }
 
-    (string Final, string Temp, FileStream File) BeginWrite(CacheKey key)
+    (string Final, string Temp, FileStream File) BeginWrite(CacheKey key, bool describe)
     {
         ArgumentNullException.ThrowIfNull(key);
         var final = PathFor(key);
@@ -539,7 +541,11 @@ public sealed class ContentCache
         for (int attempt = 1; ; attempt++)
         {
             Directory.CreateDirectory(folder);
-            WriteDescription(key, Path.ChangeExtension(final, DescriptionExtension));
+            if (describe)
+            {
+                WriteDescription(key, Path.ChangeExtension(final, DescriptionExtension));
+            }
+
             var temp = TempName(final);
             try
             {

@@ -21,6 +21,12 @@ public sealed record CompletionRequest
     public IReadOnlyList<string>? Stop { get; init; }
     public bool? AddSpecialTokens { get; init; }
     public int? Seed { get; init; }
+
+    /// <summary>
+    /// <c>regressionguard serve</c>'s extension (card: <c>score_from</c>): the first echoed position whose log-prob is
+    /// read — one number, or with a prompt list one per prompt. Sent only to a server that advertises it.
+    /// </summary>
+    public object? RegressionguardScoreFrom { get; init; }
 }
 
 public sealed record CompletionResponse

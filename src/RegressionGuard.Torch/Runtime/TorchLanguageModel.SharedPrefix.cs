@@ -93,15 +93,16 @@ public sealed partial class TorchLanguageModel
     /// <summary>
     /// Every position of every prefixed sequence, each prefix run once with a KV cache and its continuations over it
     /// (as <see cref="LogLikelihood"/> shares a context): prefix positions 1… once per group, then every continuation
-    /// id. The logits are handed to <paramref name="reduce"/> in chunks and disposed after it returns.
+    /// id. The logits are handed to <paramref name="reduce"/> in chunks and disposed after it returns. With
+    /// <paramref name="prefixRows"/> false the prefixes' own positions are run but not scored (only the continuations').
     /// </summary>
-    public void ForEachPrefixScoredChunk(IReadOnlyList<PrefixedSequences> groups, Action<PrefixScoredChunk> reduce)
+    public void ForEachPrefixScoredChunk(IReadOnlyList<PrefixedSequences> groups, bool prefixRows, Action<PrefixScoredChunk> reduce)
     {
         ArgumentNullException.ThrowIfNull(groups);
         foreach (var batch in Batches(groups.Select(g => g.Prefix.Length).ToArray(), BatchSize))
         {
             long start = System.Diagnostics.Stopwatch.GetTimestamp();
-            ScorePrefixBatch(groups, batch, prefixRows: true, reduce);
+            ScorePrefixBatch(groups, batch, prefixRows, reduce);
             _forwardTicks += System.Diagnostics.Stopwatch.GetElapsedTime(start).Ticks;
             ForwardCalls++;
         }

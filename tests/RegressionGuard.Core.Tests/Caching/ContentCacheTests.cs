@@ -58,6 +58,24 @@ public sealed class ContentCacheTests
     }
 
     [Test]
+    public void An_entry_stored_without_a_description_is_one_file_and_reads_back()
+    {
+        // Given a cache and a small entry of a kind stored by the thousand (a served model's answers)
+        using var dir = new TempFolder();
+        var cache = new ContentCache(dir.Path);
+        var key = Key();
+
+        // When it is stored unflushed and without a description
+        cache.Put(key, Payload(100, 1), flushToDisk: false, describe: false);
+
+        // Then the entry is the only file, it reads back, and the cache lists it with no description
+        Assert.That(FilesUnder(dir.Path), Is.EqualTo(new[] { Path.GetRelativePath(dir.Path, cache.PathFor(key)) }));
+        Assert.That(cache.TryGet(key, out var read), Is.True);
+        Assert.That(read, Is.EqualTo(Payload(100, 1)));
+        Assert.That(cache.Entries().Single().DescriptionPath, Is.Null);
+    }
+
+    [Test]
     public void An_entry_is_laid_out_by_kind_and_key_prefix_with_its_description_beside_it()
     {
         using var dir = new TempFolder();

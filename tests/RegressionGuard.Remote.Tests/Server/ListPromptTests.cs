@@ -22,6 +22,15 @@ public sealed class ListPromptTests
     static async Task<string> Message(HttpResponseMessage answer) =>
         System.Text.Json.JsonDocument.Parse(await answer.Content.ReadAsStringAsync()).RootElement.GetProperty("error").GetProperty("message").GetString()!;
 
+    /// <summary>A raw completions body posted to a fresh server: the status and the error's message.</summary>
+    static async Task<(HttpStatusCode Status, string Message)> Refusal(string body)
+    {
+        await using var app = await Organism.Serve(Organism.Base, "base");
+        using var http = new HttpClient();
+        using var answer = await http.PostAsync($"{app.Urls.First()}/v1/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        return (answer.StatusCode, await Message(answer));
+    }
+
     [Test]
     public async Task Two_equal_text_prompts_and_two_equal_token_id_prompts_get_two_choices_with_the_same_text_as_vllms_test_asserts()
     {
@@ -84,55 +93,103 @@ public sealed class ListPromptTests
         }
     }
 
+    [Test]
+    public async Task Score_from_leaves_the_positions_before_it_null_and_scores_the_rest_as_a_full_echo_does()
+    {
+        // Given an item's two choices sharing a context of n ids, and a prompt alone, each with its own first position
+        var context = Organism.Base.EncodePrompt("The cat sat on the");
+        var prompts = new[] { " mat.", " log." }.Select(t => context.Concat(Organism.Base.EncodeDocument(t)).ToArray()).Append(Organism.Base.EncodePrompt("A dog ran.")).ToArray();
+        int[] from = [context.Length, context.Length, 2];
+        CompletionRequest Echo(object? scoreFrom) => new() { Model = "base", Prompt = prompts, MaxTokens = 0, Temperature = 0, Echo = true, Logprobs = 1, RegressionguardScoreFrom = scoreFrom };
+
+        // When they are scored in full, and from those positions (the extension the client sends to serve)
+        var full = await Ask(Echo(null));
+        var partial = await Ask(Echo(from));
+
+        // Then before each prompt's first position the log-probs are null, and from it they equal the full echo's within 1e-5
+        for (int i = 0; i < prompts.Length; i++)
+        {
+            var (a, b) = (full.Choices![i].Logprobs!, partial.Choices![i].Logprobs!);
+            Assert.That(b.Tokens, Is.EqualTo(a.Tokens), $"prompt {i} tokens");
+            Assert.That(b.TokenLogprobs!.Take(from[i]), Is.All.Null, $"prompt {i} before {from[i]}");
+            Assert.That(b.TopLogprobs!.Take(from[i]), Is.All.Null, $"prompt {i} top before {from[i]}");
+            Assert.That(b.TokenLogprobs!.Skip(from[i]).Select(v => v!.Value), Is.EqualTo(a.TokenLogprobs!.Skip(from[i]).Select(v => v!.Value)).Within(1e-5), $"prompt {i} from {from[i]}");
+            Assert.That(b.TopLogprobs!.Skip(from[i]).Select(t => t!.Keys.First()), Is.EqualTo(a.TopLogprobs!.Skip(from[i]).Select(t => t!.Keys.First())), $"prompt {i} top ids");
+        }
+    }
+
+    [Test]
+    public async Task The_model_card_advertises_score_from_beside_the_l_f_extensions()
+    {
+        // Given a server with its extensions
+        await using var app = await Organism.Serve(Organism.Base, "base");
+        using var client = new RemoteClient(Organism.Spec(app, "base"));
+
+        // When its model card is read
+        var models = await client.GetJsonAsync<ModelList>("models", CancellationToken.None);
+
+        // Then it lists score_from, so the client sends the first position it reads
+        Assert.That(models.Data!.Single().Regressionguard!.Extensions, Is.EquivalentTo(new[] { "distributions", "cross_entropy", "score_from" }));
+    }
+
+    [TestCase("[3]", "'regressionguard_score_from' has 1 entries for 2 prompts (expected one per prompt)", TestName = "A score_from list of the wrong length is refused, saying one per prompt")]
+    [TestCase("[1, 4]", "'regressionguard_score_from' for prompt[1] must be in 0..3 (its token count), got 4", TestName = "A score_from past its prompt is refused, naming the prompt and the valid range")]
+    [TestCase("\"2\"", "'regressionguard_score_from' must be a position (an integer) or a list of one per prompt, got string", TestName = "A score_from that is not a number is refused, saying what it may be")]
+    public async Task A_malformed_score_from_is_a_400_saying_what_is_valid(string scoreFrom, string expected)
+    {
+        // Given two echoed prompts of 2 and 3 ids, and a score_from that does not fit them
+        var body = $$"""{"model": "base", "prompt": [[1, 2], [1, 2, 3]], "max_tokens": 0, "echo": true, "logprobs": 1, "temperature": 0, "regressionguard_score_from": {{scoreFrom}}}""";
+
+        // When they are sent to a server
+        var (status, message) = await Refusal(body);
+
+        // Then it is a 400 saying what would be valid
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(message, Is.EqualTo(expected));
+    }
+
     [TestCase("[]", "got an empty list", TestName = "An empty prompt list is refused, saying what a prompt may be")]
     [TestCase("[[1, 2], [], [3]]", "prompt[1] is a list that is empty or not all numbers", TestName = "An empty token list inside a prompt list is refused, naming its index")]
     [TestCase("[\"text\", 7]", "prompt[1] is number", TestName = "A number among text prompts is refused, naming its index")]
     public async Task A_malformed_prompt_list_is_a_400_naming_the_prompt(string prompt, string expected)
     {
-        // Given a server
-        await using var app = await Organism.Serve(Organism.Base, "base");
-        using var http = new HttpClient();
-
-        // When the prompt list is malformed
+        // Given a malformed prompt list
         var body = $$"""{"model": "base", "prompt": {{prompt}}, "max_tokens": 1, "temperature": 0}""";
-        using var answer = await http.PostAsync($"{app.Urls.First()}/v1/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        // When it is sent to a server
+        var (status, message) = await Refusal(body);
 
         // Then it is a 400 whose message says what a prompt may be and which one is wrong
-        Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        var text = await Message(answer);
-        Assert.That(text, Does.Contain("'prompt' must be a string, a list of token ids, or a non-empty list of strings or of token-id lists").And.Contain(expected));
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(message, Does.Contain("'prompt' must be a string, a list of token ids, or a non-empty list of strings or of token-id lists").And.Contain(expected));
     }
 
     [Test]
     public async Task More_prompts_than_a_request_may_carry_are_refused_before_any_runs()
     {
-        // Given a server and a list of 4,097 one-id prompts
-        await using var app = await Organism.Serve(Organism.Base, "base");
-        using var http = new HttpClient();
+        // Given a list of 4,097 one-id prompts
         var body = $$"""{"model": "base", "prompt": [{{string.Join(", ", Enumerable.Repeat("[1]", 4097))}}], "max_tokens": 1, "echo": true, "logprobs": 1, "temperature": 0}""";
 
-        // When it is sent
-        using var answer = await http.PostAsync($"{app.Urls.First()}/v1/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        // When it is sent to a server
+        var (status, message) = await Refusal(body);
 
         // Then it is a 400 saying the limit and the count
-        Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(await Message(answer), Is.EqualTo("at most 4096 prompts per request, got 4097; send them in several requests"));
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(message, Is.EqualTo("at most 4096 prompts per request, got 4097; send them in several requests"));
     }
 
     [Test]
     public async Task A_token_id_out_of_the_vocabulary_in_the_second_prompt_is_refused_naming_that_prompt_and_the_valid_range()
     {
-        // Given a server and a list whose second prompt has an id past the vocabulary
-        await using var app = await Organism.Serve(Organism.Base, "base");
-        using var http = new HttpClient();
+        // Given a list whose second prompt has an id past the vocabulary
         int vocab = Organism.Base.Description.VocabSize;
         var body = $$"""{"model": "base", "prompt": [[1, 2, 3], [1, {{vocab}}]], "max_tokens": 1, "echo": true, "logprobs": 1, "temperature": 0}""";
 
-        // When it is sent
-        using var answer = await http.PostAsync($"{app.Urls.First()}/v1/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+        // When it is sent to a server
+        var (status, message) = await Refusal(body);
 
         // Then it is a 400 naming prompt[1] and the valid range
-        Assert.That(answer.StatusCode, Is.EqualTo(HttpStatusCode.BadRequest));
-        Assert.That(await Message(answer), Does.Contain($"prompt[1]: token ids must be in [0, {vocab})"));
+        Assert.That(status, Is.EqualTo(HttpStatusCode.BadRequest));
+        Assert.That(message, Does.Contain($"prompt[1]: token ids must be in [0, {vocab})"));
     }
 }

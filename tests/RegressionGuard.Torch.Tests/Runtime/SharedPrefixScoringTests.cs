@@ -263,7 +263,7 @@ public sealed class SharedPrefixScoringTests
 
         // When every position is scored with each prefix run once, and every sequence on its own
         var shared = new Dictionary<(int Group, int Member, int Position), float>();
-        model.ForEachPrefixScoredChunk(groups, chunk =>
+        model.ForEachPrefixScoredChunk(groups, prefixRows: true, chunk =>
         {
             var lp = chunk.Logits.log_softmax(-1, TorchSharp.torch.ScalarType.Float32).gather(1, chunk.Targets.unsqueeze(1)).squeeze(1).cpu().data<float>().ToArray();
             for (int r = 0; r < lp.Length; r++)
