@@ -412,17 +412,19 @@ public sealed partial class TorchLanguageModel : ILanguageModel
             var keyMaskSteps = keyMask.view(b, 1, 1, capacity);                                       // (B, 1, 1, S_max)
             var logits = Transformer.Forward(input, positions, mask, cache);                         // (B, P, V)
             var next = logits.narrow(1, promptLength - 1, 1).argmax(-1);                              // (B, 1)
+            var running = Enumerable.Range(0, b).ToArray(); // the batch row of each row still in the step tensors
             for (int step = 0; step < maxNew; step++)
             {
                 var chosen = (next.device_type == DeviceType.CPU ? next : next.cpu()).data<long>().ToArray();
-                for (int r = 0; r < b; r++)
+                for (int i = 0; i < running.Length; i++)
                 {
+                    int r = running[i];
                     if (finish[r] is not null)
                     {
                         continue;
                     }
 
-                    int token = (int)chosen[r];
+                    int token = (int)chosen[i];
                     var request = requests[batch[r]];
                     if (eos is int e && token == e) { finish[r] = FinishReason.EndOfSequence; continue; }
                     generated[r].Add(token);
@@ -442,6 +444,21 @@ public sealed partial class TorchLanguageModel : ILanguageModel
                 if (finish.All(f => f is not null) || step == maxNew - 1)
                 {
                     break;
+                }
+
+                // Once a quarter of the rows in the step tensors have finished, the steps go on without them: a
+                // finished row would cost a full row of every matmul to the end of the batch's longest answer. A
+                // row's tokens do not depend on which other rows share its batch (CrossSuiteGenerationTests).
+                var keep = running.Where(r => finish[r] is null).ToArray();
+                if (keep.Length * 4 <= running.Length * 3)
+                {
+                    using var rowScope = NewDisposeScope();
+                    var kept = tensor(running.Select((r, i) => (r, i)).Where(x => finish[x.r] is null).Select(x => (long)x.i).ToArray(), device: device); // (B')
+                    cache.KeepRows(kept);
+                    next = next.index_select(0, kept).MoveToOuterDisposeScope();
+                    stepPositionsAll = stepPositionsAll.index_select(0, kept).MoveToOuterDisposeScope();
+                    keyMaskSteps = keyMaskSteps.index_select(0, kept).MoveToOuterDisposeScope();
+                    running = keep;
                 }
 
                 using var inner = NewDisposeScope();

@@ -52,6 +52,37 @@ public sealed class BatchIndependenceTests
         }
     }
 
+    /// <summary>Each answer has the same ids, text and finish reason as its expected one.</summary>
+    static void AssertSameAnswers(IReadOnlyList<GenerationResult> actual, IReadOnlyList<GenerationResult> expected)
+    {
+        Assert.That(actual, Has.Count.EqualTo(expected.Count));
+        for (int i = 0; i < expected.Count; i++)
+        {
+            Assert.That(actual[i].TokenIds, Is.EqualTo(expected[i].TokenIds), $"prompt {i}");
+            Assert.That(actual[i].Text, Is.EqualTo(expected[i].Text), $"prompt {i}");
+            Assert.That(actual[i].FinishReason, Is.EqualTo(expected[i].FinishReason), $"prompt {i}");
+        }
+    }
+
+    [Test]
+    public void Rows_that_finish_early_leave_the_batch_and_every_row_still_equals_its_prompt_generated_alone()
+    {
+        // Given eight prompts of different lengths whose answers end after 3 to 45 tokens, so the batch drops its
+        // finished rows several times (each time a quarter of the rows still running has finished)
+        var prompts = new[] { "", "Once upon a time", "Lily went to the", "The cat", "Tom had a red", "One day, a little bird", "Sam", "The sun was" };
+        var requests = prompts.Select((p, i) => new GenerationRequest(p, 3 + 6 * i)).ToArray();
+
+        // When they are generated in one batch of 8, and one at a time
+        using var one = WithBatch(1);
+        using var many = WithBatch(8);
+        var alone = one.Generate(requests);
+        var together = many.Generate(requests);
+
+        // Then every row has the same ids, text and finish reason
+        AssertSameAnswers(together, alone);
+        Assert.That(together.Select(g => g.TokenIds.Count).Distinct().Count(), Is.GreaterThan(4), "rows finish at different steps");
+    }
+
     [Test]
     public void Batched_generation_with_left_padding_equals_one_prompt_at_a_time()
     {
@@ -66,12 +97,7 @@ public sealed class BatchIndependenceTests
         using var many = WithBatch(32);
         var a = one.Generate(requests);
         var b = many.Generate(requests);
-        for (int i = 0; i < requests.Length; i++)
-        {
-            Assert.That(b[i].TokenIds, Is.EqualTo(a[i].TokenIds), $"prompt {i}");
-            Assert.That(b[i].Text, Is.EqualTo(a[i].Text));
-            Assert.That(b[i].FinishReason, Is.EqualTo(a[i].FinishReason));
-        }
+        AssertSameAnswers(b, a);
         Assert.That(a[2].FinishReason, Is.EqualTo(FinishReason.Stop));
         Assert.That(a[2].Text, Does.Not.Contain("."));
         Assert.That(a[1].Text, Does.StartWith(" "), "the continuation keeps its word-boundary space");

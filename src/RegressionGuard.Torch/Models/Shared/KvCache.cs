@@ -96,6 +96,22 @@ public sealed class KvCache : IDisposable
         return gathered;
     }
 
+    /// <summary>
+    /// Keeps only the batch rows <paramref name="rows"/> (int64, in the order given), as a generation loop does once
+    /// some sequences have finished: later steps then run on the rows still generating. Length and capacity stay.
+    /// </summary>
+    public void KeepRows(Tensor rows)
+    {
+        for (int i = 0; i < _keys.Length; i++)
+        {
+            var (keys, values) = (_keys[i], _values[i]);
+            _keys[i] = keys.index_select(0, rows).DetachFromDisposeScope();
+            _values[i] = values.index_select(0, rows).DetachFromDisposeScope();
+            keys.Dispose();
+            values.Dispose();
+        }
+    }
+
     /// <summary>Called by the model after all layers appended <paramref name="t"/> positions.</summary>
     public void Advance(long t) => Length += t;
 
