@@ -34,6 +34,8 @@ switch (suite)
     case "mc-shared": SpeedBenchmarks.SharedPrefixMultipleChoice(stories, shared, Arg("--repo", Directory.GetCurrentDirectory()), int.Parse(Arg("--items", "1000"), CultureInfo.InvariantCulture), int.Parse(Arg("--items-20m", "1000"), CultureInfo.InvariantCulture), Arg("--dtype", "float32")); break;
     case "mc-shared-precision": SpeedBenchmarks.SharedPrefixPrecision(shared, Arg("--repo", Directory.GetCurrentDirectory()), int.Parse(Arg("--items", "50"), CultureInfo.InvariantCulture), Path.Combine(Path.GetDirectoryName(stories)!, "tok512.model")); break;
     case "decode": SpeedBenchmarks.Decode(stories, int.Parse(Arg("--steps", "256"), CultureInfo.InvariantCulture), int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture), argsList.Contains("--peer") ? double.Parse(Arg("--peer", "0"), CultureInfo.InvariantCulture) : null, Arg("--prompts", "1,32,64").Split(',').Select(p => int.Parse(p, CultureInfo.InvariantCulture)).ToArray()); break;
+    case "decode-overhead": DecodeOverheadBenchmarks.Run(stories, int.Parse(Arg("--steps", "256"), CultureInfo.InvariantCulture), int.Parse(Arg("--repeats", "5"), CultureInfo.InvariantCulture)); break;
+    case "generate-suites": SuiteGenerationBenchmarks.Run(Path.GetFullPath(Arg("--repo", Directory.GetCurrentDirectory())), Arg("--batch-sizes", "4,32").Split(',').Select(b => int.Parse(b, CultureInfo.InvariantCulture)).ToArray(), int.Parse(Arg("--repeats", "7"), CultureInfo.InvariantCulture)); break;
     case "tokenize": TokenizerBenchmarks.Run(shared, Arg("--text", "")); break;
     case "serve": ServeBenchmarks.Run(Arg("--repo", Directory.GetCurrentDirectory()), Arg("--concurrency", "1,4,8").Split(',').Select(c => int.Parse(c, CultureInfo.InvariantCulture)).ToArray(), argsList.Contains("--log"), int.Parse(Arg("--batch-size", RemoteModelSpec.DefaultBatchSize.ToString(CultureInfo.InvariantCulture)), CultureInfo.InvariantCulture), int.Parse(Arg("--repeats", "3"), CultureInfo.InvariantCulture), argsList.Contains("--model-batch") ? int.Parse(Arg("--model-batch", "0"), CultureInfo.InvariantCulture) : null, argsList.Contains("--server-threads") ? int.Parse(Arg("--server-threads", "0"), CultureInfo.InvariantCulture) : null); break;
     case "openmp-pools": OpenMpPoolBenchmarks.Run(Path.GetFullPath(Arg("--repo", Directory.GetCurrentDirectory())), argsList.Contains("--row") ? Arg("--row", "") : null); break;
@@ -53,7 +55,7 @@ switch (suite)
         break;
     case "prepare": Console.WriteLine(ModelBenchmarks.RandomLlama20M(Path.Combine(shared, "models/stories260K/tok512.model"))); break;
     default:
-        Console.Error.WriteLine($"unknown benchmark '{suite}'; valid: all, matmul, score, generate, mc, mc-shared, mc-shared-precision, decode, forgetting, lf-warm, train, tokenize, serve, openmp-pools, load-memory, realsize-write, realsize-lora, realsize-diagnose-layer, realsize-load, realsize-score, prepare");
+        Console.Error.WriteLine($"unknown benchmark '{suite}'; valid: all, matmul, score, generate, mc, mc-shared, mc-shared-precision, decode, decode-overhead, generate-suites, forgetting, lf-warm, train, tokenize, serve, openmp-pools, load-memory, realsize-write, realsize-lora, realsize-diagnose-layer, realsize-load, realsize-score, prepare");
         return 2;
 }
 Console.WriteLine($"\n(total {sw.Elapsed.TotalSeconds:F0} s)");
