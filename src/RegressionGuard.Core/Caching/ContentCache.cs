@@ -253,7 +253,7 @@ public sealed class ContentCache
     /// Stores <paramref name="payload"/> under <paramref name="key"/>, replacing any entry there, atomically. With
     /// <paramref name="flushToDisk"/> false the entry is not forced to the disk before it is renamed into place: it still
     /// survives a killed process (the operating system holds it), and after a power loss a torn entry fails its
-    /// length and SHA-256 check on read and is recomputed — for many small entries that are cheap to ask for again
+    /// length and XXH128 check on read and is recomputed — for many small entries that are cheap to ask for again
     /// (a served model's answers), where a flush per entry would cost more than the work. With
     /// <paramref name="describe"/> false no description file is written beside the entry (one file instead of two,
     /// for entries so many and so small that a description each would double the cost of storing them).
