@@ -14,6 +14,45 @@ public sealed class ServedGateTests
 {
     static string Organism(string relative) => RepositoryFiles.Path(Path.Combine("suites", "organism", relative));
 
+    /// <summary>The organism's base and its mild fine-tune (adapter merged), each behind a loopback server.</summary>
+    sealed class Servers : IAsyncDisposable
+    {
+        readonly TorchLanguageModel _base = new(ModelLoader.Load(Organism("models/base")));
+        readonly TorchLanguageModel _tuned = new(ModelLoader.LoadTuned(Organism("models/mild"), Organism("models/base")));
+
+        Servers()
+        {
+            Base = ServeApp.Build(_base, "base", "127.0.0.1", 0);
+            Tuned = ServeApp.Build(_tuned, "mild", "127.0.0.1", 0);
+        }
+
+        public WebApplication Base { get; }
+        public WebApplication Tuned { get; }
+
+        public static async Task<Servers> Start()
+        {
+            var servers = new Servers();
+            await servers.Base.StartAsync();
+            await servers.Tuned.StartAsync();
+            return servers;
+        }
+
+        /// <summary><paramref name="gate"/> with base and tuned read from the two servers.</summary>
+        public GateConfig Config(GateConfig gate, int concurrency)
+        {
+            RemoteModelSpec Remote(WebApplication app, string name) => new(new Uri($"{app.Urls.First()}/v1"), name, Organism("models/base"), concurrency);
+            return ServedGate.Config(gate, Remote(Base, "base"), Remote(Tuned, "mild"));
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await Base.DisposeAsync();
+            await Tuned.DisposeAsync();
+            _base.Dispose();
+            _tuned.Dispose();
+        }
+    }
+
     [TestCase(1, TestName = "The organism gate through loopback serve equals the in-process gate at concurrency 1")]
     [TestCase(8, TestName = "The organism gate through loopback serve equals the in-process gate at concurrency 8")]
     public async Task The_served_gate_equals_the_in_process_gate(int concurrency)
@@ -22,16 +61,10 @@ public sealed class ServedGateTests
         // and tuned each behind a loopback server
         var gate = GateConfig.Load(Organism("gate-mild.yaml")) with { UseCache = false, Diagnostics = null };
         var local = new GateRunner(gate).Run();
-        using var baseModel = new TorchLanguageModel(ModelLoader.Load(Organism("models/base")));
-        using var tunedModel = new TorchLanguageModel(ModelLoader.LoadTuned(Organism("models/mild"), Organism("models/base")));
-        await using var baseServer = ServeApp.Build(baseModel, "base", "127.0.0.1", 0);
-        await using var tunedServer = ServeApp.Build(tunedModel, "mild", "127.0.0.1", 0);
-        await baseServer.StartAsync();
-        await tunedServer.StartAsync();
-        RemoteModelSpec Remote(WebApplication app, string name) => new(new Uri($"{app.Urls.First()}/v1"), name, Organism("models/base"), concurrency);
+        await using var servers = await Servers.Start();
 
         // When the same gate runs against the servers
-        var served = new GateRunner(ServedGate.Config(gate, Remote(baseServer, "base"), Remote(tunedServer, "mild"))).Run();
+        var served = new GateRunner(servers.Config(gate, concurrency)).Run();
 
         // Then the outcome, every metric (≤ 1e-5), every verdict and flip list, and L_f (≤ 1e-5) are the same
         Assert.That(served.Errors, Is.Empty);
@@ -53,6 +86,29 @@ public sealed class ServedGateTests
 
         Assert.That(served.Forgetting!.Lf, Is.EqualTo(local.Forgetting!.Lf).Within(1e-5));
         Assert.That(served.Forgetting.Verdict.Outcome, Is.EqualTo(local.Forgetting.Verdict.Outcome));
+    }
+
+    [Test]
+    public async Task A_served_gate_run_again_with_its_cache_asks_each_server_for_its_fingerprint_probe_only()
+    {
+        // Given the organism's mild gate with a cache, base and tuned each behind a loopback server, run once
+        using var cache = new TempFolder();
+        var gate = GateConfig.Load(Organism("gate-mild.yaml")) with { Cache = cache.Path, Diagnostics = null };
+        await using var servers = await Servers.Start();
+        var served = servers.Config(gate, concurrency: 4);
+        var first = new GateRunner(served).Run();
+        var (baseBefore, tunedBefore) = (ServeApp.RequestsServed(servers.Base), ServeApp.RequestsServed(servers.Tuned));
+
+        // When it runs again with the same cache
+        var again = new GateRunner(served).Run();
+
+        // Then each server answered one prompt (the probe that identifies the model: the base distributions come from
+        // the gate's own cache entry, every other answer from the request cache), and the report is the same
+        Assert.That(ServeApp.RequestsServed(servers.Base) - baseBefore, Is.EqualTo(1), "base server");
+        Assert.That(ServeApp.RequestsServed(servers.Tuned) - tunedBefore, Is.EqualTo(1), "tuned server");
+        Assert.That(again.Outcome, Is.EqualTo(first.Outcome));
+        Assert.That(again.Forgetting!.Lf, Is.EqualTo(first.Forgetting!.Lf));
+        Assert.That(again.Suites.SelectMany(x => x.Metrics).Select(m => m.Comparison.Tuned), Is.EqualTo(first.Suites.SelectMany(x => x.Metrics).Select(m => m.Comparison.Tuned)));
     }
 
     [Test]
