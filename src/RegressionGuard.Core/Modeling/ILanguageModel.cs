@@ -92,20 +92,47 @@ public readonly record struct ScoredWindow(int[] Ids, int FirstTarget);
 /// <summary>The windows L_f scores a corpus on, from any model's <see cref="ILanguageModel.EncodeDocument"/>.</summary>
 public static class ForgettingPlan
 {
+    // Per model, the ids of the documents of its last plan, by string instance: a gate plans the corpus once to shard
+    // and count it, then the model plans the same strings again to run them; the second plan reuses the ids instead
+    // of tokenizing the corpus twice. Only the last plan's documents are kept, and only while the model lives.
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ILanguageModel, Dictionary<string, int[]>> LastIds = new();
+
     /// <summary>The windows of every document (<see cref="RollingWindows"/> over the model's context) and the document of each.</summary>
     public static (List<ScoredWindow> Windows, int[] Document) Of(ILanguageModel model, IReadOnlyList<string> documents, RollingOptions options)
     {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(documents);
+        var last = LastIds.GetValue(model, _ => new Dictionary<string, int[]>(ReferenceEqualityComparer.Instance));
+        var known = new Dictionary<string, int[]>(ReferenceEqualityComparer.Instance);
         var windows = new List<ScoredWindow>();
         var owner = new List<int>();
         for (int d = 0; d < documents.Count; d++)
         {
-            var ids = model.EncodeDocument(documents[d]);
+            var text = documents[d];
+            int[]? ids;
+            lock (last)
+            {
+                last.TryGetValue(text, out ids);
+            }
+
+            ids ??= known.GetValueOrDefault(text) ?? model.EncodeDocument(text);
+            known[text] = ids;
             foreach (var w in RollingWindows.Plan(ids.Length, model.Description.ContextLength, options))
             {
                 windows.Add(new ScoredWindow(ids[w.Start..w.End], w.PredictFrom - w.Start));
                 owner.Add(d);
             }
         }
+
+        lock (last)
+        {
+            last.Clear();
+            foreach (var (text, ids) in known)
+            {
+                last[text] = ids;
+            }
+        }
+
         return (windows, owner.ToArray());
     }
 }

@@ -22,21 +22,11 @@ public static class ForgettingMeter
     public const int ExactVocabularyLimit = 4096;
     public const int DefaultTopK = 256;
 
-    /// <summary>The windows both models are scored on.</summary>
+    /// <summary>The windows both models are scored on (<see cref="ForgettingPlan"/>: a corpus the caller planned already is not tokenized again).</summary>
     public static (List<TorchLanguageModel.ScoreRequest> Windows, int[] Document) Plan(TorchLanguageModel model, IReadOnlyList<string> documents, RollingOptions options)
     {
-        var windows = new List<TorchLanguageModel.ScoreRequest>();
-        var owner = new List<int>();
-        for (int d = 0; d < documents.Count; d++)
-        {
-            var ids = model.EncodeDocument(documents[d]);
-            foreach (var w in RollingWindows.Plan(ids.Length, model.Model.Transformer.ContextLength, options))
-            {
-                windows.Add(new TorchLanguageModel.ScoreRequest(ids[w.Start..w.End], w.PredictFrom - w.Start));
-                owner.Add(d);
-            }
-        }
-        return (windows, owner.ToArray());
+        var (windows, owner) = ForgettingPlan.Of(model, documents, options);
+        return (windows.Select(w => new TorchLanguageModel.ScoreRequest(w.Ids, w.FirstTarget)).ToList(), owner);
     }
 
     /// <summary>Runs the base model over the corpus and keeps its distributions (exact, or top-K + tail entropy).</summary>
