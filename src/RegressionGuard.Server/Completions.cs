@@ -84,11 +84,14 @@ internal static class Completions
 
         for (int i = 0; i < values.Length; i++)
         {
-            int length = prompts[i] is int[] ids ? ids.Length : int.MaxValue;
-            if (values[i] < 0 || values[i] > length)
+            // a text prompt (generation) has no positions to read, but a negative value is still malformed
+            string? valid = prompts[i] is int[] ids
+                ? values[i] >= 0 && values[i] <= ids.Length ? null : $"in 0..{ids.Length} (its token count)"
+                : values[i] >= 0 ? null : "at least 0";
+            if (valid is not null)
             {
                 string where = prompts.Count == 1 ? "the prompt" : $"prompt[{i}]";
-                throw new BadRequest($"'{Name}' for {where} must be in 0..{length} (its token count), got {values[i]}");
+                throw new BadRequest($"'{Name}' for {where} must be {valid}, got {values[i]}");
             }
         }
 

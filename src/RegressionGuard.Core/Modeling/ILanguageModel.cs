@@ -94,7 +94,8 @@ public static class ForgettingPlan
 {
     // Per model, the ids of the documents of its last plan, by string instance: a gate plans the corpus once to shard
     // and count it, then the model plans the same strings again to run them; the second plan reuses the ids instead
-    // of tokenizing the corpus twice. Only the last plan's documents are kept, and only while the model lives.
+    // of tokenizing the corpus twice. Only the last plan's documents are kept (a map never changed once published),
+    // and only while the model lives.
     static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ILanguageModel, Dictionary<string, int[]>> LastIds = new();
 
     /// <summary>The windows of every document (<see cref="RollingWindows"/> over the model's context) and the document of each.</summary>
@@ -102,20 +103,14 @@ public static class ForgettingPlan
     {
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(documents);
-        var last = LastIds.GetValue(model, _ => new Dictionary<string, int[]>(ReferenceEqualityComparer.Instance));
+        LastIds.TryGetValue(model, out var last);
         var known = new Dictionary<string, int[]>(ReferenceEqualityComparer.Instance);
         var windows = new List<ScoredWindow>();
         var owner = new List<int>();
         for (int d = 0; d < documents.Count; d++)
         {
             var text = documents[d];
-            int[]? ids;
-            lock (last)
-            {
-                last.TryGetValue(text, out ids);
-            }
-
-            ids ??= known.GetValueOrDefault(text) ?? model.EncodeDocument(text);
+            var ids = last?.GetValueOrDefault(text) ?? known.GetValueOrDefault(text) ?? model.EncodeDocument(text);
             known[text] = ids;
             foreach (var w in RollingWindows.Plan(ids.Length, model.Description.ContextLength, options))
             {
@@ -124,15 +119,7 @@ public static class ForgettingPlan
             }
         }
 
-        lock (last)
-        {
-            last.Clear();
-            foreach (var (text, ids) in known)
-            {
-                last[text] = ids;
-            }
-        }
-
+        LastIds.AddOrUpdate(model, known);
         return (windows, owner.ToArray());
     }
 }

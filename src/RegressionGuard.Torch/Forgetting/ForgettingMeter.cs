@@ -22,7 +22,7 @@ public static class ForgettingMeter
     public const int ExactVocabularyLimit = 4096;
     public const int DefaultTopK = 256;
 
-    /// <summary>The windows both models are scored on (<see cref="ForgettingPlan"/>: a corpus the caller planned already is not tokenized again).</summary>
+    /// <summary>The windows both models are scored on, as the model's score requests (<see cref="ForgettingPlan"/>).</summary>
     public static (List<TorchLanguageModel.ScoreRequest> Windows, int[] Document) Plan(TorchLanguageModel model, IReadOnlyList<string> documents, RollingOptions options)
     {
         var (windows, owner) = ForgettingPlan.Of(model, documents, options);
@@ -32,10 +32,11 @@ public static class ForgettingMeter
     /// <summary>Runs the base model over the corpus and keeps its distributions (exact, or top-K + tail entropy).</summary>
     public static BaseDistributions ComputeBase(TorchLanguageModel baseModel, IReadOnlyList<string> documents, RollingOptions options, int? topK = null, IProgress<int>? progress = null)
     {
-        var (windows, owner) = Plan(baseModel, documents, options);
+        // the windows both models are scored on (a corpus the caller planned already is not tokenized again)
+        var (windows, owner) = ForgettingPlan.Of(baseModel, documents, options);
         int vocab = baseModel.Model.Transformer.VocabSize;
         int k = Math.Min(vocab, topK ?? (vocab <= ExactVocabularyLimit ? vocab : DefaultTopK));
-        var result = new BaseDistributions(vocab, k, windows.Select(w => new ScoredWindow(w.Ids, w.FirstTarget)).ToList(), owner, documents.Count);
+        var result = new BaseDistributions(vocab, k, windows, owner, documents.Count);
         ForEachGroupChunk(baseModel, windows, owner, documents.Count, chunk =>
         {
             var lp = chunk.Logits.log_softmax(-1, ScalarType.Float32);                         // (n, V) fp32
@@ -93,8 +94,7 @@ public static class ForgettingMeter
         // per position first, summed afterwards in one fixed order (documents, windows, positions), in double
         var ceAt = reference.Windows.Select(w => new float[w.Ids.Length - w.FirstTarget]).ToArray();
         var agreeAt = reference.Windows.Select(w => new bool[w.Ids.Length - w.FirstTarget]).ToArray();
-        var requests = reference.Windows.Select(w => new TorchLanguageModel.ScoreRequest(w.Ids, w.FirstTarget)).ToList();
-        ForEachGroupChunk(tuned, requests, reference.WindowDocument, docs, chunk =>
+        ForEachGroupChunk(tuned, reference.Windows, reference.WindowDocument, docs, chunk =>
         {
             int n = chunk.Requests.Length;
             if (reference.Exact && chunk.Logits.device_type == DeviceType.CPU)
@@ -193,13 +193,12 @@ public static class ForgettingMeter
     /// are batched among themselves only, so every position's numbers are the same in the whole corpus and in a shard
     /// holding its group. <see cref="TorchLanguageModel.ScoredChunk.Requests"/> are indices into <paramref name="windows"/>.
     /// </summary>
-    static void ForEachGroupChunk(TorchLanguageModel model, List<TorchLanguageModel.ScoreRequest> windows, int[] windowDocument, int documents,
+    static void ForEachGroupChunk(TorchLanguageModel model, IReadOnlyList<ScoredWindow> windows, int[] windowDocument, int documents,
         Action<TorchLanguageModel.ScoredChunk> reduce, IProgress<int>? progress)
     {
-        var scored = windows.Select(w => new ScoredWindow(w.Ids, w.FirstTarget)).ToList();
-        foreach (var group in ForgettingGroups.Windows(scored, windowDocument, documents, model.Model.Compute.BatchSize))
+        foreach (var group in ForgettingGroups.Windows(windows, windowDocument, documents, model.Model.Compute.BatchSize))
         {
-            model.ForEachScoredChunk(group.Select(w => windows[w]).ToList(), chunk =>
+            model.ForEachScoredChunk(group.Select(w => new TorchLanguageModel.ScoreRequest(windows[w].Ids, windows[w].FirstTarget)).ToList(), chunk =>
                 reduce(chunk with { Requests = chunk.Requests.Select(r => group[r]).ToArray() }), progress);
         }
     }

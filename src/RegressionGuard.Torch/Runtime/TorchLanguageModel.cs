@@ -449,16 +449,16 @@ public sealed partial class TorchLanguageModel : ILanguageModel
                 // Once a quarter of the rows in the step tensors have finished, the steps go on without them: a
                 // finished row would cost a full row of every matmul to the end of the batch's longest answer. A
                 // row's tokens do not depend on which other rows share its batch (CrossSuiteGenerationTests).
-                var keep = running.Where(r => finish[r] is null).ToArray();
-                if (keep.Length * 4 <= running.Length * 3)
+                var alive = Enumerable.Range(0, running.Length).Where(i => finish[running[i]] is null).ToArray(); // rows of the step tensors
+                if (alive.Length * 4 <= running.Length * 3)
                 {
                     using var rowScope = NewDisposeScope();
-                    var kept = tensor(running.Select((r, i) => (r, i)).Where(x => finish[x.r] is null).Select(x => (long)x.i).ToArray(), device: device); // (B')
+                    var kept = tensor(alive.Select(i => (long)i).ToArray(), device: device); // (B')
                     cache.KeepRows(kept);
                     next = next.index_select(0, kept).MoveToOuterDisposeScope();
                     stepPositionsAll = stepPositionsAll.index_select(0, kept).MoveToOuterDisposeScope();
                     keyMaskSteps = keyMaskSteps.index_select(0, kept).MoveToOuterDisposeScope();
-                    running = keep;
+                    running = [.. alive.Select(i => running[i])];
                 }
 
                 using var inner = NewDisposeScope();
