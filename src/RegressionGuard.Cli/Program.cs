@@ -2,5 +2,10 @@ namespace RegressionGuard.Cli;
 
 public static class Program
 {
-    public static int Main(string[] args) => CliApp.Run(args);
+    public static int Main(string[] args)
+    {
+        var root = CliApp.BuildRoot();
+        JitProfile.Start(root, args, System.Console.Error);
+        return CliApp.Run(root, args, System.Console.Out, System.Console.Error, logFolder: null);
+    }
 }

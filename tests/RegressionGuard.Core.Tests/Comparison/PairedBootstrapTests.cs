@@ -56,6 +56,26 @@ public sealed class PairedBootstrapTests
     }
 
     [Test]
+    public void Each_resample_draws_the_item_indices_a_seeded_System_Random_draws()
+    {
+        var (baseValues, tunedValues) = NormalPairs(n: 37, trueDelta: 0.1, seed: 5);
+        var differences = PairedBootstrap.Differences(baseValues, tunedValues);
+        var random = new Random(11);
+        var expected = Enumerable.Range(0, 500).Select(_ =>
+        {
+            double sum = 0;
+            for (int k = 0; k < differences.Length; k++)
+            {
+                sum += differences[random.Next(differences.Length)];
+            }
+
+            return sum / differences.Length;
+        }).ToArray();
+
+        Assert.That(PairedBootstrap.ResampleMeans(differences, 500, seed: 11), Is.EqualTo(expected));
+    }
+
+    [Test]
     public void The_bounds_are_type_7_quantiles_of_the_resampled_means()
     {
         var (baseValues, tunedValues) = NormalPairs(n: 50, trueDelta: 0.1, seed: 8);
