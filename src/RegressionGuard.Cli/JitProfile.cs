@@ -41,7 +41,8 @@ public static class JitProfile
     /// <summary>
     /// Where <paramref name="args"/>' profile lives: <paramref name="cacheFolder"/>'s <see cref="FolderName"/> and a file
     /// named after the command path (subcommand names only, joined by '-', e.g. <c>gate</c>, <c>suite-run</c>). Null
-    /// with no command (<c>--help</c>, a typo): nothing a user typed becomes a file name.
+    /// with no command (<c>--help</c>, a typo): nothing a user typed becomes a file name; null for a help or version
+    /// run of a command, which would replace the command's profile with the little it compiles.
     /// </summary>
     public static JitProfileLocation? Locate(RootCommand root, IReadOnlyList<string> args, Func<string> cacheFolder)
     {
@@ -62,7 +63,9 @@ public static class JitProfile
             current = next;
         }
 
-        return names.Count == 0 ? null : new JitProfileLocation(Path.Combine(cacheFolder(), FolderName), string.Join('-', names) + Extension);
+        // a help or version run compiles little; recorded, it would replace the command's profile with that little
+        bool asksForHelp = args.Any(a => a is "--help" or "-h" or "-?" or "/?" or "/h" or "--version");
+        return names.Count == 0 || asksForHelp ? null : new JitProfileLocation(Path.Combine(cacheFolder(), FolderName), string.Join('-', names) + Extension);
     }
 
     /// <summary>

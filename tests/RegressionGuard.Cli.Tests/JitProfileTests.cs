@@ -28,6 +28,14 @@ public sealed class JitProfileTests
     }
 
     [Test]
+    public void A_help_run_of_a_command_leaves_the_command_s_profile_alone()
+    {
+        Assert.That(Locate("gate", "--help"), Is.Null);
+        Assert.That(Locate("suite", "validate", "-h"), Is.Null);
+        Assert.That(Locate("gate", "--config", "g.yaml", "--version"), Is.Null);
+    }
+
+    [Test]
     public void The_setting_is_on_by_default_off_on_request_and_anything_else_is_named_with_what_is_valid()
     {
         Assert.That(new[] { null, "", "on", "1", "TRUE" }.Select(JitProfile.IsOn), Is.All.True);
@@ -42,17 +50,7 @@ public sealed class JitProfileTests
     {
         // Given a cache folder and a suite to validate
         using var dir = new TempFolder();
-        var suite = dir.File("s.yaml");
-        File.WriteAllText(suite, """
-            schema: 1
-            id: s
-            version: 1
-            kind: reasoning
-            task: generate
-            templates: {prompt: "{{ p }}", target: "{{ t }}"}
-            items:
-              - {p: "Q: 1 + 1?", t: "2"}
-            """);
+        var suite = WriteSuite(dir);
 
         // When the CLI runs as its own process, it records suite-validate's profile in <cache>/jit
         var first = RunCli(dir.Path, null, "suite", "validate", suite);
@@ -77,7 +75,8 @@ public sealed class JitProfileTests
     {
         // Given a profile whose lock another process holds (here: this test), and a file that is not a profile
         using var dir = new TempFolder();
-        var location = JitProfile.Locate(CliApp.BuildRoot(), ["law"], () => dir.Path)!;
+        var suite = WriteSuite(dir);
+        var location = JitProfile.Locate(CliApp.BuildRoot(), ["suite", "validate", suite], () => dir.Path)!;
         Directory.CreateDirectory(location.Folder);
         var profile = Path.Combine(location.Folder, location.File);
         var garbage = Enumerable.Range(0, 512).Select(i => (byte)i).ToArray();
@@ -85,7 +84,7 @@ public sealed class JitProfileTests
         using var held = new FileStream(JitProfile.LockPath(location), FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None);
 
         // When the command runs
-        var run = RunCli(dir.Path, null, "law", "--help");
+        var run = RunCli(dir.Path, null, "suite", "validate", suite);
 
         // Then it ran, and the profile is as it was
         Assert.That(run.Code, Is.Zero, run.Error);
@@ -93,8 +92,24 @@ public sealed class JitProfileTests
 
         // And once the lock is free, the next run writes its own
         held.Dispose();
-        Assert.That(RunCli(dir.Path, null, "law", "--help").Code, Is.Zero);
+        Assert.That(RunCli(dir.Path, null, "suite", "validate", suite).Code, Is.Zero);
         Assert.That(File.ReadAllBytes(profile), Is.Not.EqualTo(garbage));
+    }
+
+    static string WriteSuite(TempFolder dir)
+    {
+        var suite = dir.File("s.yaml");
+        File.WriteAllText(suite, """
+            schema: 1
+            id: s
+            version: 1
+            kind: reasoning
+            task: generate
+            templates: {prompt: "{{ p }}", target: "{{ t }}"}
+            items:
+              - {p: "Q: 1 + 1?", t: "2"}
+            """);
+        return suite;
     }
 
     static (int Code, string Out, string Error) RunCli(string cache, string? setting, params string[] args)
