@@ -6,6 +6,6 @@ public static class Program
     {
         var root = CliApp.BuildRoot();
         JitProfile.Start(root, args, System.Console.Error);
-        return CliApp.Run(root, args, System.Console.Out, System.Console.Error, logFolder: null);
+        return QuickExit.End(CliApp.Run(root, args, System.Console.Out, System.Console.Error, logFolder: null));
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RegressionGuard.Testing;
 
 namespace RegressionGuard.Cli.Tests;
@@ -96,7 +95,7 @@ public sealed class JitProfileTests
         Assert.That(File.ReadAllBytes(profile), Is.Not.EqualTo(garbage));
     }
 
-    static string WriteSuite(TempFolder dir)
+    internal static string WriteSuite(TempFolder dir)
     {
         var suite = dir.File("s.yaml");
         File.WriteAllText(suite, """
@@ -112,16 +111,6 @@ public sealed class JitProfileTests
         return suite;
     }
 
-    static (int Code, string Out, string Error) RunCli(string cache, string? setting, params string[] args)
-    {
-        var cli = Path.Combine(AppContext.BaseDirectory, "regressionguard.dll");
-        var start = new ProcessStartInfo("dotnet", [cli, .. args]) { RedirectStandardError = true, RedirectStandardOutput = true };
-        start.Environment["REGRESSIONGUARD_CACHE"] = cache;
-        start.Environment[JitProfile.EnvironmentVariable] = setting;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        Assert.That(process.WaitForExit(TimeSpan.FromMinutes(2)), Is.True, "the CLI finished");
-        return (process.ExitCode, stdout.Result, stderr.Result);
-    }
+    static (int Code, string Out, string Error) RunCli(string cache, string? setting, params string[] args) =>
+        CliProcess.Run(cache, new Dictionary<string, string?> { [JitProfile.EnvironmentVariable] = setting }, args);
 }
