@@ -69,8 +69,8 @@ public static class JitProfile
     }
 
     /// <summary>
-    /// <see cref="EnvironmentVariable"/>'s value read: true for on (or unset), false for off, null for anything else
-    /// (<see cref="InvalidSetting"/> says what is valid).
+    /// An on/off environment setting read (this one and <see cref="QuickExit"/>'s): true for on (or unset), false for
+    /// off, null for anything else (<see cref="InvalidSetting"/> says what is valid).
     /// </summary>
     public static bool? IsOn(string? setting)
     {
@@ -124,6 +124,18 @@ public static class JitProfile
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
             // no home or cache folder to write: the command runs without a profile
+        }
+    }
+
+    /// <summary>
+    /// Stops recording this process's profile, which writes it now instead of at the runtime's shutdown (for
+    /// <see cref="QuickExit"/>, which skips that shutdown). Nothing happens when no profile was started.
+    /// </summary>
+    public static void Finish()
+    {
+        if (owned is not null)
+        {
+            ProfileOptimization.StartProfile(null);
         }
     }
 

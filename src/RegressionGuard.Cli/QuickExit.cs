@@ -1,4 +1,3 @@
-using System.Runtime;
 using System.Runtime.InteropServices;
 
 namespace RegressionGuard.Cli;
@@ -16,12 +15,14 @@ namespace RegressionGuard.Cli;
 /// </summary>
 public static partial class QuickExit
 {
-    /// <summary>The environment variable that turns the quick exit off (<c>off</c>) or on (anything else, the default).</summary>
+    /// <summary>The environment variable that turns the quick exit off (<c>off</c>, <c>0</c>, <c>false</c>) or on (the default).</summary>
     public const string EnvironmentVariable = "REGRESSIONGUARD_QUICK_EXIT";
 
-    /// <summary>Whether a process with <paramref name="setting"/> (the variable's value) on this OS ends quickly.</summary>
-    public static bool Applies(string? setting) =>
-        OperatingSystem.IsLinux() && !string.Equals(setting?.Trim(), "off", StringComparison.OrdinalIgnoreCase) && setting?.Trim() != "0";
+    /// <summary>
+    /// Whether a process with <paramref name="setting"/> (the variable's value, read as <see cref="JitProfile.IsOn"/>
+    /// reads its own) on this OS ends quickly: a value that is neither on nor off keeps the default.
+    /// </summary>
+    public static bool Applies(string? setting) => OperatingSystem.IsLinux() && JitProfile.IsOn(setting) != false;
 
     /// <summary>Ends the process with <paramref name="exitCode"/> now when <see cref="Applies"/>; otherwise returns it.</summary>
     public static int End(int exitCode)
@@ -31,7 +32,7 @@ public static partial class QuickExit
             return exitCode;
         }
 
-        ProfileOptimization.StartProfile(null); // stops recording, which writes the profile
+        JitProfile.Finish(); // written now: the runtime's shutdown, which would write it, is skipped
         System.Console.Out.Flush();
         System.Console.Error.Flush();
         if (FlushStdio(IntPtr.Zero) != 0)

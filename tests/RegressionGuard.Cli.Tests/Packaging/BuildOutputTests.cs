@@ -1,5 +1,4 @@
 using System.Reflection;
-using System.Reflection.PortableExecutable;
 
 namespace RegressionGuard.Cli.Tests.Packaging;
 
@@ -16,17 +15,11 @@ public sealed class BuildOutputTests
         }
 
         // the CLI's own output folder, where ReadyToRunBuildOutput publishes in place (this test's folder holds a copy of the CLI only)
-        Assert.That(IsReadyToRun(cli.Location), Is.True, $"{cli.Location} is ReadyToRun");
+        Assert.That(ReadyToRunImage.Is(cli.Location), Is.True, $"{cli.Location} is ReadyToRun");
         var output = RegressionGuard.Testing.RepositoryFiles.Path("src/RegressionGuard.Cli/bin/Release/net10.0/linux-x64");
         foreach (var assembly in new[] { "regressionguard.dll", "RegressionGuard.Core.dll", "TorchSharp.dll" })
         {
-            Assert.That(IsReadyToRun(Path.Combine(output, assembly)), Is.True, $"{assembly} in {output} is ReadyToRun");
+            Assert.That(ReadyToRunImage.Is(Path.Combine(output, assembly)), Is.True, $"{assembly} in {output} is ReadyToRun");
         }
-    }
-
-    static bool IsReadyToRun(string path)
-    {
-        using var reader = new PEReader(File.OpenRead(path));
-        return reader.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
     }
 }

@@ -43,7 +43,8 @@ public sealed class ToolPackageTests
             // compiled ahead (ReadyToRun): ours and the libraries we ship
             foreach (var assembly in new[] { "regressionguard.dll", "RegressionGuard.Core.dll", "TorchSharp.dll" })
             {
-                Assert.That(IsReadyToRun(zip.GetEntry($"tools/net10.0/linux-x64/{assembly}")!), Is.True, $"{assembly} is ReadyToRun");
+                using var image = zip.GetEntry($"tools/net10.0/linux-x64/{assembly}")!.Open();
+                Assert.That(ReadyToRunImage.Is(image), Is.True, $"{assembly} is ReadyToRun");
             }
         }
 
@@ -60,20 +61,6 @@ public sealed class ToolPackageTests
         Assert.That(generate.Code, Is.EqualTo(0), $"the installed tool could not run a model (TorchSharp not loadable?):\n{generate.Output}");
         Assert.That(generate.Output, Does.Contain("\"token_ids\"").And.Contain("\"text\""));
         Assert.That(generate.Output, Does.Not.Contain("GLIBCXX"));
-    }
-
-    /// <summary>A ReadyToRun image has a managed native header in its CLI header; an IL-only assembly has none.</summary>
-    static bool IsReadyToRun(ZipArchiveEntry entry)
-    {
-        using var bytes = new MemoryStream();
-        using (var stream = entry.Open())
-        {
-            stream.CopyTo(bytes);
-        }
-
-        bytes.Position = 0;
-        using var reader = new System.Reflection.PortableExecutable.PEReader(bytes);
-        return reader.PEHeaders.CorHeader is { ManagedNativeHeaderDirectory.Size: > 0 };
     }
 
     static string Repo()
